@@ -1,0 +1,39 @@
+"""The ``replcheck`` command: one sub-command per module, each exposing ``register``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from conformance import __version__
+from conformance.cli import serve_cmd, spec_cmd, validate_cmd
+
+COMMANDS = (spec_cmd, validate_cmd, serve_cmd)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 2 with one clear sentence (no usage dump) on a bad flag."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="replcheck", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"replcheck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("replcheck: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,232 @@
+"""The replcheck contract, loaded from the files beside this module.
+
+This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json`` (JSON Schema
+2020-12, one document per file, each with an ``$id``), ``examples/*.json`` and
+``requirements.yaml``. The reference server, the conformance suite and the ``replcheck spec``
+command all read these files through the functions here; nothing restates a schema in Python.
+
+Installed, the folder ships as the ``replcheck_spec`` package (package data), so a wheel finds
+its spec without the source tree.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = [
+    "KINDS",
+    "Requirement",
+    "bundled_openapi",
+    "example",
+    "example_names",
+    "openapi",
+    "registry",
+    "requirement",
+    "requirements",
+    "schema",
+    "schema_names",
+    "spec_dir",
+    "spec_hash",
+    "validator",
+]
+
+#: The response kinds a captured document can be validated as, and the schema file of each.
+KINDS: dict[str, str] = {
+    "status": "status-response.json",
+    "warnings": "warnings-response.json",
+    "error": "error-response.json",
+    "envelope": "envelope.json",
+    "reindex-request": "reindex-request.json",
+}
+
+_REF_PREFIX = "./schemas/"
+
+
+def spec_dir() -> Path:
+    """The folder holding the spec files (inside the installed package)."""
+    return Path(str(resources.files(__name__)))
+
+
+def _read_json(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@cache
+def _openapi() -> dict[str, Any]:
+    with (spec_dir() / "openapi.yaml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def openapi() -> dict[str, Any]:
+    """The OpenAPI document as written: its schemas are ``$ref``s to ``schemas/*.json``."""
+    return copy.deepcopy(_openapi())
+
+
+def schema_names() -> list[str]:
+    """File names of every schema in ``schemas/``, sorted."""
+    return sorted(p.name for p in (spec_dir() / "schemas").glob("*.json"))
+
+
+@cache
+def _schema(name: str) -> dict[str, Any]:
+    path = spec_dir() / "schemas" / name
+    if not path.is_file():
+        raise KeyError(f"no schema named {name!r} in {path.parent}")
+    return _read_json(path)
+
+
+def schema(name: str) -> dict[str, Any]:
+    """One schema document by file name, e.g. ``"peer.json"``."""
+    return copy.deepcopy(_schema(name))
+
+
+@cache
+def registry() -> Registry:
+    """A ``referencing`` registry holding every schema under its ``$id`` and its file name."""
+    resources_ = []
+    for name in schema_names():
+        contents = _schema(name)
+        resource = Resource(contents=contents, specification=DRAFT202012)
+        resources_.append((contents["$id"], resource))
+    return Registry().with_resources(resources_)
+
+
+@cache
+def _validator(kind: str) -> Draft202012Validator:
+    name = KINDS.get(kind, kind)
+    contents = _schema(name)
+    return Draft202012Validator(
+        {"$ref": contents["$id"]},
+        registry=registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def validator(kind: str) -> Draft202012Validator:
+    """A validator for a response kind (see ``KINDS``) or a schema file name.
+
+    Formats (``uuid``, ``date-time``) are asserted, not just annotated: a malformed timestamp is
+    a deviation from the contract.
+    """
+    return _validator(kind)
+
+
+def example_names() -> list[str]:
+    """Names (file stems) of the examples in ``examples/``, sorted."""
+    return sorted(p.stem for p in (spec_dir() / "examples").glob("*.json"))
+
+
+def example(name: str) -> Any:
+    """One example document by name (file stem)."""
+    return _read_json(spec_dir() / "examples" / f"{name}.json")
+
+
+def _component_name(file_name: str) -> str:
+    stem = file_name.removesuffix(".json")
+    return "".join(part.capitalize() for part in stem.replace("_", "-").split("-"))
+
+
+def _rewrite_refs(node: Any, base_file: str | None) -> Any:
+    """Turn file ``$ref``s (``./schemas/x.json#/...`` or ``x.json``) into component refs, and
+    examples given by ``externalValue`` into inline ``value``s."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                out[key] = _bundle_ref(value, base_file)
+            elif key == "externalValue" and isinstance(value, str):
+                out["value"] = _read_json(spec_dir() / value)
+            elif key == "$id" and base_file is not None:
+                continue
+            else:
+                out[key] = _rewrite_refs(value, base_file)
+        return out
+    if isinstance(node, list):
+        return [_rewrite_refs(item, base_file) for item in node]
+    return node
+
+
+def _bundle_ref(ref: str, base_file: str | None) -> str:
+    target, _, fragment = ref.partition("#")
+    if not target:
+        if base_file is None:
+            return ref
+        target = base_file
+    file_name = target.removeprefix(_REF_PREFIX).rsplit("/", 1)[-1]
+    return f"#/components/schemas/{_component_name(file_name)}{fragment}"
+
+
+@cache
+def _bundled() -> dict[str, Any]:
+    document = _rewrite_refs(_openapi(), None)
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    for name in schema_names():
+        body = _rewrite_refs(_schema(name), name)
+        body.pop("$schema", None)
+        components[_component_name(name)] = body
+    return document
+
+
+def bundled_openapi() -> dict[str, Any]:
+    """The OpenAPI document in one piece: every schema file inlined under components/schemas."""
+    return copy.deepcopy(_bundled())
+
+
+@cache
+def spec_hash() -> str:
+    """SHA-256 over every spec file, so a report says exactly which contract judged the target."""
+    digest = hashlib.sha256()
+    root = spec_dir()
+    files = [root / "openapi.yaml", root / "requirements.yaml"]
+    files += sorted((root / "schemas").glob("*.json"))
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One promise of the contract, as catalogued in ``requirements.yaml``."""
+
+    id: str
+    statement: str
+    source: str
+    endpoint: str
+    level: str
+    mutating: bool
+    category: str
+
+
+@cache
+def _requirements() -> tuple[Requirement, ...]:
+    with (spec_dir() / "requirements.yaml").open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    return tuple(Requirement(**entry) for entry in raw["requirements"])
+
+
+def requirements() -> tuple[Requirement, ...]:
+    """Every requirement in catalogue order."""
+    return _requirements()
+
+
+def requirement(requirement_id: str) -> Requirement:
+    """One requirement by id; ``KeyError`` names the unknown id."""
+    for entry in _requirements():
+        if entry.id == requirement_id:
+            return entry
+    raise KeyError(f"unknown requirement id {requirement_id!r}")
