@@ -1,0 +1,357 @@
+"""Tokens, policies and capability evaluation, following Vault's ACL rules.
+
+* A policy is a list of path rules (see ``hcl``). Rules for the same pattern from all of a
+  token's policies are merged (union of capabilities, ``deny`` wins).
+* A request path is judged by one pattern only: an exact pattern if there is one, else the
+  highest-priority glob (``*`` suffix) / segment-wildcard (``+``) pattern, ranked as Vault ranks
+  them (later first wildcard, no trailing ``*``, fewer ``+``, longer, lexicographically larger).
+* Root paths (Vault's ``PathsSpecial.Root``, e.g. ``sys/replication/reindex``) need ``sudo`` on
+  top of the operation's capability.
+* Tokens are kept by the SHA-256 of their value, so a lookup never compares secret bytes with
+  ``==`` and the store never holds a token in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import string
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .hcl import PathRule, parse_policy
+
+__all__ = [
+    "ROOT_PATHS",
+    "Acl",
+    "Policy",
+    "PolicyStore",
+    "TokenEntry",
+    "TokenStore",
+    "is_root_path",
+    "token_hash",
+]
+
+#: Paths that need ``sudo`` (the system backend's root paths plus the token store's).
+ROOT_PATHS = (
+    "sys/replication/reindex",
+    "sys/replication/dr/reindex",
+    "sys/replication/performance/reindex",
+    "sys/replication/primary/secondary-token",
+    "sys/replication/dr/primary/secondary-token",
+    "sys/replication/performance/primary/secondary-token",
+    "sys/auth/*",
+    "sys/remount",
+    "sys/audit",
+    "sys/audit/*",
+    "sys/raw",
+    "sys/raw/*",
+    "sys/rotate",
+    "sys/config/cors",
+    "sys/config/auditing/*",
+    "sys/config/ui/headers/*",
+    "sys/plugins/catalog/*",
+    "sys/revoke-prefix/*",
+    "sys/revoke-force/*",
+    "sys/leases/revoke-prefix/*",
+    "sys/leases/revoke-force/*",
+    "sys/leases/lookup/*",
+    "auth/token/revoke-orphan",
+    "auth/token/accessors/",
+)
+
+_ROOT_EXACT = frozenset(p for p in ROOT_PATHS if not p.endswith("*"))
+_ROOT_PREFIXES = tuple(p[:-1] for p in ROOT_PATHS if p.endswith("*"))
+
+_OPERATION_CAPABILITY = {
+    "read": "read",
+    "list": "list",
+    "update": "update",
+    "create": "create",
+    "delete": "delete",
+}
+
+_ALPHABET = string.ascii_letters + string.digits
+
+DEFAULT_POLICY_TEXT = """\
+# Allow tokens to look up and revoke themselves, and to ask what they may do.
+path "auth/token/lookup-self" {
+  capabilities = ["read"]
+}
+path "auth/token/renew-self" {
+  capabilities = ["update"]
+}
+path "auth/token/revoke-self" {
+  capabilities = ["update"]
+}
+path "sys/capabilities-self" {
+  capabilities = ["update"]
+}
+"""
+
+
+def is_root_path(path: str) -> bool:
+    """Whether ``path`` (no leading slash, e.g. ``sys/replication/reindex``) needs sudo."""
+    return path in _ROOT_EXACT or path.startswith(_ROOT_PREFIXES)
+
+
+def token_hash(token: str | bytes) -> bytes:
+    """The key a token is stored under."""
+    raw = token if isinstance(token, bytes) else token.encode("utf-8", "surrogateescape")
+    return hashlib.sha256(raw).digest()
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A named policy with its source text and parsed rules."""
+
+    name: str
+    text: str
+    rules: tuple[PathRule, ...]
+
+
+def _priority(pattern: str) -> tuple[int, bool, int, int, str]:
+    """Sort key: a larger key wins among matching wildcard patterns (Vault's priority rules)."""
+    segments = pattern.split("/")
+    first = len(pattern)
+    offset = 0
+    for segment in segments:
+        if segment == "+":
+            first = min(first, offset)
+            break
+        offset += len(segment) + 1
+    if pattern.endswith("*"):
+        first = min(first, len(pattern) - 1)
+    plus = sum(1 for segment in segments if segment == "+")
+    return (first, not pattern.endswith("*"), -plus, len(pattern), pattern)
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    glob = pattern.endswith("*")
+    body = pattern[:-1] if glob else pattern
+    parts = [r"[^/]+" if segment == "+" else re.escape(segment) for segment in body.split("/")]
+    return re.compile("/".join(parts) + (".*" if glob else "") + r"\Z", re.DOTALL)
+
+
+class Acl:
+    """The merged rules of a set of policies, answering "which capabilities on this path?"."""
+
+    def __init__(self, policies: Iterable[Policy]) -> None:
+        merged: dict[str, set[str]] = {}
+        self.root = False
+        for policy in policies:
+            if policy.name == "root":
+                self.root = True
+            for rule in policy.rules:
+                merged.setdefault(rule.pattern, set()).update(rule.capabilities)
+        caps = {p: frozenset({"deny"} if "deny" in c else c) for p, c in merged.items()}
+        self._exact = {p: c for p, c in caps.items() if not _is_wildcard(p)}
+        wild = [p for p in caps if _is_wildcard(p)]
+        wild.sort(key=_priority, reverse=True)
+        self._wild = [(_compile(p), caps[p]) for p in wild]
+
+    def capabilities(self, path: str) -> frozenset[str]:
+        """Capabilities granted on ``path`` (``{"root"}`` for a root token)."""
+        if self.root:
+            return frozenset({"root"})
+        exact = self._exact.get(path)
+        if exact is not None:
+            return exact
+        for regex, caps in self._wild:
+            if regex.match(path):
+                return caps
+        return frozenset()
+
+    def allows(self, path: str, operation: str, *, sudo: bool = False) -> bool:
+        """Whether ``operation`` on ``path`` is allowed; ``sudo`` adds the sudo requirement."""
+        if self.root:
+            return True
+        caps = self.capabilities(path)
+        if "deny" in caps:
+            return False
+        if sudo and "sudo" not in caps:
+            return False
+        return _OPERATION_CAPABILITY.get(operation, operation) in caps
+
+
+def _is_wildcard(pattern: str) -> bool:
+    return pattern.endswith("*") or "+" in pattern.split("/")
+
+
+class PolicyStore:
+    """Named policies, including the built-in ``root`` and ``default``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._policies: dict[str, Policy] = {
+            "root": Policy("root", "", ()),
+            "default": Policy("default", DEFAULT_POLICY_TEXT,
+                              tuple(parse_policy(DEFAULT_POLICY_TEXT))),
+        }
+        self._acl_cache: dict[frozenset[str], Acl] = {}
+
+    def get(self, name: str) -> Policy | None:
+        with self._lock:
+            return self._policies.get(name.lower())
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return sorted(self._policies)
+
+    def put(self, name: str, text: str) -> Policy:
+        """Store a policy; ``hcl.PolicyParseError`` if the text is outside the subset."""
+        policy = Policy(name.lower(), text, tuple(parse_policy(text)))
+        with self._lock:
+            self._policies[policy.name] = policy
+            self._acl_cache.clear()
+        return policy
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            self._policies.pop(name.lower(), None)
+            self._acl_cache.clear()
+
+    def acl(self, names: Iterable[str]) -> Acl:
+        """The ACL of a token holding policies ``names`` (unknown names grant nothing)."""
+        key = frozenset(names)
+        with self._lock:
+            acl = self._acl_cache.get(key)
+            if acl is None:
+                acl = Acl(self._policies[n] for n in sorted(key) if n in self._policies)
+                self._acl_cache[key] = acl
+            return acl
+
+
+@dataclass
+class TokenEntry:
+    """What the server knows about one token (never the token itself)."""
+
+    key: bytes = field(repr=False)
+    accessor: str
+    policies: list[str]
+    display_name: str
+    creation_time: float
+    ttl: int
+    explicit_max_ttl: int = 0
+    num_uses: int = 0
+    meta: dict[str, str] | None = None
+    renewable: bool = False
+    orphan: bool = False
+    parent: bytes | None = field(default=None, repr=False)
+    children: set[bytes] = field(default_factory=set, repr=False)
+    path: str = "auth/token/create"
+
+    @property
+    def expire_time(self) -> float | None:
+        return None if self.ttl == 0 else self.creation_time + self.ttl
+
+    @cached_property
+    def is_root(self) -> bool:
+        return "root" in self.policies
+
+
+class TokenStore:
+    """Service tokens with TTLs, use limits and parent/child revocation."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._tokens: dict[bytes, TokenEntry] = {}
+
+    @staticmethod
+    def new_token_value() -> str:
+        return "hvs." + "".join(secrets.choice(_ALPHABET) for _ in range(24))
+
+    def create(
+        self,
+        *,
+        token: str | None = None,
+        policies: list[str],
+        parent: TokenEntry | None = None,
+        display_name: str = "token",
+        ttl: int = 0,
+        explicit_max_ttl: int = 0,
+        num_uses: int = 0,
+        meta: dict[str, str] | None = None,
+        renewable: bool = False,
+        orphan: bool = False,
+        path: str = "auth/token/create",
+    ) -> tuple[str, TokenEntry]:
+        """Create a token; returns its value (shown once) and its entry."""
+        value = token or self.new_token_value()
+        key = token_hash(value)
+        entry = TokenEntry(
+            key=key,
+            accessor="".join(secrets.choice(_ALPHABET) for _ in range(24)),
+            policies=sorted(set(policies)),
+            display_name=display_name,
+            creation_time=self._clock(),
+            ttl=ttl,
+            explicit_max_ttl=explicit_max_ttl,
+            num_uses=num_uses,
+            meta=meta,
+            renewable=renewable,
+            orphan=orphan or parent is None,
+            parent=None if orphan or parent is None else parent.key,
+            path=path,
+        )
+        with self._lock:
+            if key in self._tokens:
+                raise ValueError("cannot create a token with a duplicate ID")
+            self._tokens[key] = entry
+            if entry.parent is not None and entry.parent in self._tokens:
+                self._tokens[entry.parent].children.add(key)
+        return value, entry
+
+    def lookup(self, token: str | bytes) -> TokenEntry | None:
+        """The live entry for a presented token, or ``None`` (unknown, expired or used up)."""
+        key = token_hash(token)
+        with self._lock:
+            entry = self._tokens.get(key)
+            if entry is None:
+                return None
+            expire = entry.expire_time
+            if expire is not None and self._clock() >= expire:
+                self._revoke_locked(key)
+                return None
+            return entry
+
+    def use(self, entry: TokenEntry) -> None:
+        """Count one use of a limited-use token, revoking it after its last use."""
+        if entry.num_uses <= 0:
+            return
+        with self._lock:
+            entry.num_uses -= 1
+            if entry.num_uses == 0:
+                self._revoke_locked(entry.key)
+                entry.num_uses = -1  # used up: reported as such if still in hand
+
+    def revoke(self, token: str | bytes) -> bool:
+        """Revoke a token and its children; ``False`` if it was not known."""
+        key = token_hash(token)
+        with self._lock:
+            if key not in self._tokens:
+                return False
+            self._revoke_locked(key)
+            return True
+
+    def revoke_entry(self, entry: TokenEntry) -> None:
+        with self._lock:
+            self._revoke_locked(entry.key)
+
+    def _revoke_locked(self, key: bytes) -> None:
+        pending = [key]
+        while pending:
+            entry = self._tokens.pop(pending.pop(), None)
+            if entry is None:
+                continue
+            pending.extend(entry.children)
+            if entry.parent is not None and entry.parent in self._tokens:
+                self._tokens[entry.parent].children.discard(entry.key)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._tokens)

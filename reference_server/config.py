@@ -1,0 +1,220 @@
+"""Server settings: one dataclass, loadable from a YAML or JSON file.
+
+Every setting has one name, used both as the dataclass field and as the config-file key.
+Errors name the offending key and value, so a typo in a file reads as a sentence, not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "MAX_REQUEST_BYTES",
+    "SCENARIOS",
+    "ConfigError",
+    "PeerConfig",
+    "SectionConfig",
+    "ServerConfig",
+    "load_config",
+]
+
+#: Vault's default ``max_request_size`` (32 MiB).
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+
+#: Scenario names a server can start in (see ``reference_server.scenarios``).
+SCENARIOS = ("dr-perf-primary", "perf-secondary", "disabled", "dr-secondary-idle", "community")
+
+_MODES = ("disabled", "primary", "secondary")
+_SECONDARY_STATES = ("stream-wals", "merkle-diff", "merkle-sync", "idle")
+_CONNECTION_STATES = ("ready", "connecting", "idle", "transient_failure", "shutdown")
+_CONNECTION_STATUSES = ("connected", "disconnected")
+
+
+class ConfigError(ValueError):
+    """A setting has a bad name or value; the message names both."""
+
+
+@dataclass
+class PeerConfig:
+    """One peer of a cluster section: a secondary (of a primary) or a primary (of a secondary)."""
+
+    api_address: str
+    cluster_address: str
+    node_id: str = ""
+    connection_status: str = "connected"
+    clock_skew_ms: int = 0
+
+
+@dataclass
+class SectionConfig:
+    """One replication section (``dr`` or ``performance``) of the local cluster."""
+
+    mode: str = "disabled"
+    cluster_id: str = ""
+    primary_cluster_addr: str = ""
+    known_primary_cluster_addrs: list[str] | None = None
+    secondary_id: str = ""
+    #: Secondary stream state; ``idle`` or ``merkle-sync`` make an adverse state that
+    #: ``recover`` repairs.
+    state: str = "stream-wals"
+    connection_state: str = "ready"
+    last_wal: int = 0
+    peers: list[PeerConfig] = field(default_factory=list)
+
+
+@dataclass
+class ServerConfig:
+    """Everything ``replcheck serve`` and the embedded server need to start."""
+
+    host: str = "127.0.0.1"
+    port: int = 8200
+    #: The dev-mode root token; generated at start-up when ``None`` (like ``vault server -dev``).
+    root_token: str | None = None
+    scenario: str = "dr-perf-primary"
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    cluster_name: str = "vault-cluster-replcheck"
+    #: Topology overrides: a section given here replaces the scenario's section of that name.
+    dr: SectionConfig | None = None
+    performance: SectionConfig | None = None
+    #: Duration of one reindex stage unit; a default reindex takes five units (0.15 s).
+    reindex_stage_seconds: float = 0.03
+    #: Connected peers exchange a heartbeat this often; ``last_heartbeat`` moves in these steps.
+    heartbeat_interval_seconds: float = 2.0
+    max_request_bytes: int = MAX_REQUEST_BYTES
+    log_level: str = "info"
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+
+def _fail(key: str, value: Any, expected: str) -> ConfigError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return ConfigError(f"setting {key!r} must be {expected}, got {shown}")
+
+
+def _validate(config: ServerConfig) -> None:
+    if not isinstance(config.host, str) or not config.host:
+        raise _fail("host", config.host, "a host name or IP address")
+    if isinstance(config.port, bool) or not isinstance(config.port, int):
+        raise _fail("port", config.port, "an integer between 0 and 65535")
+    if not 0 <= config.port <= 65535:
+        raise _fail("port", config.port, "an integer between 0 and 65535")
+    if config.root_token is not None and (
+        not isinstance(config.root_token, str) or not config.root_token.strip()
+    ):
+        raise _fail("root_token", config.root_token, "a non-empty string")
+    if config.scenario not in SCENARIOS:
+        raise _fail("scenario", config.scenario, "one of " + ", ".join(SCENARIOS))
+    if (config.tls_cert is None) != (config.tls_key is None):
+        raise ConfigError("settings 'tls_cert' and 'tls_key' must be given together")
+    for key in ("reindex_stage_seconds", "heartbeat_interval_seconds"):
+        value = getattr(config, key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise _fail(key, value, "a number of seconds >= 0")
+    if config.heartbeat_interval_seconds == 0:
+        raise _fail("heartbeat_interval_seconds", 0, "a number of seconds > 0")
+    if isinstance(config.max_request_bytes, bool) or not isinstance(config.max_request_bytes, int):
+        raise _fail("max_request_bytes", config.max_request_bytes, "a positive integer")
+    if config.max_request_bytes <= 0:
+        raise _fail("max_request_bytes", config.max_request_bytes, "a positive integer")
+    if config.log_level not in ("critical", "error", "warning", "info", "debug"):
+        raise _fail("log_level", config.log_level, "one of critical, error, warning, info, debug")
+    for name in ("dr", "performance"):
+        section = getattr(config, name)
+        if section is not None:
+            _validate_section(name, section)
+
+
+def _validate_section(name: str, section: SectionConfig) -> None:
+    if section.mode not in _MODES:
+        raise _fail(f"{name}.mode", section.mode, "one of " + ", ".join(_MODES))
+    if section.state not in (*_SECONDARY_STATES, "running"):
+        raise _fail(f"{name}.state", section.state, "one of " + ", ".join(_SECONDARY_STATES))
+    if section.connection_state not in _CONNECTION_STATES:
+        raise _fail(
+            f"{name}.connection_state",
+            section.connection_state,
+            "one of " + ", ".join(_CONNECTION_STATES),
+        )
+    if isinstance(section.last_wal, bool) or not isinstance(section.last_wal, int):
+        raise _fail(f"{name}.last_wal", section.last_wal, "an integer >= 0")
+    if section.last_wal < 0:
+        raise _fail(f"{name}.last_wal", section.last_wal, "an integer >= 0")
+    node_ids: set[str] = set()
+    for index, peer in enumerate(section.peers):
+        where = f"{name}.peers[{index}]"
+        if peer.connection_status not in _CONNECTION_STATUSES:
+            raise _fail(f"{where}.connection_status", peer.connection_status,
+                        "'connected' or 'disconnected'")
+        if section.mode == "primary":
+            if not peer.node_id:
+                raise _fail(f"{where}.node_id", peer.node_id, "a non-empty string on a primary")
+            if peer.node_id in node_ids:
+                raise _fail(f"{where}.node_id", peer.node_id, "unique within the section")
+            node_ids.add(peer.node_id)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+def _build(cls: type, raw: Any, where: str) -> Any:
+    """Build dataclass ``cls`` from a mapping, naming unknown keys and wrong shapes."""
+    if not isinstance(raw, dict):
+        raise _fail(where or "config", raw, "a mapping")
+    known = {f.name: f for f in fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, value in raw.items():
+        path = f"{where}.{key}" if where else str(key)
+        if key not in known:
+            raise ConfigError(
+                f"unknown setting {path!r}; known settings: {', '.join(sorted(known))}"
+            )
+        if key in ("dr", "performance") and value is not None:
+            value = _build(SectionConfig, value, path)
+        elif key == "peers":
+            if not isinstance(value, list):
+                raise _fail(path, value, "a list of peers")
+            value = [_build(PeerConfig, item, f"{path}[{i}]") for i, item in enumerate(value)]
+        elif key == "known_primary_cluster_addrs" and value is not None:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise _fail(path, value, "a list of addresses")
+        elif isinstance(value, dict | list):
+            raise _fail(path, value, "a single value")
+        kwargs[key] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field of a peer is missing
+        missing = [f.name for f in fields(cls) if f.name not in kwargs]
+        raise ConfigError(
+            f"{where or 'config'} is missing a required setting ({', '.join(missing)})"
+        ) from exc
+
+
+def load_config(path: str | Path) -> ServerConfig:
+    """Read a YAML or JSON config file; ``ConfigError`` (a ``ValueError``) names what is wrong."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"cannot read config file {str(path)!r}: {reason}") from exc
+    try:
+        raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"config file {str(path)!r} is not valid YAML/JSON: {first_line}"
+        ) from exc
+    if raw is None:
+        raw = {}
+    try:
+        return _build(ServerConfig, raw, "")
+    except ConfigError as exc:
+        raise ConfigError(f"config file {str(path)!r}: {exc}") from exc

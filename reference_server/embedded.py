@@ -1,0 +1,96 @@
+"""Run the reference server in a background thread on a free loopback port.
+
+>>> with EmbeddedServer() as server:
+...     httpx.get(server.url + "/v1/sys/replication/status")
+
+The conformance suite uses this as its default target; tests use it to talk over a real socket.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .app import create_app
+from .config import ServerConfig
+from .serving import uvicorn_config
+
+__all__ = ["EmbeddedServer"]
+
+
+class EmbeddedServer:
+    """A context manager: start uvicorn on ``127.0.0.1`` (port 0), wait until ready, stop on exit.
+
+    ``config.host`` and ``config.port`` are ignored: an embedded server always binds the loopback
+    interface on a port the kernel picks, so parallel test runs never collide.
+    """
+
+    def __init__(self, config: ServerConfig | None = None, *, startup_timeout: float = 10.0):
+        base = config or ServerConfig()
+        self.config = dataclasses.replace(base, host="127.0.0.1", port=0)
+        self.app: Starlette = create_app(self.config)
+        self._startup_timeout = startup_timeout
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self.port = 0
+
+    @property
+    def root_token(self) -> str:
+        return self.app.state.vault.root_token
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.config.tls_cert else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
+
+    def start(self) -> EmbeddedServer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        self._socket = sock
+        self.port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn_config(self.app, self.config, log_level="warning"))
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="replcheck-embedded", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + self._startup_timeout
+        # uvicorn sets ``started`` once it accepts connections.
+        while not server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        if not server.started:
+            self.stop()
+            raise RuntimeError("the embedded reference server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._close_socket()
+        self._server = self._thread = None
+
+    def _close_socket(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

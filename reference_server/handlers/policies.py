@@ -1,0 +1,71 @@
+"""``sys/policies/acl``: list, read, write and delete ACL policies (HCL text)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from ..hcl import PolicyParseError
+from ..routing import Reply, Request, Route
+from ..vault_http import VaultError
+
+__all__ = ["ROUTES"]
+
+
+def list_policies(request: Request) -> Reply:
+    return Reply(data={"keys": request.core.policies.names()})
+
+
+def policy_exists(request: Request) -> bool:
+    return request.core.policies.get(request.variables["name"]) is not None
+
+
+def read_policy(request: Request) -> Reply:
+    policy = request.core.policies.get(request.variables["name"])
+    if policy is None:
+        raise VaultError(404)
+    return Reply(data={"name": policy.name, "policy": policy.text})
+
+
+def _decode(text: str) -> str:
+    """Vault accepts the policy text base64-encoded as well as plain."""
+    try:
+        decoded = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return text
+    return decoded
+
+
+def write_policy(request: Request) -> Reply:
+    name = request.variables["name"].lower()
+    if name == "root":
+        raise VaultError(400, 'cannot update "root" policy')
+    text = request.params.get("policy", "")
+    if not text:
+        raise VaultError(400, "'policy' parameter not supplied or empty")
+    try:
+        request.core.policies.put(name, _decode(text))
+    except PolicyParseError as exc:
+        raise VaultError(400, f"failed to parse policy: {exc}") from None
+    request.core.replication.record_write(replicated=True)
+    return Reply()
+
+
+def delete_policy(request: Request) -> Reply:
+    name = request.variables["name"].lower()
+    if name in ("root", "default"):
+        raise VaultError(400, f'cannot delete "{name}" policy')
+    request.core.policies.delete(name)
+    request.core.replication.record_write(replicated=True)
+    return Reply()
+
+
+ROUTES = [
+    Route("sys/policies/acl", {"list": list_policies}),
+    Route(
+        "sys/policies/acl/:name",
+        {"read": read_policy, "update": write_policy, "delete": delete_policy},
+        fields={"name": "string", "policy": "string"},
+        exists=policy_exists,
+    ),
+]

@@ -1,0 +1,186 @@
+"""The token store endpoints a client needs to provision a limited token, as in Vault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..acl import TokenEntry
+from ..replication import rfc3339
+from ..routing import Reply, Request, Route
+from ..vault_http import VaultError
+
+__all__ = ["ROUTES"]
+
+#: Vault's default and maximum token TTL (``default_lease_ttl`` / ``max_lease_ttl``): 768h.
+MAX_TTL = 768 * 3600
+
+CREATE_FIELDS = {
+    "policies": "string_list",
+    "ttl": "duration",
+    "explicit_max_ttl": "duration",
+    "period": "duration",
+    "no_default_policy": "bool",
+    "no_parent": "bool",
+    "display_name": "string",
+    "num_uses": "int",
+    "renewable": "bool",
+    "meta": "kv",
+    "id": "string",
+    "type": "string",
+}
+
+
+def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
+    params = request.params
+    requested = params.get("policies")
+    if not requested:
+        policies = [p for p in parent.policies if not (p == "default" and not parent.is_root)]
+        if parent.is_root:
+            return ["root"]
+    else:
+        policies = sorted({p.lower() for p in requested})
+    if "root" in policies and not parent.is_root:
+        raise VaultError(400, "root tokens may not be created without parent token being root")
+    if "root" in policies:
+        return ["root"]
+    if not parent.is_root:
+        sudo = request.core.policies.acl(parent.policies).allows(
+            "auth/token/create", "update", sudo=True
+        )
+        wanted = set(policies) - {"default"}
+        if not sudo and not wanted <= set(parent.policies):
+            raise VaultError(400, "child policies must be subset of parent")
+    if not params.get("no_default_policy", False) and "default" not in policies:
+        policies.append("default")
+    return sorted(policies)
+
+
+def create_token(request: Request) -> Reply:
+    params = request.params
+    parent = request.token
+    assert parent is not None  # the dispatcher authenticated the request
+    if params.get("type", "service") not in ("service", "default"):
+        raise VaultError(400, "only service tokens are supported by this server")
+    if params.get("num_uses", 0) < 0:
+        raise VaultError(400, "number of uses cannot be negative")
+    if "id" in params and not parent.is_root:
+        raise VaultError(400, "root or sudo privileges required to specify token id")
+    if params.get("no_parent") and not parent.is_root:
+        raise VaultError(400, "root or sudo privileges required to create orphan token")
+    policies = _child_policies(request, parent)
+    warnings = []
+    ttl = params.get("period") or params.get("ttl") or 0
+    explicit_max = params.get("explicit_max_ttl", 0)
+    if policies != ["root"] or ttl:
+        ttl = ttl or MAX_TTL
+        if ttl > MAX_TTL:
+            warnings.append(f"TTL of {ttl}s exceeded the effective max_ttl of {MAX_TTL}s; "
+                            f"TTL value is capped accordingly")
+            ttl = MAX_TTL
+        if explicit_max:
+            ttl = min(ttl, min(explicit_max, MAX_TTL))
+        if parent.expire_time is not None:
+            remaining = int(parent.expire_time - request.core.clock())
+            ttl = max(1, min(ttl, remaining))
+    try:
+        value, entry = request.core.tokens.create(
+            token=params.get("id") or None,
+            policies=policies,
+            parent=parent,
+            display_name="token" + (f"-{params['display_name']}" if params.get("display_name")
+                                    else ""),
+            ttl=ttl,
+            explicit_max_ttl=min(explicit_max, MAX_TTL),
+            num_uses=params.get("num_uses", 0),
+            meta=params.get("meta") or None,
+            renewable=params.get("renewable", True) and ttl != 0,
+            orphan=params.get("no_parent", False),
+        )
+    except ValueError as exc:
+        raise VaultError(400, str(exc)) from None
+    request.core.replication.record_write(replicated=False)
+    auth = {
+        "client_token": value,
+        "accessor": entry.accessor,
+        "policies": entry.policies,
+        "token_policies": entry.policies,
+        "identity_policies": None,
+        "metadata": entry.meta,
+        "lease_duration": entry.ttl,
+        "renewable": entry.renewable,
+        "entity_id": "",
+        "token_type": "service",
+        "orphan": entry.orphan,
+        "mfa_requirement": None,
+        "num_uses": entry.num_uses,
+    }
+    return Reply(auth=auth, warnings=warnings)
+
+
+def lookup_self(request: Request) -> Reply:
+    entry = request.token
+    assert entry is not None and request.token_value is not None
+    now = request.core.clock()
+    expire = entry.expire_time
+    data: dict[str, Any] = {
+        "accessor": entry.accessor,
+        "creation_time": int(entry.creation_time),
+        "creation_ttl": entry.ttl,
+        "display_name": entry.display_name,
+        "entity_id": "",
+        "expire_time": None if expire is None else rfc3339(expire),
+        "explicit_max_ttl": entry.explicit_max_ttl,
+        "id": request.token_value.decode("utf-8", "replace"),
+        "issue_time": rfc3339(entry.creation_time),
+        "meta": entry.meta,
+        "num_uses": max(entry.num_uses, 0),
+        "orphan": entry.orphan,
+        "path": entry.path,
+        "policies": entry.policies,
+        "renewable": entry.renewable,
+        "ttl": 0 if expire is None else max(0, int(expire - now)),
+        "type": "service",
+    }
+    return Reply(data=data)
+
+
+def revoke_self(request: Request) -> Reply:
+    assert request.token is not None
+    request.core.tokens.revoke_entry(request.token)
+    request.core.replication.record_write(replicated=False)
+    return Reply()
+
+
+def revoke(request: Request) -> Reply:
+    token = request.params.get("token", "")
+    if not token:
+        raise VaultError(400, "need token")
+    request.core.tokens.revoke(token)
+    request.core.replication.record_write(replicated=False)
+    return Reply()
+
+
+def capabilities_self(request: Request) -> Reply:
+    """Capabilities of the caller's token on each path (``paths``, or the older ``path``)."""
+    assert request.token is not None
+    paths = request.params.get("paths") or request.params.get("path")
+    if not paths:
+        raise VaultError(400, "'paths' parameter not supplied")
+    acl = request.core.policies.acl(request.token.policies)
+    data: dict[str, Any] = {}
+    for path in paths:
+        caps = acl.capabilities(path.lstrip("/"))
+        data[path] = ["deny"] if not caps or "deny" in caps else sorted(caps)
+    if len(paths) == 1:
+        data["capabilities"] = data[paths[0]]
+    return Reply(data=data)
+
+
+ROUTES = [
+    Route("auth/token/create", {"update": create_token}, fields=CREATE_FIELDS),
+    Route("auth/token/lookup-self", {"read": lookup_self}),
+    Route("auth/token/revoke-self", {"update": revoke_self}),
+    Route("auth/token/revoke", {"update": revoke}, fields={"token": "string"}),
+    Route("sys/capabilities-self", {"update": capabilities_self},
+          fields={"paths": "string_list", "path": "string_list"}),
+]

@@ -1,0 +1,116 @@
+"""Routes, requests and replies: the small types the dispatcher and the handlers share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .acl import TokenEntry
+    from .core import VaultCore
+
+__all__ = ["Handler", "Reply", "Request", "Route", "RouteTable"]
+
+
+@dataclass
+class Request:
+    """One logical request after Vault's HTTP checks: decoded path, operation and parameters."""
+
+    core: VaultCore
+    path: str
+    operation: str
+    params: dict[str, Any]
+    variables: dict[str, str]
+    token: TokenEntry | None = None
+    token_value: bytes | None = None
+    head: bool = False
+
+
+@dataclass
+class Reply:
+    """What a handler answers; the dispatcher wraps it in Vault's envelope.
+
+    ``raw`` bypasses the envelope (health, the OpenAPI document); a reply with no data, no
+    warnings and no auth becomes a 204 with no body, as Vault answers.
+    """
+
+    status: int = 200
+    data: Any = None
+    data_json: bytes | None = None
+    warnings: list[str] = field(default_factory=list)
+    auth: dict[str, Any] | None = None
+    raw: bytes | None = None
+
+    @property
+    def empty(self) -> bool:
+        return (
+            self.raw is None and self.data is None and self.data_json is None
+            and not self.warnings and self.auth is None
+        )
+
+
+Handler = Callable[[Request], Reply]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A path template (``sys/policies/acl/:name``) and its handlers by operation.
+
+    ``exists`` is Vault's existence check: when it says the target does not exist, a write is
+    a ``create`` (and needs the ``create`` capability) rather than an ``update``.
+    ``enterprise_only`` routes answer 404 ``enterprise-only feature`` on Community Edition,
+    after the access checks and method routing.
+    """
+
+    template: str
+    handlers: dict[str, Handler]
+    fields: dict[str, str] = field(default_factory=dict)
+    unauthenticated: bool = False
+    exists: Callable[[Request], bool] | None = None
+    enterprise_only: bool = False
+    head: bool = False
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        if ":" not in self.template:
+            return None
+        pattern = re.sub(
+            r":(\w+)", lambda m: f"(?P<{m.group(1)}>.+)", re.escape(self.template).replace(
+                r"\:", ":"
+            )
+        )
+        return re.compile(pattern + r"\Z", re.DOTALL)
+
+    @property
+    def mount_type(self) -> str:
+        return "token" if self.template.startswith("auth/token/") else "system"
+
+
+class RouteTable:
+    """Exact templates in a dict, parameterised ones tried in order."""
+
+    def __init__(self, routes: list[Route]) -> None:
+        self._exact: dict[str, Route] = {}
+        self._patterns: list[tuple[re.Pattern[str], Route]] = []
+        for route in routes:
+            regex = route.regex
+            if regex is None:
+                self._exact[route.template] = route
+            else:
+                self._patterns.append((regex, route))
+
+    def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
+        route = self._exact.get(path)
+        if route is not None:
+            return route, {}
+        for regex, candidate in self._patterns:
+            found = regex.match(path)
+            if found:
+                return candidate, found.groupdict()
+        return None
+
+    def is_unauthenticated(self, path: str) -> bool:
+        route = self._exact.get(path)
+        return route is not None and route.unauthenticated
