@@ -1,0 +1,158 @@
+"""``replcheck serve``: run the reference server like ``vault server -dev``.
+
+Flags override the config file, which overrides the defaults. A bad flag or config value ends
+the command with exit status 2 and one sentence on stderr; a port that cannot be bound ends it
+with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import socket
+import ssl
+import sys
+from typing import Any
+
+import uvicorn
+
+from .app import create_app
+from .config import SCENARIOS, ConfigError, ServerConfig, load_config
+from .core import VERSION
+from .serving import uvicorn_config
+
+__all__ = ["add_arguments", "serve"]
+
+# Flag destination -> ServerConfig field.
+_FLAG_FIELDS = {
+    "host": "host",
+    "port": "port",
+    "dev_root_token": "root_token",
+    "tls_cert": "tls_cert",
+    "tls_key": "tls_key",
+    "scenario": "scenario",
+    "log_level": "log_level",
+}
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port must be an integer, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` options to ``parser`` (defaults come from ``ServerConfig``)."""
+    defaults = ServerConfig()
+    parser.add_argument("--host", help=f"address to listen on (default {defaults.host})")
+    parser.add_argument("--port", type=_port,
+                        help=f"port to listen on, 0 for any free port (default {defaults.port})")
+    parser.add_argument("--config", metavar="FILE", help="YAML or JSON config file")
+    parser.add_argument("--dev-root-token", metavar="TOKEN",
+                        help="root token to use instead of a generated one")
+    parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate; needs --tls-key")
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key; needs --tls-cert")
+    parser.add_argument("--scenario", choices=SCENARIOS,
+                        help=f"replication topology to start in (default {defaults.scenario})")
+    parser.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
+                        help=f"log verbosity (default {defaults.log_level})")
+
+
+def build_config(args: argparse.Namespace) -> ServerConfig:
+    """The effective settings: defaults, then the config file, then the flags given."""
+    base = load_config(args.config) if getattr(args, "config", None) else ServerConfig()
+    overrides: dict[str, Any] = {}
+    for flag, field_name in _FLAG_FIELDS.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            overrides[field_name] = value
+    return dataclasses.replace(base, **overrides)
+
+
+def _check_tls(config: ServerConfig) -> None:
+    if config.tls_cert is None or config.tls_key is None:
+        return
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(config.tls_cert, config.tls_key)
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+        raise ConfigError(
+            f"cannot load TLS certificate {config.tls_cert!r} with key {config.tls_key!r}: "
+            f"{reason}"
+        ) from None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _banner(config: ServerConfig, address: str, root_token: str) -> str:
+    return (
+        "==> replcheck reference server started! Log data will stream in below:\n\n"
+        f"             Api Address: {address}\n"
+        f"                Scenario: {config.scenario}\n"
+        f"                 Version: Vault {_version(config)} (emulated)\n\n"
+        "WARNING! This is a development server that keeps everything in memory.\n\n"
+        "You may need to set the following environment variables:\n\n"
+        f"    $ export VAULT_ADDR='{address}'\n\n"
+        "The root token is displayed below; send it as X-Vault-Token.\n\n"
+        f"Root Token: {root_token}\n"
+    )
+
+
+def _version(config: ServerConfig) -> str:
+    return VERSION if config.scenario == "community" else VERSION + "+ent"
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run until interrupted; returns the process exit status."""
+    try:
+        config = build_config(args)
+        _check_tls(config)
+    except ConfigError as exc:
+        print(f"replcheck serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = _bind(config.host, config.port)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(f"replcheck serve: cannot listen on {config.host}:{config.port}: {reason}",
+              file=sys.stderr)
+        return 1
+    _configure_logging(config.log_level)
+    app = create_app(config)
+    host, port = sock.getsockname()[:2]
+    shown_host = f"[{host}]" if ":" in host else host
+    scheme = "https" if config.tls_cert else "http"
+    print(_banner(config, f"{scheme}://{shown_host}:{port}", app.state.vault.root_token),
+          flush=True)
+    server = uvicorn.Server(uvicorn_config(app, config))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
+
+
+def _configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+    logger = logging.getLogger("reference_server")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
