@@ -1,0 +1,143 @@
+"""Fixtures for the reference server's tests.
+
+``client`` is a Starlette test client whose every response is checked against the contract:
+the status/warnings/error schemas of ``spec/``, the envelope, and Vault's headers. A test that
+only asserts a status code still proves the body and headers are conformant.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import replcheck_spec
+
+with warnings.catch_warnings():
+    # Starlette 1.x warns that its test client will move to httpx2; it works as is.
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from reference_server.app import create_app
+from reference_server.config import ServerConfig
+
+ENVELOPE_MEMBERS = {
+    "request_id", "lease_id", "renewable", "lease_duration", "data", "wrap_info", "warnings",
+    "auth", "mount_type",
+}
+_RAW_PATHS = ("/v1/sys/health", "/v1/sys/internal/specs/openapi")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "filterwarnings", "ignore:Using `httpx` with `starlette.testclient`:DeprecationWarning"
+    )
+
+
+class ManualClock:
+    """A clock the test moves by hand: reindex stages and heartbeats without sleeping."""
+
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def assert_conformant(response: httpx.Response) -> None:
+    """Check one response against the contract, whatever endpoint produced it."""
+    path = response.request.url.path
+    assert response.headers.get("content-type") == "application/json", path
+    assert response.headers.get("cache-control") == "no-store", path
+    assert "allow" not in response.headers
+    status = response.status_code
+    assert status < 500, f"{response.request.method} {path}: {status} {response.text[:300]}"
+    if response.request.method == "HEAD":
+        return
+    if status == 204:
+        assert response.content == b""
+        return
+    body = response.json()
+    if any(path.startswith(raw) for raw in _RAW_PATHS):
+        return
+    if status >= 400:
+        replcheck_spec.validator("error").validate(body)
+        return
+    assert set(body) == ENVELOPE_MEMBERS, sorted(body)
+    kind = "envelope"
+    if path.endswith("/sys/replication/status") and "?" not in str(response.request.url):
+        kind = "status"
+    elif path.endswith(("/sys/replication/recover", "/sys/replication/reindex")):
+        kind = "warnings"
+    replcheck_spec.validator(kind).validate(body)
+
+
+class CheckingClient(TestClient):
+    """A TestClient that validates every response with ``assert_conformant``."""
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
+        response = super().request(method, url, **kwargs)
+        assert_conformant(response)
+        return response
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def make_client(clock: ManualClock) -> Iterator[Callable[..., CheckingClient]]:
+    clients: list[CheckingClient] = []
+
+    def factory(**settings: Any) -> CheckingClient:
+        app = create_app(ServerConfig(**settings), clock=clock)
+        client = CheckingClient(app, base_url="http://127.0.0.1:8200")
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: Callable[..., CheckingClient]) -> CheckingClient:
+    return make_client()
+
+
+@pytest.fixture
+def root(client: CheckingClient) -> dict[str, str]:
+    return {"X-Vault-Token": client.app.state.vault.root_token}
+
+
+def vault(client: TestClient) -> Any:
+    return client.app.state.vault
+
+
+def token_with_policy(client: TestClient, policy: str, name: str = "ops", **create: Any) -> str:
+    """Write ``policy`` under ``name`` and create a token holding it; returns the token."""
+    headers = {"X-Vault-Token": vault(client).root_token}
+    written = client.put(f"/v1/sys/policies/acl/{name}", headers=headers,
+                         json={"policy": policy})
+    assert written.status_code == 204, written.text
+    created = client.post("/v1/auth/token/create", headers=headers,
+                          json={"policies": [name], **create})
+    assert created.status_code == 200, created.text
+    return created.json()["auth"]["client_token"]
+
+
+UPDATE_NO_SUDO = 'path "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
+UPDATE_AND_SUDO = 'path "sys/replication/*" {\n  capabilities = ["update", "sudo"]\n}\n'
+
+
+def status_data(client: TestClient) -> dict[str, Any]:
+    response = client.get("/v1/sys/replication/status")
+    assert response.status_code == 200
+    return json.loads(response.content)["data"]
