@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from conformance import __version__
-from conformance.cli import serve_cmd, spec_cmd, validate_cmd
+from conformance.cli import run_cmd, serve_cmd, spec_cmd, validate_cmd
 
-COMMANDS = (spec_cmd, validate_cmd, serve_cmd)
+COMMANDS = (spec_cmd, validate_cmd, serve_cmd, run_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,23 @@
+"""The checks, one module per area; importing this package registers every one of them.
+
+- ``status``, ``recover``, ``reindex``, ``conventions``, ``edition``: behaviour checks, small plain
+  functions registered by requirement id (``registry.check``);
+- ``judges``: rules applied to every exchange of a run (``judges.judge``);
+- the spec-driven fuzzer lives in ``conformance.fuzz`` and registers itself the same way.
+"""
+
+from conformance.checks import conventions, edition, recover, reindex, status
+from conformance.checks.context import CheckContext
+from conformance.checks.registry import Check, check, registered
+
+__all__ = [
+    "Check",
+    "CheckContext",
+    "check",
+    "conventions",
+    "edition",
+    "recover",
+    "registered",
+    "reindex",
+    "status",
+]

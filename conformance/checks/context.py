@@ -1,0 +1,186 @@
+"""What a check sees: the target's client, the run's credentials, and ways to report findings.
+
+Checks never assert: they call ``ctx.fail`` (or the ``expect_*`` helpers) to record a finding
+against their requirement and carry on, so one run reports every deviation it can see. In a
+``--plan`` run requests are recorded but not sent, and every ``expect_*`` is a no-op.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance import contract
+from conformance.client import Credential, RecordingClient
+from conformance.exchange import Exchange
+from conformance.outcomes import CheckResult, Finding
+from conformance.target import Profile
+
+STATUS = contract.api_prefix() + "/sys/replication/status"
+RECOVER = contract.api_prefix() + "/sys/replication/recover"
+REINDEX = contract.api_prefix() + "/sys/replication/reindex"
+
+#: An invalid token shaped like a real one; not a secret, so reports show it as is.
+INVALID_TOKEN = "hvs.replcheck0invalid0token0000000"
+
+#: How long to wait for a running reindex before sending one that must succeed.
+REINDEX_WAIT_SECONDS = 60.0
+
+#: Vault 1.6-1.9 answered a missing token with this 400 instead of 403 (facts: >= 1.10 is 403).
+LEGACY_MISSING_TOKEN = "missing client token"
+
+
+@dataclass
+class RunState:
+    """What every check of one run shares."""
+
+    client: RecordingClient
+    profile: Profile
+    seed: int
+    max_examples: int
+    sudo: Credential | None = None
+    non_sudo: Credential | None = None
+    no_update: Credential | None = None
+    invalid: Credential = field(default_factory=lambda: Credential(INVALID_TOKEN))
+
+    @property
+    def planning(self) -> bool:
+        return self.client.plan
+
+
+class CheckContext:
+    def __init__(self, state: RunState, name: str, result: CheckResult) -> None:
+        self.state = state
+        self.name = name
+        self.result = result
+
+    # --- what the check may use ---------------------------------------------------------------
+    @property
+    def planning(self) -> bool:
+        return self.state.planning
+
+    @property
+    def profile(self) -> Profile:
+        return self.state.profile
+
+    @property
+    def sudo(self) -> Credential:
+        return _required(self.state.sudo, "sudo")
+
+    @property
+    def non_sudo(self) -> Credential:
+        return _required(self.state.non_sudo, "non_sudo")
+
+    @property
+    def no_update(self) -> Credential:
+        return _required(self.state.no_update, "no_update")
+
+    @property
+    def invalid(self) -> Credential:
+        return self.state.invalid
+
+    def send(self, method: str, path: str, purpose: str, **kwargs: Any) -> Exchange:
+        """Send a request on behalf of this check (``path`` is sent verbatim)."""
+        operation = contract.operation_for(method, path)
+        exchange = self.state.client.send(
+            method,
+            path,
+            purpose=purpose,
+            origin=self.name,
+            operation=operation.key if operation else None,
+            **kwargs,
+        )
+        self.result.exchanges += 1
+        return exchange
+
+    def read_status(self, purpose: str = "read the status") -> Exchange:
+        return self.send("GET", STATUS, purpose)
+
+    def wait_until_no_reindex_runs(self) -> None:
+        """Before a reindex that must succeed: wait while the status reports one in progress.
+
+        A target may refuse a second reindex while one runs (the reference server answers 400);
+        a careful client waits, so the suite does too instead of raising a false alarm.
+        """
+        if self.planning:
+            return
+        deadline = time.monotonic() + REINDEX_WAIT_SECONDS
+        pause = 0.02
+        while True:
+            data = (
+                self.state.client.send(
+                    "GET", STATUS, purpose="is a reindex running?", origin=self.name, record=False
+                ).data()
+                or {}
+            )
+            running = any(
+                isinstance(s, dict) and s.get("reindex_in_progress") is True for s in data.values()
+            )
+            if not running:
+                return
+            if time.monotonic() > deadline:
+                self.note(f"a reindex was still running after {REINDEX_WAIT_SECONDS} s")
+                return
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+    # --- how it reports -----------------------------------------------------------------------
+    def fail(self, message: str, expected: str, exchange: Exchange | None = None) -> None:
+        self.result.findings.append(
+            Finding(self.result.requirement, message, expected, exchange, source=self.name)
+        )
+
+    def note(self, text: str) -> None:
+        if text not in self.result.notes:
+            self.result.notes.append(text)
+
+    def expect_status(self, exchange: Exchange, allowed: Collection[int], expected: str) -> bool:
+        """Record a finding unless the status is one of ``allowed``; True when it is."""
+        if exchange.response is None or exchange.status in allowed:
+            return True
+        self.fail(
+            f"{exchange.purpose}: answered {exchange.status}{_error_hint(exchange)}",
+            expected,
+            exchange,
+        )
+        return False
+
+    def expect_denied(self, exchange: Exchange, *, no_token: bool = False) -> bool:
+        """Expect 403. With no token at all, Vault 1.6-1.9's 400 "missing client token" is
+        tolerated and noted: the request was refused, which is what matters for safety, and
+        those versions are real Vault (the contract itself follows Vault >= 1.10)."""
+        if no_token and exchange.status == 400 and LEGACY_MISSING_TOKEN in exchange.errors_text():
+            self.note(
+                "no token was answered 400 'missing client token' (Vault 1.6-1.9 behaviour), "
+                "tolerated; Vault >= 1.10 answers 403"
+            )
+            return True
+        return self.expect_status(exchange, {403}, "403 permission denied")
+
+    def expect_success(self, exchange: Exchange) -> bool:
+        """Expect Vault's two success forms: 200 with a JSON body, or 204 with no body."""
+        if exchange.response is None:
+            return True
+        if exchange.status == 204:
+            if exchange.response.body:
+                self.fail(f"{exchange.purpose}: 204 with a body", "204 with no body", exchange)
+                return False
+            return True
+        return self.expect_status(exchange, {200, 204}, "200 with the Vault envelope, or 204")
+
+
+def _required(credential: Credential | None, need: str) -> Credential:
+    if credential is None:
+        # The runner only starts a check whose needs are met; reaching this is a suite bug.
+        raise RuntimeError(f"check used the {need} credential without declaring it in needs=")
+    return credential
+
+
+def _error_hint(exchange: Exchange) -> str:
+    text = exchange.errors_text().strip()
+    if not text:
+        return ""
+    first = " ".join(text.split())
+    return f" ({first[:120]})"

@@ -1,0 +1,70 @@
+"""Vault's HTTP conventions that the behaviour checks do not cover on their own."""
+
+from __future__ import annotations
+
+from replcheck_spec.violations import violations
+
+from conformance import contract
+from conformance.checks.context import RECOVER, REINDEX, STATUS, CheckContext
+from conformance.checks.registry import check
+
+UNKNOWN_PATH = contract.api_prefix() + "/sys/replication/replcheck-no-such-endpoint"
+
+
+@check("VAULT-BEARER-TOKEN", needs=("sudo",), any_edition=True)
+def bearer_equals_header(ctx: CheckContext) -> None:
+    """The same token as Bearer and in X-Vault-Token gets the same answer, on requests that
+    cannot change state: a wrong method (405), an invalid flag (400), a status read (200)."""
+    probes = (
+        ("GET", RECOVER, None, "a wrong method on recover"),
+        ("POST", REINDEX, {"diff": "maybe"}, "an invalid flag on reindex"),
+        ("GET", STATUS, None, "a status read"),
+    )
+    for method, path, body, what in probes:
+        header = ctx.send(
+            method, path, f"{what}, token in X-Vault-Token", credential=ctx.sudo, json=body
+        )
+        bearer = ctx.send(
+            method, path, f"{what}, token as Bearer", credential=ctx.sudo.as_bearer(), json=body
+        )
+        if header.response is not None and header.status != bearer.status:
+            ctx.fail(
+                f"{what}: {header.status} with X-Vault-Token but {bearer.status} as Bearer",
+                f"{header.status} both ways",
+                bearer,
+            )
+
+
+@check("VAULT-UNKNOWN-PATH", needs=("sudo",), any_edition=True)
+def unknown_path_is_404(ctx: CheckContext) -> None:
+    """An unknown path under sys/replication is answered 404 (GET and POST, sudo token)."""
+    for method in ("GET", "POST"):
+        exchange = ctx.send(method, UNKNOWN_PATH, f"{method} an unknown path", credential=ctx.sudo)
+        ctx.expect_status(exchange, {404}, "404 unsupported path")
+
+
+@check("VAULT-TRAILING-SLASH-WRITE", any_edition=True)
+def trailing_slash_write_is_400(ctx: CheckContext) -> None:
+    """POST or PUT to recover/ or reindex/ is 400; Vault checks this before the token, so no
+    token is sent (nothing can succeed)."""
+    for path in (RECOVER + "/", REINDEX + "/"):
+        for method in ("POST", "PUT"):
+            exchange = ctx.send(method, path, f"{method} to a path ending in '/'")
+            ctx.expect_status(exchange, {400}, "400 cannot write to a path ending in '/'")
+
+
+@check("VAULT-SUCCESS-ENVELOPE", needs=("sudo",))
+def success_body_is_envelope(ctx: CheckContext) -> None:
+    """A 200 from recover or reindex is the Vault envelope (warnings-response.json)."""
+    for path in (RECOVER, REINDEX):
+        ctx.wait_until_no_reindex_runs()
+        exchange = ctx.send("POST", path, "sudo token, no body", credential=ctx.sudo)
+        if exchange.status != 200:
+            if ctx.expect_success(exchange):
+                ctx.note(f"{path} answered 204: no body to judge")
+            continue
+        if not exchange.is_json:
+            ctx.fail("200 with a body that is not JSON", "the Vault envelope", exchange)
+            continue
+        for problem in violations("warnings", exchange.json()):
+            ctx.fail(str(problem), "a body valid against warnings-response.json", exchange)

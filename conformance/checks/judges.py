@@ -1,0 +1,240 @@
+"""Per-response judges: rules every answer of the target must keep, applied to EVERY exchange.
+
+A judge is a small plain function ``(exchange, sent_tokens) -> iterable of (message, expected)``
+registered under one requirement id. The runner attaches ``JudgePanel`` to the client, so the
+requests of behaviour checks and of the fuzzer are all judged the same way. Judges see the raw
+exchange (they need the tokens that were sent to spot an echo); findings keep only the masked one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import replcheck_spec
+from replcheck_spec.violations import violations
+
+from conformance import contract
+from conformance.exchange import Exchange
+from conformance.outcomes import CheckResult, Finding, Outcome
+
+Verdicts = Iterable[tuple[str, str]]
+JudgeFunction = Callable[[Exchange, tuple[str, ...]], Verdicts]
+
+#: Tokens shorter than this are not searched for in answers: a short token (e.g. "root") occurs
+#: in legitimate bodies ("merkle_root"), and an echo finding must never be a false alarm.
+MIN_ECHO_TOKEN_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class Judge:
+    requirement: str
+    name: str
+    func: JudgeFunction
+    doc: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.requirement}::{self.name}"
+
+
+_JUDGES: list[Judge] = []
+
+
+def judge(requirement: str) -> Callable[[JudgeFunction], JudgeFunction]:
+    replcheck_spec.requirement(requirement)
+
+    def decorate(func: JudgeFunction) -> JudgeFunction:
+        _JUDGES.append(
+            Judge(requirement, func.__name__, func, " ".join((func.__doc__ or "").split()))
+        )
+        return func
+
+    return decorate
+
+
+def registered() -> tuple[Judge, ...]:
+    return tuple(_JUDGES)
+
+
+def _is_redirect(exchange: Exchange) -> bool:
+    # A standby's 307, or Go's ServeMux cleaning a path ("//", "/./") with a 301: neither comes
+    # from Vault's JSON layer, so the body rules do not apply (the redirect is not followed).
+    return exchange.status is not None and 300 <= exchange.status < 400
+
+
+@judge("VAULT-NO-SERVER-ERROR")
+def no_server_error(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
+    """No request, however malformed, is answered with a 5xx."""
+    if exchange.status is not None and exchange.status >= 500:
+        yield f"answered {exchange.status}", "a 2xx or 4xx answer, never 5xx"
+
+
+@judge("VAULT-ERROR-BODY")
+def error_body(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
+    """Every status >= 400 carries {"errors": [string, ...]}."""
+    if exchange.status is None or exchange.status < 400 or exchange.request.method == "HEAD":
+        return
+    body = exchange.json()
+    expected = '{"errors": [string, ...]} (the list may be empty)'
+    if not exchange.is_json:
+        yield f"{exchange.status} with a body that is not JSON: {_excerpt(exchange)}", expected
+    elif not isinstance(body, dict) or not isinstance(body.get("errors"), list):
+        yield (
+            f"{exchange.status} with a JSON body lacking an errors list: {_excerpt(exchange)}",
+            expected,
+        )
+    elif not all(isinstance(item, str) for item in body["errors"]):
+        yield (
+            f"{exchange.status} with errors that are not all strings: {_excerpt(exchange)}",
+            expected,
+        )
+
+
+@judge("VAULT-FORBIDDEN-NOT-401")
+def forbidden_not_401(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
+    """Authentication and authorization failures are 403, never 401."""
+    if exchange.status == 401:
+        yield "answered 401", "403 for a missing, invalid or insufficient token"
+
+
+@judge("VAULT-CONTENT-TYPE")
+def content_type(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
+    """Every answer with a body declares application/json."""
+    response = exchange.response
+    if response is None or not response.body or _is_redirect(exchange):
+        return
+    declared = (response.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if declared != "application/json":
+        yield (
+            f"{response.status} with a body declared as {declared or 'nothing'}",
+            "Content-Type: application/json",
+        )
+
+
+@judge("VAULT-CACHE-CONTROL")
+def cache_control(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
+    """Every answer carries Cache-Control: no-store."""
+    response = exchange.response
+    if response is None or _is_redirect(exchange):
+        return
+    value = response.header("cache-control") or ""
+    if "no-store" not in [part.strip().lower() for part in value.split(",")]:
+        yield (
+            f"{response.status} with Cache-Control {value or 'absent'}",
+            "Cache-Control: no-store",
+        )
+
+
+@judge("VAULT-NO-TOKEN-ECHO")
+def no_token_echo(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
+    """No token that was sent comes back, in a header or in the body."""
+    response = exchange.response
+    if response is None:
+        return
+    for token in tokens:
+        if len(token) < MIN_ECHO_TOKEN_LENGTH:
+            continue
+        where = [name for name, value in response.headers if token in value]
+        if token in response.body:
+            where.append("body")
+        if where:
+            yield (
+                f"the token that was sent came back in {', '.join(where)}",
+                "no token in any header or body of the answer",
+            )
+
+
+@judge("SCHEMA-RESPONSES")
+def documented_response(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
+    """A documented operation answers a documented status, with a body valid for that status."""
+    if exchange.status is None or exchange.operation is None or _is_redirect(exchange):
+        return
+    method, _, path = exchange.operation.partition(" ")
+    operation = next(op for op in contract.operations() if op.key == exchange.operation)
+    documented = operation.response_for(exchange.status)
+    if documented is None:
+        listed = ", ".join(sorted(operation.responses))
+        yield (f"{exchange.status} is not a status {method} {path} documents", f"one of {listed}")
+        return
+    body = exchange.response.body if exchange.response else ""
+    if documented.schema is None:
+        if body:
+            yield f"{exchange.status} carries a body", f"{exchange.status} with no body"
+        return
+    if not exchange.is_json:
+        yield (
+            f"{exchange.status} body is not JSON: {_excerpt(exchange)}",
+            f"a JSON body valid against {documented.schema}",
+        )
+        return
+    problems = violations(documented.schema, exchange.json())
+    if problems:
+        shown = "; ".join(str(v) for v in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        yield (
+            f"{exchange.status} body breaks {documented.schema}: {shown}{more}",
+            f"a body valid against {documented.schema}",
+        )
+
+
+def _excerpt(exchange: Exchange, limit: int = 160) -> str:
+    body = exchange.response.body if exchange.response else ""
+    body = " ".join(body.split())
+    return repr(body if len(body) <= limit else body[:limit] + "...")
+
+
+#: Findings kept per judge; a fuzzer can repeat one deviation hundreds of times.
+MAX_FINDINGS_PER_JUDGE = 10
+
+
+class JudgePanel:
+    """Applies the selected judges to every exchange of a run and keeps their results."""
+
+    def __init__(
+        self,
+        judges: Iterable[Judge],
+        mask_exchange: Callable[[Exchange], Exchange],
+        mask_text: Callable[[str], str],
+    ) -> None:
+        self._mask = mask_exchange
+        self._mask_text = mask_text
+        self._extra: dict[str, int] = {}
+        self.results: dict[str, CheckResult] = {
+            j.id: CheckResult(j.requirement, j.name, Outcome.NOT_RUN, "no answer to judge")
+            for j in judges
+        }
+        self._judges = {j.id: j for j in judges}
+
+    def __call__(self, exchange: Exchange, tokens: tuple[str, ...]) -> None:
+        masked: Exchange | None = None
+        for judge_id, item in self._judges.items():
+            result = self.results[judge_id]
+            result.exchanges += 1
+            for message, expected in item.func(exchange, tokens):
+                if len(result.findings) >= MAX_FINDINGS_PER_JUDGE:
+                    self._extra[judge_id] = self._extra.get(judge_id, 0) + 1
+                    continue
+                masked = masked or self._mask(exchange)
+                where = f"{exchange.request.method} {masked.request.url}"
+                result.findings.append(
+                    Finding(
+                        item.requirement,
+                        f"{where}: {self._mask_text(message)}",
+                        expected,
+                        masked,
+                        source=item.name,
+                    )
+                )
+
+    def finish(self) -> list[CheckResult]:
+        for judge_id, result in self.results.items():
+            if judge_id in self._extra:
+                result.notes.append(
+                    f"{self._extra[judge_id]} more finding(s) of this judge not shown"
+                )
+            if result.findings:
+                result.outcome, result.reason = Outcome.FAILED, ""
+            elif result.exchanges:
+                result.outcome, result.reason = Outcome.PASSED, ""
+        return list(self.results.values())

@@ -1,0 +1,54 @@
+"""POST /sys/replication/recover: needs a token with update; POST and PUT alike; no other method."""
+
+from __future__ import annotations
+
+from conformance.checks.context import RECOVER, CheckContext
+from conformance.checks.registry import check
+
+#: Methods that are not an update. LIST is Vault's own verb; a conformant server answers 405.
+OTHER_METHODS = ("GET", "DELETE", "PATCH", "LIST")
+
+
+@check("RECOVER-AUTH", any_edition=True)
+def refuses_missing_or_invalid_token(ctx: CheckContext) -> None:
+    """No token, an invalid token, an invalid Bearer token: each is refused with 403."""
+    ctx.expect_denied(ctx.send("POST", RECOVER, "no token"), no_token=True)
+    for credential, how in ((ctx.invalid, "X-Vault-Token"), (ctx.invalid.as_bearer(), "Bearer")):
+        ctx.expect_denied(
+            ctx.send("POST", RECOVER, f"invalid token in {how}", credential=credential)
+        )
+
+
+@check("RECOVER-CAPABILITY", needs=("no_update",), any_edition=True)
+def refuses_token_without_update(ctx: CheckContext) -> None:
+    """A valid token without update on sys/replication/recover is refused with 403."""
+    for credential, how in (
+        (ctx.no_update, "X-Vault-Token"),
+        (ctx.no_update.as_bearer(), "Bearer"),
+    ):
+        exchange = ctx.send(
+            "POST", RECOVER, f"token without update in {how}", credential=credential
+        )
+        ctx.expect_denied(exchange)
+
+
+@check("RECOVER-SUCCESS", needs=("non_sudo",))
+def succeeds_with_update_token(ctx: CheckContext) -> None:
+    """A token with update (no sudo needed) recovers: 200 with the envelope, or 204."""
+    ctx.expect_success(ctx.send("POST", RECOVER, "token with update", credential=ctx.non_sudo))
+
+
+@check("RECOVER-PUT", needs=("non_sudo",))
+def put_behaves_as_post(ctx: CheckContext) -> None:
+    """PUT is the same update operation as POST: it succeeds with the same token."""
+    ctx.expect_success(
+        ctx.send("PUT", RECOVER, "PUT with a token with update", credential=ctx.non_sudo)
+    )
+
+
+@check("RECOVER-METHODS", needs=("sudo",))
+def other_methods_are_405(ctx: CheckContext) -> None:
+    """GET, DELETE, PATCH and LIST on recover are answered 405 (with a sufficient token)."""
+    for method in OTHER_METHODS:
+        exchange = ctx.send(method, RECOVER, f"{method} with a sudo token", credential=ctx.sudo)
+        ctx.expect_status(exchange, {405}, "405 unsupported operation")

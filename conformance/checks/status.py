@@ -1,0 +1,208 @@
+"""GET /sys/replication/status: unauthenticated, schema-valid, and internally consistent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from replcheck_spec.violations import violations
+
+from conformance.checks.context import STATUS, CheckContext
+from conformance.checks.registry import check
+from conformance.exchange import Exchange
+
+SECTIONS = ("dr", "performance")
+INTEGER_STRING_FIELDS = ("last_reindex_epoch", "last_corruption_check_epoch")
+PEER_INTEGER_STRING_FIELDS = (
+    "clock_skew_ms",
+    "last_heartbeat_duration_ms",
+    "replication_primary_canary_age_ms",
+)
+WAL_FIELDS = ("last_wal", "last_remote_wal", "last_dr_wal", "last_performance_wal")
+_INTEGER = re.compile(r"^-?[0-9]+$")
+#: A heartbeat this far in the future is implausible even with generous clock skew.
+HEARTBEAT_FUTURE_TOLERANCE = timedelta(minutes=5)
+#: Reads made to watch ids and WAL counters over time.
+REPEATED_READS = 3
+MODE_RULE = "/then/"
+
+
+def sections(exchange: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
+    data = exchange.data() or {}
+    for name in SECTIONS:
+        section = data.get(name)
+        if isinstance(section, dict):
+            yield name, section
+
+
+def _peers(section: dict[str, Any]) -> Iterator[tuple[str, int, dict[str, Any]]]:
+    for member in ("secondaries", "primaries"):
+        peers = section.get(member)
+        if isinstance(peers, list):
+            for index, peer in enumerate(peers):
+                if isinstance(peer, dict):
+                    yield member, index, peer
+
+
+@check("STATUS-UNAUTHENTICATED", any_edition=True)
+def answers_without_token(ctx: CheckContext) -> None:
+    """GET status with no token at all is answered 200."""
+    ctx.expect_status(ctx.read_status("no token"), {200}, "200: status is unauthenticated")
+
+
+@check("STATUS-IGNORES-TOKEN", any_edition=True)
+def ignores_invalid_token(ctx: CheckContext) -> None:
+    """An invalid token, in X-Vault-Token or as a Bearer token, is ignored by status."""
+    for credential, how in ((ctx.invalid, "X-Vault-Token"), (ctx.invalid.as_bearer(), "Bearer")):
+        exchange = ctx.send("GET", STATUS, f"invalid token in {how}", credential=credential)
+        ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
+
+
+@check("STATUS-IGNORES-TOKEN", needs=("sudo",), any_edition=True)
+def accepts_valid_token(ctx: CheckContext) -> None:
+    """A valid token sent to status changes nothing: still 200."""
+    exchange = ctx.send("GET", STATUS, "valid token", credential=ctx.sudo)
+    ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
+
+
+@check("STATUS-SCHEMA")
+def body_matches_schema(ctx: CheckContext) -> None:
+    """The 200 body validates against schemas/status-response.json."""
+    exchange = ctx.read_status()
+    if exchange.response is None or not ctx.expect_status(exchange, {200}, "200"):
+        return
+    if not exchange.is_json:
+        ctx.fail("the status body is not JSON", "a JSON status document", exchange)
+        return
+    for problem in violations("status", exchange.json()):
+        ctx.fail(str(problem), "a body valid against status-response.json", exchange)
+
+
+@check("STATUS-MODE-SHAPE")
+def sections_follow_their_mode(ctx: CheckContext) -> None:
+    """Each section keeps the members its mode allows (the schema's per-mode rules)."""
+    exchange = ctx.read_status()
+    if exchange.response is None or not exchange.is_json:
+        return
+    for problem in violations("status", exchange.json()):
+        # The mode-dependent rules are the ``if mode == ... then`` branches of
+        # cluster-section.json; other violations belong to STATUS-SCHEMA.
+        if MODE_RULE in problem.schema_path:
+            ctx.fail(str(problem), "only the members its mode allows", exchange)
+
+
+@check("STATUS-KNOWN-SECONDARIES")
+def secondaries_are_known(ctx: CheckContext) -> None:
+    """Every secondary peer's node_id is listed in known_secondaries."""
+    exchange = ctx.read_status()
+    for name, section in sections(exchange):
+        if section.get("mode") != "primary":
+            continue
+        known = section.get("known_secondaries")
+        if not isinstance(known, list):
+            continue
+        for _member, index, peer in _peers(section):
+            node_id = peer.get("node_id")
+            if _member == "secondaries" and node_id is not None and node_id not in known:
+                ctx.fail(
+                    f"$.data.{name}.secondaries[{index}].node_id {node_id!r} is not in "
+                    f"known_secondaries {known!r}",
+                    "every secondary's node_id in known_secondaries",
+                    exchange,
+                )
+
+
+@check("STATUS-INTEGER-STRINGS")
+def integer_strings_parse(ctx: CheckContext) -> None:
+    """Members Vault encodes as strings of integers parse as base-10 integers."""
+    exchange = ctx.read_status()
+    for name, section in sections(exchange):
+        for member in INTEGER_STRING_FIELDS:
+            _expect_integer_string(ctx, exchange, f"$.data.{name}.{member}", section.get(member))
+        for peers, index, peer in _peers(section):
+            for member in PEER_INTEGER_STRING_FIELDS:
+                _expect_integer_string(
+                    ctx, exchange, f"$.data.{name}.{peers}[{index}].{member}", peer.get(member)
+                )
+
+
+def _expect_integer_string(ctx: CheckContext, exchange: Exchange, where: str, value: Any) -> None:
+    if isinstance(value, str) and not _INTEGER.match(value):
+        ctx.fail(f"{where} is {value!r}", 'a string of a base-10 integer, e.g. "42"', exchange)
+
+
+@check("STATUS-HEARTBEAT-PLAUSIBLE")
+def heartbeats_are_plausible(ctx: CheckContext) -> None:
+    """A connected peer's last_heartbeat is an RFC 3339 time with an offset, not in the future."""
+    exchange = ctx.read_status()
+    now = datetime.now(UTC)
+    for name, section in sections(exchange):
+        for peers, index, peer in _peers(section):
+            if peer.get("connection_status") != "connected":
+                continue
+            where = f"$.data.{name}.{peers}[{index}].last_heartbeat"
+            value = peer.get("last_heartbeat")
+            moment = _parse_rfc3339(value)
+            if moment is None:
+                ctx.fail(
+                    f"{where} is {value!r}", "an RFC 3339 timestamp with a zone offset", exchange
+                )
+            elif moment - now > HEARTBEAT_FUTURE_TOLERANCE:
+                ctx.fail(
+                    f"{where} {value} is {moment - now} in the future",
+                    "a heartbeat that has already happened (5 min of clock skew allowed)",
+                    exchange,
+                )
+
+
+def _parse_rfc3339(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not re.match(
+        r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", value
+    ):
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value.replace("z", "Z").replace("Z", "+00:00"))
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@check("STATUS-STABLE-IDS")
+def ids_stay_stable(ctx: CheckContext) -> None:
+    """Over repeated reads each section keeps its mode and cluster_id."""
+    reads = [ctx.read_status(f"read {i + 1} of {REPEATED_READS}") for i in range(REPEATED_READS)]
+    first = dict(sections(reads[0]))
+    for exchange in reads[1:]:
+        for name, section in sections(exchange):
+            before = first.get(name, {})
+            for member in ("mode", "cluster_id"):
+                if member in before and section.get(member) != before[member]:
+                    ctx.fail(
+                        f"$.data.{name}.{member} changed from {before[member]!r} to "
+                        f"{section.get(member)!r} between two reads",
+                        f"a stable {member}",
+                        exchange,
+                    )
+
+
+@check("STATUS-WAL-MONOTONIC")
+def wal_counters_never_go_back(ctx: CheckContext) -> None:
+    """Over repeated reads WAL counters never decrease."""
+    previous: dict[tuple[str, str], int] = {}
+    for i in range(REPEATED_READS):
+        exchange = ctx.read_status(f"read {i + 1} of {REPEATED_READS}")
+        for name, section in sections(exchange):
+            for member in WAL_FIELDS:
+                value = section.get(member)
+                if not isinstance(value, int) or isinstance(value, bool):
+                    continue
+                key = (name, member)
+                if key in previous and value < previous[key]:
+                    ctx.fail(
+                        f"$.data.{name}.{member} went back from {previous[key]} to {value}",
+                        "a WAL counter that never decreases",
+                        exchange,
+                    )
+                previous[key] = value

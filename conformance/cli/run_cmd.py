@@ -1,0 +1,131 @@
+"""``replcheck run``: judge a target and exit 0 (conformant), 1 (not conformant) or 2 (no run).
+
+Flags come from ``conformance.target.OPTIONS`` (each with its Vault environment variable), plus
+the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag value, an
+unreachable target, a TLS failure, an unwritable report path) ends with one sentence on stderr
+and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from conformance.report import TerminalReporter, render_html, render_json, render_junit
+from conformance.runner import RunAborted, RunResult, run
+from conformance.target import OPTIONS, PROFILES, SettingError, Settings
+
+REPORTS: dict[str, Callable[[RunResult], str]] = {
+    "junit": render_junit,
+    "json": render_json,
+    "html": render_html,
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "run",
+        help="judge a target against the /sys/replication contract",
+        description="Judge a Vault /sys/replication target. With no --url (nor VAULT_ADDR) the "
+        "embedded reference server is started and judged. Exit status: 0 conformant, "
+        "1 not conformant (or Community Edition: replication unsupported), "
+        "2 the run could not be made.",
+    )
+    for option in OPTIONS:
+        env = f" [env {option.env}]" if option.env else ""
+        if option.kind == "bool":
+            parser.add_argument(
+                option.flag, action="store_true", default=None, help=option.help + env
+            )
+        elif option.kind == "profile":
+            parser.add_argument(option.flag, choices=PROFILES, default=None, help=option.help + env)
+        else:
+            metavar = {"int": "N", "str": option.name.split("_")[-1].upper()}[option.kind]
+            if option.name == "ca_cert":
+                metavar = "FILE"
+            parser.add_argument(option.flag, metavar=metavar, default=None, help=option.help + env)
+    for name in REPORTS:
+        parser.add_argument(
+            f"--{name}",
+            metavar="FILE",
+            type=Path,
+            default=None,
+            help=f"write a {name.upper()} report to FILE",
+        )
+    parser.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPR",
+        default=None,
+        help="run only checks whose id or category matches EXPR "
+        "(words with and/or/not, as pytest -k)",
+    )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="print every request the run would send, and send nothing",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
+    explicit: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = getattr(args, option.name)
+        if isinstance(value, str) and option.kind == "int":
+            value = option.parse(value, option.flag)
+        explicit[option.name] = value
+    return Settings.resolve(explicit, environ, keyword=args.keyword, plan=args.plan)
+
+
+def _check_report_paths(args: argparse.Namespace) -> None:
+    for name in REPORTS:
+        path: Path | None = getattr(args, name)
+        if path is not None and not path.parent.is_dir():
+            raise SettingError(
+                f"cannot write --{name} {path}: the folder {path.parent} does not exist"
+            )
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # so provisioned tokens and policies are still cleaned up
+
+
+def handle(args: argparse.Namespace) -> int:
+    try:
+        settings = _settings(args, dict(os.environ))
+        _check_report_paths(args)
+        if settings.ca_cert and not Path(settings.ca_cert).is_file():
+            raise SettingError(f"the CA certificate file {settings.ca_cert} does not exist")
+    except SettingError as exc:
+        print(f"replcheck run: error: {exc}", file=sys.stderr)
+        return 2
+    reporter = TerminalReporter()
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        result = run(settings, reporter)
+    except RunAborted as exc:
+        print(f"replcheck run: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    reporter.summary(result)
+    for name, render in REPORTS.items():
+        path: Path | None = getattr(args, name)
+        if path is None:
+            continue
+        try:
+            path.write_text(render(result), encoding="utf-8")
+        except OSError as exc:
+            print(
+                f"replcheck run: error: cannot write --{name} {path}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 2
+        reporter.message(f"{name} report written to {path}")
+    return result.exit_code

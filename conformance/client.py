@@ -1,0 +1,193 @@
+"""The HTTP client of a run: every request goes through ``RecordingClient.send``.
+
+``send`` builds the request exactly as asked (raw paths such as ``//`` or ``%72`` are kept),
+sends it with httpx, lets the per-response judges see the raw answer (they need the tokens that
+were sent to spot an echo), then masks every secret and records the ``Exchange``. In a plan run
+nothing is sent: the exchange is recorded with no response.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.target import Masker, Settings
+
+#: What a judge gets: the raw exchange (secrets visible) and the tokens that were sent in it.
+Observer = Callable[[Exchange, tuple[str, ...]], None]
+
+_USER_AGENT = "replcheck"
+
+
+class UnsendableRequest(ValueError):
+    """The request cannot be put on the wire (e.g. a header value HTTP does not allow)."""
+
+
+class TargetUnreachable(Exception):
+    """The target could not be reached at all (connection refused, DNS, TLS): the run stops."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A token and how to send it: in ``X-Vault-Token`` or as ``Authorization: Bearer``."""
+
+    token: str
+    bearer: bool = False
+
+    def headers(self) -> dict[str, str]:
+        if self.bearer:
+            return {"Authorization": f"Bearer {self.token}"}
+        return {"X-Vault-Token": self.token}
+
+    def as_bearer(self) -> Credential:
+        return replace(self, bearer=True)
+
+
+class RecordingClient:
+    def __init__(self, settings: Settings, base_url: str, masker: Masker, *, plan: bool) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.masker = masker
+        self.plan = plan
+        self.exchanges: list[Exchange] = []
+        self.observers: list[Observer] = []
+        self._namespace = settings.namespace
+        verify: Any = True
+        if settings.tls_skip_verify:
+            verify = False
+        elif settings.ca_cert:
+            verify = settings.ca_cert
+        self._http = (
+            None
+            if plan
+            else httpx.Client(
+                verify=verify,
+                timeout=httpx.Timeout(15.0, connect=5.0),
+                follow_redirects=False,
+            )
+        )
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+    def __enter__(self) -> RecordingClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        credential: Credential | None = None,
+        json: Any = None,
+        content: str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        purpose: str = "",
+        origin: str = "",
+        operation: str | None = None,
+        record: bool = True,
+    ) -> Exchange:
+        """Send one request; ``path`` is used verbatim (no normalisation of ``//`` or ``%xx``).
+
+        ``record=False`` is for the suite's own bookkeeping (provisioning tokens): such requests
+        are neither judged nor listed in reports.
+        """
+        all_headers: dict[str, str] = {"User-Agent": _USER_AGENT}
+        if self._namespace:
+            all_headers["X-Vault-Namespace"] = self._namespace
+        if credential is not None:
+            all_headers.update(credential.headers())
+        if headers:
+            all_headers.update(headers)
+        body: bytes | None
+        if json is not None:
+            body = jsonlib.dumps(json).encode()
+            all_headers.setdefault("Content-Type", "application/json")
+        elif content is not None:
+            body = content.encode() if isinstance(content, str) else content
+        else:
+            body = None
+        url = httpx.URL(self.base_url + "/").copy_with(raw_path=path.encode("ascii"))
+        if params:
+            url = url.copy_merge_params(dict(params))
+        try:
+            request = httpx.Request(method, url, headers=all_headers, content=body)
+        except (UnicodeEncodeError, ValueError, TypeError) as exc:
+            raise UnsendableRequest(str(exc)) from None
+        sent = SentRequest(
+            method=method,
+            url=str(request.url),
+            headers=tuple((k, v) for k, v in all_headers.items()),
+            body=None if body is None else body.decode("utf-8", "replace"),
+        )
+        response = None if self._http is None else self._exchange(request)
+        raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
+        if response is not None and record:
+            tokens = (credential.token,) if credential is not None else ()
+            for observer in self.observers:
+                observer(raw, tokens)
+        masked = self.mask(raw)
+        if record:
+            self.exchanges.append(masked)
+        return masked
+
+    def _exchange(self, request: httpx.Request) -> ReceivedResponse:
+        assert self._http is not None
+        started = time.perf_counter()
+        try:
+            answer = self._http.send(request)
+        except httpx.LocalProtocolError as exc:
+            raise UnsendableRequest(str(exc)) from None
+        except httpx.ConnectError as exc:
+            raise TargetUnreachable(_connect_reason(self.base_url, exc)) from None
+        except httpx.TimeoutException:
+            raise TargetUnreachable(f"{self.base_url} did not answer within 15 s") from None
+        except httpx.TransportError as exc:
+            raise TargetUnreachable(f"the connection to {self.base_url} broke: {exc}") from None
+        elapsed = (time.perf_counter() - started) * 1000
+        return ReceivedResponse(
+            status=answer.status_code,
+            headers=tuple(answer.headers.multi_items()),
+            body=answer.content.decode("utf-8", "replace"),
+            elapsed_ms=elapsed,
+        )
+
+    def mask(self, exchange: Exchange) -> Exchange:
+        mask = self.masker.mask
+        request = exchange.request
+        masked_request = SentRequest(
+            method=request.method,
+            url=mask(request.url),
+            headers=tuple((k, mask(v)) for k, v in request.headers),
+            body=None if request.body is None else mask(request.body),
+        )
+        response = exchange.response
+        masked_response = None
+        if response is not None:
+            masked_response = ReceivedResponse(
+                status=response.status,
+                headers=tuple((k, mask(v)) for k, v in response.headers),
+                body=mask(response.body),
+                elapsed_ms=response.elapsed_ms,
+            )
+        return replace(exchange, request=masked_request, response=masked_response)
+
+
+def _connect_reason(base_url: str, exc: Exception) -> str:
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
+        return (
+            f"the TLS handshake with {base_url} failed ({text.strip() or 'certificate rejected'});"
+            " pass --ca-cert FILE or --tls-skip-verify"
+        )
+    return f"cannot connect to {base_url}: {text.strip() or type(exc).__name__}"

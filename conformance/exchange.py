@@ -1,0 +1,146 @@
+"""One request and what came back, as the reports show it: secrets already masked.
+
+An ``Exchange`` is built by ``conformance.client`` after the per-response judges have seen the
+raw answer; from then on only masked text exists. In a ``--plan`` run nothing is sent and
+``response`` is None.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+_NOT_JSON = object()
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: str | None = None
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+
+@dataclass(frozen=True)
+class ReceivedResponse:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: str
+    elapsed_ms: float = 0.0
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request, its response (None when planned only), and what sent it."""
+
+    request: SentRequest
+    response: ReceivedResponse | None
+    #: A short phrase saying why the request was sent, e.g. "no token".
+    purpose: str = ""
+    #: Which check sent it ("fuzz" for generated requests).
+    origin: str = ""
+    #: The documented operation ("POST /sys/replication/reindex"), when it is one.
+    operation: str | None = None
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status if self.response else None
+
+    @cached_property
+    def _parsed(self) -> Any:
+        if self.response is None or not self.response.body:
+            return _NOT_JSON
+        try:
+            return json.loads(self.response.body)
+        except ValueError:
+            return _NOT_JSON
+
+    def json(self) -> Any:
+        """The response body parsed as JSON, or None when absent or not JSON."""
+        parsed = self._parsed
+        return None if parsed is _NOT_JSON else parsed
+
+    @property
+    def is_json(self) -> bool:
+        return self._parsed is not _NOT_JSON
+
+    def data(self) -> dict[str, Any] | None:
+        body = self.json()
+        if isinstance(body, dict) and isinstance(body.get("data"), dict):
+            return body["data"]
+        return None
+
+    def errors_text(self) -> str:
+        """All error messages joined (Vault's multierror texts are matched as substrings)."""
+        body = self.json()
+        if isinstance(body, dict) and isinstance(body.get("errors"), list):
+            return "\n".join(str(item) for item in body["errors"])
+        return ""
+
+    def curl(self) -> str:
+        """A curl line that replays the request; masked tokens read as shell variables."""
+        parts = ["curl", "-sS", "-i", "-X", self.request.method]
+        for name, value in self.request.headers:
+            if name.lower() in {
+                "host",
+                "content-length",
+                "accept-encoding",
+                "connection",
+                "user-agent",
+                "accept",
+            }:
+                continue
+            parts += ["-H", _quote(f"{name}: {value}")]
+        if self.request.body is not None:
+            parts += ["--data-binary", _quote(self.request.body)]
+        parts.append(_quote(self.request.url, url=True))
+        return " ".join(parts)
+
+    def summary(self) -> str:
+        came_back = f"{self.status}" if self.response else "not sent (plan)"
+        return f"{self.request.method} {self.request.url} -> {came_back}"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "purpose": self.purpose,
+            "origin": self.origin,
+            "request": {
+                "method": self.request.method,
+                "url": self.request.url,
+                "headers": dict(self.request.headers),
+                "body": self.request.body,
+            },
+            "curl": self.curl(),
+        }
+        if self.response is not None:
+            out["response"] = {
+                "status": self.response.status,
+                "headers": dict(self.response.headers),
+                "body": self.response.body,
+            }
+        return out
+
+
+_LABEL = re.compile(r"\\\$(VAULT_[A-Z_]+\b)")
+
+
+def _quote(text: str, url: bool = False) -> str:
+    """Quote for a POSIX shell, leaving only ``$VAULT_…`` labels expandable."""
+    if "$VAULT_" in text and not url:
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
+        escaped = _LABEL.sub(r"$\1", escaped.replace("$", "\\$"))
+        return f'"{escaped}"'
+    return shlex.quote(text)

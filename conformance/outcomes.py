@@ -1,0 +1,105 @@
+"""What a run concludes: findings about the target, and outcomes per check and per requirement.
+
+Three things are kept apart on purpose:
+- a ``Finding`` says the *target* deviates (a requirement id, what was expected, the exchange);
+- an ``error`` outcome says the *suite* broke (an exception in a check): never the target's fault;
+- ``not_run`` and ``unsupported`` say why nothing was judged, always with the reason.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.exchange import Exchange
+
+
+class Outcome(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    NOT_RUN = "not run"
+    UNSUPPORTED = "unsupported"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The target deviates from one requirement."""
+
+    requirement: str
+    message: str
+    expected: str
+    exchange: Exchange | None = None
+    #: Name of the check or judge that found it.
+    source: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "requirement": self.requirement,
+            "source": self.source,
+            "message": self.message,
+            "expected": self.expected,
+            "exchange": self.exchange.to_dict() if self.exchange else None,
+        }
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check (or one judge) of one requirement."""
+
+    requirement: str
+    name: str
+    outcome: Outcome
+    reason: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    duration_s: float = 0.0
+    #: Observations a person should read even when the check passed (e.g. a tolerated legacy
+    #: behaviour of an older Vault version).
+    notes: list[str] = field(default_factory=list)
+    exchanges: int = 0
+
+
+@dataclass
+class RequirementResult:
+    """Everything the run learnt about one requirement."""
+
+    requirement: str
+    outcome: Outcome
+    reason: str
+    checks: list[CheckResult]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [finding for check in self.checks for finding in check.findings]
+
+    @property
+    def notes(self) -> list[str]:
+        return [note for check in self.checks for note in check.notes]
+
+
+def combine(requirement: str, checks: Iterable[CheckResult]) -> RequirementResult:
+    """One requirement's outcome from its checks' outcomes.
+
+    Failed wins (the target deviated, whatever else happened); then error (the suite broke, so
+    "passed" cannot be claimed); then passed if any check judged something; a requirement whose
+    every check is unsupported is unsupported; otherwise not run, with the reasons joined.
+    """
+    checks = list(checks)
+    outcomes = {check.outcome for check in checks}
+    if Outcome.FAILED in outcomes:
+        count = sum(len(check.findings) for check in checks)
+        return RequirementResult(requirement, Outcome.FAILED, f"{count} finding(s)", checks)
+    if Outcome.ERROR in outcomes:
+        reasons = "; ".join(c.reason for c in checks if c.outcome is Outcome.ERROR)
+        return RequirementResult(requirement, Outcome.ERROR, reasons, checks)
+    if Outcome.PASSED in outcomes:
+        skipped = "; ".join(
+            f"{c.name} not run: {c.reason}" for c in checks if c.outcome is Outcome.NOT_RUN
+        )
+        return RequirementResult(requirement, Outcome.PASSED, skipped, checks)
+    if checks and outcomes == {Outcome.UNSUPPORTED}:
+        return RequirementResult(requirement, Outcome.UNSUPPORTED, checks[0].reason, checks)
+    reasons = "; ".join(dict.fromkeys(c.reason for c in checks if c.reason)) or "no check selected"
+    return RequirementResult(requirement, Outcome.NOT_RUN, reasons, checks)

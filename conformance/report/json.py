@@ -1,0 +1,69 @@
+"""The machine-readable report: one entry per requirement, with the run's provenance."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import replcheck_spec
+
+from conformance.runner import RunResult
+
+
+def as_dict(result: RunResult) -> dict[str, Any]:
+    requirements = []
+    for requirement_id, outcome in result.results.items():
+        requirement = replcheck_spec.requirement(requirement_id)
+        requirements.append(
+            {
+                "id": requirement_id,
+                "statement": requirement.statement,
+                "level": requirement.level,
+                "category": requirement.category,
+                "source": requirement.source,
+                "outcome": outcome.outcome.value,
+                "reason": outcome.reason,
+                "notes": outcome.notes,
+                "checks": [
+                    {
+                        "name": check.name,
+                        "outcome": check.outcome.value,
+                        "reason": check.reason,
+                        "notes": check.notes,
+                        "requests": check.exchanges,
+                        "duration_s": round(check.duration_s, 4),
+                    }
+                    for check in outcome.checks
+                ],
+                "findings": [finding.to_dict() for finding in outcome.findings],
+            }
+        )
+    document: dict[str, Any] = {
+        "suite_version": result.suite_version,
+        "spec_hash": result.spec_hash,
+        "seed": result.seed,
+        "target": result.target_url,
+        "target_description": result.target,
+        "profile": result.profile,
+        "edition": result.edition.value,
+        "verdict": result.verdict,
+        "verdict_sentence": result.verdict_sentence,
+        "exit_code": result.exit_code,
+        "cluster_ids": result.cluster_ids,
+        "settings": result.settings,
+        "started_at": result.started_at,
+        "duration_s": round(result.duration_s, 3),
+        "requests_sent": 0 if result.plan else len(result.exchanges),
+        "notes": result.notes,
+        "requirements": requirements,
+    }
+    if result.plan:
+        document["plan"] = {
+            "before_checks": result.plan_lines,
+            "requests": [exchange.to_dict() for exchange in result.exchanges],
+        }
+    return document
+
+
+def render_json(result: RunResult) -> str:
+    return json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,86 @@
+"""JUnit XML for CI: one test case per check (and per judge), classname = requirement id."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from conformance.outcomes import Finding, Outcome
+from conformance.runner import RunResult
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """XML 1.0 cannot carry most control characters, which fuzzed bodies contain."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _finding_text(finding: Finding) -> str:
+    lines = [finding.message, f"expected: {finding.expected}"]
+    if finding.exchange is not None:
+        lines.append(f"sent: {finding.exchange.summary()}")
+        if finding.exchange.response is not None:
+            lines.append(f"came back: {finding.exchange.response.body[:500]}")
+        lines.append(f"reproduce: {finding.exchange.curl()}")
+    return _xml_safe("\n".join(lines))
+
+
+def render_junit(result: RunResult) -> str:
+    checks = result.checks
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": "replcheck",
+            "tests": str(len(checks)),
+            "failures": str(sum(c.outcome is Outcome.FAILED for c in checks)),
+            "errors": str(sum(c.outcome is Outcome.ERROR for c in checks)),
+            "skipped": str(
+                sum(c.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED) for c in checks)
+            ),
+            "time": f"{result.duration_s:.3f}",
+            "timestamp": result.started_at,
+        },
+    )
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("suite_version", result.suite_version),
+        ("spec_hash", result.spec_hash),
+        ("seed", str(result.seed)),
+        ("target", result.target_url),
+        ("profile", result.profile),
+        ("verdict", result.verdict),
+    ):
+        ET.SubElement(properties, "property", {"name": name, "value": value})
+    for check in checks:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "classname": check.requirement,
+                "name": check.name,
+                "time": f"{check.duration_s:.3f}",
+            },
+        )
+        if check.outcome is Outcome.FAILED:
+            failure = ET.SubElement(
+                case,
+                "failure",
+                {
+                    "message": _xml_safe(check.findings[0].message if check.findings else "failed"),
+                    "type": check.requirement,
+                },
+            )
+            failure.text = "\n\n".join(_finding_text(f) for f in check.findings)
+        elif check.outcome is Outcome.ERROR:
+            ET.SubElement(
+                case, "error", {"message": _xml_safe(check.reason), "type": "suite error"}
+            )
+        elif check.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED):
+            ET.SubElement(case, "skipped", {"message": f"{check.outcome.value}: {check.reason}"})
+        if check.notes:
+            ET.SubElement(case, "system-out").text = _xml_safe("\n".join(check.notes))
+    ET.indent(suite)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    )

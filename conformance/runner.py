@@ -1,0 +1,402 @@
+"""Run the suite against one target: the engine behind ``replcheck run`` and the pytest plugin.
+
+Public API (used by the CLI, the pytest plugin and the broken-server zoo in ``tests/zoo``)::
+
+    from conformance.runner import run, RunAborted
+    from conformance.target import Settings
+
+    result = run(Settings(url="http://127.0.0.1:8200", token="hvs.…", seed=7))
+    result.exit_code                          # 0 conformant, 1 not conformant / unsupported
+    result.results["REINDEX-SUDO"].outcome    # an ``Outcome``: passed, failed, error, ...
+    result.results["REINDEX-SUDO"].findings   # what deviated, with the exchanges
+    result.failed                             # ids of the failed requirements
+
+``run`` raises ``RunAborted`` (exit code 2, one sentence in ``str(exc)``) when the run cannot be
+made: unreachable target, TLS failure, a bad ``-k`` expression. ``Settings(url=None)`` starts the
+embedded reference server on a free loopback port and judges it.
+
+Exit codes, as ``RunResult.exit_code`` gives them:
+
+- 0: every requirement that was judged passed (requirements not run are listed with reasons);
+- 1: at least one requirement failed; *or* the target is Vault Community Edition, where the
+  replication API does not exist: a gate asking "does this target implement Vault's replication
+  API?" must not pass there, though no requirement is counted as failed (they are unsupported);
+- 2: the suite itself broke on a check (outcome ``error``): no verdict can be claimed.
+
+Order of a run: read the status once (edition, cluster ids, printed before any state-changing
+call), provision missing tokens, run the non-mutating checks, then (``full`` only) the mutating
+ones; the per-response judges watch every exchange throughout. Provisioned tokens and policies
+are removed at the end, also on failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import replcheck_spec
+
+from conformance import __version__, contract
+from conformance.checks import registered
+from conformance.checks.context import STATUS, CheckContext, RunState
+from conformance.checks.edition import COMMUNITY_REASON, Edition, detect
+from conformance.checks.judges import Judge, JudgePanel
+from conformance.checks.judges import registered as registered_judges
+from conformance.checks.registry import Check
+from conformance.checks.status import sections
+from conformance.client import Credential, RecordingClient, TargetUnreachable
+from conformance.exchange import Exchange
+from conformance.outcomes import CheckResult, Outcome, RequirementResult, combine
+from conformance.provision import Provisioner, has_sudo
+from conformance.selection import Selection, SelectionError
+from conformance.target import Masker, Settings
+
+SUDO_LABEL = "$VAULT_TOKEN"
+NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
+NO_UPDATE_LABEL = "$VAULT_NO_UPDATE_TOKEN"
+#: Address shown by ``--plan`` when the embedded server would be the target.
+PLAN_EMBEDDED_URL = "http://127.0.0.1:8200"
+
+
+class RunAborted(Exception):
+    """The run could not be made; ``str(exc)`` is one sentence for the user (exit code 2)."""
+
+
+class Listener(Protocol):
+    """Progress of a run, for a terminal or a plugin (every method optional in effect)."""
+
+    def message(self, text: str) -> None: ...
+
+    def check_finished(self, result: CheckResult) -> None: ...
+
+
+class _Silent:
+    def message(self, text: str) -> None:
+        pass
+
+    def check_finished(self, result: CheckResult) -> None:
+        pass
+
+
+@dataclass
+class RunResult:
+    """Everything a report needs; no secret is in here (exchanges are masked)."""
+
+    target: str
+    target_url: str
+    settings: dict[str, Any]
+    seed: int
+    profile: str
+    plan: bool
+    edition: Edition
+    results: dict[str, RequirementResult]
+    checks: list[CheckResult]
+    exchanges: list[Exchange]
+    cluster_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    plan_lines: list[str] = field(default_factory=list)
+    started_at: str = ""
+    duration_s: float = 0.0
+    suite_version: str = __version__
+    spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
+
+    def _with(self, outcome: Outcome) -> list[str]:
+        return [rid for rid, r in self.results.items() if r.outcome is outcome]
+
+    @property
+    def failed(self) -> list[str]:
+        return self._with(Outcome.FAILED)
+
+    @property
+    def errored(self) -> list[str]:
+        return self._with(Outcome.ERROR)
+
+    @property
+    def verdict(self) -> str:
+        if self.plan:
+            return "plan"
+        if self.failed:
+            return "not conformant"
+        if self.errored:
+            return "incomplete"
+        if self.edition is Edition.COMMUNITY:
+            return "unsupported"
+        return "conformant"
+
+    @property
+    def verdict_sentence(self) -> str:
+        counts = {o: len(self._with(o)) for o in Outcome}
+        tally = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
+        return {
+            "plan": "Plan only: nothing was sent.",
+            "not conformant": f"NOT CONFORMANT: {counts[Outcome.FAILED]} requirement(s) failed "
+            f"({tally}).",
+            "incomplete": f"INCOMPLETE: the suite itself broke on {counts[Outcome.ERROR]} "
+            f"requirement(s), so no verdict can be given ({tally}).",
+            "unsupported": "UNSUPPORTED: replication is not available on this target (Vault "
+            f"Community Edition); nothing deviated ({tally}).",
+            "conformant": f"CONFORMANT: every judged requirement passed ({tally}).",
+        }[self.verdict]
+
+    @property
+    def exit_code(self) -> int:
+        return {"plan": 0, "conformant": 0, "not conformant": 1, "unsupported": 1, "incomplete": 2}[
+            self.verdict
+        ]
+
+
+@contextmanager
+def _target(settings: Settings) -> Iterator[tuple[str, str | None, str]]:
+    """(base URL, sudo token, description): the given URL, or a fresh embedded server."""
+    if settings.url is not None:
+        yield settings.url, settings.token, settings.url
+        return
+    if settings.plan:
+        yield (
+            PLAN_EMBEDDED_URL,
+            settings.token or "embedded-root-token",
+            "the embedded reference server (a free loopback port when run)",
+        )
+        return
+    from reference_server.config import ServerConfig
+    from reference_server.embedded import EmbeddedServer
+
+    token = settings.token or f"hvs.{secrets.token_urlsafe(24)}"
+    try:
+        server = EmbeddedServer(ServerConfig(root_token=token)).start()
+    except RuntimeError as exc:
+        raise RunAborted(f"the embedded reference server could not start: {exc}") from None
+    try:
+        yield server.url, server.root_token, f"the embedded reference server at {server.url}"
+    finally:
+        server.stop()
+
+
+def run(settings: Settings, listener: Listener | None = None) -> RunResult:
+    """Judge the target ``settings`` describe; see the module docstring for the contract."""
+    listener = listener or _Silent()
+    try:
+        selection = Selection(settings.keyword)
+    except SelectionError as exc:
+        raise RunAborted(str(exc)) from None
+    seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
+    profile = settings.resolved_profile
+    started = time.perf_counter()
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    listener.message(f"seed: {seed}  (replay with --seed {seed})")
+    with _target(settings) as (base_url, sudo_token, description):
+        masker = Masker()
+        masker.add(sudo_token, SUDO_LABEL)
+        masker.add(settings.non_sudo_token, NON_SUDO_LABEL)
+        listener.message(f"target: {description}  profile: {profile}")
+        with RecordingClient(settings, base_url, masker, plan=settings.plan) as client:
+            session = _Session(settings, client, selection, listener, seed, profile, sudo_token)
+            result = session.execute(description, base_url)
+    result.started_at = started_at
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+class _Session:
+    """One run's moving parts; ``execute`` is the whole order of events."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: RecordingClient,
+        selection: Selection,
+        listener: Listener,
+        seed: int,
+        profile: Any,
+        sudo_token: str | None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.selection = selection
+        self.listener = listener
+        self.state = RunState(
+            client=client, profile=profile, seed=seed, max_examples=settings.examples
+        )
+        if sudo_token:
+            self.state.sudo = Credential(sudo_token)
+        self.reasons: dict[str, str] = {}
+        if not sudo_token:
+            self.reasons["sudo"] = "no --token (or VAULT_TOKEN) was given"
+        self.edition = Edition.UNKNOWN
+        self.notes: list[str] = []
+        self.plan_lines: list[str] = []
+        self.cluster_ids: dict[str, dict[str, Any]] = {}
+        judges = [j for j in registered_judges() if selection.matches(j.id, j.requirement)]
+        self.panel = JudgePanel(judges, client.mask, client.masker.mask)
+        client.observers.append(self.panel)
+        self.judges: list[Judge] = judges
+
+    def execute(self, description: str, base_url: str) -> RunResult:
+        checks = [c for c in registered() if self.selection.matches(c.id, c.requirement)]
+        try:
+            self._probe()
+            with self._provisioned():
+                ordered = [c for c in checks if not c.mutating] + [c for c in checks if c.mutating]
+                check_results = [self._run_check(c) for c in ordered]
+        except TargetUnreachable as exc:
+            raise RunAborted(str(exc)) from None
+        judge_results = self.panel.finish()
+        for result in judge_results:
+            self.listener.check_finished(result)
+        all_results = check_results + judge_results
+        return RunResult(
+            target=description,
+            target_url=base_url,
+            settings=self.settings.public(),
+            seed=self.state.seed,
+            profile=self.state.profile,
+            plan=self.settings.plan,
+            edition=self.edition,
+            results=_per_requirement(all_results),
+            checks=all_results,
+            exchanges=list(self.client.exchanges),
+            cluster_ids=self.cluster_ids,
+            notes=self.notes,
+            plan_lines=self.plan_lines,
+        )
+
+    # --- before the checks --------------------------------------------------------------------
+    def _probe(self) -> None:
+        """Read the status once: edition and cluster ids, before any state-changing call."""
+        if self.client.plan:
+            self.edition = Edition.ENTERPRISE
+            self.plan_lines.append(f"GET {STATUS}  (read the edition and the cluster ids)")
+            return
+        operation = contract.operation_for("GET", STATUS)
+        exchange = self.client.send(
+            "GET",
+            STATUS,
+            purpose="read the edition and cluster ids",
+            origin="probe",
+            operation=operation.key if operation else None,
+        )
+        self.edition = detect(exchange)
+        for name, section in sections(exchange):
+            self.cluster_ids[name] = {
+                "mode": section.get("mode"),
+                "cluster_id": section.get("cluster_id"),
+            }
+        if self.cluster_ids:
+            ids = ", ".join(
+                f"{name} {v['mode']} {v['cluster_id'] or '-'}"
+                for name, v in self.cluster_ids.items()
+            )
+            self.listener.message(f"cluster ids (read before any state-changing call): {ids}")
+        if self.edition is Edition.COMMUNITY:
+            self.listener.message(f"edition: {COMMUNITY_REASON}")
+            self.notes.append(COMMUNITY_REASON)
+
+    @contextmanager
+    def _provisioned(self) -> Iterator[None]:
+        """Fill in the non-sudo and no-update credentials, cleaning up on the way out."""
+        state, masker = self.state, self.client.masker
+        given = self.settings.non_sudo_token
+        if given:
+            state.non_sudo = Credential(given)
+            self._refuse_non_sudo_with_sudo()
+        if state.sudo is None:
+            self.reasons.setdefault(
+                "non_sudo", "no --non-sudo-token, and no --token to provision one"
+            )
+            self.reasons["no_update"] = "no --token to provision a token without update"
+            yield
+            return
+        provisioner = Provisioner(self.client, state.sudo, want_non_sudo=not given)
+        if self.client.plan:
+            self.plan_lines.extend(provisioner.plan_lines())
+            if not given:
+                state.non_sudo = Credential("provisioned-non-sudo-token")
+                masker.add(state.non_sudo.token, NON_SUDO_LABEL)
+            state.no_update = Credential("provisioned-no-update-token")
+            masker.add(state.no_update.token, NO_UPDATE_LABEL)
+            yield
+            return
+        with provisioner as made:
+            if not given:
+                state.non_sudo = made.non_sudo
+            state.no_update = made.no_update
+            for kind, reason in made.reasons.items():
+                self.reasons[kind.replace("-", "_")] = reason
+            if made.tokens:
+                self.listener.message(
+                    f"provisioned {len(made.tokens)} token(s) and {len(made.policies)} "
+                    "policy(ies); they are removed at the end of the run"
+                )
+            yield
+        if provisioner.result.cleanup_problems:
+            for problem in provisioner.result.cleanup_problems:
+                self.notes.append(f"cleanup: {problem}")
+                self.listener.message(f"WARNING cleanup: {problem}")
+
+    def _refuse_non_sudo_with_sudo(self) -> None:
+        """A --non-sudo-token that has sudo would make every sudo check pass for nothing."""
+        if self.client.plan or self.state.non_sudo is None:
+            return
+        path = "sys/replication/reindex"
+        if has_sudo(self.client, self.state.non_sudo, path):
+            self.state.non_sudo = None
+            self.reasons["non_sudo"] = (
+                f"the --non-sudo-token has sudo on {path}, so it cannot show that sudo is enforced"
+            )
+
+    # --- the checks ---------------------------------------------------------------------------
+    def _run_check(self, item: Check) -> CheckResult:
+        result = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
+        reason = self._why_not(item)
+        if reason is not None:
+            result.outcome, result.reason = reason
+        else:
+            self._execute(item, result)
+        self.listener.check_finished(result)
+        return result
+
+    def _why_not(self, item: Check) -> tuple[Outcome, str] | None:
+        if self.edition is Edition.COMMUNITY and not item.any_edition:
+            return Outcome.UNSUPPORTED, COMMUNITY_REASON
+        if item.mutating and self.state.profile != "full":
+            return Outcome.NOT_RUN, (
+                "it needs a request that changes the target's state; runs only with --profile full"
+            )
+        for need in item.needs:
+            if getattr(self.state, need) is None:
+                return Outcome.NOT_RUN, self.reasons.get(need, f"no {need} token")
+        return None
+
+    def _execute(self, item: Check, result: CheckResult) -> None:
+        started = time.perf_counter()
+        try:
+            item.func(CheckContext(self.state, item.name, result))
+        except TargetUnreachable:
+            raise
+        except Exception as exc:  # the suite broke: an error outcome, never the target's fault
+            result.outcome = Outcome.ERROR
+            result.reason = self.client.masker.mask(f"{type(exc).__name__}: {exc}")
+        else:
+            if self.client.plan:
+                result.outcome, result.reason = Outcome.NOT_RUN, "plan only: nothing was sent"
+            elif result.findings:
+                result.outcome = Outcome.FAILED
+            else:
+                result.outcome = Outcome.PASSED
+        result.duration_s = time.perf_counter() - started
+
+
+def _per_requirement(results: list[CheckResult]) -> dict[str, RequirementResult]:
+    by_id: dict[str, list[CheckResult]] = {}
+    for result in results:
+        by_id.setdefault(result.requirement, []).append(result)
+    return {
+        req.id: combine(req.id, by_id[req.id])
+        for req in replcheck_spec.requirements()
+        if req.id in by_id
+    }

@@ -1,0 +1,226 @@
+"""Target settings: where the suite points, with which tokens, how hard it pushes.
+
+Every setting is declared once, in ``OPTIONS``, with the environment variable Vault's own CLI
+reads for it. The CLI (``replcheck run``) and the pytest plugin both build their flags from this
+table and resolve values with ``Settings.resolve``: an explicit value wins, then the environment
+variable, then the default. Nothing here lives in a module global beyond the declarations.
+
+``Masker`` is the one place that turns secrets into printable labels; every output (terminal,
+JUnit, JSON, HTML, curl lines) goes through it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Profile = Literal["safe", "full"]
+PROFILES: tuple[Profile, ...] = ("safe", "full")
+
+#: Examples generated per operation and generation mode by the fuzzer. Chosen so that a
+#: full-profile run against the embedded server stays well under 30 s on two cores.
+DEFAULT_MAX_EXAMPLES = 25
+
+_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+_FALSE = {"0", "f", "F", "FALSE", "false", "False", ""}
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """Parse a boolean the way Vault's CLI does (Go ``strconv.ParseBool``; empty means false)."""
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise SettingError(f"{name} must be a boolean (1, t, true, 0, f, false), not {raw!r}")
+
+
+def _parse_int(name: str, raw: str) -> int:
+    try:
+        return int(raw, 10)
+    except ValueError:
+        raise SettingError(f"{name} must be an integer, not {raw!r}") from None
+
+
+class SettingError(ValueError):
+    """A setting has a value the suite cannot use; the message names the setting and the value."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its attribute name, flag, environment variable, and meaning."""
+
+    name: str
+    help: str
+    env: str | None = None
+    kind: Literal["str", "bool", "int", "profile"] = "str"
+    secret: bool = False
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def parse(self, raw: str, source: str) -> Any:
+        """Turn a textual value (from a flag, an ini file or the environment) into its type."""
+        if self.kind == "bool":
+            return parse_bool(source, raw)
+        if self.kind == "int":
+            return _parse_int(source, raw)
+        if self.kind == "profile" and raw not in PROFILES:
+            raise SettingError(f"{source} must be one of {', '.join(PROFILES)}, not {raw!r}")
+        return raw
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "url",
+        "address of the target (default: start the embedded reference server)",
+        env="VAULT_ADDR",
+    ),
+    Option("token", "token with sudo on sys/replication/*", env="VAULT_TOKEN", secret=True),
+    Option(
+        "non_sudo_token",
+        "token with update but no sudo on sys/replication/* "
+        "(default: provisioned with --token, then revoked)",
+        secret=True,
+    ),
+    Option(
+        "namespace", "Vault Enterprise namespace, sent as X-Vault-Namespace", env="VAULT_NAMESPACE"
+    ),
+    Option(
+        "ca_cert", "PEM file of the CA that signed the target's certificate", env="VAULT_CACERT"
+    ),
+    Option(
+        "tls_skip_verify",
+        "do not verify the target's TLS certificate",
+        env="VAULT_SKIP_VERIFY",
+        kind="bool",
+    ),
+    Option(
+        "profile",
+        "safe: never send a request that could succeed at changing state; "
+        "full: also run successful recover/reindex calls (default: full on the embedded "
+        "server, safe against a URL)",
+        kind="profile",
+    ),
+    Option("seed", "seed of the run; the same seed sends the same requests", kind="int"),
+    Option(
+        "max_examples",
+        f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES})",
+        kind="int",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know about its target and its budget.
+
+    ``url`` None means: start the embedded reference server and judge it. ``profile`` and
+    ``seed`` None mean: choose (see ``resolved_profile``; the runner draws and prints a seed).
+    """
+
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)
+    non_sudo_token: str | None = field(default=None, repr=False)
+    namespace: str | None = None
+    ca_cert: str | None = None
+    tls_skip_verify: bool = False
+    profile: Profile | None = None
+    seed: int | None = None
+    max_examples: int | None = None
+    keyword: str | None = None
+    plan: bool = False
+
+    @classmethod
+    def resolve(
+        cls,
+        explicit: Mapping[str, Any],
+        environ: Mapping[str, str],
+        **extra: Any,
+    ) -> Settings:
+        """Build settings from explicit values (None = not given) and the environment.
+
+        Raises ``SettingError`` naming the variable and the bad value.
+        """
+        values: dict[str, Any] = {}
+        for option in OPTIONS:
+            value = explicit.get(option.name)
+            if value is None and option.env and environ.get(option.env) is not None:
+                value = option.parse(environ[option.env], option.env)
+            if value is not None:
+                values[option.name] = value
+        settings = cls(**values, **extra)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.profile is not None and self.profile not in PROFILES:
+            raise SettingError(
+                f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r}"
+            )
+        if self.max_examples is not None and self.max_examples < 1:
+            raise SettingError(f"max_examples must be at least 1, not {self.max_examples}")
+        if self.url is not None and not self.url.startswith(("http://", "https://")):
+            raise SettingError(f"url must start with http:// or https://, not {self.url!r}")
+
+    @property
+    def embedded(self) -> bool:
+        return self.url is None
+
+    @property
+    def resolved_profile(self) -> Profile:
+        if self.profile is not None:
+            return self.profile
+        return "full" if self.embedded else "safe"
+
+    @property
+    def examples(self) -> int:
+        return self.max_examples if self.max_examples is not None else DEFAULT_MAX_EXAMPLES
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def public(self) -> dict[str, Any]:
+        """The settings as a report shows them: secrets only say whether they were given."""
+        out: dict[str, Any] = {}
+        for option in OPTIONS:
+            value = getattr(self, option.name)
+            out[option.name] = ("given" if value else None) if option.secret else value
+        out["profile"] = self.resolved_profile
+        out["max_examples"] = self.examples
+        out["keyword"] = self.keyword
+        return out
+
+
+class Masker:
+    """Replaces every known secret by a label in any text that leaves the process.
+
+    Labels name the environment variable a person would export to replay a curl line
+    (``$VAULT_TOKEN``), so a masked curl line is still runnable.
+    """
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, str] = {}
+
+    def add(self, secret: str | None, label: str) -> None:
+        if secret:
+            self._secrets[secret] = label
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(self._secrets)
+
+    def label(self, secret: str) -> str | None:
+        return self._secrets.get(secret)
+
+    def mask(self, text: str) -> str:
+        # Longest first, so a token that contains another is replaced whole.
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, self._secrets[secret])
+        return text
+
+    def mask_all(self, texts: Iterable[str]) -> list[str]:
+        return [self.mask(text) for text in texts]
