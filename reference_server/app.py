@@ -72,27 +72,29 @@ class VaultDispatcher:
                 await send({"type": "websocket.close", "code": 1003})
             return
         started = time.perf_counter()
-        route_name = "-"
+        trace: list[str] = []
         try:
-            status, body, route_name = await self._handle(scope, receive)
+            status, body = await self._handle(scope, receive, trace)
         except VaultError as exc:
             status, body = exc.status, error_body(exc.messages)
         except Exception:
             # Defence in depth: answer like Vault does on an internal error, and log the
             # exception without request headers or bodies (tokens never reach the log).
-            log.exception("internal error while handling %s %s", scope["method"], route_name)
+            log.exception("internal error while handling %s %s", scope["method"],
+                          trace[0] if trace else "-")
             status, body = 500, error_body(["internal error"])
         if scope["method"] == "HEAD":
             body = None
         await send_response(send, status, body)
         if access_log.isEnabledFor(logging.INFO):
             # Only the route template is logged: request paths and queries are client text.
-            access_log.info("%s %s %d %.1fms", scope["method"], route_name, status,
+            access_log.info("%s %s %d %.1fms", scope["method"], trace[0] if trace else "-", status,
                             (time.perf_counter() - started) * 1000)
 
     async def _handle(
-        self, scope: dict[str, Any], receive: Receive
-    ) -> tuple[int, bytes | None, str]:
+        self, scope: dict[str, Any], receive: Receive, trace: list[str]
+    ) -> tuple[int, bytes | None]:
+        """Answer one request; ``trace`` receives the matched route template for the logs."""
         path = clean_path(scope["path"])
         if not path.startswith("/v1/"):
             raise VaultError(404)
@@ -111,6 +113,8 @@ class VaultDispatcher:
             logical = logical[:-1]
         matched = self.routes.match(logical)
         route = matched[0] if matched else None
+        if route is not None:
+            trace.append(route.template)
         request = Request(self.core, logical, operation, {}, matched[1] if matched else {})
         if method == "HEAD" and (route is None or not route.head):
             raise VaultError(405)
@@ -132,7 +136,7 @@ class VaultDispatcher:
         for name, value in request.variables.items():
             params[name] = value
         reply = handler(request)
-        return (*self._render(reply, route, unknown), route.template)
+        return self._render(reply, route, unknown)
 
     def _authorize(self, scope: dict[str, Any], request: Request, route: Route | None) -> None:
         """403 unless the token is live and its ACL grants the operation (and sudo if needed)."""

@@ -14,10 +14,17 @@ __all__ = ["uvicorn_config"]
 def uvicorn_config(
     app: Any, config: ServerConfig, *, log_level: str | None = None
 ) -> uvicorn.Config:
-    """uvicorn's own access log is off: it prints request paths and query strings, which are
-    client text. The server logs its own access lines with the route template only."""
+    """uvicorn settings for the reference server.
+
+    * HTTP parser ``h11``: ``httptools`` (uvicorn's faster default) rejects methods it does not
+      know, and Vault clients send ``LIST``; an unknown method must reach the app to be answered
+      405 ``{"errors":[]}`` as Vault does.
+    * uvicorn's access log is off: it prints request paths and query strings, which are client
+      text. The server logs its own access lines with the route template only.
+    """
     return uvicorn.Config(
         app,
+        http="h11",
         log_level=log_level or config.log_level,
         access_log=False,
         lifespan="off",
