@@ -1,0 +1,78 @@
+"""Serving a broken server on a free loopback port, and probing it directly with httpx."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from zoo_asgi import ASGIApp
+
+from reference_server.config import ServerConfig
+from reference_server.core import VaultCore
+from reference_server.embedded import EmbeddedServer
+
+#: Wraps the reference server's app into a broken one.
+Factory = Callable[[Starlette], ASGIApp]
+
+UPDATE_POLICY = 'path "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
+READ_POLICY = 'path "sys/replication/*" {\n  capabilities = ["read"]\n}\n'
+
+
+class ZooServer(EmbeddedServer):
+    """The embedded reference server, serving ``factory(app)`` in place of ``app``.
+
+    ``EmbeddedServer`` takes no app of its own, so this swaps its public ``app`` attribute
+    before ``start``; the reference server's state stays reachable as ``core``.
+    """
+
+    def __init__(self, config: ServerConfig, factory: Factory | None = None) -> None:
+        super().__init__(config)
+        self.core: VaultCore = self.app.state.vault
+        if factory is not None:
+            self.app = factory(self.app)  # type: ignore[assignment]
+
+    @property
+    def root_token(self) -> str:
+        return self.core.root_token
+
+
+@dataclass
+class Probe:
+    """A plain httpx client on one server, with a token of each kind the checks use."""
+
+    client: httpx.Client
+    root: str
+    #: update on sys/replication/*, no sudo
+    update: str
+    #: read only on sys/replication/*: no update
+    read: str
+
+    @classmethod
+    def of(cls, server: ZooServer, client: httpx.Client) -> Probe:
+        core = server.core
+        core.policies.put("zoo-update", UPDATE_POLICY)
+        core.policies.put("zoo-read", READ_POLICY)
+        update, _ = core.tokens.create(policies=["zoo-update"], display_name="zoo-update")
+        read, _ = core.tokens.create(policies=["zoo-read"], display_name="zoo-read")
+        return cls(client, server.root_token, update, read)
+
+    def send(
+        self, method: str, path: str, *, token: str | None = None, bearer: bool = False,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """Send ``path`` (e.g. ``/v1/sys/replication/status``) as written, with ``token``."""
+        headers = dict(kwargs.pop("headers", {}))
+        if token is not None:
+            headers["Authorization" if bearer else "X-Vault-Token"] = (
+                f"Bearer {token}" if bearer else token
+            )
+        return self.client.request(method, path, headers=headers, **kwargs)
+
+    def status(self) -> dict[str, Any]:
+        """The ``data`` of one status read."""
+        response = self.send("GET", "/v1/sys/replication/status")
+        response.raise_for_status()
+        return response.json()["data"]
