@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema.exceptions import ValidationError
+
 from replcheck_spec import validator
 
 __all__ = ["Violation", "violations"]

@@ -20,7 +20,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="replcheck", description=__doc__)
+    parser = _Parser(
+        prog="replcheck",
+        description="Contract tests and conformance gate for Vault's /sys/replication API.",
+    )
     parser.add_argument("--version", action="version", version=f"replcheck {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

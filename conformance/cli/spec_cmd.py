@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
-import replcheck_spec
 import yaml
+
+import replcheck_spec
 
 
 def register(sub: argparse._SubParsersAction) -> None:

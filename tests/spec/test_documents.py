@@ -7,10 +7,11 @@ import re
 from typing import Any
 
 import pytest
-import replcheck_spec
 import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
+
+import replcheck_spec
 
 
 def _walk(node: Any):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 import replcheck_spec
 from replcheck_spec.violations import violations
 

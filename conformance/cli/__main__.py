@@ -1,0 +1,7 @@
+"""``python -m conformance.cli``: the same as the ``replcheck`` command."""
+
+import sys
+
+from conformance.cli import main
+
+sys.exit(main())
