@@ -41,6 +41,9 @@ BOOLEAN_FORMS = (True, False, 1, 0, "1", "t", "T", "TRUE", "true", "True",
                  "0", "f", "F", "FALSE", "false", "False", "", None)
 INVALID_TOKEN = "hvs.zoo0invalid0token00000000000"
 PERMISSION_DENIED = "permission denied"
+#: The kinds of deviation the zoo must cover (issue 4, "Checks of the suite itself").
+CATEGORIES = ("auth", "sudo", "methods", "parameters", "schema", "error format", "invariants",
+              "robustness")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class BrokenServer:
     factory: Factory
     #: A direct request showing the deviation: True on this server, False on the reference.
     shows: Callable[[Probe], bool]
+    #: One of ``CATEGORIES``: which kind of promise the deviation breaks.
+    category: str = ""
     #: ``full`` where only a successful mutating call can reveal the deviation.
     profile: Profile = "safe"
     scenario: str = "dr-perf-primary"
@@ -455,77 +460,88 @@ def _data(probe: Probe) -> dict[str, Any]:
 
 
 ZOO: tuple[BrokenServer, ...] = (
-    # auth
     BrokenServer(
         "status-requires-token", "GET status with no token is refused with 403",
         ("STATUS-UNAUTHENTICATED",), deviate(_status_requires_token),
         lambda p: status_code_of(p, "GET", STATUS) == 403,
+        category="auth",
     ),
     BrokenServer(
         "status-rejects-invalid-token", "GET status with an invalid token is refused with 403",
         ("STATUS-IGNORES-TOKEN",), deviate(_status_checks_token),
         lambda p: status_code_of(p, "GET", STATUS, token=INVALID_TOKEN) == 403,
+        category="auth",
     ),
     BrokenServer(
         "recover-without-token", "POST recover with no token at all succeeds",
         ("RECOVER-AUTH",), deviate(_recover_without_token),
         lambda p: ok(p.send("POST", RECOVER)),
+        category="auth",
     ),
     BrokenServer(
         "reindex-invalid-token", "POST reindex with an invalid (unknown) token succeeds",
         ("REINDEX-AUTH",), deviate(_reindex_invalid_token),
         lambda p: ok(p.send("POST", REINDEX, token=INVALID_TOKEN)),
+        category="auth",
     ),
     BrokenServer(
         "recover-ignores-capability",
         "POST recover succeeds for a live token whose policies grant no update on it",
         ("RECOVER-CAPABILITY",), deviate(_recover_any_live_token),
         lambda p: ok(p.send("POST", RECOVER, token=p.read)),
+        category="auth",
     ),
     BrokenServer(
         "forbidden-as-401", "authentication and authorization failures answer 401, not 403",
         ("VAULT-FORBIDDEN-NOT-401",), deviate(on_response=_forbidden_as_401),
         lambda p: status_code_of(p, "POST", REINDEX) == 401,
+        category="auth",
     ),
     BrokenServer(
         "bearer-ignored", "a token sent as Authorization: Bearer is ignored (treated as none)",
         ("VAULT-BEARER-TOKEN",), deviate(_ignore_bearer),
         lambda p: status_code_of(p, "GET", RECOVER, token=p.root, bearer=True) == 403,
+        category="auth",
     ),
     BrokenServer(
         "bearer-skips-sudo", "reindex checks sudo only for X-Vault-Token, not for Bearer tokens",
         ("REINDEX-SUDO",), deviate(_bearer_skips_sudo),
         lambda p: ok(p.send("POST", REINDEX, token=p.update, bearer=True)),
+        category="auth",
     ),
     BrokenServer(
         "recover-requires-sudo", "recover refuses a token with update but without sudo",
         ("RECOVER-SUCCESS",), deviate(_recover_requires_sudo),
         lambda p: status_code_of(p, "POST", RECOVER, token=p.update) == 403,
         profile="full",
+        category="auth",
     ),
-    # sudo
     BrokenServer(
         "reindex-without-sudo", "reindex succeeds for a token with update but without sudo",
         ("REINDEX-SUDO",), deviate(bypass_sudo(lambda r: r.clean == REINDEX)),
         lambda p: reindex_as_update(p, "/sys/replication/reindex"),
+        category="sudo",
     ),
     BrokenServer(
         "sudo-bypass-trailing-slash", "reindex/ (trailing slash) reaches reindex without sudo",
         ("REINDEX-SUDO-PATH-VARIANTS",),
         deviate(bypass_sudo(lambda r: r.path == REINDEX + "/")),
         lambda p: reindex_as_update(p, "/sys/replication/reindex/"),
+        category="sudo",
     ),
     BrokenServer(
         "sudo-bypass-case", "REINDEX (any case change) reaches reindex without sudo",
         ("REINDEX-SUDO-PATH-VARIANTS",),
         deviate(bypass_sudo(lambda r: r.path != REINDEX and r.path.lower() == REINDEX)),
         lambda p: reindex_as_update(p, "/sys/replication/REINDEX"),
+        category="sudo",
     ),
     BrokenServer(
         "sudo-bypass-double-slash", "sys//replication//reindex reaches reindex without sudo",
         ("REINDEX-SUDO-PATH-VARIANTS",),
         deviate(bypass_sudo(lambda r: "//" in r.path and r.clean == REINDEX)),
         lambda p: reindex_as_update(p, "/sys//replication//reindex"),
+        category="sudo",
     ),
     BrokenServer(
         "sudo-bypass-percent-encoding",
@@ -533,54 +549,61 @@ ZOO: tuple[BrokenServer, ...] = (
         ("REINDEX-SUDO-PATH-VARIANTS",),
         deviate(bypass_sudo(lambda r: b"%" in r.raw_path and r.clean.rstrip("/") == REINDEX)),
         lambda p: reindex_as_update(p, "/sys/replication/re%69ndex"),
+        category="sudo",
     ),
-    # methods
     BrokenServer(
         "recover-get-succeeds", "GET recover runs a recovery (200) instead of answering 405",
         ("RECOVER-METHODS",), deviate(_recover_get_is_post),
         lambda p: ok(p.send("GET", RECOVER, token=p.root)),
+        category="methods",
     ),
     BrokenServer(
         "reindex-wrong-method-404", "a wrong method on reindex answers 404 instead of 405",
         ("REINDEX-METHODS",), deviate(on_response=_reindex_405_as_404),
         lambda p: status_code_of(p, "GET", REINDEX, token=p.root) == 404,
+        category="methods",
     ),
     BrokenServer(
         "recover-put-refused", "PUT recover answers 405: only POST is an update",
         ("RECOVER-PUT",), deviate(_refuse_put(RECOVER)),
         lambda p: status_code_of(p, "PUT", RECOVER, token=p.root) == 405,
         profile="full",
+        category="methods",
     ),
     BrokenServer(
         "reindex-put-refused", "PUT reindex answers 405: only POST is an update",
         ("REINDEX-PUT",), deviate(_refuse_put(REINDEX)),
         lambda p: status_code_of(p, "PUT", REINDEX, token=p.root) == 405,
         profile="full",
+        category="methods",
     ),
-    # parameters
     BrokenServer(
         "boolean-t-refused", 'the lenient boolean forms "t" and "T" are refused with 400',
         ("REINDEX-BOOLEAN-FORMS",), deviate(_refuse_flag_values(lambda v: v in ("t", "T"))),
         lambda p: status_code_of(p, "POST", REINDEX, token=p.root, json={"diff": "t"}) == 400,
         profile="full",
+        category="parameters",
     ),
     BrokenServer(
         "boolean-null-refused", "a flag sent as JSON null is refused with 400, not taken as absent",
         ("REINDEX-BOOLEAN-FORMS",), deviate(_refuse_flag_values(lambda v: v is None)),
         lambda p: status_code_of(p, "POST", REINDEX, token=p.root, json={"force": None}) == 400,
         profile="full",
+        category="parameters",
     ),
     BrokenServer(
         "invalid-flag-accepted",
         'a flag that is no boolean form ("maybe", 2, {}) is taken as false',
         ("REINDEX-INVALID-PARAMETERS",), deviate(_invalid_flags_as_false),
         lambda p: ok(p.send("POST", REINDEX, token=p.root, json={"diff": "maybe"})),
+        category="parameters",
     ),
     BrokenServer(
         "unknown-parameter-refused", "an unknown body member is refused with 400",
         ("REINDEX-UNKNOWN-PARAMETERS",), deviate(_refuse_unknown_parameters),
         lambda p: status_code_of(p, "POST", REINDEX, token=p.root, json={"zoo": 1}) == 400,
         profile="full",
+        category="parameters",
     ),
     BrokenServer(
         "unknown-parameter-unwarned",
@@ -589,89 +612,102 @@ ZOO: tuple[BrokenServer, ...] = (
         lambda p: "zoo_member" not in p.send("POST", REINDEX, token=p.root,
                                               json={"zoo_member": 1}).text,
         profile="full",
+        category="parameters",
     ),
     BrokenServer(
         "non-json-body-accepted", "a reindex body that is not a JSON object is taken as empty",
         ("REINDEX-NON-JSON-BODY",), deviate(_non_json_as_empty),
         lambda p: ok(p.send("POST", REINDEX, token=p.root, content=b"{not json")),
+        category="parameters",
     ),
-    # schema
     BrokenServer(
         "cluster-id-not-uuid", "dr.cluster_id is 32 hex digits without the UUID dashes",
         ("STATUS-SCHEMA",), deviate(on_response=on_status(_cluster_id_not_uuid)),
         lambda p: "-" not in _data(p)["dr"]["cluster_id"],
+        category="schema",
     ),
     BrokenServer(
         "last-wal-as-string", "a primary's last_wal is a JSON string, not an integer",
         ("STATUS-SCHEMA",), deviate(on_response=on_status(_last_wal_as_string)),
         lambda p: isinstance(_data(p)["dr"]["last_wal"], str),
+        category="schema",
     ),
     BrokenServer(
         "heartbeat-without-zone", "last_heartbeat has no zone offset (2024-05-01T10:00:00)",
         ("STATUS-HEARTBEAT-PLAUSIBLE", "STATUS-SCHEMA"),
         deviate(on_response=on_status(_heartbeat_without_zone)),
         lambda p: len(_data(p)["dr"]["secondaries"][0]["last_heartbeat"]) == 19,
+        category="schema",
     ),
     BrokenServer(
         "known-secondaries-missing", "a primary section lacks known_secondaries",
         ("STATUS-MODE-SHAPE", "STATUS-SCHEMA"),
         deviate(on_response=on_status(_no_known_secondaries)),
         lambda p: "known_secondaries" not in _data(p)["dr"],
+        category="schema",
     ),
     BrokenServer(
         "disabled-with-cluster-id", "a disabled section carries a cluster_id",
         ("STATUS-MODE-SHAPE",), deviate(on_response=on_status(_disabled_with_cluster_id)),
         lambda p: "cluster_id" in _data(p)["dr"],
         scenario="disabled",
+        category="schema",
     ),
     BrokenServer(
         "warnings-as-string", "a 200 from recover or reindex carries warnings as one string",
         ("VAULT-SUCCESS-ENVELOPE",), deviate(on_response=_warnings_as_string),
         lambda p: isinstance(p.send("POST", RECOVER, token=p.root).json()["warnings"], str),
         profile="full",
+        category="schema",
     ),
-    # error format
     BrokenServer(
         "errors-as-string", 'error bodies carry {"errors": "one string"} instead of a list',
         ("VAULT-ERROR-BODY",), deviate(on_response=on_errors(_errors_as_string)),
         lambda p: isinstance(p.send("POST", REINDEX).json().get("errors"), str),
+        category="error format",
     ),
     BrokenServer(
         "error-member-singular", 'error bodies are {"error": "..."} with no errors list',
         ("VAULT-ERROR-BODY",), deviate(on_response=on_errors(_error_member)),
         lambda p: "errors" not in p.send("POST", REINDEX).json(),
+        category="error format",
     ),
     BrokenServer(
         "html-error-page", "every status >= 400 is an HTML page (text/html)",
         ("VAULT-ERROR-BODY", "VAULT-CONTENT-TYPE"), deviate(on_response=_html_error_page),
         lambda p: p.send("POST", REINDEX).text.startswith("<html>"),
+        category="error format",
     ),
     BrokenServer(
         "content-type-missing", "no response declares a Content-Type",
         ("VAULT-CONTENT-TYPE",), deviate(on_response=_without_header(b"content-type")),
         lambda p: "content-type" not in p.send("GET", STATUS).headers,
+        category="error format",
     ),
     BrokenServer(
         "cache-control-missing", "no response carries Cache-Control: no-store",
         ("VAULT-CACHE-CONTROL",), deviate(on_response=_without_header(b"cache-control")),
         lambda p: "cache-control" not in p.send("GET", STATUS).headers,
+        category="error format",
     ),
     BrokenServer(
         "unknown-path-405", "an unknown path under sys/replication answers 405, not 404",
         ("VAULT-UNKNOWN-PATH",), deviate(on_response=_unknown_path_405),
         lambda p: status_code_of(p, "GET", API + "zoo-nothing-here", token=p.root) == 405,
+        category="error format",
     ),
     BrokenServer(
         "trailing-slash-write-routed", "POST or PUT to recover/ is served as recover, not 400",
         ("VAULT-TRAILING-SLASH-WRITE",), deviate(_trailing_slash_write),
         lambda p: ok(p.send("POST", RECOVER + "/", token=p.root)),
+        category="error format",
     ),
-    # invariants
     BrokenServer(
         "known-secondaries-mismatch", "known_secondaries names ids that no secondary has",
         ("STATUS-KNOWN-SECONDARIES",),
         deviate(on_response=on_status(_known_secondaries_mismatch)),
         lambda p: _data(p)["dr"]["known_secondaries"] == ["node-3"],
+        category="invariants",
     ),
     BrokenServer(
         "wal-goes-back", "every second status read reports last_wal 5 entries lower",
@@ -679,37 +715,43 @@ ZOO: tuple[BrokenServer, ...] = (
         # a fresh counter per server: the factory runs once per server it builds
         lambda app: deviate(on_response=on_status(_wal_goes_back()))(app),
         lambda p: _goes_back(_wal(p)),
+        category="invariants",
     ),
     BrokenServer(
         "cluster-id-changes", "dr.cluster_id is a fresh UUID on every read",
         ("STATUS-STABLE-IDS",), deviate(on_response=on_status(_fresh_cluster_id)),
         lambda p: _data(p)["dr"]["cluster_id"] != _data(p)["dr"]["cluster_id"],
+        category="invariants",
     ),
     BrokenServer(
         "heartbeat-in-future", "a connected peer's last_heartbeat is one day ahead",
         ("STATUS-HEARTBEAT-PLAUSIBLE",), deviate(on_response=on_status(_heartbeat_in_future)),
         lambda p: _data(p)["dr"]["secondaries"][0]["last_heartbeat"] > rfc3339(time.time() + 3600),
+        category="invariants",
     ),
     BrokenServer(
         "integer-string-with-unit", 'clock_skew_ms carries a unit ("0ms"), so it does not parse',
         ("STATUS-INTEGER-STRINGS",), deviate(on_response=on_status(_skew_with_unit)),
         lambda p: _data(p)["dr"]["secondaries"][0]["clock_skew_ms"].endswith("ms"),
+        category="invariants",
     ),
-    # robustness
     BrokenServer(
         "malformed-body-500", "a write whose body is not a JSON object answers 500",
         ("VAULT-NO-SERVER-ERROR",), deviate(_crash_on_malformed_body),
         lambda p: status_code_of(p, "POST", REINDEX, content=b"{not json") == 500,
+        category="robustness",
     ),
     BrokenServer(
         "token-echo-in-error", "a 403 names the token that was sent in its error message",
         ("VAULT-NO-TOKEN-ECHO",), deviate(on_response=on_errors(_echo_token_in_error)),
         lambda p: INVALID_TOKEN in p.send("POST", REINDEX, token=INVALID_TOKEN).text,
+        category="robustness",
     ),
     BrokenServer(
         "token-echo-in-header", "every answer echoes the token sent in a response header",
         ("VAULT-NO-TOKEN-ECHO",), deviate(on_response=_echo_token_in_header),
         lambda p: INVALID_TOKEN in str(p.send("GET", STATUS, token=INVALID_TOKEN).headers),
+        category="robustness",
     ),
     BrokenServer(
         "traceback-on-invalid-flag",
@@ -717,6 +759,7 @@ ZOO: tuple[BrokenServer, ...] = (
         ("VAULT-NO-SERVER-ERROR", "VAULT-ERROR-BODY", "REINDEX-INVALID-PARAMETERS"),
         deviate(_traceback_on_invalid_flag),
         lambda p: "Traceback" in p.send("POST", REINDEX, token=p.root, json={"diff": "maybe"}).text,
+        category="robustness",
     ),
 )
 
@@ -732,6 +775,8 @@ def _check_registry() -> None:
         unknown = set(server.expected) - known
         if unknown or not server.expected:
             raise ValueError(f"{server.name}: expected ids not in requirements.yaml: {unknown}")
+        if server.category not in CATEGORIES:
+            raise ValueError(f"{server.name}: category {server.category!r} not in {CATEGORIES}")
 
 
 _check_registry()
