@@ -267,11 +267,9 @@ class _Session:
 
     # --- before the checks --------------------------------------------------------------------
     def _probe(self) -> None:
-        """Read the status once: edition and cluster ids, before any state-changing call."""
-        if self.client.plan:
-            self.edition = Edition.ENTERPRISE
-            self.plan_lines.append(f"GET {STATUS}  (read the edition and the cluster ids)")
-            return
+        """Read the status once: edition and cluster ids, before any state-changing call.
+
+        A plan records the read unsent and assumes Enterprise (every check is planned)."""
         operation = contract.operation_for("GET", STATUS)
         exchange = self.client.send(
             "GET",
@@ -280,7 +278,7 @@ class _Session:
             origin="probe",
             operation=operation.key if operation else None,
         )
-        self.edition = detect(exchange)
+        self.edition = Edition.ENTERPRISE if self.client.plan else detect(exchange)
         for name, section in sections(exchange):
             self.cluster_ids[name] = {
                 "mode": section.get("mode"),

@@ -135,19 +135,22 @@ def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
 @check("REINDEX-SUCCESS", needs=("sudo",))
 def succeeds_with_sudo_token(ctx: CheckContext) -> None:
     """A sudo token and no body (or ``{}``) start a reindex: 200 with the envelope, or 204."""
-    ctx.wait_until_no_reindex_runs()
-    ctx.expect_success(ctx.send("POST", REINDEX, "sudo token, no body", credential=ctx.sudo))
-    ctx.wait_until_no_reindex_runs()
     ctx.expect_success(
-        ctx.send("POST", REINDEX, "sudo token, empty object", credential=ctx.sudo, json={})
+        ctx.send_when_idle("POST", REINDEX, "sudo token, no body", credential=ctx.sudo)
+    )
+    ctx.expect_success(
+        ctx.send_when_idle(
+            "POST", REINDEX, "sudo token, empty object", credential=ctx.sudo, json={}
+        )
     )
 
 
 @check("REINDEX-PUT", needs=("sudo",))
 def put_behaves_as_post(ctx: CheckContext) -> None:
     """PUT is the same update operation as POST: it succeeds with a sudo token."""
-    ctx.wait_until_no_reindex_runs()
-    ctx.expect_success(ctx.send("PUT", REINDEX, "PUT with a sudo token", credential=ctx.sudo))
+    ctx.expect_success(
+        ctx.send_when_idle("PUT", REINDEX, "PUT with a sudo token", credential=ctx.sudo)
+    )
 
 
 @check("REINDEX-BOOLEAN-FORMS", needs=("sudo",))
@@ -156,8 +159,7 @@ def every_boolean_form_is_accepted(ctx: CheckContext) -> None:
     form, all three flags set to it: bounded at one reindex per form)."""
     for form in BOOLEAN_FORMS:
         body = dict.fromkeys(FLAGS, form)
-        ctx.wait_until_no_reindex_runs()
-        exchange = ctx.send(
+        exchange = ctx.send_when_idle(
             "POST", REINDEX, f"every flag = {json.dumps(form)}", credential=ctx.sudo, json=body
         )
         ctx.expect_success(exchange)
@@ -183,8 +185,7 @@ def invalid_values_are_400(ctx: CheckContext) -> None:
 @check("REINDEX-UNKNOWN-PARAMETERS", needs=("sudo",))
 def unknown_parameters_are_ignored(ctx: CheckContext) -> None:
     """An unknown member is ignored: the request succeeds, with a warning naming it if 200."""
-    ctx.wait_until_no_reindex_runs()
-    exchange = ctx.send(
+    exchange = ctx.send_when_idle(
         "POST",
         REINDEX,
         "an unknown body member",

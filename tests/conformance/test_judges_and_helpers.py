@@ -1,0 +1,172 @@
+"""Unit tests of the judges (legitimate Vault answers pass, deviations are found), the legacy
+missing-token tolerance, masking and curl lines, and ``-k`` expressions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.checks import judges
+from conformance.checks.context import CheckContext, RunState
+from conformance.client import RecordingClient
+from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.outcomes import CheckResult, Outcome
+from conformance.selection import Selection, SelectionError
+from conformance.target import Masker, Settings
+
+JSON_ONLY = (("Content-Type", "application/json"),)
+JSON = (*JSON_ONLY, ("Cache-Control", "no-store"))
+TOKEN = "hvs.averyrealisticlookingtoken00"
+
+
+def exchange(
+    status: int,
+    body: object = None,
+    *,
+    method: str = "POST",
+    path: str = "/v1/sys/replication/reindex",
+    headers=JSON,
+    operation: str | None = "POST /sys/replication/reindex",
+) -> Exchange:
+    text = "" if body is None else body if isinstance(body, str) else json.dumps(body)
+    return Exchange(
+        SentRequest(method, f"http://127.0.0.1:1{path}", (("X-Vault-Token", TOKEN),)),
+        ReceivedResponse(status, headers, text),
+        purpose="test",
+        operation=operation,
+    )
+
+
+def verdicts(judge, ex: Exchange) -> list[tuple[str, str]]:
+    return list(judge(ex, (TOKEN,)))
+
+
+MULTIERROR = {"errors": ["1 error occurred:\n\t* permission denied\n\n"]}
+
+
+@pytest.mark.parametrize(
+    "ex",
+    [
+        exchange(204, headers=(("Cache-Control", "no-store"),)),
+        exchange(200, {"warnings": ["reindex started"]}),
+        exchange(
+            200,
+            {
+                "request_id": "x",
+                "lease_id": "",
+                "renewable": False,
+                "lease_duration": 0,
+                "data": None,
+                "wrap_info": None,
+                "warnings": ["w"],
+                "auth": None,
+                "mount_type": "system",
+            },
+        ),
+        exchange(403, MULTIERROR),
+        exchange(405, {"errors": []}),  # unknown method; no Allow header
+        exchange(400, {"errors": ["Field validation failed: error converting input maybe"]}),
+        exchange(404, {"errors": ["enterprise-only feature"]}),
+        exchange(
+            301,
+            '<a href="/v1/sys/replication/reindex">Moved Permanently</a>.',
+            headers=(("Content-Type", "text/html"),),
+            operation=None,
+        ),
+    ],
+)
+def test_legitimate_vault_answers_pass_every_judge(ex: Exchange) -> None:
+    for item in judges.registered():
+        assert verdicts(item.func, ex) == [], item.name
+
+
+@pytest.mark.parametrize(
+    ("name", "ex"),
+    [
+        ("no_server_error", exchange(500, {"errors": ["internal"]})),
+        ("error_body", exchange(403, "permission denied")),
+        ("error_body", exchange(400, {"error": "bad"})),
+        ("error_body", exchange(400, {"errors": [{"msg": "bad"}]})),
+        ("forbidden_not_401", exchange(401, {"errors": ["permission denied"]})),
+        (
+            "content_type",
+            exchange(
+                200,
+                {"warnings": []},
+                headers=(("Content-Type", "text/plain"), ("Cache-Control", "no-store")),
+            ),
+        ),
+        (
+            "cache_control",
+            exchange(403, {"errors": []}, headers=(("Content-Type", "application/json"),)),
+        ),
+        ("no_token_echo", exchange(403, {"errors": [f"bad token {TOKEN}"]})),
+        ("documented_response", exchange(202, {"warnings": []})),
+        ("documented_response", exchange(204, "{}")),
+        ("documented_response", exchange(200, {"data": None, "warnings": None})),
+    ],
+)
+def test_each_judge_finds_its_deviation(name: str, ex: Exchange) -> None:
+    item = next(j for j in judges.registered() if j.name == name)
+    assert verdicts(item.func, ex), f"{name} missed {ex.summary()}"
+
+
+def test_short_tokens_are_not_searched_for_echoes() -> None:
+    ex = exchange(200, {"data": {"dr": {"merkle_root": "root"}}}, method="GET", operation=None)
+    assert list(judges.no_token_echo(ex, ("root",))) == []
+
+
+def _context() -> CheckContext:
+    client = RecordingClient(
+        Settings(url="http://127.0.0.1:1"), "http://127.0.0.1:1", Masker(), plan=True
+    )
+    state = RunState(client=client, profile="safe", seed=1, max_examples=1)
+    return CheckContext(state, "unit", CheckResult("RECOVER-AUTH", "unit", Outcome.NOT_RUN))
+
+
+def test_vault_1_6_to_1_9_missing_token_400_is_tolerated_only_without_a_token() -> None:
+    legacy = exchange(400, {"errors": ["missing client token"]})
+    ctx = _context()
+    assert ctx.expect_denied(legacy, no_token=True)
+    assert ctx.result.findings == [] and "1.6-1.9" in ctx.result.notes[0]
+    assert not ctx.expect_denied(legacy)  # with a token, 400 is a deviation
+    assert not ctx.expect_denied(exchange(400, {"errors": ["bad request"]}), no_token=True)
+    assert len(ctx.result.findings) == 2
+
+
+def test_masker_and_curl_line() -> None:
+    masker = Masker()
+    masker.add(TOKEN, "$VAULT_TOKEN")
+    assert masker.mask(f"X-Vault-Token: {TOKEN}") == "X-Vault-Token: $VAULT_TOKEN"
+    ex = Exchange(
+        SentRequest(
+            "POST",
+            "http://h/v1/sys/replication/reindex",
+            (("X-Vault-Token", "$VAULT_TOKEN"),),
+            '{"a": "$HOME"}',
+        ),
+        None,
+    )
+    line = ex.curl()
+    assert '-H "X-Vault-Token: $VAULT_TOKEN"' in line
+    assert '\'{"a": "$HOME"}\'' in line  # other dollars stay literal
+
+
+@pytest.mark.parametrize(
+    ("expression", "check_id", "expected"),
+    [
+        ("reindex", "REINDEX-SUDO::x", True),
+        ("reindex and not sudo", "REINDEX-SUDO::x", False),
+        ("(status or recover) and not schema", "STATUS-SCHEMA::y", False),
+        ("auth", "VAULT-BEARER-TOKEN::z", True),  # matches the requirement's category
+    ],
+)
+def test_keyword_selection(expression: str, check_id: str, expected: bool) -> None:
+    assert Selection(expression).matches(check_id, check_id.split("::")[0]) is expected
+
+
+@pytest.mark.parametrize("expression", ["reindex and", "(status", "or status", "status )"])
+def test_malformed_keyword_expressions_are_refused(expression: str) -> None:
+    with pytest.raises(SelectionError):
+        Selection(expression)

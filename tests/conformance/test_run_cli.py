@@ -1,0 +1,156 @@
+"""``replcheck run``: exit codes, one-sentence errors, ``--plan`` sends nothing, the seed shows."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from suite_support import ROOT_TOKEN, app_for, serve_app, wrap
+
+from conformance.cli import main
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["run", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _assert_one_sentence(err: str) -> None:
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("replcheck run: error: "), err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_default_run_judges_the_embedded_server_fast_and_exits_0(capsys) -> None:
+    started = time.perf_counter()
+    code, out, _ = _run(capsys, "--seed", "3")
+    elapsed = time.perf_counter() - started
+    assert code == 0, out[-3000:]
+    assert "seed: 3" in out and "profile: full" in out
+    assert "cluster ids (read before any state-changing call)" in out
+    assert "CONFORMANT" in out
+    assert elapsed < 30  # the issue's budget for a full-profile run on this machine
+
+
+def test_a_deviating_target_exits_1_naming_the_requirement(capsys) -> None:
+    def unauthorized(scope: dict, message: dict) -> None:
+        if message["status"] == 403:
+            message["status"] = 401
+
+    with serve_app(wrap(app_for(), on_response=unauthorized)) as url:
+        code, out, _ = _run(
+            capsys, "--url", url, "--token", ROOT_TOKEN, "--seed", "1", "--max-examples", "3"
+        )
+    assert code == 1
+    assert "FAILED      VAULT-FORBIDDEN-NOT-401" in out
+    assert "reproduce:   curl" in out
+
+
+def test_community_edition_exits_1_with_an_unsupported_verdict(capsys) -> None:
+    with serve_app(app_for("community")) as url:
+        code, out, _ = _run(capsys, "--url", url, "--token", ROOT_TOKEN, "--seed", "1")
+    assert code == 1
+    assert "UNSUPPORTED: replication is not available on this target" in out
+    assert "FAILED" not in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--seed", "abc"),
+        ("--max-examples", "0"),
+        ("--url", "ftp://example.invalid"),
+        ("--profile", "reckless"),
+        ("-k", "reindex and"),
+        ("--junit", "/nonexistent-folder/report.xml"),
+        ("--ca-cert", "/nonexistent/ca.pem", "--url", "https://127.0.0.1:1"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_sentence(capsys, args: tuple[str, ...]) -> None:
+    with pytest.raises(SystemExit) as raised:  # argparse's own refusals exit directly
+        code, _, err = _run(capsys, *args)
+        raise SystemExit(code)
+    assert raised.value.code == 2
+    _assert_one_sentence(capsys.readouterr().err or err)
+
+
+def test_bad_environment_value_exits_2(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("VAULT_SKIP_VERIFY", "sometimes")
+    code, _, err = _run(capsys, "--plan")
+    assert code == 2
+    _assert_one_sentence(err)
+    assert "VAULT_SKIP_VERIFY" in err and "sometimes" in err
+
+
+def test_unreachable_target_exits_2(capsys) -> None:
+    code, _, err = _run(capsys, "--url", f"http://127.0.0.1:{_free_port()}", "--token", "t" * 20)
+    assert code == 2
+    _assert_one_sentence(err)
+    assert "cannot connect" in err
+
+
+def test_tls_failure_exits_2(capsys) -> None:
+    with serve_app(app_for()) as url:
+        code, _, err = _run(
+            capsys, "--url", url.replace("http://", "https://"), "--token", ROOT_TOKEN
+        )
+    assert code == 2
+    _assert_one_sentence(err)
+
+
+def test_environment_variables_supply_url_and_token(capsys, monkeypatch) -> None:
+    with serve_app(app_for()) as url:
+        monkeypatch.setenv("VAULT_ADDR", url)
+        monkeypatch.setenv("VAULT_TOKEN", ROOT_TOKEN)
+        code, out, _ = _run(capsys, "-k", "RECOVER-METHODS", "--seed", "2")
+    assert code == 0
+    assert f"target: {url}  profile: safe" in out
+    assert "passed      RECOVER-METHODS::other_methods_are_405" in out
+
+
+def test_plan_sends_nothing(capsys) -> None:
+    seen: list[str] = []
+    with serve_app(wrap(app_for(), on_request=lambda scope: seen.append(scope["path"]))) as url:
+        code, out, _ = _run(
+            capsys,
+            "--url",
+            url,
+            "--token",
+            ROOT_TOKEN,
+            "--profile",
+            "full",
+            "--plan",
+            "--seed",
+            "4",
+            "--max-examples",
+            "3",
+        )
+    assert code == 0
+    assert seen == []
+    assert "nothing is sent" in out
+    assert "POST /v1/auth/token/create" in out  # the provisioning it would do
+    assert "-X POST" in out and "/v1/sys/replication/reindex" in out
+    assert ROOT_TOKEN not in out and "$VAULT_TOKEN" in out
+    assert "request(s) would be sent" in out
+
+
+def test_plan_lists_the_same_requests_a_run_sends(capsys) -> None:
+    from conformance.runner import run
+    from conformance.target import Settings
+
+    with serve_app(app_for()) as url:
+        settings = Settings(
+            url=url, token=ROOT_TOKEN, seed=9, max_examples=3, profile="safe", keyword="fuzz"
+        )
+        planned = run(settings.replace(plan=True))
+        sent = run(settings)
+    assert [e.request.url for e in planned.exchanges] == [e.request.url for e in sent.exchanges]
+    assert [e.request.body for e in planned.exchanges] == [e.request.body for e in sent.exchanges]

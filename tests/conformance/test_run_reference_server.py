@@ -1,0 +1,61 @@
+"""The suite passes the reference server in every scenario, with zero failures."""
+
+from __future__ import annotations
+
+import pytest
+from suite_support import server_config, settings_for
+
+from conformance.checks.edition import Edition
+from conformance.outcomes import Outcome
+from conformance.runner import run
+from reference_server.config import SCENARIOS
+from reference_server.embedded import EmbeddedServer
+
+ENTERPRISE = [s for s in SCENARIOS if s != "community"]
+
+
+def _problems(result) -> list[str]:
+    return [
+        f"{rid}: {r.outcome.value} {r.reason} {[f.message for f in r.findings][:3]}"
+        for rid, r in result.results.items()
+        if r.outcome in (Outcome.FAILED, Outcome.ERROR)
+    ]
+
+
+@pytest.mark.parametrize("scenario", ENTERPRISE)
+def test_full_profile_passes_every_enterprise_scenario(scenario: str) -> None:
+    with EmbeddedServer(server_config(scenario)) as server:
+        result = run(settings_for(server.url))
+    assert _problems(result) == []
+    assert result.verdict == "conformant" and result.exit_code == 0
+    assert result.edition is Edition.ENTERPRISE
+    # Full profile with a sudo token that can provision: nothing is left unjudged.
+    not_judged = {
+        rid: r.reason for rid, r in result.results.items() if r.outcome is not Outcome.PASSED
+    }
+    assert not_judged == {}
+
+
+def test_safe_profile_passes_and_reports_mutating_requirements_as_not_run(reference) -> None:
+    result = run(settings_for(reference.url, profile="safe"))
+    assert _problems(result) == []
+    assert result.exit_code == 0
+    not_run = {rid for rid, r in result.results.items() if r.outcome is Outcome.NOT_RUN}
+    assert "REINDEX-SUCCESS" in not_run and "RECOVER-SUCCESS" in not_run
+    assert "--profile full" in result.results["REINDEX-SUCCESS"].reason
+
+
+def test_community_edition_is_unsupported_not_failed() -> None:
+    with EmbeddedServer(server_config("community")) as server:
+        result = run(settings_for(server.url))
+    assert _problems(result) == []
+    assert result.edition is Edition.COMMUNITY
+    assert result.verdict == "unsupported"
+    # Documented rule: exit 1, so a gate cannot pass on an edition without replication.
+    assert result.exit_code == 1
+    assert "Community Edition" in result.verdict_sentence
+    assert result.results["EDITION-ENTERPRISE"].outcome is Outcome.UNSUPPORTED
+    assert result.results["STATUS-SCHEMA"].outcome is Outcome.UNSUPPORTED
+    # What every Vault keeps is still judged there: auth before the enterprise-only 404.
+    assert result.results["REINDEX-SUDO"].outcome is Outcome.PASSED
+    assert result.results["RECOVER-AUTH"].outcome is Outcome.PASSED

@@ -1,0 +1,111 @@
+"""Reports: JUnit, JSON and HTML carry what they promise, and no token, even one a broken target
+echoes back in a header."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import replcheck_spec
+from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
+
+from conformance import __version__
+from conformance.cli import main
+from conformance.outcomes import Outcome
+from conformance.runner import run
+from conformance.target import Masker
+
+
+def _echoing_app():
+    """The reference server, broken one way: it echoes the request's token in a header."""
+
+    def echo(scope: dict, message: dict) -> None:
+        headers = dict(scope["headers"])
+        token = headers.get(b"x-vault-token")
+        if token:
+            message["headers"] = [*message.get("headers", []), (b"x-debug-token", token)]
+
+    return wrap(app_for(), on_response=echo)
+
+
+@pytest.fixture
+def secrets_seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    seen: dict[str, str] = {}
+    original = Masker.add
+
+    def spy(self: Masker, secret: str | None, label: str) -> None:
+        if secret:
+            seen[secret] = label
+        original(self, secret, label)
+
+    monkeypatch.setattr(Masker, "add", spy)
+    return seen
+
+
+def test_no_token_in_any_output_even_when_the_target_echoes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], secrets_seen: dict[str, str]
+) -> None:
+    paths = {name: tmp_path / f"report.{name}" for name in ("junit", "json", "html")}
+    with serve_app(_echoing_app()) as url:
+        code = main(
+            [
+                "run",
+                "--url",
+                url,
+                "--token",
+                ROOT_TOKEN,
+                "--profile",
+                "full",
+                "--seed",
+                "5",
+                "--max-examples",
+                "5",
+                *[arg for name, path in paths.items() for arg in (f"--{name}", str(path))],
+            ]
+        )
+    out = capsys.readouterr()
+    assert code == 1
+    assert "VAULT-NO-TOKEN-ECHO" in out.out
+    tokens = list(secrets_seen)
+    assert ROOT_TOKEN in tokens and len(tokens) == 3  # root + two provisioned tokens
+    texts = {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
+    texts["terminal"] = out.out + out.err
+    for name, text in texts.items():
+        for token in tokens:
+            assert token not in text, f"a token leaked into the {name} output"
+    assert "$VAULT_TOKEN" in texts["json"]  # the masked label is what remains
+
+
+def test_json_report_has_provenance_and_one_entry_per_requirement(reference) -> None:
+    from conformance.report import render_json
+
+    result = run(settings_for(reference.url, seed=77))
+    document = json.loads(render_json(result))
+    assert document["suite_version"] == __version__
+    assert document["spec_hash"] == replcheck_spec.spec_hash()
+    assert document["seed"] == 77
+    assert document["target"] == reference.url
+    assert document["verdict"] == "conformant" and document["exit_code"] == 0
+    ids = [entry["id"] for entry in document["requirements"]]
+    assert ids == [r.id for r in replcheck_spec.requirements()]
+    assert all(entry["statement"] and entry["checks"] for entry in document["requirements"])
+
+
+def test_junit_has_one_testcase_per_check_and_html_is_self_contained(reference) -> None:
+    from conformance.report import render_html, render_junit
+
+    with serve_app(_echoing_app()) as url:
+        result = run(settings_for(url, keyword="STATUS or ECHO"))
+    suite = ET.fromstring(render_junit(result))
+    cases = suite.findall("testcase")
+    assert len(cases) == len(result.checks)
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert {c.get("classname") for c in failed} == {"VAULT-NO-TOKEN-ECHO"}
+    assert "reproduce: curl" in failed[0].find("failure").text
+    page = render_html(result)
+    assert "NOT CONFORMANT" in page
+    assert "<script" not in page and "http-equiv" not in page and "<link" not in page
+    assert replcheck_spec.requirement("VAULT-NO-TOKEN-ECHO").statement in page
+    assert result.results["VAULT-NO-TOKEN-ECHO"].outcome is Outcome.FAILED
