@@ -12,12 +12,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import replcheck_spec
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import unsupported_method
 
+import replcheck_spec
 from reference_server.app import create_app
 from reference_server.config import ServerConfig
 

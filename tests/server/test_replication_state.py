@@ -7,8 +7,8 @@ import threading
 from datetime import datetime
 
 import pytest
-import replcheck_spec
 
+import replcheck_spec
 from reference_server.config import PeerConfig, SectionConfig, ServerConfig
 from reference_server.core import VaultCore
 
