@@ -30,6 +30,13 @@ CREATE_FIELDS = {
 }
 
 
+def _caller(request: Request) -> TokenEntry:
+    """The authenticated caller (the dispatcher only routes here with a live token)."""
+    if request.token is None or request.token_value is None:
+        raise VaultError(403, "permission denied")
+    return request.token
+
+
 def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
     params = request.params
     requested = params.get("policies")
@@ -57,8 +64,7 @@ def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
 
 def create_token(request: Request) -> Reply:
     params = request.params
-    parent = request.token
-    assert parent is not None  # the dispatcher authenticated the request
+    parent = _caller(request)
     if params.get("type", "service") not in ("service", "default"):
         raise VaultError(400, "only service tokens are supported by this server")
     if params.get("num_uses", 0) < 0:
@@ -118,8 +124,7 @@ def create_token(request: Request) -> Reply:
 
 
 def lookup_self(request: Request) -> Reply:
-    entry = request.token
-    assert entry is not None and request.token_value is not None
+    entry = _caller(request)
     now = request.core.clock()
     expire = entry.expire_time
     data: dict[str, Any] = {
@@ -130,7 +135,7 @@ def lookup_self(request: Request) -> Reply:
         "entity_id": "",
         "expire_time": None if expire is None else rfc3339(expire),
         "explicit_max_ttl": entry.explicit_max_ttl,
-        "id": request.token_value.decode("utf-8", "replace"),
+        "id": (request.token_value or b"").decode("utf-8", "replace"),
         "issue_time": rfc3339(entry.creation_time),
         "meta": entry.meta,
         "num_uses": max(entry.num_uses, 0),
@@ -145,8 +150,7 @@ def lookup_self(request: Request) -> Reply:
 
 
 def revoke_self(request: Request) -> Reply:
-    assert request.token is not None
-    request.core.tokens.revoke_entry(request.token)
+    request.core.tokens.revoke_entry(_caller(request))
     request.core.replication.record_write(replicated=False)
     return Reply()
 
@@ -162,11 +166,11 @@ def revoke(request: Request) -> Reply:
 
 def capabilities_self(request: Request) -> Reply:
     """Capabilities of the caller's token on each path (``paths``, or the older ``path``)."""
-    assert request.token is not None
+    caller = _caller(request)
     paths = request.params.get("paths") or request.params.get("path")
     if not paths:
         raise VaultError(400, "'paths' parameter not supplied")
-    acl = request.core.policies.acl(request.token.policies)
+    acl = request.core.policies.acl(caller.policies)
     data: dict[str, Any] = {}
     for path in paths:
         caps = acl.capabilities(path.lstrip("/"))
