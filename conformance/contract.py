@@ -108,7 +108,3 @@ def operation_for(method: str, raw_path: str) -> Operation | None:
         return None
     path = path[len(prefix) :]
     return next((op for op in ops if op.method == method.upper() and op.path == path), None)
-
-
-def documented_paths() -> set[str]:
-    return {op.path for op in operations()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -53,7 +53,6 @@ class Exchange:
     origin: str = ""
     #: The documented operation ("POST /sys/replication/reindex"), when it is one.
     operation: str | None = None
-    tags: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def status(self) -> int | None:

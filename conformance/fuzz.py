@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import replcheck_spec
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
+import replcheck_spec
 from conformance import contract
 from conformance.checks.context import CheckContext
 from conformance.checks.registry import check

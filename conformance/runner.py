@@ -40,7 +40,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import replcheck_spec
-
 from conformance import __version__, contract
 from conformance.checks import registered
 from conformance.checks.context import STATUS, CheckContext, RunState

@@ -12,7 +12,7 @@ JUnit, JSON, HTML, curl lines) goes through it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -208,19 +208,9 @@ class Masker:
         if secret:
             self._secrets[secret] = label
 
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(self._secrets)
-
-    def label(self, secret: str) -> str | None:
-        return self._secrets.get(secret)
-
     def mask(self, text: str) -> str:
         # Longest first, so a token that contains another is replaced whole.
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, self._secrets[secret])
         return text
-
-    def mask_all(self, texts: Iterable[str]) -> list[str]:
-        return [self.mask(text) for text in texts]

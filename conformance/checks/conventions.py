@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from replcheck_spec.violations import violations
-
 from conformance import contract
 from conformance.checks.context import RECOVER, REINDEX, STATUS, CheckContext
 from conformance.checks.registry import check
+from replcheck_spec.violations import violations
 
 UNKNOWN_PATH = contract.api_prefix() + "/sys/replication/replcheck-no-such-endpoint"
 

@@ -12,11 +12,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import replcheck_spec
-from replcheck_spec.violations import violations
-
 from conformance import contract
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding, Outcome
+from replcheck_spec.violations import violations
 
 Verdicts = Iterable[tuple[str, str]]
 JudgeFunction = Callable[[Exchange, tuple[str, ...]], Verdicts]

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from replcheck_spec.violations import violations
-
 from conformance.checks.context import STATUS, CheckContext
 from conformance.checks.registry import check
 from conformance.exchange import Exchange
+from replcheck_spec.violations import violations
 
 SECTIONS = ("dr", "performance")
 INTEGER_STRING_FIELDS = ("last_reindex_epoch", "last_corruption_check_epoch")

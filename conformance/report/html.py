@@ -6,7 +6,6 @@ from __future__ import annotations
 from html import escape
 
 import replcheck_spec
-
 from conformance.exchange import Exchange
 from conformance.outcomes import Finding, Outcome
 from conformance.runner import RunResult

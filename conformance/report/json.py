@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import replcheck_spec
-
 from conformance.runner import RunResult
 
 

@@ -7,7 +7,6 @@ import sys
 from typing import TextIO
 
 import replcheck_spec
-
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding, Outcome
 from conformance.runner import RunResult
@@ -25,9 +24,8 @@ _BODY_LIMIT = 600
 class TerminalReporter:
     """A ``runner.Listener`` that prints progress, plus the final summary."""
 
-    def __init__(self, stream: TextIO | None = None, *, verbose: bool = False) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
-        self.verbose = verbose
 
     def _print(self, text: str = "") -> None:
         print(text, file=self.stream, flush=True)

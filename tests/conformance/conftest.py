@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from suite_support import server_config
 
+from conformance.target import Masker
 from reference_server.embedded import EmbeddedServer
 
 
@@ -15,3 +16,18 @@ def reference() -> Iterator[EmbeddedServer]:
     """The reference server, default scenario, fast reindexes, a known root token."""
     with EmbeddedServer(server_config()) as server:
         yield server
+
+
+@pytest.fixture
+def secrets_seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Every secret the suite registers for masking (so provisioned tokens become visible)."""
+    seen: dict[str, str] = {}
+    original = Masker.add
+
+    def spy(self: Masker, secret: str | None, label: str) -> None:
+        if secret:
+            seen[secret] = label
+        original(self, secret, label)
+
+    monkeypatch.setattr(Masker, "add", spy)
+    yield seen

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 from suite_support import ROOT_TOKEN, settings_for
@@ -12,22 +10,6 @@ from conformance import runner
 from conformance.checks.registry import Check
 from conformance.outcomes import Outcome
 from conformance.runner import run
-from conformance.target import Masker
-
-
-@pytest.fixture
-def secrets_seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """Every secret the suite registers for masking (so provisioned tokens become visible)."""
-    seen: dict[str, str] = {}
-    original = Masker.add
-
-    def spy(self: Masker, secret: str | None, label: str) -> None:
-        if secret:
-            seen[secret] = label
-        original(self, secret, label)
-
-    monkeypatch.setattr(Masker, "add", spy)
-    yield seen
 
 
 def _provisioned(seen: dict[str, str]) -> list[str]:

@@ -8,14 +8,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import replcheck_spec
 from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 
+import replcheck_spec
 from conformance import __version__
 from conformance.cli import main
 from conformance.outcomes import Outcome
 from conformance.runner import run
-from conformance.target import Masker
 
 
 def _echoing_app():
@@ -28,20 +27,6 @@ def _echoing_app():
             message["headers"] = [*message.get("headers", []), (b"x-debug-token", token)]
 
     return wrap(app_for(), on_response=echo)
-
-
-@pytest.fixture
-def secrets_seen(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    seen: dict[str, str] = {}
-    original = Masker.add
-
-    def spy(self: Masker, secret: str | None, label: str) -> None:
-        if secret:
-            seen[secret] = label
-        original(self, secret, label)
-
-    monkeypatch.setattr(Masker, "add", spy)
-    return seen
 
 
 def test_no_token_in_any_output_even_when_the_target_echoes_it(
