@@ -84,7 +84,8 @@ def test_reference_passes(scenario: str, profile: Profile) -> None:
     failure on a broken server comes from its deviation."""
     with _server(scenario, None) as server:
         result = _judge(server, profile)
-    assert result.exit_code == 0, _summary(result)
+    exit_code = result.exit_code
+    assert exit_code == 0, _summary(result)
     relied_on = {rid for b in ZOO if (b.scenario, b.profile) == (scenario, profile)
                  for rid in b.expected}
     not_passed = {rid: result.results[rid].outcome.value if rid in result.results else "absent"
@@ -99,7 +100,10 @@ def test_suite_catches(broken: BrokenServer) -> None:
     with _server(broken.scenario, broken.factory) as server:
         result = _judge(server, broken.profile)
     caught = [rid for rid in broken.expected if rid in result.failed]
-    assert result.exit_code == 1, f"{broken.name} ({broken.deviation}):\n{_summary(result)}"
+    exit_code = result.exit_code
+    assert exit_code == 1, (
+        f"{broken.name} ({broken.deviation}), expected {broken.expected}:\n{_summary(result)}"
+    )
     assert caught, (
         f"{broken.name} ({broken.deviation}) was not failed on any of {broken.expected};\n"
         f"{_summary(result)}"

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import replcheck_spec
 from starlette.applications import Starlette
 from zoo_asgi import (
     API,
@@ -33,10 +32,13 @@ from zoo_asgi import (
 )
 from zoo_serving import Factory, Probe
 
+import replcheck_spec
 from conformance.target import Profile
 from reference_server.replication import rfc3339
 
 FLAGS = ("diff", "force", "skip_flush")
+#: Vault's lenient boolean domain, restated here on purpose: the zoo must not borrow the
+#: engine's own tables, or a mistake there would hide in both.
 BOOLEAN_FORMS = (True, False, 1, 0, "1", "t", "T", "TRUE", "true", "True",
                  "0", "f", "F", "FALSE", "false", "False", "", None)
 INVALID_TOKEN = "hvs.zoo0invalid0token00000000000"
@@ -58,7 +60,7 @@ class BrokenServer:
     #: A direct request showing the deviation: True on this server, False on the reference.
     shows: Callable[[Probe], bool]
     #: One of ``CATEGORIES``: which kind of promise the deviation breaks.
-    category: str = ""
+    category: str
     #: ``full`` where only a successful mutating call can reveal the deviation.
     profile: Profile = "safe"
     scenario: str = "dr-perf-primary"
@@ -301,6 +303,13 @@ def _not_a_json_object(request: ZooRequest) -> bool:
     return bool(request.body.strip()) and not isinstance(request.json(), dict)
 
 
+def _skip_flush_any_string(request: ZooRequest) -> ZooRequest | ZooResponse:
+    value = body_flags(request).get("skip_flush")
+    if writes_to(request, REINDEX) and isinstance(value, str) and not is_boolean_form(value):
+        return request.with_json({**request.json(), "skip_flush": False})
+    return request
+
+
 def _non_json_as_empty(request: ZooRequest) -> ZooRequest | ZooResponse:
     if writes_to(request, REINDEX) and _not_a_json_object(request):
         return request.replace(body=b"")
@@ -418,6 +427,30 @@ def _wal(probe: Probe) -> list[Any]:
     return [probe.status()["dr"]["last_wal"] for _ in range(3)]
 
 
+def _wal_restarts_after_reindex() -> ResponseHook:
+    """After a reindex, last_wal counts from 0 again: the counter was rebuilt, not kept."""
+    base = 0
+
+    def hook(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+        nonlocal base
+        if writes_to(request, REINDEX) and response.status in (200, 204):
+            base = request.core.replication.wal
+        elif reads_status(request) and response.status == 200 and base:
+            body = response.json()
+            for section in primaries(body["data"]):
+                section["last_wal"] = max(0, section["last_wal"] - base)
+            return response.with_json(body)
+        return response
+
+    return hook
+
+
+def _wal_around_reindex(probe: Probe) -> list[Any]:
+    before = probe.status()["dr"]["last_wal"]
+    probe.send("POST", REINDEX, token=probe.root)
+    return [before, probe.status()["dr"]["last_wal"]]
+
+
 def _goes_back(values: list[Any]) -> bool:
     return any(later < earlier for earlier, later in itertools.pairwise(values))
 
@@ -445,6 +478,15 @@ def _echo_token_in_header(request: ZooRequest, response: ZooResponse) -> ZooResp
     return response.with_header(b"x-vault-request-token", token.encode("latin-1"))
 
 
+def _crash_on_invalid_utf8(request: ZooRequest) -> ZooRequest | ZooResponse:
+    if request.method in WRITES and request.clean.startswith(API):
+        try:
+            request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return vault_error(500, "internal error")
+    return request
+
+
 def _traceback_on_invalid_flag(request: ZooRequest) -> ZooRequest | ZooResponse:
     if writes_to(request, REINDEX) and any(not is_boolean_form(v)
                                           for v in body_flags(request).values()):
@@ -454,10 +496,6 @@ def _traceback_on_invalid_flag(request: ZooRequest) -> ZooRequest | ZooResponse:
 
 
 # --- the zoo --------------------------------------------------------------------------------
-
-def _data(probe: Probe) -> dict[str, Any]:
-    return probe.status()
-
 
 ZOO: tuple[BrokenServer, ...] = (
     BrokenServer(
@@ -552,6 +590,15 @@ ZOO: tuple[BrokenServer, ...] = (
         category="sudo",
     ),
     BrokenServer(
+        "sudo-bypass-dot-segment",
+        "a literal dot segment (replication/./reindex, x/../reindex) reaches reindex without sudo",
+        ("REINDEX-SUDO-PATH-VARIANTS",),
+        deviate(bypass_sudo(lambda r: r.clean == REINDEX
+                            and any(s in (".", "..") for s in r.path.split("/")))),
+        lambda p: reindex_as_update(p, "/sys/replication/./reindex"),
+        category="sudo",
+    ),
+    BrokenServer(
         "recover-get-succeeds", "GET recover runs a recovery (200) instead of answering 405",
         ("RECOVER-METHODS",), deviate(_recover_get_is_post),
         lambda p: ok(p.send("GET", RECOVER, token=p.root)),
@@ -599,6 +646,13 @@ ZOO: tuple[BrokenServer, ...] = (
         category="parameters",
     ),
     BrokenServer(
+        "skip-flush-any-string",
+        'skip_flush takes any string that is no boolean form ("maybe", "yes") as false',
+        ("REINDEX-INVALID-PARAMETERS",), deviate(_skip_flush_any_string),
+        lambda p: ok(p.send("POST", REINDEX, token=p.root, json={"skip_flush": "maybe"})),
+        category="parameters",
+    ),
+    BrokenServer(
         "unknown-parameter-refused", "an unknown body member is refused with 400",
         ("REINDEX-UNKNOWN-PARAMETERS",), deviate(_refuse_unknown_parameters),
         lambda p: status_code_of(p, "POST", REINDEX, token=p.root, json={"zoo": 1}) == 400,
@@ -623,33 +677,33 @@ ZOO: tuple[BrokenServer, ...] = (
     BrokenServer(
         "cluster-id-not-uuid", "dr.cluster_id is 32 hex digits without the UUID dashes",
         ("STATUS-SCHEMA",), deviate(on_response=on_status(_cluster_id_not_uuid)),
-        lambda p: "-" not in _data(p)["dr"]["cluster_id"],
+        lambda p: "-" not in p.status()["dr"]["cluster_id"],
         category="schema",
     ),
     BrokenServer(
         "last-wal-as-string", "a primary's last_wal is a JSON string, not an integer",
         ("STATUS-SCHEMA",), deviate(on_response=on_status(_last_wal_as_string)),
-        lambda p: isinstance(_data(p)["dr"]["last_wal"], str),
+        lambda p: isinstance(p.status()["dr"]["last_wal"], str),
         category="schema",
     ),
     BrokenServer(
         "heartbeat-without-zone", "last_heartbeat has no zone offset (2024-05-01T10:00:00)",
         ("STATUS-HEARTBEAT-PLAUSIBLE", "STATUS-SCHEMA"),
         deviate(on_response=on_status(_heartbeat_without_zone)),
-        lambda p: len(_data(p)["dr"]["secondaries"][0]["last_heartbeat"]) == 19,
+        lambda p: len(p.status()["dr"]["secondaries"][0]["last_heartbeat"]) == 19,
         category="schema",
     ),
     BrokenServer(
         "known-secondaries-missing", "a primary section lacks known_secondaries",
         ("STATUS-MODE-SHAPE", "STATUS-SCHEMA"),
         deviate(on_response=on_status(_no_known_secondaries)),
-        lambda p: "known_secondaries" not in _data(p)["dr"],
+        lambda p: "known_secondaries" not in p.status()["dr"],
         category="schema",
     ),
     BrokenServer(
         "disabled-with-cluster-id", "a disabled section carries a cluster_id",
         ("STATUS-MODE-SHAPE",), deviate(on_response=on_status(_disabled_with_cluster_id)),
-        lambda p: "cluster_id" in _data(p)["dr"],
+        lambda p: "cluster_id" in p.status()["dr"],
         scenario="disabled",
         category="schema",
     ),
@@ -706,7 +760,7 @@ ZOO: tuple[BrokenServer, ...] = (
         "known-secondaries-mismatch", "known_secondaries names ids that no secondary has",
         ("STATUS-KNOWN-SECONDARIES",),
         deviate(on_response=on_status(_known_secondaries_mismatch)),
-        lambda p: _data(p)["dr"]["known_secondaries"] == ["node-3"],
+        lambda p: p.status()["dr"]["known_secondaries"] == ["node-3"],
         category="invariants",
     ),
     BrokenServer(
@@ -718,27 +772,41 @@ ZOO: tuple[BrokenServer, ...] = (
         category="invariants",
     ),
     BrokenServer(
+        "wal-restarts-after-reindex", "after a reindex, last_wal counts from 0 again",
+        ("STATUS-WAL-MONOTONIC",),
+        lambda app: deviate(on_response=_wal_restarts_after_reindex())(app),
+        lambda p: _goes_back(_wal_around_reindex(p)),
+        category="invariants", profile="full",
+    ),
+    BrokenServer(
         "cluster-id-changes", "dr.cluster_id is a fresh UUID on every read",
         ("STATUS-STABLE-IDS",), deviate(on_response=on_status(_fresh_cluster_id)),
-        lambda p: _data(p)["dr"]["cluster_id"] != _data(p)["dr"]["cluster_id"],
+        lambda p: p.status()["dr"]["cluster_id"] != p.status()["dr"]["cluster_id"],
         category="invariants",
     ),
     BrokenServer(
         "heartbeat-in-future", "a connected peer's last_heartbeat is one day ahead",
         ("STATUS-HEARTBEAT-PLAUSIBLE",), deviate(on_response=on_status(_heartbeat_in_future)),
-        lambda p: _data(p)["dr"]["secondaries"][0]["last_heartbeat"] > rfc3339(time.time() + 3600),
+        lambda p: p.status()["dr"]["secondaries"][0]["last_heartbeat"]
+        > rfc3339(time.time() + 3600),
         category="invariants",
     ),
     BrokenServer(
         "integer-string-with-unit", 'clock_skew_ms carries a unit ("0ms"), so it does not parse',
         ("STATUS-INTEGER-STRINGS",), deviate(on_response=on_status(_skew_with_unit)),
-        lambda p: _data(p)["dr"]["secondaries"][0]["clock_skew_ms"].endswith("ms"),
+        lambda p: p.status()["dr"]["secondaries"][0]["clock_skew_ms"].endswith("ms"),
         category="invariants",
     ),
     BrokenServer(
         "malformed-body-500", "a write whose body is not a JSON object answers 500",
         ("VAULT-NO-SERVER-ERROR",), deviate(_crash_on_malformed_body),
         lambda p: status_code_of(p, "POST", REINDEX, content=b"{not json") == 500,
+        category="robustness",
+    ),
+    BrokenServer(
+        "invalid-utf8-body-500", "a write whose body is not valid UTF-8 answers 500",
+        ("VAULT-NO-SERVER-ERROR",), deviate(_crash_on_invalid_utf8),
+        lambda p: status_code_of(p, "POST", REINDEX, content=b'{"diff": "\xff"}') == 500,
         category="robustness",
     ),
     BrokenServer(

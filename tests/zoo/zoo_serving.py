@@ -63,13 +63,18 @@ class Probe:
         self, method: str, path: str, *, token: str | None = None, bearer: bool = False,
         **kwargs: Any,
     ) -> httpx.Response:
-        """Send ``path`` (e.g. ``/v1/sys/replication/status``) as written, with ``token``."""
+        """Send ``path`` (e.g. ``/v1/sys/replication/status``) with ``token``.
+
+        httpx removes dot segments from any URL; the request target is then set verbatim
+        through httpcore's ``target`` extension, so ``/./`` and ``/../`` reach the server.
+        """
         headers = dict(kwargs.pop("headers", {}))
         if token is not None:
             headers["Authorization" if bearer else "X-Vault-Token"] = (
                 f"Bearer {token}" if bearer else token
             )
-        return self.client.request(method, path, headers=headers, **kwargs)
+        return self.client.request(method, path, headers=headers,
+                                   extensions={"target": path.encode("ascii")}, **kwargs)
 
     def status(self) -> dict[str, Any]:
         """The ``data`` of one status read."""
