@@ -7,7 +7,7 @@ Three runs, one after the other in this one invocation, with the same example bu
 1. ``replcheck run --profile full`` with no URL: the embedded reference server, as ``make run``
    does (server and suite share one process).
 2. ``replcheck run --profile full --url …`` against a fresh reference server hosted by this
-   benchmark process.
+   benchmark process (set up as the embedded one, so the two replcheck runs compare).
 3. ``schemathesis run`` over the same bundled spec against another fresh reference server, with
    the root token as a header: the plain fuzzer, no Vault-aware checks.
 
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import replcheck_spec
+from conformance.runner import EMBEDDED_REINDEX_STAGE_SECONDS
 from reference_server.config import ServerConfig
 from reference_server.embedded import EmbeddedServer
 
@@ -72,7 +73,9 @@ def _timed(argv: list[str]) -> tuple[float, int]:
 
 
 def _counted_server() -> tuple[EmbeddedServer, RequestCounter]:
-    server = EmbeddedServer(ServerConfig(root_token=ROOT_TOKEN))
+    server = EmbeddedServer(
+        ServerConfig(root_token=ROOT_TOKEN, reindex_stage_seconds=EMBEDDED_REINDEX_STAGE_SECONDS)
+    )
     counter = RequestCounter(server.app)
     server.app = counter  # type: ignore[assignment]
     return server.start(), counter

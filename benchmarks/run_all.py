@@ -1,0 +1,26 @@
+"""Every benchmark in one command (``make bench``): the server load test, then the suite run.
+
+Extra arguments are not taken; run a benchmark script directly to change its settings.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ("bench_server.py", "bench_suite.py")
+
+
+def main() -> int:
+    worst = 0
+    for name in BENCHMARKS:
+        print(f"=== {name}", flush=True)
+        done = subprocess.run([sys.executable, str(HERE / name)], check=False)
+        worst = max(worst, done.returncode)
+    return worst
+
+
+if __name__ == "__main__":
+    sys.exit(main())
