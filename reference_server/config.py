@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+import replcheck_spec
+
 __all__ = [
     "MAX_REQUEST_BYTES",
     "SCENARIOS",
@@ -30,9 +32,19 @@ MAX_REQUEST_BYTES = 32 * 1024 * 1024
 SCENARIOS = ("dr-perf-primary", "perf-secondary", "disabled", "dr-secondary-idle", "community")
 
 _MODES = ("disabled", "primary", "secondary")
-_SECONDARY_STATES = ("stream-wals", "merkle-diff", "merkle-sync", "idle")
-_CONNECTION_STATES = ("ready", "connecting", "idle", "transient_failure", "shutdown")
-_CONNECTION_STATUSES = ("connected", "disconnected")
+
+
+def _spec_enum(schema_file: str, *pointer: str) -> tuple[str, ...]:
+    """An enumeration as the spec's schema states it (the one source of truth)."""
+    node: Any = replcheck_spec.schema(schema_file)
+    for key in pointer:
+        node = node[key]
+    return tuple(node["enum"])
+
+
+_SECONDARY_STATES = _spec_enum("cluster-section.json", "$defs", "secondary", "properties", "state")
+_CONNECTION_STATES = _spec_enum("cluster-section.json", "properties", "connection_state")
+_CONNECTION_STATUSES = _spec_enum("peer.json", "properties", "connection_status")
 
 
 class ConfigError(ValueError):
@@ -153,7 +165,7 @@ def _validate_section(name: str, section: SectionConfig) -> None:
         where = f"{name}.peers[{index}]"
         if peer.connection_status not in _CONNECTION_STATUSES:
             raise _fail(f"{where}.connection_status", peer.connection_status,
-                        "'connected' or 'disconnected'")
+                        "one of " + ", ".join(_CONNECTION_STATUSES))
         if section.mode == "primary":
             if not peer.node_id:
                 raise _fail(f"{where}.node_id", peer.node_id, "a non-empty string on a primary")
