@@ -49,6 +49,8 @@ class ZooRequest:
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
     core: VaultCore
+    #: Never sent: lets a request rewrite tell the response rewrite what it did.
+    memo: Any = None
 
     @property
     def clean(self) -> str:

@@ -283,6 +283,21 @@ def _invalid_flags_as_false(request: ZooRequest) -> ZooRequest | ZooResponse:
     return request
 
 
+def _validate_after_starting(request: ZooRequest) -> ZooRequest | ZooResponse:
+    """Start the reindex with the invalid flags taken as false; refuse them only afterwards."""
+    flags = body_flags(request)
+    invalid = {k: v for k, v in flags.items() if not is_boolean_form(v)}
+    if writes_to(request, REINDEX) and invalid:
+        name, value = next(iter(invalid.items()))
+        started = request.with_json({**request.json(), **dict.fromkeys(invalid, False)})
+        return started.replace(memo=_field_error(name, value))
+    return request
+
+
+def _refuse_when_told(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    return request.memo if isinstance(request.memo, ZooResponse) else response
+
+
 def _refuse_unknown_parameters(request: ZooRequest) -> ZooRequest | ZooResponse:
     body = request.json()
     if writes_to(request, REINDEX) and isinstance(body, dict):
@@ -478,6 +493,21 @@ def _echo_token_in_header(request: ZooRequest, response: ZooResponse) -> ZooResp
     return response.with_header(b"x-vault-request-token", token.encode("latin-1"))
 
 
+def _leak_last_token() -> ResponseHook:
+    """A debug header on status answers (which need no token) names the last token seen."""
+    last: str | None = None
+
+    def hook(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+        nonlocal last
+        if request.token is not None:
+            last = request.token
+        elif reads_status(request) and last is not None:
+            return response.with_header(b"x-debug-last-token", last.encode("latin-1"))
+        return response
+
+    return hook
+
+
 def _crash_on_invalid_utf8(request: ZooRequest) -> ZooRequest | ZooResponse:
     if request.method in WRITES and request.clean.startswith(API):
         try:
@@ -599,6 +629,14 @@ ZOO: tuple[BrokenServer, ...] = (
         category="sudo",
     ),
     BrokenServer(
+        "sudo-bypass-trailing-space",
+        "reindex%20 (trailing white space, stripped by the router) reaches reindex without sudo",
+        ("REINDEX-SUDO-PATH-VARIANTS",),
+        deviate(bypass_sudo(lambda r: r.clean != REINDEX and r.clean.strip() == REINDEX)),
+        lambda p: reindex_as_update(p, "/sys/replication/reindex%20"),
+        category="sudo",
+    ),
+    BrokenServer(
         "recover-get-succeeds", "GET recover runs a recovery (200) instead of answering 405",
         ("RECOVER-METHODS",), deviate(_recover_get_is_post),
         lambda p: ok(p.send("GET", RECOVER, token=p.root)),
@@ -650,6 +688,15 @@ ZOO: tuple[BrokenServer, ...] = (
         'skip_flush takes any string that is no boolean form ("maybe", "yes") as false',
         ("REINDEX-INVALID-PARAMETERS",), deviate(_skip_flush_any_string),
         lambda p: ok(p.send("POST", REINDEX, token=p.root, json={"skip_flush": "maybe"})),
+        category="parameters",
+    ),
+    BrokenServer(
+        "invalid-flag-starts-reindex",
+        "an invalid flag is refused with 400, but only after the reindex has started",
+        ("REINDEX-INVALID-PARAMETERS",),
+        deviate(_validate_after_starting, _refuse_when_told),
+        lambda p: p.send("POST", REINDEX, token=p.root, json={"force": "maybe"}).status_code
+        == 400 and p.status()["dr"]["last_reindex_epoch"] != "0",
         category="parameters",
     ),
     BrokenServer(
@@ -819,6 +866,14 @@ ZOO: tuple[BrokenServer, ...] = (
         "token-echo-in-header", "every answer echoes the token sent in a response header",
         ("VAULT-NO-TOKEN-ECHO",), deviate(on_response=_echo_token_in_header),
         lambda p: INVALID_TOKEN in str(p.send("GET", STATUS, token=INVALID_TOKEN).headers),
+        category="robustness",
+    ),
+    BrokenServer(
+        "token-leak-across-requests",
+        "a status answer (no token sent) carries the last token any request sent, in a header",
+        ("VAULT-NO-TOKEN-ECHO",), lambda app: deviate(on_response=_leak_last_token())(app),
+        lambda p: p.send("POST", RECOVER, token=p.update).is_success
+        and p.update in str(p.send("GET", STATUS).headers),
         category="robustness",
     ),
     BrokenServer(
