@@ -1,9 +1,11 @@
 """Target settings: where the suite points, with which tokens, how hard it pushes.
 
 Every setting is declared once, in ``OPTIONS``, with the environment variable Vault's own CLI
-reads for it. The CLI (``replcheck run``) and the pytest plugin both build their flags from this
-table and resolve values with ``Settings.resolve``: an explicit value wins, then the environment
-variable, then the default. Nothing here lives in a module global beyond the declarations.
+reads for it and its pytest flag (whose ini key is the flag without dashes). The CLI
+(``replcheck run``) and the pytest plugin both build their flags from this table and resolve
+values with ``Settings.resolve``: an explicit value wins, then the environment variable, then an
+ini value (pytest only), then the default. Nothing here lives in a module global beyond the
+declarations.
 
 ``Masker`` is the one place that turns secrets into printable labels; every output (terminal,
 JUnit, JSON, HTML, curl lines) goes through it.
@@ -49,17 +51,25 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class Option:
-    """One setting: its attribute name, flag, environment variable, and meaning."""
+    """One setting: its attribute name, flags, environment variable, and meaning."""
 
     name: str
     help: str
     env: str | None = None
     kind: Literal["str", "bool", "int", "profile"] = "str"
     secret: bool = False
+    #: The pytest plugin's flag, named after Vault's CLI (``--vault-addr``) or prefixed
+    #: ``--replcheck-`` where Vault has no such setting.
+    pytest_flag: str = ""
 
     @property
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    @property
+    def ini(self) -> str:
+        """The pytest ini key: the plugin's flag without dashes (``vault_addr``)."""
+        return self.pytest_flag.lstrip("-").replace("-", "_")
 
     def parse(self, raw: str, source: str) -> Any:
         """Turn a textual value (from a flag, an ini file or the environment) into its type."""
@@ -77,25 +87,40 @@ OPTIONS: tuple[Option, ...] = (
         "url",
         "address of the target (default: start the embedded reference server)",
         env="VAULT_ADDR",
+        pytest_flag="--vault-addr",
     ),
-    Option("token", "token with sudo on sys/replication/*", env="VAULT_TOKEN", secret=True),
+    Option(
+        "token",
+        "token with sudo on sys/replication/*",
+        env="VAULT_TOKEN",
+        secret=True,
+        pytest_flag="--vault-token",
+    ),
     Option(
         "non_sudo_token",
         "token with update but no sudo on sys/replication/* "
         "(default: provisioned with --token, then revoked)",
         secret=True,
+        pytest_flag="--vault-non-sudo-token",
     ),
     Option(
-        "namespace", "Vault Enterprise namespace, sent as X-Vault-Namespace", env="VAULT_NAMESPACE"
+        "namespace",
+        "Vault Enterprise namespace, sent as X-Vault-Namespace",
+        env="VAULT_NAMESPACE",
+        pytest_flag="--vault-namespace",
     ),
     Option(
-        "ca_cert", "PEM file of the CA that signed the target's certificate", env="VAULT_CACERT"
+        "ca_cert",
+        "PEM file of the CA that signed the target's certificate",
+        env="VAULT_CACERT",
+        pytest_flag="--vault-cacert",
     ),
     Option(
         "tls_skip_verify",
         "do not verify the target's TLS certificate",
         env="VAULT_SKIP_VERIFY",
         kind="bool",
+        pytest_flag="--vault-skip-verify",
     ),
     Option(
         "profile",
@@ -103,12 +128,19 @@ OPTIONS: tuple[Option, ...] = (
         "full: also run successful recover/reindex calls (default: full on the embedded "
         "server, safe against a URL)",
         kind="profile",
+        pytest_flag="--replcheck-profile",
     ),
-    Option("seed", "seed of the run; the same seed sends the same requests", kind="int"),
+    Option(
+        "seed",
+        "seed of the run; the same seed sends the same requests",
+        kind="int",
+        pytest_flag="--replcheck-seed",
+    ),
     Option(
         "max_examples",
         f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES})",
         kind="int",
+        pytest_flag="--replcheck-max-examples",
     ),
 )
 
@@ -138,17 +170,22 @@ class Settings:
         cls,
         explicit: Mapping[str, Any],
         environ: Mapping[str, str],
+        ini: Mapping[str, str] | None = None,
         **extra: Any,
     ) -> Settings:
-        """Build settings from explicit values (None = not given) and the environment.
+        """Build settings from explicit values (None = not given), the environment, and
+        textual ini values keyed by option name (empty = not given).
 
-        Raises ``SettingError`` naming the variable and the bad value.
+        Raises ``SettingError`` naming the variable (or ini key) and the bad value.
         """
         values: dict[str, Any] = {}
         for option in OPTIONS:
             value = explicit.get(option.name)
             if value is None and option.env and environ.get(option.env) is not None:
                 value = option.parse(environ[option.env], option.env)
+            raw = (ini or {}).get(option.name, "")
+            if value is None and raw:
+                value = option.parse(raw, f"ini key {option.ini}")
             if value is not None:
                 values[option.name] = value
         settings = cls(**values, **extra)
