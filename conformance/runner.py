@@ -15,6 +15,17 @@ Public API (used by the CLI, the pytest plugin and the broken-server zoo in ``te
 made: unreachable target, TLS failure, a bad ``-k`` expression. ``Settings(url=None)`` starts the
 embedded reference server on a free loopback port and judges it.
 
+The pytest plugin runs the same checks one per test, through the same ``Session``::
+
+    with open_target(settings) as (base_url, sudo_token, description):
+        with session(settings, base_url, sudo_token, seed=7) as opened:
+            for item in opened.ordered_checks():
+                result, judgements = opened.run_judged(item)
+
+``run_judged`` gives a check's result and the judges' verdicts on that check's exchanges only;
+``judges.merge_judgements`` combines such pieces (from several processes) into what one ``run``
+reports, and ``per_requirement`` groups results by requirement as ``RunResult.results`` does.
+
 Exit codes, as ``RunResult.exit_code`` gives them:
 
 - 0: every requirement that was judged passed (requirements not run are listed with reasons);
@@ -155,7 +166,7 @@ class RunResult:
 
 
 @contextmanager
-def _target(settings: Settings) -> Iterator[tuple[str, str | None, str]]:
+def open_target(settings: Settings) -> Iterator[tuple[str, str | None, str]]:
     """(base URL, sudo token, description): the given URL, or a fresh embedded server."""
     if settings.url is not None:
         yield settings.url, settings.token, settings.url
@@ -195,21 +206,56 @@ def run(settings: Settings, listener: Listener | None = None) -> RunResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     listener.message(f"seed: {seed}  (replay with --seed {seed})")
-    with _target(settings) as (base_url, sudo_token, description):
+    with open_target(settings) as (base_url, sudo_token, description):
         masker = Masker()
         masker.add(sudo_token, SUDO_LABEL)
         masker.add(settings.non_sudo_token, NON_SUDO_LABEL)
         listener.message(f"target: {description}  profile: {profile}")
         with RecordingClient(settings, base_url, masker, plan=settings.plan) as client:
-            session = _Session(settings, client, selection, listener, seed, profile, sudo_token)
-            result = session.execute(description, base_url)
+            opened = Session(settings, client, selection, listener, seed, profile, sudo_token)
+            result = opened.execute(description, base_url)
     result.started_at = started_at
     result.duration_s = time.perf_counter() - started
     return result
 
 
-class _Session:
-    """One run's moving parts; ``execute`` is the whole order of events."""
+@contextmanager
+def session(
+    settings: Settings,
+    base_url: str,
+    sudo_token: str | None,
+    *,
+    seed: int,
+    listener: Listener | None = None,
+) -> Iterator[Session]:
+    """An open run whose checks the caller runs one at a time (the pytest plugin: one per test).
+
+    On entry the status has been read (edition, cluster ids) and missing tokens provisioned; on
+    exit whatever was provisioned is removed. Raises ``RunAborted`` like ``run``.
+    """
+    try:
+        selection = Selection(settings.keyword)
+    except SelectionError as exc:
+        raise RunAborted(str(exc)) from None
+    masker = Masker()
+    masker.add(sudo_token, SUDO_LABEL)
+    masker.add(settings.non_sudo_token, NON_SUDO_LABEL)
+    with RecordingClient(settings, base_url, masker, plan=False) as client:
+        opened = Session(
+            settings,
+            client,
+            selection,
+            listener or _Silent(),
+            seed,
+            settings.resolved_profile,
+            sudo_token,
+        )
+        with opened.opened():
+            yield opened
+
+
+class Session:
+    """One run's moving parts; ``execute`` is the whole order of events of ``run``."""
 
     def __init__(
         self,
@@ -242,15 +288,24 @@ class _Session:
         client.observers.append(self.panel)
         self.judges: list[Judge] = judges
 
-    def execute(self, description: str, base_url: str) -> RunResult:
+    def ordered_checks(self) -> list[Check]:
+        """The selected checks in run order: the non-mutating ones, then the mutating ones."""
         checks = [c for c in registered() if self.selection.matches(c.id, c.requirement)]
+        return [c for c in checks if not c.mutating] + [c for c in checks if c.mutating]
+
+    @contextmanager
+    def opened(self) -> Iterator[None]:
+        """Probe and provision on entry, remove what was provisioned on exit."""
         try:
             self._probe()
             with self._provisioned():
-                ordered = [c for c in checks if not c.mutating] + [c for c in checks if c.mutating]
-                check_results = [self._run_check(c) for c in ordered]
+                yield
         except TargetUnreachable as exc:
             raise RunAborted(str(exc)) from None
+
+    def execute(self, description: str, base_url: str) -> RunResult:
+        with self.opened():
+            check_results = [self.run_check(c) for c in self.ordered_checks()]
         judge_results = self.panel.finish()
         for result in judge_results:
             self.listener.check_finished(result)
@@ -263,7 +318,7 @@ class _Session:
             profile=self.state.profile,
             plan=self.settings.plan,
             edition=self.edition,
-            results=_per_requirement(all_results),
+            results=per_requirement(all_results),
             checks=all_results,
             exchanges=list(self.client.exchanges),
             cluster_ids=self.cluster_ids,
@@ -354,7 +409,20 @@ class _Session:
             )
 
     # --- the checks ---------------------------------------------------------------------------
-    def _run_check(self, item: Check) -> CheckResult:
+    def run_judged(self, item: Check) -> tuple[CheckResult, list[CheckResult]]:
+        """Run one check under a judge panel of its own: its result, and the judges' verdicts
+        on the exchanges it sent (the run's own panel does not see them)."""
+        panel = JudgePanel(self.judges, self.client.mask, self.client.masker.mask)
+        observers = self.client.observers
+        index = observers.index(self.panel)
+        observers[index] = panel
+        try:
+            result = self.run_check(item)
+        finally:
+            observers[index] = self.panel
+        return result, panel.finish()
+
+    def run_check(self, item: Check) -> CheckResult:
         result = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
         reason = self._why_not(item)
         if reason is not None:
@@ -395,7 +463,8 @@ class _Session:
         result.duration_s = time.perf_counter() - started
 
 
-def _per_requirement(results: list[CheckResult]) -> dict[str, RequirementResult]:
+def per_requirement(results: list[CheckResult]) -> dict[str, RequirementResult]:
+    """Results grouped by requirement, in catalogue order, each combined into one outcome."""
     by_id: dict[str, list[CheckResult]] = {}
     for result in results:
         by_id.setdefault(result.requirement, []).append(result)

@@ -229,11 +229,50 @@ class JudgePanel:
     def finish(self) -> list[CheckResult]:
         for judge_id, result in self.results.items():
             if judge_id in self._extra:
-                result.notes.append(
-                    f"{self._extra[judge_id]} more finding(s) of this judge not shown"
-                )
+                result.notes.append(_more_note(self._extra[judge_id]))
             if result.findings:
                 result.outcome, result.reason = Outcome.FAILED, ""
             elif result.exchanges:
                 result.outcome, result.reason = Outcome.PASSED, ""
         return list(self.results.values())
+
+
+def merge_judgements(pieces: Iterable[Iterable[CheckResult]]) -> list[CheckResult]:
+    """One result per judge from judge results over parts of a run (e.g. one per check, from
+    several processes), as one ``JudgePanel`` watching the whole run would have given: the
+    exchanges add up, findings are kept up to ``MAX_FINDINGS_PER_JUDGE``, and a judge that saw
+    no answer at all stays not run."""
+    merged: dict[str, CheckResult] = {}
+    hidden: dict[str, int] = {}
+    for piece in pieces:
+        for part in piece:
+            key = f"{part.requirement}::{part.name}"
+            into = merged.setdefault(
+                key, CheckResult(part.requirement, part.name, Outcome.NOT_RUN, "no answer to judge")
+            )
+            into.exchanges += part.exchanges
+            into.duration_s += part.duration_s
+            room = MAX_FINDINGS_PER_JUDGE - len(into.findings)
+            into.findings.extend(part.findings[: max(room, 0)])
+            hidden[key] = hidden.get(key, 0) + max(len(part.findings) - max(room, 0), 0)
+            hidden[key] += sum(_hidden_count(note) for note in part.notes)
+    for key, result in merged.items():
+        if hidden.get(key):
+            result.notes.append(_more_note(hidden[key]))
+        if result.findings:
+            result.outcome, result.reason = Outcome.FAILED, ""
+        elif result.exchanges:
+            result.outcome, result.reason = Outcome.PASSED, ""
+    return list(merged.values())
+
+
+_MORE = " more finding(s) of this judge not shown"
+
+
+def _more_note(count: int) -> str:
+    return f"{count}{_MORE}"
+
+
+def _hidden_count(note: str) -> int:
+    number = note.removesuffix(_MORE)
+    return int(number) if number != note and number.isdigit() else 0
