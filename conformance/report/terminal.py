@@ -58,7 +58,7 @@ class TerminalReporter:
             self._print()
             self._print(f"Failures ({len(failures)})")
             for number, finding in enumerate(failures, 1):
-                self._finding(number, finding)
+                self.finding(number, finding)
         for note in result.notes:
             self._print(f"note: {note}")
         self._print()
@@ -69,7 +69,8 @@ class TerminalReporter:
             f"spec {result.spec_hash[:12]}"
         )
 
-    def _finding(self, number: int, finding: Finding) -> None:
+    def finding(self, number: int, finding: Finding) -> None:
+        """Print one finding: requirement, expectation, the exchange and a curl line (masked)."""
         statement = replcheck_spec.requirement(finding.requirement).statement
         self._print(f"{number}. {finding.requirement} ({finding.source}): {finding.message}")
         self._print(f"   requirement: {statement}")
