@@ -84,12 +84,21 @@ def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
 
 
 def _check_report_paths(args: argparse.Namespace) -> None:
+    """Create the report folders up front (as pytest does for --junitxml), so a run never ends
+    with its verdict unwritten; a folder that cannot be made is a bad flag."""
     for name in REPORTS:
         path: Path | None = getattr(args, name)
-        if path is not None and not path.parent.is_dir():
+        if path is None:
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
             raise SettingError(
-                f"cannot write --{name} {path}: the folder {path.parent} does not exist"
-            )
+                f"cannot write --{name} {path}: the folder {path.parent} cannot be made "
+                f"({exc.strerror or exc})"
+            ) from None
+        if not path.parent.is_dir():
+            raise SettingError(f"cannot write --{name} {path}: {path.parent} is not a folder")
 
 
 def _terminate(signum: int, frame: Any) -> None:
