@@ -21,6 +21,7 @@ td,th{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-a
 .not-run,.unsupported-o{color:#666}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
 .meta td{border:none;padding:.1em .5em}
+td code{white-space:nowrap}
 """
 
 
