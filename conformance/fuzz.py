@@ -102,9 +102,33 @@ def _draw(operation: Any, mode: GenerationMode, seed_value: int, budget: int) ->
             drawn.append(converted)
 
     # Unsatisfiable: e.g. no negative form exists for an operation without inputs.
-    with contextlib.suppress(Unsatisfiable):
+    with contextlib.suppress(Unsatisfiable), _without_local_constants():
         collect()
     return drawn
+
+
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Draw as if no local module were loaded, so one seed gives one set of cases everywhere.
+
+    Hypothesis mixes literals harvested from every *local* module in ``sys.modules`` (not
+    site-packages, not test files) into its draws; ``replcheck run``, the pytest plugin (with
+    a user's own modules loaded) and each xdist worker load different modules, and would send
+    different requests for the same seed. Hypothesis has no setting for this, so its private
+    hook is replaced for the duration, and the cache of permitted constants is cleared on both
+    sides so no one else's draws see ours (or theirs ours).
+    """
+    from hypothesis.internal.conjecture import providers
+    from hypothesis.internal.constants_ast import Constants
+
+    original = providers._get_local_constants
+    providers.CONSTANTS_CACHE.cache.clear()
+    providers._get_local_constants = Constants
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def _convert(case: Any, mode: str) -> FuzzCase | None:
