@@ -74,11 +74,11 @@ def _timed(argv: list[str]) -> tuple[float, int]:
 
 def _counted_server() -> tuple[EmbeddedServer, RequestCounter]:
     server = EmbeddedServer(
-        ServerConfig(root_token=ROOT_TOKEN, reindex_stage_seconds=EMBEDDED_REINDEX_STAGE_SECONDS)
+        ServerConfig(root_token=ROOT_TOKEN, reindex_stage_seconds=EMBEDDED_REINDEX_STAGE_SECONDS),
+        wrap=RequestCounter,
     )
-    counter = RequestCounter(server.app)
-    server.app = counter  # type: ignore[assignment]
-    return server.start(), counter
+    assert isinstance(server.served, RequestCounter)
+    return server.start(), server.served
 
 
 def run_embedded(max_examples: int, seed: int, workdir: Path) -> Measurement:

@@ -4,6 +4,8 @@
 ...     httpx.get(server.url + "/v1/sys/replication/status")
 
 The conformance suite uses this as its default target; tests use it to talk over a real socket.
+``wrap`` puts ASGI middleware in front of the server (a request counter, a deliberately broken
+server of the test zoo): uvicorn serves ``wrap(app)``, while ``app`` stays the reference server.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import dataclasses
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -21,7 +25,10 @@ from .app import create_app
 from .config import ServerConfig
 from .serving import uvicorn_config
 
-__all__ = ["EmbeddedServer"]
+__all__ = ["ASGIApp", "EmbeddedServer"]
+
+#: Any ASGI application: ``await app(scope, receive, send)``.
+ASGIApp = Callable[[Any, Any, Any], Any]
 
 
 class EmbeddedServer:
@@ -29,12 +36,22 @@ class EmbeddedServer:
 
     ``config.host`` and ``config.port`` are ignored: an embedded server always binds the loopback
     interface on a port the kernel picks, so parallel test runs never collide.
+
+    ``wrap(app)``, when given, is what uvicorn serves; ``app`` is always the reference server's
+    Starlette application (its state, e.g. ``root_token``, stays reachable).
     """
 
-    def __init__(self, config: ServerConfig | None = None, *, startup_timeout: float = 10.0):
+    def __init__(
+        self,
+        config: ServerConfig | None = None,
+        *,
+        wrap: Callable[[Starlette], ASGIApp] | None = None,
+        startup_timeout: float = 10.0,
+    ):
         base = config or ServerConfig()
         self.config = dataclasses.replace(base, host="127.0.0.1", port=0)
         self.app: Starlette = create_app(self.config)
+        self.served: ASGIApp = self.app if wrap is None else wrap(self.app)
         self._startup_timeout = startup_timeout
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -56,7 +73,7 @@ class EmbeddedServer:
         sock.bind(("127.0.0.1", 0))
         self._socket = sock
         self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn_config(self.app, self.config, log_level="warning"))
+        server = uvicorn.Server(uvicorn_config(self.served, self.config, log_level="warning"))
         self._server = server
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="replcheck-embedded", daemon=True

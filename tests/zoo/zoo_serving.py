@@ -22,21 +22,12 @@ READ_POLICY = 'path "sys/replication/*" {\n  capabilities = ["read"]\n}\n'
 
 
 class ZooServer(EmbeddedServer):
-    """The embedded reference server, serving ``factory(app)`` in place of ``app``.
-
-    ``EmbeddedServer`` takes no app of its own, so this swaps its public ``app`` attribute
-    before ``start``; the reference server's state stays reachable as ``core``.
-    """
+    """The embedded reference server, serving ``factory(app)`` in front of ``app``; the
+    reference server's state stays reachable as ``core``."""
 
     def __init__(self, config: ServerConfig, factory: Factory | None = None) -> None:
-        super().__init__(config)
+        super().__init__(config, wrap=factory)
         self.core: VaultCore = self.app.state.vault
-        if factory is not None:
-            self.app = factory(self.app)  # type: ignore[assignment]
-
-    @property
-    def root_token(self) -> str:
-        return self.core.root_token
 
 
 @dataclass
