@@ -1,9 +1,10 @@
 """The HTTP client of a run: every request goes through ``RecordingClient.send``.
 
 ``send`` builds the request exactly as asked (raw paths such as ``//`` or ``%72`` are kept),
-sends it with httpx, lets the per-response judges see the raw answer (they need the tokens that
-were sent to spot an echo), then masks every secret and records the ``Exchange``. In a plan run
-nothing is sent: the exchange is recorded with no response.
+sends it with httpx, lets the per-response judges see the raw answer (they need the run's tokens
+to spot one coming back), then masks every secret and records the ``Exchange``. Watchers (run-wide
+observations such as WAL counters over time) then see the masked exchange, bookkeeping requests
+included. In a plan run nothing is sent: the exchange is recorded with no response.
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from typing import Any
 
 import httpx
 
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
 from conformance.target import Masker, Settings
 
-#: What a judge gets: the raw exchange (secrets visible) and the tokens that were sent in it.
+#: What a judge gets: the raw exchange (secrets visible) and the tokens to look for in its
+#: answer: the ones sent with this request first, then every other secret the run holds.
 Observer = Callable[[Exchange, tuple[str, ...]], None]
+#: What a watcher gets: every answered exchange, masked, bookkeeping requests included.
+Watcher = Callable[[Exchange], None]
 
 _USER_AGENT = "replcheck"
 
@@ -56,6 +60,7 @@ class RecordingClient:
         self.plan = plan
         self.exchanges: list[Exchange] = []
         self.observers: list[Observer] = []
+        self.watchers: list[Watcher] = []
         self._namespace = settings.namespace
         verify: Any = True
         if settings.tls_skip_verify:
@@ -99,8 +104,9 @@ class RecordingClient:
     ) -> Exchange:
         """Send one request; ``path`` is used verbatim (no normalisation of ``//`` or ``%xx``).
 
-        ``record=False`` is for the suite's own bookkeeping (provisioning tokens): such requests
-        are neither judged nor listed in reports.
+        ``record=False`` is for the suite's own bookkeeping (provisioning tokens, waiting for a
+        reindex): such requests are neither judged nor listed in reports; watchers still see
+        their answers.
         """
         all_headers: dict[str, str] = {"User-Agent": _USER_AGENT}
         if self._namespace:
@@ -128,17 +134,21 @@ class RecordingClient:
             method=method,
             url=str(request.url),
             headers=tuple((k, v) for k, v in all_headers.items()),
-            body=None if body is None else body.decode("utf-8", "replace"),
+            **_shown_body(body),
         )
         response = None if self._http is None else self._exchange(request)
         raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
         if response is not None and record:
-            tokens = (credential.token,) if credential is not None else ()
+            sent = (credential.token,) if credential is not None else ()
+            tokens = tuple(dict.fromkeys(sent + self.masker.secrets()))
             for observer in self.observers:
                 observer(raw, tokens)
         masked = self.mask(raw)
         if record:
             self.exchanges.append(masked)
+        if response is not None:
+            for watcher in self.watchers:
+                watcher(masked)
         return masked
 
     def _exchange(self, request: httpx.Request) -> ReceivedResponse:
@@ -170,6 +180,7 @@ class RecordingClient:
             url=mask(request.url),
             headers=tuple((k, mask(v)) for k, v in request.headers),
             body=None if request.body is None else mask(request.body),
+            body_escaped=request.body_escaped,
         )
         response = exchange.response
         masked_response = None
@@ -181,6 +192,16 @@ class RecordingClient:
                 elapsed_ms=response.elapsed_ms,
             )
         return replace(exchange, request=masked_request, response=masked_response)
+
+
+def _shown_body(body: bytes | None) -> dict[str, Any]:
+    """The body as reports show it: its text, or escaped when it is not UTF-8."""
+    if body is None:
+        return {"body": None}
+    try:
+        return {"body": body.decode("utf-8")}
+    except UnicodeDecodeError:
+        return {"body": escaped_body(body), "body_escaped": True}
 
 
 def _connect_reason(base_url: str, exc: Exception) -> str:

@@ -23,6 +23,9 @@ class SentRequest:
     url: str
     headers: tuple[tuple[str, str], ...]
     body: str | None = None
+    #: The body was not UTF-8: ``body`` shows it in ASCII, other bytes (and ``\`` and ``'``)
+    #: as ``\xNN`` escapes, which the curl line replays with the shell's ``$'...'`` quoting.
+    body_escaped: bool = False
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -103,7 +106,9 @@ class Exchange:
             }:
                 continue
             parts += ["-H", _quote(f"{name}: {value}")]
-        if self.request.body is not None:
+        if self.request.body is not None and self.request.body_escaped:
+            parts += ["--data-binary", f"$'{self.request.body}'"]
+        elif self.request.body is not None:
             parts += ["--data-binary", _quote(self.request.body)]
         parts.append(_quote(self.request.url, url=True))
         return " ".join(parts)
@@ -131,6 +136,14 @@ class Exchange:
                 "body": self.response.body,
             }
         return out
+
+
+def escaped_body(body: bytes) -> str:
+    """A body that is not UTF-8, in printable ASCII with ``\\xNN`` escapes for the rest."""
+    return "".join(
+        chr(byte) if 0x20 <= byte < 0x7F and byte not in b"\\'" else f"\\x{byte:02x}"
+        for byte in body
+    )
 
 
 _LABEL = re.compile(r"\\\$(VAULT_[A-Z_]+\b)")

@@ -245,9 +245,13 @@ class Masker:
         if secret:
             self._secrets[secret] = label
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret the run holds (tokens given or provisioned), longest first."""
+        return tuple(sorted(self._secrets, key=len, reverse=True))
+
     def mask(self, text: str) -> str:
         # Longest first, so a token that contains another is replaced whole.
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        for secret in self.secrets():
             if secret in text:
                 text = text.replace(secret, self._secrets[secret])
         return text

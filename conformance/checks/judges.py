@@ -1,9 +1,11 @@
 """Per-response judges: rules every answer of the target must keep, applied to EVERY exchange.
 
-A judge is a small plain function ``(exchange, sent_tokens) -> iterable of (message, expected)``
+A judge is a small plain function ``(exchange, tokens) -> iterable of (message, expected)``
 registered under one requirement id. The runner attaches ``JudgePanel`` to the client, so the
 requests of behaviour checks and of the fuzzer are all judged the same way. Judges see the raw
-exchange (they need the tokens that were sent to spot an echo); findings keep only the masked one.
+exchange and the tokens to look for in it (those sent with the request first, then every secret
+the run holds, so a token sent earlier that leaks into a later answer is spotted too); findings
+keep only the masked exchange.
 """
 
 from __future__ import annotations
@@ -127,19 +129,29 @@ def cache_control(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
 
 @judge("VAULT-NO-TOKEN-ECHO")
 def no_token_echo(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
-    """No token that was sent comes back, in a header or in the body."""
+    """No token of the run comes back, in a header or in the body: neither one sent with this
+    request nor one sent with any other request of the run."""
     response = exchange.response
     if response is None:
         return
+    sent = {value for _, value in exchange.request.headers}
     for token in tokens:
         if len(token) < MIN_ECHO_TOKEN_LENGTH:
             continue
-        where = [name for name, value in response.headers if token in value]
+        where = [
+            f"header {name}" for name, value in response.headers if token in name or token in value
+        ]
         if token in response.body:
             where.append("body")
         if where:
+            # The message names the token: reports show a secret as its label ($VAULT_TOKEN).
+            whose = (
+                "sent with this request"
+                if any(token in value for value in sent)
+                else "sent with another request of the run"
+            )
             yield (
-                f"the token that was sent came back in {', '.join(where)}",
+                f"the token {token} ({whose}) came back in {', '.join(where)}",
                 "no token in any header or body of the answer",
             )
 
