@@ -34,6 +34,9 @@ class Finding:
     exchange: Exchange | None = None
     #: Name of the check or judge that found it.
     source: str = ""
+    #: An earlier exchange the finding compares ``exchange`` with (e.g. the read a WAL counter
+    #: went back from), when it rests on two.
+    earlier: Exchange | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,7 @@ class Finding:
             "message": self.message,
             "expected": self.expected,
             "exchange": self.exchange.to_dict() if self.exchange else None,
+            "earlier": self.earlier.to_dict() if self.earlier else None,
         }
 
 

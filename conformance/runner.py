@@ -36,8 +36,10 @@ Exit codes, as ``RunResult.exit_code`` gives them:
 
 Order of a run: read the status once (edition, cluster ids, printed before any state-changing
 call), provision missing tokens, run the non-mutating checks, then (``full`` only) the mutating
-ones; the per-response judges watch every exchange throughout. Provisioned tokens and policies
-are removed at the end, also on failure or Ctrl-C.
+ones; the per-response judges watch every exchange throughout, and the run-wide watchers
+(``Session.watch_results``: WAL counters never go back) every status answer, bookkeeping reads
+included, with a last read after the checks. Provisioned tokens and policies are removed at the
+end, also on failure or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from conformance.checks.edition import COMMUNITY_REASON, Edition, detect
 from conformance.checks.judges import Judge, JudgePanel
 from conformance.checks.judges import registered as registered_judges
 from conformance.checks.registry import Check
-from conformance.checks.status import sections
+from conformance.checks.watch import WAL_REQUIREMENT, sections
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Outcome, RequirementResult, combine
@@ -286,6 +288,7 @@ class Session:
         judges = [j for j in registered_judges() if selection.matches(j.id, j.requirement)]
         self.panel = JudgePanel(judges, client.mask, client.masker.mask)
         client.observers.append(self.panel)
+        client.watchers.append(self.state.wal)
         self.judges: list[Judge] = judges
 
     def ordered_checks(self) -> list[Check]:
@@ -306,6 +309,7 @@ class Session:
     def execute(self, description: str, base_url: str) -> RunResult:
         with self.opened():
             check_results = [self.run_check(c) for c in self.ordered_checks()]
+            check_results += self.watch_results()
         judge_results = self.panel.finish()
         for result in judge_results:
             self.listener.check_finished(result)
@@ -431,6 +435,41 @@ class Session:
             self._execute(item, result)
         self.listener.check_finished(result)
         return result
+
+    def watch_results(self) -> list[CheckResult]:
+        """The run-wide watchers' verdicts, after a last status read; call once, after the
+        checks (the WAL watcher has seen every status answer of the run until then)."""
+        watcher = self.state.wal
+        if not self.selection.matches(watcher.id, WAL_REQUIREMENT):
+            return []
+        result = CheckResult(WAL_REQUIREMENT, watcher.name, Outcome.NOT_RUN)
+        started = time.perf_counter()
+        if self.edition is Edition.COMMUNITY:
+            result.outcome, result.reason = Outcome.UNSUPPORTED, COMMUNITY_REASON
+        else:
+            operation = contract.operation_for("GET", STATUS)
+            self.client.send(
+                "GET",
+                STATUS,
+                purpose="a last read: WAL counters at the end of the run",
+                origin=watcher.name,
+                operation=operation.key if operation else None,
+            )
+            result.findings = watcher.take()
+            result.exchanges = watcher.reads
+            if watcher.hidden:
+                result.notes.append(f"{watcher.hidden} more step(s) back not shown")
+            if self.client.plan:
+                result.reason = "plan only: nothing was sent"
+            elif result.findings:
+                result.outcome = Outcome.FAILED
+            elif watcher.reads:
+                result.outcome = Outcome.PASSED
+            else:
+                result.reason = "no status answer of the run carried a WAL counter"
+        result.duration_s = time.perf_counter() - started
+        self.listener.check_finished(result)
+        return [result]
 
     def _why_not(self, item: Check) -> tuple[Outcome, str] | None:
         if self.edition is Edition.COMMUNITY and not item.any_edition:

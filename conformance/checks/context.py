@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance import contract
+from conformance.checks.watch import WalWatcher
 from conformance.client import Credential, RecordingClient
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding
@@ -47,6 +48,8 @@ class RunState:
     no_update: Credential | None = None
     invalid: Credential = field(default_factory=lambda: Credential(INVALID_TOKEN))
     busy_budget_s: float = BUSY_BUDGET_SECONDS
+    #: Watches every status answer of the run (the session feeds it from the client).
+    wal: WalWatcher = field(default_factory=lambda: WalWatcher(STATUS))
 
     @property
     def planning(self) -> bool:

@@ -56,6 +56,10 @@ def _finding(number: int, finding: Finding) -> str:
         f"<p><b>Requirement</b>: {escape(statement)}</p>"
         f"<p><b>Expected</b>: {escape(finding.expected)}</p>"
     )
+    if finding.earlier is not None:
+        body += "<p><b>Earlier exchange</b></p>" + _exchange(finding.earlier)
+        if finding.exchange is not None:
+            body += "<p><b>Later exchange</b></p>"
     if finding.exchange is not None:
         body += _exchange(finding.exchange)
     return body

@@ -18,6 +18,10 @@ def _xml_safe(text: str) -> str:
 
 def _finding_text(finding: Finding) -> str:
     lines = [finding.message, f"expected: {finding.expected}"]
+    if finding.earlier is not None:
+        lines.append(f"earlier: {finding.earlier.summary()}")
+        if finding.earlier.response is not None:
+            lines.append(f"earlier came back: {finding.earlier.response.body[:500]}")
     if finding.exchange is not None:
         lines.append(f"sent: {finding.exchange.summary()}")
         if finding.exchange.response is not None:

@@ -75,13 +75,16 @@ class TerminalReporter:
         self._print(f"{number}. {finding.requirement} ({finding.source}): {finding.message}")
         self._print(f"   requirement: {statement}")
         self._print(f"   expected:    {finding.expected}")
+        if finding.earlier is not None:
+            self._exchange(finding.earlier, "earlier")
         if finding.exchange is not None:
-            self._exchange(finding.exchange)
+            self._exchange(finding.exchange, "later" if finding.earlier is not None else "")
 
-    def _exchange(self, exchange: Exchange) -> None:
+    def _exchange(self, exchange: Exchange, which: str = "") -> None:
         request = exchange.request
+        sent = f"{which}:" if which else "sent:"
         self._print(
-            f"   sent:        {request.method} {request.url}"
+            f"   {sent:<13}{request.method} {request.url}"
             + (f"  ({exchange.purpose})" if exchange.purpose else "")
         )
         for name, value in request.headers:
