@@ -5,9 +5,20 @@ from __future__ import annotations
 from conformance import contract
 from conformance.checks.context import RECOVER, REINDEX, STATUS, CheckContext
 from conformance.checks.registry import check
+from conformance.client import Credential
 from replcheck_spec.violations import violations
 
 UNKNOWN_PATH = contract.api_prefix() + "/sys/replication/replcheck-no-such-endpoint"
+
+#: Bodies that are not valid UTF-8, each refused by Vault with a 4xx: inside a JSON string Go's
+#: decoder turns a bad byte into U+FFFD (so ``{"diff": "\xff"}`` holds a string that is no
+#: boolean: 400), other bytes are "error parsing JSON" (400), and a write without a token may be
+#: refused first (403). None is valid for reindex, so none can start one.
+NOT_UTF8_BODIES: tuple[tuple[str, bytes], ...] = (
+    (r'{"diff": "\xff"}', b'{"diff": "\xff"}'),
+    (r'{"force": "\xc3("}', b'{"force": "\xc3("}'),
+    (r"\xff\xfe", b"\xff\xfe"),
+)
 
 
 @check("VAULT-BEARER-TOKEN", needs=("sudo",), any_edition=True)
@@ -66,3 +77,33 @@ def success_body_is_envelope(ctx: CheckContext) -> None:
             continue
         for problem in violations("warnings", exchange.json()):
             ctx.fail(str(problem), "a body valid against warnings-response.json", exchange)
+
+
+@check("VAULT-NO-SERVER-ERROR", any_edition=True)
+def bodies_not_utf8_are_4xx(ctx: CheckContext) -> None:
+    """Bodies that are not valid UTF-8 are refused with a 4xx, never a 5xx: to recover and
+    reindex with no token, and to reindex with the sudo token when there is one (each body is
+    invalid there, so nothing can change state; recover ignores its body, so it gets no token)."""
+    sends: list[tuple[str, Credential | None, str]] = [
+        (RECOVER, None, "no token"),
+        (REINDEX, None, "no token"),
+    ]
+    if ctx.state.sudo is not None:
+        sends.append((REINDEX, ctx.state.sudo, "sudo token"))
+    for path, credential, how in sends:
+        for label, body in NOT_UTF8_BODIES:
+            exchange = ctx.send(
+                "POST",
+                path,
+                f"{how}, body {label} (not UTF-8)",
+                credential=credential,
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+            status = exchange.status
+            if status is not None and not 400 <= status < 500:
+                ctx.fail(
+                    f"{exchange.purpose}: answered {status}",
+                    "a 4xx refusal (Vault: 400 for the body, or 403 without a token), never 5xx",
+                    exchange,
+                )
