@@ -1,0 +1,197 @@
+"""replcheck's pytest plugin (entry point ``pytest11: replcheck``): options, marker, fixtures.
+
+Inert until used: without a replcheck option (or ``VAULT_ADDR``, or an ini key) nothing is
+started, created or printed, and the fixtures do nothing unless a test asks for them. The
+logic lives in ``conformance.plugin_support``; the suite is ``conformance.suite``::
+
+    pytest --pyargs conformance.suite --vault-addr https://vault:8200 --vault-token ...
+
+Fixtures: ``vault_target``, ``vault_client``, ``replication_status``, ``replication_schema``,
+``vault_non_sudo_token``. Marker: ``replcheck_requirement("ID", ...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from conformance.plugin_support import marks, options
+from conformance.plugin_support.state import (
+    STATE,
+    SUITE_PARAM,
+    WORKER_KEY,
+    NoTarget,
+    PluginState,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+    from conformance.plugin_support.target import VaultTarget
+
+_REQUIREMENTS = pytest.StashKey[list[str]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.add_options(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", marks.MARKER_HELP)
+    state = PluginState.configure(config)
+    config.stash[STATE] = state
+    config.pluginmanager.register(RunHooks(state), "replcheck-run")
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(XdistHooks(state), "replcheck-xdist")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None:
+        state.close()
+
+
+class XdistHooks:
+    def __init__(self, state: PluginState) -> None:
+        self.state = state
+
+    def pytest_configure_node(self, node: Any) -> None:
+        """Every worker gets the controller's seed, target and results folder."""
+        node.workerinput[WORKER_KEY] = self.state.to_worker()
+
+
+class RunHooks:
+    """The hooks of one run, bound to its state."""
+
+    def __init__(self, state: PluginState) -> None:
+        self.state = state
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        suite_places = []
+        for index, item in enumerate(items):
+            ids = marks.requirement_ids(item)
+            if ids:
+                item.stash[_REQUIREMENTS] = ids
+            if _suite_id(item) is not None:
+                suite_places.append(index)
+        if not suite_places:
+            return
+        from conformance.plugin_support.suite import ordered
+
+        suite_items = {_suite_id(items[i]): items[i] for i in suite_places}
+        for index, item_id in zip(suite_places, ordered(list(suite_items)), strict=True):
+            items[index] = suite_items[item_id]
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.state.suite_order = [
+            item_id for item_id in map(_suite_id, session.items) if item_id is not None
+        ]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
+        report = yield
+        if self.state.active:
+            self.state.mask_report(report)
+        ids = item.stash.get(_REQUIREMENTS, None)
+        if ids:
+            setattr(report, marks.REPORT_ATTRIBUTE, ids)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ids = getattr(report, marks.REPORT_ATTRIBUTE, None)
+        if ids and not self.state.worker:
+            marks.record(self.state.user_results, report, ids)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        state = self.state
+        if state.folder is None or state.worker:
+            return
+        from conformance.plugin_support.results import assemble
+        from conformance.plugin_support.suite import suite_ids
+        from conformance.report import render_html, render_json
+
+        render = {"json": render_json, "html": render_html}
+        users = list(state.user_results.values())
+        state.result = assemble(state.folder, suite_ids(), users, state.facts())
+        if state.result is None:
+            return
+        for kind, path in state.options.reports.items():
+            try:
+                path.write_text(render[kind](state.result), encoding="utf-8")
+            except OSError as exc:
+                state.report_problems.append(f"cannot write the {kind} report {path}: {exc}")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        state = self.state
+        if state.worker or state.result is None:
+            return
+        from conformance.plugin_support.summary import summary_lines
+
+        terminalreporter.write_sep("=", "replcheck")
+        for line in summary_lines(state.result, state.options.reports):
+            terminalreporter.write_line(line)
+        for problem in state.report_problems:
+            terminalreporter.write_line(f"replcheck: ERROR {problem}", red=True)
+
+
+def _suite_id(item: pytest.Item) -> str | None:
+    """The engine id a test of the bundled suite runs, or None for any other test."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return params.get(SUITE_PARAM)
+
+
+# --- fixtures for users' tests ------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def vault_target(pytestconfig: pytest.Config) -> VaultTarget:
+    """The target of the session: address, tokens (masked in every report), TLS, profile."""
+    try:
+        return pytestconfig.stash[STATE].target()
+    except NoTarget as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def vault_client(vault_target: VaultTarget) -> Iterator[httpx.Client]:
+    """An httpx client on ``<address>/v1`` sending the sudo token (and namespace) if given."""
+    with vault_target.client() as client:
+        yield client
+
+
+@pytest.fixture
+def replication_status(vault_client: httpx.Client, pytestconfig: pytest.Config) -> dict[str, Any]:
+    """The ``data`` of GET sys/replication/status, validated against the spec's status schema
+    (the fixture fails, naming each violation's JSON path, when it is not valid)."""
+    from conformance.plugin_support.target import StatusInvalid, read_status
+
+    try:
+        return read_status(vault_client)
+    except StatusInvalid as exc:
+        pytest.fail(pytestconfig.stash[STATE].masker.mask(str(exc)), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def replication_schema(vault_target: VaultTarget) -> Any:
+    """The contract as a schemathesis schema bound to the target and judged by replcheck's
+    Vault-aware judges: ``schemathesis.pytest.from_fixture("replication_schema")``."""
+    from conformance.plugin_support.schema import bind_schema
+
+    return bind_schema(vault_target)
+
+
+@pytest.fixture(scope="session")
+def vault_non_sudo_token(vault_target: VaultTarget, pytestconfig: pytest.Config) -> Iterator[str]:
+    """A token with update but no sudo on sys/replication/*: ``--vault-non-sudo-token``, or one
+    provisioned with the sudo token (a policy and a token) and removed at the end."""
+    if vault_target.non_sudo_token:
+        yield vault_target.non_sudo_token
+        return
+    if not vault_target.token:
+        pytest.skip("replcheck: no --vault-non-sudo-token, and no --vault-token to provision one")
+    from conformance.plugin_support.target import provision_non_sudo
+
+    with provision_non_sudo(vault_target, pytestconfig.stash[STATE].masker) as token:
+        yield token

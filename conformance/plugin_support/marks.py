@@ -1,0 +1,106 @@
+"""``@pytest.mark.replcheck_requirement("ID", ...)``: a user's test counts for requirements.
+
+The ids must exist in ``spec/requirements.yaml``; an unknown id is a usage error naming the
+test and the closest known ids. A marked test's outcome joins the engine's results for each of
+its requirements (failed -> a finding with the test's failure text, error -> error, skipped ->
+not run), so it shows in the requirement table of the JSON and HTML reports.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from conformance.outcomes import CheckResult, Outcome
+
+MARKER = "replcheck_requirement"
+MARKER_HELP = (
+    f"{MARKER}(*ids): count this test for these requirement ids of replcheck's catalogue "
+    "(spec/requirements.yaml), in replcheck's reports"
+)
+#: The report attribute carrying a marked test's ids to the controlling xdist process.
+REPORT_ATTRIBUTE = "replcheck_requirements"
+
+
+def requirement_ids(item: pytest.Item) -> list[str]:
+    """The ids a test is marked with; ``pytest.UsageError`` for an unknown or missing id."""
+    marks = list(item.iter_markers(MARKER))
+    if not marks:
+        return []
+    import replcheck_spec
+
+    known = [req.id for req in replcheck_spec.requirements()]
+    ids: list[str] = []
+    for mark in marks:
+        if not mark.args:
+            raise pytest.UsageError(f"{item.nodeid}: @{MARKER}() needs at least one id")
+        for value in mark.args:
+            if value not in known:
+                close = difflib.get_close_matches(str(value), known, n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                raise pytest.UsageError(
+                    f"{item.nodeid}: @{MARKER}({value!r}) is not a requirement id of "
+                    f"replcheck's catalogue{hint}; see `replcheck spec` or spec/requirements.yaml"
+                )
+            ids.append(value)
+    return list(dict.fromkeys(ids))
+
+
+def outcome_of(report: pytest.TestReport) -> tuple[Outcome, str] | None:
+    """What one phase's report says about the test, or None when it says nothing new."""
+    from conformance.outcomes import Outcome
+
+    if report.failed:
+        if report.when == "call":
+            return Outcome.FAILED, _crash(report)
+        return Outcome.ERROR, f"error in {report.when}: {_crash(report)}"
+    if report.skipped:
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        return Outcome.NOT_RUN, reason.removeprefix("Skipped: ")
+    if report.when == "call":
+        return Outcome.PASSED, ""
+    return None
+
+
+def record(
+    results: dict[str, CheckResult], report: pytest.TestReport, requirements: list[str]
+) -> None:
+    """Fold one phase's report into the results of a marked test (one per requirement): the
+    worst phase wins (error, then failed, then not run, then passed)."""
+    from conformance.outcomes import CheckResult, Finding, Outcome
+
+    rank = {Outcome.PASSED: 0, Outcome.NOT_RUN: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
+    seen = outcome_of(report)
+    if seen is None:
+        return
+    outcome, reason = seen
+    for requirement in requirements:
+        key = f"{report.nodeid}|{requirement}"
+        result = results.setdefault(key, CheckResult(requirement, report.nodeid, outcome, reason))
+        if rank[outcome] < rank[result.outcome]:
+            continue
+        result.outcome, result.duration_s = outcome, result.duration_s + report.duration
+        result.reason = "" if outcome is Outcome.FAILED else reason
+        if outcome is Outcome.FAILED:
+            result.findings = [
+                Finding(
+                    requirement,
+                    f"{report.nodeid}: {reason}",
+                    "the test marked with this requirement passes",
+                    None,
+                    source=report.nodeid,
+                )
+            ]
+
+
+def _crash(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if message:
+        return str(message)
+    text = report.longreprtext.strip().splitlines()
+    return text[-1] if text else "failed"

@@ -1,0 +1,91 @@
+"""A schemathesis schema of the contract, bound to the session's target, judged like Vault.
+
+``bind_schema`` loads ``replcheck_spec.bundled_openapi()`` with the target's address, TLS
+setting and namespace, and enables one check only: ``replcheck_vault_judges``, which applies
+every per-response judge of the engine (documented status and body schema, errors body,
+content type, 403 not 401, no 5xx, no token echo). schemathesis's own checks stay off for this
+schema, because they flag legitimate Vault behaviour (204 with no body, no ``Allow`` on 405,
+lenient booleans).
+
+Tokens: in the ``full`` profile generated requests carry the sudo token, so successful
+recover/reindex calls happen; in ``safe`` they carry none, and cannot change the target.
+
+schemathesis registers checks globally; ``replcheck_vault_judges`` is registered the first
+time a schema is bound, and does nothing for any schema not bound here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from schemathesis.config import SchemathesisConfig
+
+import replcheck_spec
+from conformance.checks.judges import registered as registered_judges
+from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.plugin_support.target import VaultTarget
+from conformance.target import Masker
+
+VAULT_CHECK = "replcheck_vault_judges"
+#: Extension member marking a document bound here (survives schemathesis's clones).
+BOUND_MARK = "x-replcheck-bound"
+
+
+def bind_schema(target: VaultTarget) -> Any:
+    document = replcheck_spec.bundled_openapi()
+    document[BOUND_MARK] = True
+    schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig())
+    token = target.token if target.profile == "full" else ""
+    schema.config.update(
+        base_url=target.api_url, headers=target.headers(token), tls_verify=target.verify
+    )
+    _register()
+    schema.config.checks.update(included_check_names=[VAULT_CHECK])
+    return schema
+
+
+def _register() -> None:
+    from schemathesis.checks import CHECKS
+
+    if VAULT_CHECK not in CHECKS.get_all_names():
+        schemathesis.check(replcheck_vault_judges)
+
+
+def replcheck_vault_judges(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every engine judge on one answer; AssertionError lists what deviated (tokens masked)."""
+    if not case.operation.schema.raw_schema.get(BOUND_MARK):
+        return None
+    exchange, tokens = _exchange(response, case)
+    masker = Masker()
+    for token in tokens:
+        masker.add(token, "$VAULT_TOKEN")
+    problems = [
+        f"{judge.requirement} ({judge.name}): {masker.mask(message)}; expected {expected}"
+        for judge in registered_judges()
+        for message, expected in judge.func(exchange, tokens)
+    ]
+    if problems:
+        raise AssertionError("\n".join(problems))
+    return True
+
+
+def _exchange(response: Any, case: Any) -> tuple[Exchange, tuple[str, ...]]:
+    request = response.request
+    headers = tuple((str(k), str(v)) for k, v in request.headers.items())
+    body = request.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    sent = SentRequest(method=request.method, url=str(request.url), headers=headers, body=body)
+    received = ReceivedResponse(
+        status=response.status_code,
+        headers=tuple((str(k), str(v)) for k, values in response.headers.items() for v in values),
+        body=(response.content or b"").decode("utf-8", "replace"),
+    )
+    operation = f"{case.method.upper()} {case.operation.path}"
+    tokens = tuple(
+        value.removeprefix("Bearer ").strip()
+        for name, value in headers
+        if name.lower() in ("x-vault-token", "authorization")
+    )
+    return Exchange(sent, received, purpose="schemathesis case", operation=operation), tokens

@@ -1,0 +1,176 @@
+"""The bundled suite's tests: one per engine check and per judge, with the engine's ids.
+
+Each test runs its check through the engine (``runner.Session.run_judged``) in the test's
+setup, so that an engine *error* (the suite broke) is a pytest error; the test body then turns
+the outcome into pytest's: failed -> a failure naming the requirement, the exchange, the
+expectation and a curl line; not run / unsupported -> a skip with the reason; passed -> pass.
+A judge's test merges the judges' verdicts of every check of the run, from every process.
+
+Order matters as it does in ``run``: a mutating check (a successful reindex) must not run while a
+non-mutating one watches the status for changes, and a judge needs every exchange. Under xdist
+each test therefore waits, through the results folder, for the tests it depends on
+(``prerequisites``): a mutating check for every check before it, a judge for every check. Each
+waits only for tests earlier in the suite's order, and every worker runs its share in that
+order, so the earliest unfinished test can always proceed. In one process the order alone does
+it, and ``ordered`` restores it should another plugin (e.g. pytest-randomly) have shuffled.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+import replcheck_spec
+from conformance.checks import registered
+from conformance.checks.judges import registered as registered_judges
+from conformance.client import TargetUnreachable
+from conformance.outcomes import CheckResult, Outcome
+from conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
+from conformance.report.terminal import TerminalReporter
+from conformance.runner import RunAborted, Session, session
+from conformance.target import Settings
+
+#: How long a test waits, under xdist, for the tests it depends on in other processes. A check
+#: may wait up to a minute for a reindex; a test gives up (an error) after this.
+WAIT_SECONDS = 600.0
+
+
+def check_ids() -> list[str]:
+    """The engine's checks in run order: the non-mutating ones, then the mutating ones."""
+    checks = registered()
+    return [c.id for c in checks if not c.mutating] + [c.id for c in checks if c.mutating]
+
+
+def judge_ids() -> list[str]:
+    return [judge.id for judge in registered_judges()]
+
+
+def suite_ids() -> list[str]:
+    """The suite's parameters: the checks in run order, then the judges (as ``run`` does)."""
+    return check_ids() + judge_ids()
+
+
+def prerequisites(item_id: str, selected: list[str]) -> list[str]:
+    """The selected checks that must have finished before ``item_id`` may run (see above)."""
+    checks = [i for i in selected if i not in set(judge_ids())]
+    if item_id not in checks:
+        return checks
+    mutating = {c.id for c in registered() if c.mutating}
+    return checks[: checks.index(item_id)] if item_id in mutating else []
+
+
+def ordered(ids: list[str]) -> list[str]:
+    """``ids`` in the suite's order."""
+    rank = {item_id: index for index, item_id in enumerate(suite_ids())}
+    return sorted(ids, key=rank.__getitem__)
+
+
+class SuiteRun:
+    """This process's share of the suite: one engine session on the target, opened at the first
+    suite test and closed (provisioned tokens revoked) at the end of the pytest session."""
+
+    def __init__(
+        self, engine: Session, folder: ResultsFolder, record: SessionRecord, *, parallel: bool
+    ) -> None:
+        self.engine = engine
+        self.folder = folder
+        self.record = record
+        self.parallel = parallel
+        self.checks = {item.id: item for item in engine.ordered_checks()}
+
+    def run(self, item_id: str, selected: list[str]) -> CheckResult:
+        """Run one suite test's check or judge; ``selected`` is the session's suite ids."""
+        if self.parallel:
+            self._wait(item_id, prerequisites(item_id, selected))
+        if item_id in self.checks:
+            return self._check(item_id)
+        return self._judge(item_id)
+
+    def _wait(self, item_id: str, needed: list[str]) -> None:
+        missing = self.folder.wait_for(needed, WAIT_SECONDS)
+        if missing:
+            pytest.fail(
+                f"replcheck: {item_id} must run after {len(missing)} check(s) that did not "
+                f"finish within {WAIT_SECONDS:.0f} s in the other processes: "
+                f"{', '.join(missing[:5])}",
+                pytrace=False,
+            )
+
+    def _check(self, check_id: str) -> CheckResult:
+        before = len(self.engine.client.exchanges)
+        try:
+            result, judgements = self.engine.run_judged(self.checks[check_id])
+        except TargetUnreachable as exc:
+            pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+        exchanges = self.engine.client.exchanges[before:]
+        self.folder.write("check", check_id, CheckRecord(result, judgements, exchanges))
+        return result
+
+    def _judge(self, judge_id: str) -> CheckResult:
+        result = self.folder.judge(judge_id)
+        self.folder.write("judge", judge_id, result)
+        return result
+
+
+@contextmanager
+def open_suite(
+    settings: Settings, base_url: str, folder: ResultsFolder, *, seed: int, parallel: bool
+) -> Iterator[SuiteRun]:
+    """Open the engine session of this process and record what its probe saw."""
+    key = f"{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        with session(settings, base_url, settings.token, seed=seed) as engine:
+            record = SessionRecord(
+                edition=engine.edition,
+                cluster_ids=engine.cluster_ids,
+                judgements=engine.panel.finish(),
+                exchanges=list(engine.client.exchanges),
+                notes=list(engine.notes),
+            )
+            folder.write("session", key, record)
+            yield SuiteRun(engine, folder, record, parallel=parallel)
+    except RunAborted as exc:
+        pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+    record.notes = list(dict.fromkeys(record.notes + engine.notes))
+    folder.write("session", key, record)
+
+
+def conclude(result: CheckResult) -> None:
+    """Turn an engine outcome into pytest's (called in the test body)."""
+    if result.outcome is Outcome.FAILED:
+        pytest.fail(failure_text(result), pytrace=False)
+    if result.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED):
+        pytest.skip(f"replcheck {result.outcome.value}: {result.requirement}: {result.reason}")
+
+
+def raise_error(result: CheckResult) -> None:
+    """An engine error (the suite broke, not the target): fail the setup, a pytest error."""
+    if result.outcome is Outcome.ERROR:
+        pytest.fail(
+            f"replcheck: the suite itself broke on {result.requirement}::{result.name} "
+            f"(not the target's fault): {result.reason}",
+            pytrace=False,
+        )
+
+
+def failure_text(result: CheckResult) -> str:
+    """Requirement, then each finding as the terminal report prints it (tokens masked)."""
+    requirement = replcheck_spec.requirement(result.requirement)
+    buffer = io.StringIO()
+    reporter = TerminalReporter(buffer)
+    for number, finding in enumerate(result.findings, 1):
+        reporter.finding(number, finding)
+    lines = [
+        f"{result.requirement} [{requirement.level}] failed: {len(result.findings)} finding(s)",
+        f"requirement: {requirement.statement}",
+        f"source: {requirement.source}",
+        "",
+        buffer.getvalue().rstrip(),
+    ]
+    lines += [f"note: {note}" for note in result.notes]
+    return "\n".join(lines)

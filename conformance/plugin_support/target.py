@@ -1,0 +1,132 @@
+"""``VaultTarget``: the target users' tests get from the ``vault_target`` fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance import contract
+from conformance.client import Credential, RecordingClient
+from conformance.provision import Provisioner
+from conformance.target import Masker, Profile, Settings
+from replcheck_spec.violations import violations
+
+#: The label a masked sudo token reads as, the same as in the engine's reports.
+TOKEN_LABEL = "$VAULT_TOKEN"
+NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
+#: Relative to ``VaultTarget.api_url``.
+STATUS_PATH = "sys/replication/status"
+
+
+@dataclass(frozen=True)
+class VaultTarget:
+    """Where the session points, with which tokens, and how TLS is verified.
+
+    The tokens are left out of ``repr`` so that pytest's assertion rewriting and ``-l`` never
+    show them; the plugin also masks them in every report of the session.
+    """
+
+    url: str
+    token: str | None = field(default=None, repr=False)
+    non_sudo_token: str | None = field(default=None, repr=False)
+    namespace: str | None = None
+    ca_cert: str | None = None
+    tls_skip_verify: bool = False
+    profile: Profile = "safe"
+    seed: int = 0
+    #: True when the plugin started the reference server for this session.
+    embedded: bool = False
+
+    @property
+    def api_url(self) -> str:
+        """The address with the API prefix (``http://127.0.0.1:8200/v1``)."""
+        return self.url.rstrip("/") + contract.api_prefix()
+
+    @property
+    def verify(self) -> bool | str:
+        """What httpx (and schemathesis) take as ``verify``."""
+        if self.tls_skip_verify:
+            return False
+        return self.ca_cert or True
+
+    def headers(self, token: str | None = None) -> dict[str, str]:
+        """Vault's headers for ``token`` (the sudo token when None), plus the namespace."""
+        chosen = token if token is not None else self.token
+        headers = {"X-Vault-Namespace": self.namespace} if self.namespace else {}
+        if chosen:
+            headers["X-Vault-Token"] = chosen
+        return headers
+
+    def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
+        """An httpx client on ``api_url`` sending ``headers(token)``; close it after use."""
+        return httpx.Client(
+            base_url=self.api_url,
+            headers=self.headers(token),
+            verify=self.verify,
+            timeout=kwargs.pop("timeout", 15.0),
+            **kwargs,
+        )
+
+    def masker(self) -> Masker:
+        masker = Masker()
+        masker.add(self.token, TOKEN_LABEL)
+        masker.add(self.non_sudo_token, NON_SUDO_LABEL)
+        return masker
+
+    def settings(self, **changes: Any) -> Settings:
+        """The engine's settings for this target."""
+        return Settings(
+            url=self.url,
+            token=self.token,
+            non_sudo_token=self.non_sudo_token,
+            namespace=self.namespace,
+            ca_cert=self.ca_cert,
+            tls_skip_verify=self.tls_skip_verify,
+            profile=self.profile,
+            seed=self.seed,
+        ).replace(**changes)
+
+
+class StatusInvalid(AssertionError):
+    """The status answer breaks the contract; the message lists each violation."""
+
+
+def read_status(client: httpx.Client) -> dict[str, Any]:
+    """GET sys/replication/status (no token needed) and validate it against the spec's status
+    schema; return its ``data``. Raises ``StatusInvalid`` naming each violation's JSON path."""
+    response = client.get(STATUS_PATH)
+    where = f"GET {response.request.url}"
+    if response.status_code != 200:
+        raise StatusInvalid(f"{where} answered {response.status_code}: {response.text[:300]}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise StatusInvalid(
+            f"{where} answered a body that is not JSON: {response.text[:300]}"
+        ) from None
+    problems = violations("status", body)
+    if problems:
+        listed = "\n  ".join(str(problem) for problem in problems)
+        raise StatusInvalid(
+            f"{where}: {len(problems)} violation(s) of the status schema\n  {listed}"
+        )
+    return body["data"]
+
+
+@contextmanager
+def provision_non_sudo(target: VaultTarget, masker: Masker) -> Iterator[str]:
+    """A non-sudo token made with the engine's provisioning (a policy and a token, plus the
+    engine's no-update pair), revoked and deleted on exit; ``pytest.skip`` with the reason
+    when the sudo token cannot make one."""
+    settings = target.settings()
+    with RecordingClient(settings, target.url, masker, plan=False) as client:
+        credential = Credential(target.token or "")
+        with Provisioner(client, credential, want_non_sudo=True) as made:
+            if made.non_sudo is None:
+                pytest.skip(f"replcheck: {made.reasons.get('non-sudo', 'no non-sudo token')}")
+            yield made.non_sudo.token
