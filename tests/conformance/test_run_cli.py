@@ -70,7 +70,7 @@ def test_community_edition_exits_1_with_an_unsupported_verdict(capsys) -> None:
         ("--url", "ftp://example.invalid"),
         ("--profile", "reckless"),
         ("-k", "reindex and"),
-        ("--junit", "/etc/hostname/report.xml"),  # a folder that cannot be made
+        ("--junit", "/dev/null/report.xml"),  # a folder that cannot be made
         ("--ca-cert", "/nonexistent/ca.pem", "--url", "https://127.0.0.1:1"),
     ],
 )
