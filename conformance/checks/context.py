@@ -31,6 +31,9 @@ BUSY_BUDGET_SECONDS = 60.0
 #: The words of a refusal because a reindex already runs (matched case-insensitively).
 BUSY_TEXT = "in progress"
 
+#: Methods that are not an update. LIST is Vault's own verb; a conformant server answers 405.
+NON_UPDATE_METHODS = ("GET", "DELETE", "PATCH", "LIST")
+
 #: Vault 1.6-1.9 answered a missing token with this 400 instead of 403 (facts: >= 1.10 is 403).
 LEGACY_MISSING_TOKEN = "missing client token"
 
@@ -177,6 +180,21 @@ class CheckContext:
             )
             return True
         return self.expect_status(exchange, {403}, "403 permission denied")
+
+    def expect_token_required(self, path: str) -> None:
+        """No token, an invalid token, an invalid Bearer token: each must be refused with 403."""
+        self.expect_denied(self.send("POST", path, "no token"), no_token=True)
+        invalid = self.invalid
+        for credential, how in ((invalid, "X-Vault-Token"), (invalid.as_bearer(), "Bearer")):
+            self.expect_denied(
+                self.send("POST", path, f"invalid token in {how}", credential=credential)
+            )
+
+    def expect_other_methods_refused(self, path: str) -> None:
+        """Methods that are not an update, sent with a sudo token, must be answered 405."""
+        for method in NON_UPDATE_METHODS:
+            exchange = self.send(method, path, f"{method} with a sudo token", credential=self.sudo)
+            self.expect_status(exchange, {405}, "405 unsupported operation")
 
     def expect_success(self, exchange: Exchange) -> bool:
         """Expect Vault's two success forms: 200 with a JSON body, or 204 with no body."""

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from conformance.checks.context import REINDEX, STATUS, CheckContext
-from conformance.checks.recover import OTHER_METHODS
 from conformance.checks.registry import check
 from conformance.checks.watch import sections
 
@@ -87,11 +86,7 @@ def _expect_no_reindex(ctx: CheckContext, before: dict[str, Any], what: str) -> 
 @check("REINDEX-AUTH", any_edition=True)
 def refuses_missing_or_invalid_token(ctx: CheckContext) -> None:
     """No token, an invalid token, an invalid Bearer token: each is refused with 403."""
-    ctx.expect_denied(ctx.send("POST", REINDEX, "no token"), no_token=True)
-    for credential, how in ((ctx.invalid, "X-Vault-Token"), (ctx.invalid.as_bearer(), "Bearer")):
-        ctx.expect_denied(
-            ctx.send("POST", REINDEX, f"invalid token in {how}", credential=credential)
-        )
+    ctx.expect_token_required(REINDEX)
 
 
 @check("REINDEX-SUDO", needs=("non_sudo",), any_edition=True)
@@ -230,6 +225,4 @@ def non_json_bodies_are_400(ctx: CheckContext) -> None:
 @check("REINDEX-METHODS", needs=("sudo",))
 def other_methods_are_405(ctx: CheckContext) -> None:
     """GET, DELETE, PATCH and LIST on reindex are answered 405 (with a sudo token)."""
-    for method in OTHER_METHODS:
-        exchange = ctx.send(method, REINDEX, f"{method} with a sudo token", credential=ctx.sudo)
-        ctx.expect_status(exchange, {405}, "405 unsupported operation")
+    ctx.expect_other_methods_refused(REINDEX)
