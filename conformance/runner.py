@@ -416,15 +416,27 @@ class Session:
     def run_judged(self, item: Check) -> tuple[CheckResult, list[CheckResult]]:
         """Run one check under a judge panel of its own: its result, and the judges' verdicts
         on the exchanges it sent (the run's own panel does not see them)."""
+        with self.judged_apart() as panel:
+            result = self.run_check(item)
+        return result, panel.finish()
+
+    def watch_judged(self) -> tuple[list[CheckResult], list[CheckResult]]:
+        """``watch_results`` under a judge panel of its own, as ``run_judged`` runs a check."""
+        with self.judged_apart() as panel:
+            results = self.watch_results()
+        return results, panel.finish()
+
+    @contextmanager
+    def judged_apart(self) -> Iterator[JudgePanel]:
+        """Judge the exchanges sent inside the block with a panel of their own."""
         panel = JudgePanel(self.judges, self.client.mask, self.client.masker.mask)
         observers = self.client.observers
         index = observers.index(self.panel)
         observers[index] = panel
         try:
-            result = self.run_check(item)
+            yield panel
         finally:
             observers[index] = self.panel
-        return result, panel.finish()
 
     def run_check(self, item: Check) -> CheckResult:
         result = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
