@@ -174,12 +174,20 @@ def replication_status(vault_client: httpx.Client, pytestconfig: pytest.Config) 
 
 
 @pytest.fixture(scope="session")
-def replication_schema(vault_target: VaultTarget) -> Any:
-    """The contract as a schemathesis schema bound to the target and judged by replcheck's
-    Vault-aware judges: ``schemathesis.pytest.from_fixture("replication_schema")``."""
+def _replcheck_bound_schema(vault_target: VaultTarget) -> Any:
     from conformance.plugin_support.schema import bind_schema
 
     return bind_schema(vault_target)
+
+
+@pytest.fixture
+def replication_schema(request: pytest.FixtureRequest, _replcheck_bound_schema: Any) -> Any:
+    """The contract as a schemathesis schema bound to the target and judged by replcheck's
+    Vault-aware judges: ``schemathesis.pytest.from_fixture("replication_schema")``."""
+    from conformance.plugin_support.schema import lazy_schema_compat
+
+    lazy_schema_compat(request.node)
+    return _replcheck_bound_schema
 
 
 @pytest.fixture(scope="session")

@@ -40,12 +40,16 @@ def _parser_of(option: Option) -> Callable[[str], Any]:
     return parse
 
 
-def _help(option: Option) -> str:
-    """The engine's help text, naming the plugin's flags instead of ``replcheck run``'s."""
-    text = option.help.replace(_CLI_DEFAULT_TARGET, "(or use --replcheck-embedded)")
-    for other in OPTIONS:
-        text = re.sub(rf"(?<![\w-]){re.escape(other.flag)}(?![\w-])", other.pytest_flag, text)
+def plugin_words(text: str) -> str:
+    """An engine text (a help, a reason) naming the plugin's flags instead of ``replcheck
+    run``'s: ``--token`` reads ``--vault-token``."""
+    for option in OPTIONS:
+        text = re.sub(rf"(?<![\w-]){re.escape(option.flag)}(?![\w-])", option.pytest_flag, text)
     return text
+
+
+def _help(option: Option) -> str:
+    return plugin_words(option.help.replace(_CLI_DEFAULT_TARGET, "(or use --replcheck-embedded)"))
 
 
 def add_options(parser: pytest.Parser) -> None:

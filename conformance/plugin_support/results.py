@@ -26,7 +26,7 @@ from typing import Any
 from conformance.checks.edition import Edition
 from conformance.checks.judges import merge_judgements
 from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Outcome
+from conformance.outcomes import CheckResult, Finding, Outcome
 from conformance.runner import RunResult, per_requirement
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
@@ -42,6 +42,8 @@ class SessionRecord:
     judgements: list[CheckResult]
     exchanges: list[Exchange]
     notes: list[str] = field(default_factory=list)
+    #: Status answers the run-wide watcher counted in the probe.
+    watch_reads: int = 0
 
 
 @dataclass
@@ -50,6 +52,10 @@ class CheckRecord:
     #: The judges' verdicts on this check's exchanges only.
     judgements: list[CheckResult]
     exchanges: list[Exchange]
+    #: What the run-wide watcher of this process found during this check, and how many
+    #: status answers it counted.
+    watch_findings: list[Finding] = field(default_factory=list)
+    watch_reads: int = 0
 
 
 class ResultsFolder:

@@ -6,10 +6,16 @@ the outcome into pytest's: failed -> a failure naming the requirement, the excha
 expectation and a curl line; not run / unsupported -> a skip with the reason; passed -> pass.
 A judge's test merges the judges' verdicts of every check of the run, from every process.
 
+The run-wide watcher (STATUS-WAL-MONOTONIC: WAL counters never go back) is one test after the
+checks: it takes a last status read and the steps back every process's watcher saw. Under xdist
+each process compares only its own status reads (they are in real-time order; reads of
+different processes are not, and comparing them could raise a false alarm).
+
 Order matters as it does in ``run``: a mutating check (a successful reindex) must not run while a
 non-mutating one watches the status for changes, and a judge needs every exchange. Under xdist
 each test therefore waits, through the results folder, for the tests it depends on
-(``prerequisites``): a mutating check for every check before it, a judge for every check. Each
+(``prerequisites``): a mutating check and the watcher for every check before them, a judge for
+every check and the watcher. Each
 waits only for tests earlier in the suite's order, and every worker runs its share in that
 order, so the earliest unfinished test can always proceed. In one process the order alone does
 it, and ``ordered`` restores it should another plugin (e.g. pytest-randomly) have shuffled.
@@ -28,8 +34,10 @@ import pytest
 import replcheck_spec
 from conformance.checks import registered
 from conformance.checks.judges import registered as registered_judges
+from conformance.checks.watch import WAL_REQUIREMENT, WalWatcher
 from conformance.client import TargetUnreachable
 from conformance.outcomes import CheckResult, Outcome
+from conformance.plugin_support.options import plugin_words
 from conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
 from conformance.report.terminal import TerminalReporter
 from conformance.runner import RunAborted, Session, session
@@ -40,10 +48,18 @@ from conformance.target import Settings
 WAIT_SECONDS = 600.0
 
 
+WATCHER_ID = f"{WAL_REQUIREMENT}::{WalWatcher.name}"
+
+
 def check_ids() -> list[str]:
-    """The engine's checks in run order: the non-mutating ones, then the mutating ones."""
+    """The engine's checks in run order: the non-mutating ones, the mutating ones, then the
+    run-wide watcher (everything that sends requests and leaves a record)."""
     checks = registered()
-    return [c.id for c in checks if not c.mutating] + [c.id for c in checks if c.mutating]
+    return (
+        [c.id for c in checks if not c.mutating]
+        + [c.id for c in checks if c.mutating]
+        + [WATCHER_ID]
+    )
 
 
 def judge_ids() -> list[str]:
@@ -60,8 +76,8 @@ def prerequisites(item_id: str, selected: list[str]) -> list[str]:
     checks = [i for i in selected if i not in set(judge_ids())]
     if item_id not in checks:
         return checks
-    mutating = {c.id for c in registered() if c.mutating}
-    return checks[: checks.index(item_id)] if item_id in mutating else []
+    waits = {c.id for c in registered() if c.mutating} | {WATCHER_ID}
+    return checks[: checks.index(item_id)] if item_id in waits else []
 
 
 def ordered(ids: list[str]) -> list[str]:
@@ -82,6 +98,7 @@ class SuiteRun:
         self.record = record
         self.parallel = parallel
         self.checks = {item.id: item for item in engine.ordered_checks()}
+        self.watcher = engine.state.wal
 
     def run(self, item_id: str, selected: list[str]) -> CheckResult:
         """Run one suite test's check or judge; ``selected`` is the session's suite ids."""
@@ -89,6 +106,8 @@ class SuiteRun:
             self._wait(item_id, prerequisites(item_id, selected))
         if item_id in self.checks:
             return self._check(item_id)
+        if item_id == WATCHER_ID:
+            return self._watch()
         return self._judge(item_id)
 
     def _wait(self, item_id: str, needed: list[str]) -> None:
@@ -102,13 +121,38 @@ class SuiteRun:
             )
 
     def _check(self, check_id: str) -> CheckResult:
-        before = len(self.engine.client.exchanges)
+        before, reads = len(self.engine.client.exchanges), self.watcher.reads
         try:
             result, judgements = self.engine.run_judged(self.checks[check_id])
         except TargetUnreachable as exc:
             pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
         exchanges = self.engine.client.exchanges[before:]
-        self.folder.write("check", check_id, CheckRecord(result, judgements, exchanges))
+        record = CheckRecord(
+            result, judgements, exchanges, self.watcher.take(), self.watcher.reads - reads
+        )
+        self.folder.write("check", check_id, record)
+        return result
+
+    def _watch(self) -> CheckResult:
+        """The watcher's last read and verdict, with every process's steps back and reads."""
+        before, reads = len(self.engine.client.exchanges), self.watcher.reads
+        try:
+            results, judgements = self.engine.watch_judged()
+        except TargetUnreachable as exc:
+            pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+        requirement, _, name = WATCHER_ID.partition("::")
+        result = results[0] if results else CheckResult(requirement, name, Outcome.NOT_RUN)
+        records = [r for r in self.folder.checks().values() if r.result is not result]
+        earlier = [f for r in records for f in r.watch_findings]
+        counted = sum(r.watch_reads for r in records) + sum(
+            r.watch_reads for r in self.folder.read("session")
+        )
+        if result.outcome in (Outcome.PASSED, Outcome.FAILED):
+            result.findings = earlier + result.findings
+            result.exchanges = counted + self.watcher.reads - reads
+            result.outcome = Outcome.FAILED if result.findings else Outcome.PASSED
+        exchanges = self.engine.client.exchanges[before:]
+        self.folder.write("check", WATCHER_ID, CheckRecord(result, judgements, exchanges, [], 0))
         return result
 
     def _judge(self, judge_id: str) -> CheckResult:
@@ -131,6 +175,7 @@ def open_suite(
                 judgements=engine.panel.finish(),
                 exchanges=list(engine.client.exchanges),
                 notes=list(engine.notes),
+                watch_reads=engine.state.wal.reads,
             )
             folder.write("session", key, record)
             yield SuiteRun(engine, folder, record, parallel=parallel)
@@ -145,7 +190,8 @@ def conclude(result: CheckResult) -> None:
     if result.outcome is Outcome.FAILED:
         pytest.fail(failure_text(result), pytrace=False)
     if result.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED):
-        pytest.skip(f"replcheck {result.outcome.value}: {result.requirement}: {result.reason}")
+        reason = plugin_words(result.reason)
+        pytest.skip(f"replcheck {result.outcome.value}: {result.requirement}: {reason}")
 
 
 def raise_error(result: CheckResult) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conformance.outcomes import Outcome
+from conformance.plugin_support.options import plugin_words
 from conformance.runner import RunResult
 
 
@@ -23,7 +24,7 @@ def summary_lines(result: RunResult, reports: dict[str, Path]) -> list[str]:
         lines.append(f"cluster ids (read before any state-changing call): {ids}")
     for requirement_id, outcome in result.results.items():
         if outcome.outcome is not Outcome.PASSED:
-            reason = f" - {outcome.reason}" if outcome.reason else ""
+            reason = f" - {plugin_words(outcome.reason)}" if outcome.reason else ""
             lines.append(f"  {outcome.outcome.value:<11} {requirement_id}{reason}")
     lines += [f"note: {note}" for note in result.notes]
     lines.append(result.verdict_sentence)

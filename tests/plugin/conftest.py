@@ -1,0 +1,26 @@
+"""The plugin's own tests run pytest inside pytest (``pytester``), against servers started
+here (see ``plugin_servers``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from plugin_servers import Served, serve
+
+# pytester's in-process runs drop the modules they imported when they end; imported here first,
+# the checks stay registered once (re-importing them would register every check again).
+import conformance.checks
+import conformance.fuzz  # noqa: F401
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def reference() -> Iterator[Served]:
+    yield from serve(broken=False)
+
+
+@pytest.fixture
+def broken() -> Iterator[Served]:
+    yield from serve(broken=True)

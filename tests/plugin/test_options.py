@@ -1,0 +1,95 @@
+"""The plugin is registered, lists its options, and does nothing until they are used."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conformance.target import OPTIONS
+
+UNRELATED = """
+def test_one():
+    assert 1 + 1 == 2
+
+def test_two(tmp_path):
+    assert tmp_path.is_dir()
+"""
+
+
+def test_help_lists_every_option_with_its_ini_key_and_env_var(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--help")
+    text = " ".join(result.stdout.str().split())  # help is wrapped to the terminal's width
+    for option in OPTIONS:
+        assert option.pytest_flag in text
+        assert f"{option.ini} (string)" in text
+        if option.env:
+            assert f"[env {option.env}]" in text
+    for flag in ("--replcheck-embedded", "--replcheck-json", "--replcheck-html"):
+        assert flag in text
+    # The engine's help names replcheck run's flags; the plugin's help names its own.
+    assert "--vault-token" in text and "provisioned with --token" not in text
+
+
+def test_marker_is_registered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.replcheck_requirement(*ids)*"])
+
+
+def _results_folders() -> set[Path]:
+    return set(Path(tempfile.gettempdir()).glob("replcheck-results-*"))
+
+
+def test_inert_when_unused(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same tests, same order, same output with and without the plugin; nothing created, even
+    with an unusable Vault variable in the environment."""
+    monkeypatch.delenv("VAULT_ADDR", raising=False)
+    monkeypatch.setenv("VAULT_SKIP_VERIFY", "sometimes")
+    pytester.makepyfile(test_unrelated=UNRELATED)
+    before = _results_folders()
+    with_plugin = pytester.runpytest("-v", "-p", "no:cacheprovider")
+    without = pytester.runpytest("-v", "-p", "no:cacheprovider", "-p", "no:replcheck")
+    with_plugin.assert_outcomes(passed=2)
+    without.assert_outcomes(passed=2)
+
+    def lines(result: pytest.RunResult) -> list[str]:
+        # The header lists the installed plugins, and the last line the run's duration.
+        return [line for line in result.outlines[:-1] if not line.startswith("plugins:")]
+
+    assert lines(with_plugin) == lines(without)
+    assert not any("replcheck" in line for line in lines(with_plugin))
+    assert _results_folders() == before
+
+
+def test_unknown_requirement_id_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.replcheck_requirement("STATUS-SCHEME")
+        def test_marked():
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*replcheck_requirement('STATUS-SCHEME') is not a requirement id*STATUS-SCHEMA*"]
+    )
+
+
+def test_malformed_flag_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--replcheck-seed", "abc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--replcheck-seed must be an integer, not 'abc'*"])
+
+
+def test_fixtures_without_a_target_say_what_to_pass(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VAULT_ADDR", raising=False)
+    pytester.makepyfile("def test_needs_target(vault_target):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*replcheck: no target: pass --vault-addr URL*"])
