@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from conformance.plugin_support.target import VaultTarget
 
 _REQUIREMENTS = pytest.StashKey[list[str]]()
+_MISUSE = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,7 +73,15 @@ class RunHooks:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         suite_places = []
         for index, item in enumerate(items):
-            ids = marks.requirement_ids(item)
+            try:
+                ids = marks.requirement_ids(item)
+            except pytest.UsageError as exc:
+                if not self.state.worker:
+                    raise
+                # An xdist worker cannot end the session with a usage error (xdist reports an
+                # internal error); the marked test errors with the same message instead.
+                item.stash[_MISUSE] = str(exc)
+                continue
             if ids:
                 item.stash[_REQUIREMENTS] = ids
             if _suite_id(item) is not None:
@@ -89,6 +98,11 @@ class RunHooks:
         self.state.suite_order = [
             item_id for item_id in map(_suite_id, session.items) if item_id is not None
         ]
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        misuse = item.stash.get(_MISUSE, None)
+        if misuse is not None:
+            pytest.fail(f"usage error: {misuse}", pytrace=False)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item) -> Any:

@@ -72,11 +72,14 @@ def test_unknown_requirement_id_is_a_usage_error(pytester: pytest.Pytester) -> N
             pass
         """
     )
+    message = "*replcheck_requirement('STATUS-SCHEME') is not a requirement id*STATUS-SCHEMA*"
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(
-        ["*replcheck_requirement('STATUS-SCHEME') is not a requirement id*STATUS-SCHEMA*"]
-    )
+    result.stderr.fnmatch_lines([message])
+    # Under xdist the workers collect: the marked test errors with the same message.
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*usage error: {message}"])
 
 
 def test_malformed_flag_is_a_usage_error(pytester: pytest.Pytester) -> None:
