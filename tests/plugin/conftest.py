@@ -1,5 +1,6 @@
-"""The plugin's own tests run pytest inside pytest (``pytester``), against servers started
-here (see ``plugin_servers``)."""
+"""The plugin's own tests run pytest inside pytest (``pytester``, enabled for the project in
+pyproject.toml: a conftest below the top level may not declare ``pytest_plugins``), against
+servers started here (see ``plugin_servers``)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from plugin_servers import Served, serve
 # the checks stay registered once (re-importing them would register every check again).
 import conformance.checks
 import conformance.fuzz  # noqa: F401
-
-pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
