@@ -107,12 +107,12 @@ def render_html(result: RunResult) -> str:
             ),
             "</table>",
             "".join(f"<p>Note: {escape(note)}</p>" for note in result.notes),
+            f"<h2>Failures ({len(findings)})</h2>" if findings else "",
+            "".join(_finding(n, f) for n, f in enumerate(findings, 1)),
             "<h2>Requirements</h2><table><tr><th>Id</th><th>Outcome</th><th>Level</th>"
             "<th>Statement</th><th>Reason</th></tr>",
             "".join(rows),
             "</table>",
-            f"<h2>Failures ({len(findings)})</h2>" if findings else "",
-            "".join(_finding(n, f) for n, f in enumerate(findings, 1)),
             "</body></html>\n",
         ]
     )
