@@ -133,6 +133,10 @@ class RunHooks:
         state.result = assemble(state.folder, suite_ids(), users, state.facts())
         if state.result is None:
             return
+        if state.result.exit_code == 1 and session.exitstatus == pytest.ExitCode.OK:
+            # Community Edition: every replication test was skipped as unsupported, and the gate
+            # must not pass on an edition without the API (``replcheck run`` exits 1 too).
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         for kind, path in state.options.reports.items():
             try:
                 path.write_text(render[kind](state.result), encoding="utf-8")

@@ -23,3 +23,9 @@ def reference() -> Iterator[Served]:
 @pytest.fixture
 def broken() -> Iterator[Served]:
     yield from serve(broken=True)
+
+
+@pytest.fixture
+def community() -> Iterator[Served]:
+    """The reference server as Vault Community Edition: no replication."""
+    yield from serve(broken=False, scenario="community")

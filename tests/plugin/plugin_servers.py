@@ -28,8 +28,10 @@ REINDEX = "/v1/sys/replication/reindex"
 STATUS = "/v1/sys/replication/status"
 
 
-def _config() -> ServerConfig:
-    return ServerConfig(root_token=ROOT_TOKEN, reindex_stage_seconds=0.002, log_level="warning")
+def _config(scenario: str) -> ServerConfig:
+    return ServerConfig(
+        root_token=ROOT_TOKEN, scenario=scenario, reindex_stage_seconds=0.002, log_level="warning"
+    )
 
 
 class SudoBlindCacheless:
@@ -83,9 +85,9 @@ class Served:
         return policies, len(self.core.tokens) - 1
 
 
-def serve(broken: bool) -> Iterator[Served]:
+def serve(broken: bool, scenario: str = "dr-perf-primary") -> Iterator[Served]:
     """The reference app (or its broken wrapper) on 127.0.0.1 and a free port."""
-    config = _config()
+    config = _config(scenario)
     app = create_app(config)
     core: VaultCore = app.state.vault
     served = SudoBlindCacheless(app, core) if broken else app

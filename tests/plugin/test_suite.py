@@ -109,3 +109,15 @@ def test_unreachable_target_is_an_error_in_one_sentence(pytester: pytest.Pyteste
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*replcheck: the run could not be made: cannot connect to*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_community_edition_fails_the_gate_as_replcheck_run_does(
+    pytester: pytest.Pytester, community: Served
+) -> None:
+    """Every replication check is skipped as unsupported there, yet the session must not pass:
+    ``replcheck run`` exits 1 (UNSUPPORTED) on Community Edition, and the plugin is the same
+    gate."""
+    result = _suite(pytester, community, "--vault-token", ROOT_TOKEN)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, result.stdout.str()[-3000:]
+    result.stdout.fnmatch_lines(["*UNSUPPORTED*"])
+    assert "failed" not in result.parseoutcomes()
