@@ -8,18 +8,12 @@ Cache-Control on status) whose deviations the bundled suite must name by require
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
-
-from reference_server.app import create_app
 from reference_server.config import ServerConfig
 from reference_server.core import VaultCore
-from reference_server.serving import uvicorn_config
+from reference_server.embedded import EmbeddedServer
 
 ROOT_TOKEN = "hvs.plugin0test0root0token0for0replcheck"
 #: Arguments every run of the bundled suite gets: a small fuzzing budget keeps runs short.
@@ -86,25 +80,10 @@ class Served:
 
 
 def serve(broken: bool, scenario: str = "dr-perf-primary") -> Iterator[Served]:
-    """The reference app (or its broken wrapper) on 127.0.0.1 and a free port."""
-    config = _config(scenario)
-    app = create_app(config)
-    core: VaultCore = app.state.vault
-    served = SudoBlindCacheless(app, core) if broken else app
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn_config(served, config))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.005)
-    try:
-        yield Served(f"http://127.0.0.1:{sock.getsockname()[1]}", core)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    """The reference server (or its broken wrapper) on 127.0.0.1 and a free port."""
+    wrap = (lambda app: SudoBlindCacheless(app, app.state.vault)) if broken else None
+    with EmbeddedServer(_config(scenario), wrap=wrap) as server:
+        yield Served(server.url, server.app.state.vault)
 
 
 def outcomes(report: dict[str, Any]) -> dict[str, str]:
