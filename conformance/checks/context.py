@@ -12,12 +12,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+import replcheck_spec
 from conformance import contract
 from conformance.checks.watch import WalWatcher
 from conformance.client import Credential, RecordingClient
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding
 from conformance.target import Profile
+from replcheck_spec.violations import violations
 
 STATUS = contract.api_prefix() + "/sys/replication/status"
 RECOVER = contract.api_prefix() + "/sys/replication/recover"
@@ -180,6 +182,19 @@ class CheckContext:
             )
             return True
         return self.expect_status(exchange, {403}, "403 permission denied")
+
+    def expect_valid(self, exchange: Exchange, kind: str) -> bool:
+        """The JSON body validates against the schema of ``kind``; each violation a finding."""
+        schema_file = replcheck_spec.KINDS[kind]
+        if not exchange.is_json:
+            self.fail(
+                f"the {kind} body is not JSON", f"a JSON body valid against {schema_file}", exchange
+            )
+            return False
+        found = violations(kind, exchange.json())
+        for problem in found:
+            self.fail(str(problem), f"a body valid against {schema_file}", exchange)
+        return not found
 
     def expect_token_required(self, path: str) -> None:
         """No token, an invalid token, an invalid Bearer token: each must be refused with 403."""
