@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from conformance import __version__
-from conformance.cli import run_cmd, serve_cmd, spec_cmd, validate_cmd
+from conformance.cli import requirements_cmd, run_cmd, serve_cmd, spec_cmd, validate_cmd
 
-COMMANDS = (spec_cmd, validate_cmd, serve_cmd, run_cmd)
+COMMANDS = (run_cmd, serve_cmd, spec_cmd, validate_cmd, requirements_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,3 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("replcheck: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. ``| head``): not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
