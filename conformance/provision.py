@@ -19,6 +19,7 @@ from types import TracebackType
 
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.exchange import Exchange
+from conformance.target import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
 POLICY_PATH = "/v1/sys/policies/acl/"
 NON_SUDO_POLICY = 'path "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
@@ -117,7 +118,7 @@ class Provisioner:
             )
             return None
         self.result.tokens.append(value)
-        label = "$VAULT_NON_SUDO_TOKEN" if kind == "non-sudo" else "$VAULT_NO_UPDATE_TOKEN"
+        label = NON_SUDO_LABEL if kind == "non-sudo" else NO_UPDATE_LABEL
         self._client.masker.add(value, label)
         return Credential(value)
 

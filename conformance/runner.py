@@ -66,11 +66,8 @@ from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Outcome, RequirementResult, combine
 from conformance.provision import Provisioner, has_sudo
 from conformance.selection import Selection, SelectionError
-from conformance.target import Masker, Settings
+from conformance.target import NO_UPDATE_LABEL, NON_SUDO_LABEL, Masker, Settings
 
-SUDO_LABEL = "$VAULT_TOKEN"
-NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
-NO_UPDATE_LABEL = "$VAULT_NO_UPDATE_TOKEN"
 #: Address shown by ``--plan`` when the embedded server would be the target.
 PLAN_EMBEDDED_URL = "http://127.0.0.1:8200"
 
@@ -209,9 +206,7 @@ def run(settings: Settings, listener: Listener | None = None) -> RunResult:
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     listener.message(f"seed: {seed}  (replay with --seed {seed})")
     with open_target(settings) as (base_url, sudo_token, description):
-        masker = Masker()
-        masker.add(sudo_token, SUDO_LABEL)
-        masker.add(settings.non_sudo_token, NON_SUDO_LABEL)
+        masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
         listener.message(f"target: {description}  profile: {profile}")
         with RecordingClient(settings, base_url, masker, plan=settings.plan) as client:
             opened = Session(settings, client, selection, listener, seed, profile, sudo_token)
@@ -239,9 +234,7 @@ def session(
         selection = Selection(settings.keyword)
     except SelectionError as exc:
         raise RunAborted(str(exc)) from None
-    masker = Masker()
-    masker.add(sudo_token, SUDO_LABEL)
-    masker.add(settings.non_sudo_token, NON_SUDO_LABEL)
+    masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
     with RecordingClient(settings, base_url, masker, plan=False) as client:
         opened = Session(
             settings,

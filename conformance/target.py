@@ -231,6 +231,13 @@ class Settings:
         return out
 
 
+#: Labels that stand for each kind of token in every output: the environment variable a person
+#: would export to replay a masked curl line.
+SUDO_LABEL = "$VAULT_TOKEN"
+NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
+NO_UPDATE_LABEL = "$VAULT_NO_UPDATE_TOKEN"
+
+
 class Masker:
     """Replaces every known secret by a label in any text that leaves the process.
 
@@ -240,6 +247,14 @@ class Masker:
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+
+    @classmethod
+    def for_tokens(cls, sudo: str | None, non_sudo: str | None = None) -> Masker:
+        """A masker holding the run's sudo and non-sudo tokens under their labels."""
+        masker = cls()
+        masker.add(sudo, SUDO_LABEL)
+        masker.add(non_sudo, NON_SUDO_LABEL)
+        return masker
 
     def add(self, secret: str | None, label: str) -> None:
         if secret:

@@ -27,7 +27,7 @@ from conformance import contract
 from conformance.checks.judges import registered as registered_judges
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest
 from conformance.plugin_support.target import VaultTarget
-from conformance.target import Masker
+from conformance.target import SUDO_LABEL, Masker
 
 VAULT_CHECK = "replcheck_vault_judges"
 #: Extension member marking a document bound here (survives schemathesis's clones).
@@ -69,7 +69,7 @@ def replcheck_vault_judges(ctx: Any, response: Any, case: Any) -> bool | None:
     exchange, tokens = _exchange(response, case)
     masker = Masker()
     for token in tokens:
-        masker.add(token, "$VAULT_TOKEN")
+        masker.add(token, SUDO_LABEL)
     problems = [
         f"{judge.requirement} ({judge.name}): {masker.mask(message)}; expected {expected}"
         for judge in registered_judges()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from conformance.plugin_support.options import PluginOptions, read_options
-from conformance.target import Masker, Settings
+from conformance.target import NON_SUDO_LABEL, SUDO_LABEL, Masker, Settings
 
 if TYPE_CHECKING:
     from conformance.outcomes import CheckResult
@@ -88,10 +88,10 @@ class PluginState:
                 state.results_folder()
             if options.embedded:
                 state._start_embedded()
-        state.masker.add(state.embedded_token, "$VAULT_TOKEN")
+        state.masker.add(state.embedded_token, SUDO_LABEL)
         if options.settings is not None:
-            state.masker.add(options.settings.token, "$VAULT_TOKEN")
-            state.masker.add(options.settings.non_sudo_token, "$VAULT_NON_SUDO_TOKEN")
+            state.masker.add(options.settings.token, SUDO_LABEL)
+            state.masker.add(options.settings.non_sudo_token, NON_SUDO_LABEL)
         return state
 
     def _start_embedded(self) -> None:

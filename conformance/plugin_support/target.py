@@ -17,8 +17,6 @@ from conformance.target import Masker, Profile, Settings
 from replcheck_spec.violations import violations
 
 #: The label a masked sudo token reads as, the same as in the engine's reports.
-TOKEN_LABEL = "$VAULT_TOKEN"
-NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
 #: Relative to ``VaultTarget.api_url``.
 STATUS_PATH = "sys/replication/status"
 
@@ -73,10 +71,7 @@ class VaultTarget:
         )
 
     def masker(self) -> Masker:
-        masker = Masker()
-        masker.add(self.token, TOKEN_LABEL)
-        masker.add(self.non_sudo_token, NON_SUDO_LABEL)
-        return masker
+        return Masker.for_tokens(self.token, self.non_sudo_token)
 
     def settings(self, **changes: Any) -> Settings:
         """The engine's settings for this target."""
