@@ -38,6 +38,15 @@ WRITES = ("POST", "PUT")
 JSON_HEADERS = ((b"content-type", b"application/json"), (b"cache-control", b"no-store"))
 
 
+def header_value(headers: tuple[tuple[bytes, bytes], ...], name: str) -> str | None:
+    """The first value of header ``name`` (case-insensitive) in ASGI headers, or None."""
+    wanted = name.lower().encode()
+    for key, value in headers:
+        if key == wanted:
+            return value.decode("latin-1")
+    return None
+
+
 @dataclass(frozen=True)
 class ZooRequest:
     """One buffered request, as the reference server would see it."""
@@ -70,11 +79,7 @@ class ZooRequest:
         return token is not None and self.core.tokens.lookup(token) is not None
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower().encode()
-        for key, value in self.headers:
-            if key == wanted:
-                return value.decode("latin-1")
-        return None
+        return header_value(self.headers, name)
 
     def json(self) -> Any:
         """The body decoded as JSON; ``None`` when it is empty or not JSON."""
@@ -120,11 +125,7 @@ class ZooResponse:
         return cls(status, JSON_HEADERS, json.dumps(value).encode())
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower().encode()
-        for key, value in self.headers:
-            if key == wanted:
-                return value.decode("latin-1")
-        return None
+        return header_value(self.headers, name)
 
     def json(self) -> Any:
         try:
