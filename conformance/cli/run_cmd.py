@@ -14,17 +14,22 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from conformance.report import TerminalReporter, render_html, render_json, render_junit
-from conformance.runner import RunAborted, RunResult, run
 from conformance.target import OPTIONS, PROFILES, SettingError, Settings
 
-REPORTS: dict[str, Callable[[RunResult], str]] = {
-    "junit": render_junit,
-    "json": render_json,
-    "html": render_html,
-}
+if TYPE_CHECKING:
+    from conformance.runner import RunResult
+
+#: The report flags (``--junit`` …). Their renderers, like the runner, are imported only when a
+#: run starts: every other sub-command shares this parser and should not load the engine.
+REPORTS = ("junit", "json", "html")
+
+
+def _renderers() -> dict[str, Callable[[RunResult], str]]:
+    from conformance.report import render_html, render_json, render_junit
+
+    return {"junit": render_junit, "json": render_json, "html": render_html}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -114,6 +119,9 @@ def handle(args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2
+    from conformance.report import TerminalReporter
+    from conformance.runner import RunAborted, run
+
     reporter = TerminalReporter()
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
@@ -124,7 +132,7 @@ def handle(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     reporter.summary(result)
-    for name, render in REPORTS.items():
+    for name, render in _renderers().items():
         path: Path | None = getattr(args, name)
         if path is None:
             continue
