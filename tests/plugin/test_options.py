@@ -41,9 +41,16 @@ def _results_folders() -> set[Path]:
     return set(Path(tempfile.gettempdir()).glob("replcheck-results-*"))
 
 
-def test_inert_when_unused(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inert_when_unused(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     """Same tests, same order, same output with and without the plugin; nothing created, even
     with an unusable Vault variable in the environment."""
+    # A temporary folder of this test's own, so that results folders made by other tests running
+    # at the same time (pytest-xdist) cannot be mistaken for this run's.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("own-tmp")))
     monkeypatch.delenv("VAULT_ADDR", raising=False)
     monkeypatch.setenv("VAULT_SKIP_VERIFY", "sometimes")
     pytester.makepyfile(test_unrelated=UNRELATED)
