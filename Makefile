@@ -23,7 +23,7 @@ run: $(STAMP)
 
 ## The tests: lint, the spec linter, then pytest.
 test: $(STAMP) lint lint-spec
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
