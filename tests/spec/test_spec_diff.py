@@ -120,7 +120,9 @@ def test_replay_catches_a_narrowing_the_structure_calls_compatible() -> None:
     """Declaring a member is not breaking by itself, but an example that carried the member
     with another type is rejected by the new schema: the replay says so."""
     old, new = _changed(
-        lambda d: _schemas(d)["Peer"]["properties"].__setitem__("clock_skew_ms", {"type": "integer"})
+        lambda d: _schemas(d)["Peer"]["properties"].__setitem__(
+            "clock_skew_ms", {"type": "integer"}
+        )
     )
     old_peer = _schemas(old)["Peer"]["properties"]
     del old_peer["clock_skew_ms"]
