@@ -2,8 +2,11 @@
 
 This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json`` (JSON Schema
 2020-12, one document per file, each with an ``$id``), ``examples/*.json`` and
-``requirements.yaml``. The reference server, the conformance suite and the ``replcheck spec``
-command all read these files through the functions here; nothing restates a schema in Python.
+``requirements.yaml``; beside them ``report/report.json`` (the JSON report's schema),
+``released/`` (bundles of released contract versions, for ``replcheck spec diff``) and
+``templates/`` (the reference page). The reference server, the conformance suite and the
+``replcheck spec`` command all read these files through the functions here; nothing restates a
+schema in Python.
 
 Installed, the folder ships as the ``replcheck_spec`` package (package data), so a wheel finds
 its spec without the source tree.
