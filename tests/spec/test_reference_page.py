@@ -16,6 +16,7 @@ import pytest
 
 import replcheck_spec
 from reference_server.app import create_app
+from reference_server.embedded import EmbeddedServer
 from replcheck_spec.reference_docs import operations, render_html
 
 with warnings.catch_warnings():
@@ -134,8 +135,10 @@ _OFFLINE = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
     "--disable-extensions", "--hide-scrollbars",
-    # The network is off: every host name fails, and any request goes to a dead proxy.
-    "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
+    # The network is off: every host but the loopback address fails to resolve, and any
+    # request that is not for loopback goes to a dead proxy.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
 ]
 
 
@@ -174,3 +177,17 @@ def test_page_renders_offline_in_a_real_browser(page: str, tmp_path: Path) -> No
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 1600)
     assert len(data) > 50_000, "a blank page compresses to a few kilobytes"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="SKIPPED: chromium is not installed (make test "
+                    "installs it with apt-get when run as root)")
+def test_served_page_renders_in_a_real_browser(tmp_path: Path) -> None:
+    """The page as ``replcheck serve`` serves it, over a real loopback socket."""
+    with EmbeddedServer() as server:
+        dumped = _chromium(tmp_path, "served", "--dump-dom", f"{server.url}/ui/replcheck")
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    parser = _Resources()
+    parser.feed(dumped.stdout)
+    assert set(parser.sections) == {op.operation_id for op in operations()}
+    assert "badge sudo" in " ".join(parser.sections["reindexReplication"])
+    assert "badge unauthenticated" in " ".join(parser.sections["checkStatus"])
