@@ -121,7 +121,7 @@ const seen = (el) => {
   return box.width > 0 && box.height > 0 && style.display !== 'none'
     && style.visibility !== 'hidden' && style.opacity !== '0';
 };
-const result = {operations: {}, sudo: [], fonts: document.fonts.size};
+const result = {operations: {}, sudo: []};
 for (const s of document.querySelectorAll('section.operation')) {
   result.operations[s.dataset.operationId] = seen(s) && seen(s.querySelector('h2'));
 }
