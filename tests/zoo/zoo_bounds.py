@@ -7,7 +7,7 @@ are small and the run's caps smaller (``settings``), so each case takes a second
 the same code paths guard against the 200 MB bodies and 4 MB gzip bombs of issue 9.
 
 The caps, the deadline and the nesting guard are being built on the suite-bounds branch; the
-names of the settings are this zoo's guess (``max_response_bytes``, ``request_deadline``).
+settings are those of the suite-bounds branch (``max_response_bytes``, ``client_timeout``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from zoo_serving import Probe
 MIB = 1024 * 1024
 #: The cap the runs use: far above any real status answer, far below the hostile bodies.
 CAP = {"max_response_bytes": MIB}
-DEADLINE = {"request_deadline": 1.0}
+DEADLINE = {"client_timeout": 1.0}
 NESTING = 1000
 BOUNDS_NEEDS = "the runner's bounds on the suite-bounds branch ({})"
 
