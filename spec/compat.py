@@ -36,7 +36,8 @@ from referencing.jsonschema import DRAFT202012
 
 import replcheck_spec
 
-__all__ = ["Change", "SpecSourceError", "diff", "load_document", "replay_key_status"]
+__all__ = ["REPLAY_KEYS", "Change", "SpecSourceError", "diff", "load_document",
+           "project_corpus"]
 
 _ANNOTATIONS = frozenset(
     {"title", "description", "summary", "examples", "example", "$comment", "default",
@@ -53,6 +54,12 @@ _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: Where a captured ``GET sys/replication/status`` answer is replayed (path, method, status,
 #: media type): the only real output of the API a corpus holds.
 replay_key_status = ("/sys/replication/status", "get", "200", "application/json")
+#: Where a captured cluster section (one ``dr`` or ``performance`` member) is replayed: the
+#: component schema of that name.
+replay_key_section = ("#/components/schemas/ClusterSection", "", "", "")
+
+#: The kinds of real output a corpus sample can be (``replcheck_spec.corpus`` kinds).
+REPLAY_KEYS = {"status": replay_key_status, "section": replay_key_section}
 
 
 class SpecSourceError(Exception):
@@ -308,7 +315,12 @@ class _Walker:
         handled.add("properties")
         o_props, n_props = o.get("properties", {}), n.get("properties", {})
         for member in sorted(set(o_props) - set(n_props)):
-            self.add(where, f"member {member!r} removed", True, negated)
+            if _unconstrained(o_props[member]):
+                # A declaration that constrained nothing (a mode rule naming a member typed
+                # elsewhere): removing it changes no verdict.
+                self.changes.append(Change(where, f"unconstrained {member!r} undeclared", False))
+            else:
+                self.add(where, f"member {member!r} removed", True, negated)
         for member in sorted(set(n_props) - set(o_props)):
             # Declaring a member is never counted as breaking: an unconstrained declaration
             # changes nothing, and a typed one is what the replay of real outputs judges.
@@ -515,23 +527,36 @@ class _Judge:
         registry = Registry().with_resource(uri, resource)
         self.validators: dict[tuple[str, str, str, str], Draft202012Validator] = {}
         self.examples: list[tuple[tuple[str, str, str, str], str, Any]] = []
-        for key, pointer, content in _media(document):
-            if "schema" in content:
-                self.validators[key] = Draft202012Validator(
-                    {"$ref": f"{uri}{pointer}"}, registry=registry,
-                    format_checker=Draft202012Validator.FORMAT_CHECKER,
-                )
+        pointers = [(key, pointer) for key, pointer, content in _media(document)
+                    if "schema" in content]
+        section = replay_key_section[0]
+        if "ClusterSection" in document.get("components", {}).get("schemas", {}):
+            pointers.append((replay_key_section, section))
+        for key, pointer in pointers:
+            self.validators[key] = Draft202012Validator(
+                {"$ref": f"{uri}{pointer}"}, registry=registry,
+                format_checker=Draft202012Validator.FORMAT_CHECKER,
+            )
+        for key, _, content in _media(document):
             for name, raw in (content.get("examples") or {}).items():
                 example, _ = _resolve(document, raw)
                 if isinstance(example, dict) and "value" in example:
                     self.examples.append((key, f"example {name}", example["value"]))
 
 
+def project_corpus() -> list[tuple[str, str, Any]]:
+    """The real outputs the project keeps (``replcheck_spec.corpus``): (label, kind, body)."""
+    from replcheck_spec import corpus
+
+    return [(output.file, output.kind, output.body) for output in corpus.outputs()
+            if output.kind in REPLAY_KEYS]
+
+
 def _replay(old: dict[str, Any], new: dict[str, Any],
-            corpus: list[tuple[str, Any]]) -> list[Change]:
+            corpus: list[tuple[str, str, Any]]) -> list[Change]:
     old_judge, new_judge = _Judge(old, "urn:replcheck:old"), _Judge(new, "urn:replcheck:new")
     samples = [*old_judge.examples, *new_judge.examples]
-    samples += [(replay_key_status, f"corpus {name}", value) for name, value in corpus]
+    samples += [(REPLAY_KEYS[kind], f"corpus {name}", value) for name, kind, value in corpus]
     changes = []
     seen: set[tuple[tuple[str, str, str, str], str]] = set()
     for key, label, value in samples:
@@ -543,7 +568,7 @@ def _replay(old: dict[str, Any], new: dict[str, Any],
             continue
         errors = list(new_judge.validators[key].iter_errors(value))
         if errors:
-            where = f"{key[1].upper()} {key[0]} {key[2]} {key[3]}"
+            where = f"{key[1].upper()} {key[0]} {key[2]} {key[3]}".strip()
             first = min(errors, key=lambda e: len(e.absolute_path))
             path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first.absolute_path)
             changes.append(Change(
@@ -554,8 +579,9 @@ def _replay(old: dict[str, Any], new: dict[str, Any],
 
 
 def diff(old: dict[str, Any], new: dict[str, Any],
-         corpus: list[tuple[str, Any]] | None = None) -> list[Change]:
-    """Every change from ``old`` to ``new`` (bundled documents), structure then replay."""
+         corpus: list[tuple[str, str, Any]] | None = None) -> list[Change]:
+    """Every change from ``old`` to ``new`` (bundled documents), structure then replay of the
+    examples and of ``corpus``: (label, kind, body) with kind ``status`` or ``section``."""
     walker = _Walker(old, new)
     walker.document()
     unique = sorted(set(walker.changes), key=lambda c: (not c.breaking, c.where, c.what))

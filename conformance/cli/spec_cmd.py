@@ -54,7 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Compare two versions of the contract and print each change, breaking or not. "
             "OLD and NEW are 'current' (the installed contract), a released version kept in "
             f"the package ({', '.join(replcheck_spec.released_versions())}) or a file with a "
-            "bundled document. Exit 0: nothing breaks; 1: a breaking change; 2: unreadable input."
+            "bundled document. The examples of both and the project's corpus of real outputs "
+            "(spec/corpus) are replayed. "
+            "Exit 0: nothing breaks; 1: a breaking change; 2: unreadable input."
         ),
     )
     differ.add_argument("old", metavar="OLD")
@@ -105,17 +107,18 @@ def run(args: argparse.Namespace) -> int:
     )
 
 
-def _corpus(folders: list[str]) -> list[tuple[str, Any]]:
-    from replcheck_spec.compat import SpecSourceError
+def _corpus(folders: list[str]) -> list[tuple[str, str, Any]]:
+    from replcheck_spec.compat import SpecSourceError, project_corpus
 
-    samples = []
+    samples = project_corpus()
     for folder in folders:
         root = Path(folder)
         if not root.is_dir():
             raise SpecSourceError(f"corpus {folder} is not a folder")
         for path in sorted(root.rglob("*.json")):
             try:
-                samples.append((str(path), json.loads(path.read_text(encoding="utf-8"))))
+                document = json.loads(path.read_text(encoding="utf-8"))
+                samples.append((str(path), "status", document))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError):
                 raise SpecSourceError(f"corpus file {path} is not readable JSON") from None
     return samples

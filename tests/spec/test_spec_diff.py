@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import replcheck_spec
-from replcheck_spec.compat import diff
+from replcheck_spec.compat import diff, project_corpus
 
 Doc = dict[str, Any]
 STATUS = "/sys/replication/status"
@@ -85,6 +85,8 @@ NOT_BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
      "no longer required"),
     ("pattern-removed", lambda d: _cluster(d)["properties"]["last_reindex_epoch"].pop(
         "pattern"), "pattern '^(0|[1-9][0-9]*)$' removed"),
+    ("unconstrained-declaration-removed", lambda d: _cluster(d)["$defs"]["primary"][
+        "properties"].pop("known_secondaries"), "unconstrained 'known_secondaries' undeclared"),
     ("mode-rule-narrowed-negation", lambda d: _cluster(d)["$defs"]["disabled"]["not"][
         "anyOf"].pop(), "anyOf part 7 removed (inside a negated rule)"),
 ]
@@ -140,6 +142,21 @@ def test_corpus_samples_are_replayed() -> None:
     )
     captured = replcheck_spec.example("status-dr-perf-primary-2024")
     captured["data"]["dr"]["future_counter"] = 7
-    changes = diff(old, new, [("captured.json", captured)])
+    changes = diff(old, new, [("captured.json", "status", captured)])
     assert [c for c in changes if c.breaking and "corpus captured.json" in c.what]
     assert not [c for c in diff(old, new) if c.breaking]
+
+
+def test_the_project_corpus_of_real_outputs_is_replayed() -> None:
+    """Requiring primary_cluster_addr of a primary again (as contract 1.0.0 did) is caught
+    twice: structurally, and by the real sections of spec/corpus that lack the member (the
+    status outputs are replayed too: test_corpus_samples_are_replayed)."""
+    old, new = _changed(
+        lambda d: _cluster(d)["$defs"]["primary"]["required"].append("primary_cluster_addr")
+    )
+    corpus = project_corpus()
+    assert {kind for _, kind, _ in corpus} == {"status", "section"}
+    changes = [c for c in diff(old, new, corpus) if c.breaking]
+    assert any("'primary_cluster_addr' newly required" in c.what for c in changes)
+    replayed = [c for c in changes if c.what.startswith("corpus sections/")]
+    assert replayed and {c.where for c in replayed} == {"#/components/schemas/ClusterSection"}
