@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,17 @@ def cell(text: str) -> str:
 
 
 def why(requirement: dict[str, Any]) -> str:
-    """The reason a requirement did not pass: its reason, else its first finding's message."""
-    if requirement.get("reason"):
-        return str(requirement["reason"])
+    """Why a requirement did not pass: its first finding (the message, then what was expected),
+    else its reason, else the first reason one of its checks gave."""
     findings = requirement.get("findings") or []
     if findings:
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-        return str(findings[0].get("message", "")) + more
+        first = findings[0]
+        text = str(first.get("message", ""))
+        if first.get("expected"):
+            text += f"; expected: {first['expected']}"
+        return text + (f" (and {len(findings) - 1} more)" if len(findings) > 1 else "")
+    if requirement.get("reason"):
+        return str(requirement["reason"])
     reasons = [c.get("reason") for c in requirement.get("checks") or [] if c.get("reason")]
     return str(reasons[0]) if reasons else ""
 
@@ -62,9 +67,7 @@ def no_report(exit_code: str) -> str:
 
 def summary(report: dict[str, Any]) -> str:
     requirements = report.get("requirements") or []
-    counts: dict[str, int] = {}
-    for requirement in requirements:
-        counts[requirement.get("outcome", "?")] = counts.get(requirement.get("outcome", "?"), 0) + 1
+    counts = Counter(str(requirement.get("outcome", "?")) for requirement in requirements)
     verdict = str(report.get("verdict", "?")).upper()
     lines = [f"## replcheck: {verdict}", ""]
     if report.get("verdict_sentence"):
