@@ -320,3 +320,12 @@ def test_whole_action_from_a_copy_of_the_checkout(tmp_path: Path) -> None:
     assert re.search(r"^replcheck \d", install.stdout, re.M)
     assert result.outputs["verdict"] == "conformant"
     assert all(path.is_file() for path in _reports(workspace / "replcheck-reports").values())
+
+
+def test_windows_runners_are_refused_in_one_sentence(tmp_path: Path) -> None:
+    result = run_action(
+        REPO, tmp_path, QUICK, env=job_env(RUNNER_OS="Windows"), uses_outputs=PYTHON_STEP
+    )
+    assert result.failed is result.step("install") and result.returncode == 2
+    assert "runs on Linux and macOS runners, not Windows" in result.log
+    assert not (tmp_path.parent / f"{tmp_path.name}-runner-temp" / "replcheck-venv").exists()
