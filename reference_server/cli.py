@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import logging.handlers
+import queue
 import socket
 import ssl
 import sys
@@ -33,6 +35,8 @@ _FLAG_FIELDS = {
     "tls_key": "tls_key",
     "scenario": "scenario",
     "log_level": "log_level",
+    "read_header_timeout": "read_header_timeout",
+    "access_log": "access_log",
 }
 
 
@@ -43,6 +47,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"port must be an integer, got {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
     return value
 
 
@@ -61,6 +75,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"replication topology to start in (default {defaults.scenario})")
     parser.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
                         help=f"log verbosity (default {defaults.log_level})")
+    parser.add_argument("--read-header-timeout", type=_seconds, metavar="SECONDS",
+                        help="close a connection whose request head takes longer, like Vault's "
+                             "http_read_header_timeout; 0 for no limit "
+                             f"(default {defaults.read_header_timeout:g})")
+    parser.add_argument("--access-log", action="store_true", default=None,
+                        help="log one line per request: method, route template, status, "
+                             "duration (default off)")
 
 
 def build_config(args: argparse.Namespace) -> ServerConfig:
@@ -134,7 +155,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"replcheck serve: cannot listen on {config.host}:{config.port}: {reason}",
               file=sys.stderr)
         return 1
-    _configure_logging(config.log_level)
+    listener = _configure_logging(config)
     app = create_app(config)
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
@@ -146,13 +167,26 @@ def serve(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        listener.stop()
     return 0
 
 
-def _configure_logging(level: str) -> None:
+def _configure_logging(config: ServerConfig) -> logging.handlers.QueueListener:
+    """The server's log lines go through a queue to a thread that writes them to stderr.
+
+    Handlers run on the event loop; a queue keeps the write (and the formatting) off it, so
+    logging, the access log included, does not slow the answers down. The access log is off
+    unless ``access_log`` is set.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, handler)
     logger = logging.getLogger("reference_server")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level.upper())
+    logger.handlers[:] = [logging.handlers.QueueHandler(records)]
+    logger.setLevel(config.log_level.upper())
     logger.propagate = False
+    access = logging.getLogger("reference_server.access")
+    access.setLevel(logging.INFO if config.access_log else logging.WARNING)
+    listener.start()
+    return listener

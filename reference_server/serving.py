@@ -7,6 +7,7 @@ from typing import Any
 import uvicorn
 
 from .config import ServerConfig
+from .http_connection import protocol_class
 
 __all__ = ["uvicorn_config"]
 
@@ -16,15 +17,16 @@ def uvicorn_config(
 ) -> uvicorn.Config:
     """uvicorn settings for the reference server.
 
-    * HTTP parser ``h11``: ``httptools`` (uvicorn's faster default) rejects methods it does not
-      know, and Vault clients send ``LIST``; an unknown method must reach the app to be answered
-      405 ``{"errors":[]}`` as Vault does.
+    * HTTP: ``reference_server.http_connection`` (the zttp parser, which passes Vault's ``LIST``
+      and unknown methods to the app, plus Go's header-read timeout and quiet framing errors).
+      httptools rejects methods it does not know before the app sees them, and h11 costs half
+      the throughput.
     * uvicorn's access log is off: it prints request paths and query strings, which are client
-      text. The server logs its own access lines with the route template only.
+      text. The server has its own access log (route templates only), off unless asked for.
     """
     return uvicorn.Config(
         app,
-        http="h11",
+        http=protocol_class(config.read_header_timeout),
         log_level=log_level or config.log_level,
         access_log=False,
         lifespan="off",

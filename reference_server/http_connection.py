@@ -1,0 +1,138 @@
+"""One HTTP/1.1 connection of the reference server: parser, header-read timeout, framing errors.
+
+The parser is zttp (uvicorn's ``http="zttp"``, a Zig core): it is as fast as httptools and,
+unlike httptools, passes extension methods such as Vault's ``LIST`` (and any other token) to the
+application, which answers an unknown one 405 ``{"errors":[]}`` as Vault does.
+
+On top of uvicorn's protocol this class adds what Go's ``net/http`` server does for Vault:
+
+* **Header-read timeout** (Vault's ``http_read_header_timeout``, 10 s by default): a request's
+  head must be complete within that time of its first byte (of the accept, for the first
+  request), or the connection is closed without an answer. Many clients that trickle headers
+  cannot pin the server.
+* **Malformed requests are answered like Go**: ``400 Bad Request`` as plain text with
+  ``Connection: close``, one warning line in the log and never a traceback. A framing error in
+  a body the application has already answered (a 403 sent without reading the body, then a bad
+  chunk) only closes the connection: the client already has its answer, and a second response
+  on the same request would be garbage to it. A framing error while the application is still
+  reading the body ends the request as a client disconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import zttp
+from uvicorn.protocols.http.zttp_impl import ZttpProtocol
+
+__all__ = ["DEFAULT_READ_HEADER_TIMEOUT", "VaultHttpProtocol", "protocol_class"]
+
+#: Vault's default ``http_read_header_timeout``.
+DEFAULT_READ_HEADER_TIMEOUT = 10.0
+
+#: What Go's ``net/http`` writes for a request it cannot parse (then it closes the connection).
+_BAD_REQUEST = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n400 Bad Request"
+)
+
+
+class VaultHttpProtocol(ZttpProtocol):
+    """uvicorn's zttp protocol with Go's header-read timeout and quiet framing errors."""
+
+    #: Seconds a request head may take from its first byte; set by ``protocol_class``.
+    read_header_timeout: float = DEFAULT_READ_HEADER_TIMEOUT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+        # True from the accept (and from the end of each response) until a request head has
+        # been parsed: bytes arriving then belong to a head that must finish in time.
+        self._awaiting_head = True
+
+    # --- connection life -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._start_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._awaiting_head:
+            self._start_header_timer()
+        scope = self.scope
+        try:
+            super().data_received(data)
+        except (zttp.ProtocolError, UnicodeDecodeError):
+            # A request target zttp accepts but is not ASCII (uvicorn decodes it as ASCII), or
+            # a parser state uvicorn did not expect: the client sent something unparseable.
+            self.handle_remote_protocol_error()
+            return
+        if self.scope is not scope:
+            self._head_received()
+
+    def on_response_complete(self) -> None:
+        scope = self.scope
+        self._awaiting_head = True
+        super().on_response_complete()  # may parse a pipelined request already received
+        if self.scope is not scope:
+            self._head_received()
+
+    def handle_remote_protocol_error(self) -> None:
+        self._cancel_header_timer()
+        cycle = self.cycle
+        # Bytes after a complete response belong to a new request head, unless the body of
+        # the answered request was still arriving.
+        answered = cycle is not None and cycle.response_started and (
+            not cycle.response_complete or cycle.more_body
+        )
+        if cycle is not None and not cycle.response_complete:
+            # The application is still running: its body read ends as a disconnect, and what
+            # it sends afterwards goes nowhere instead of raising on a broken connection.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        if self.transport.is_closing():
+            return
+        if not answered:
+            self.logger.warning("Invalid HTTP request received; answered 400 and closed.")
+            self.transport.write(_BAD_REQUEST)
+        else:
+            self.logger.warning("Invalid HTTP framing after the response; connection closed.")
+        self.transport.close()
+
+    # --- header-read timeout ---------------------------------------------------------------
+
+    def _head_received(self) -> None:
+        self._awaiting_head = False
+        self._cancel_header_timer()
+
+    def _start_header_timer(self) -> None:
+        if self._header_timer is None and self.read_header_timeout > 0:
+            self._header_timer = self.loop.call_later(
+                self.read_header_timeout, self._header_timeout_expired
+            )
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _header_timeout_expired(self) -> None:
+        self._header_timer = None
+        if self._awaiting_head and not self.transport.is_closing():
+            self.logger.debug("Request head not received within %gs; connection closed.",
+                              self.read_header_timeout)
+            self.transport.close()
+
+
+def protocol_class(read_header_timeout: float = DEFAULT_READ_HEADER_TIMEOUT) -> type[ZttpProtocol]:
+    """The protocol class uvicorn instantiates per connection, with this header timeout.
+
+    ``0`` turns the timeout off (Go's ``ReadHeaderTimeout: 0``).
+    """
+    return type("VaultHttpProtocol", (VaultHttpProtocol,),
+                {"read_header_timeout": float(read_header_timeout)})
