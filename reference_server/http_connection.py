@@ -38,6 +38,33 @@ _BAD_REQUEST = (
 )
 
 
+#: Scope key the protocol sets when the request's body framing broke while the app handled it.
+_BODY_ERROR = "replcheck.body_error"
+
+
+class _BodyErrorAware:
+    """The app, with a ``receive`` that reports a disconnect once the body framing broke.
+
+    uvicorn's cycle can only say "disconnected" by also dropping what the app sends; this lets
+    the app's body read fail while its answer still goes out, as in Go.
+    """
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def guarded_receive() -> Any:
+            if _BODY_ERROR not in scope:
+                message = await receive()
+                if _BODY_ERROR not in scope:
+                    return message
+            return {"type": "http.disconnect"}
+
+        await self.app(scope, guarded_receive, send)
+
+
 class VaultHttpProtocol(ZttpProtocol):
     """uvicorn's zttp protocol with Go's header-read timeout and quiet framing errors."""
 
@@ -50,6 +77,8 @@ class VaultHttpProtocol(ZttpProtocol):
         # True from the accept (and from the end of each response) until a request head has
         # been parsed: bytes arriving then belong to a head that must finish in time.
         self._awaiting_head = True
+        self._input_broken = False
+        self.app = _BodyErrorAware(self.app)
 
     # --- connection life -------------------------------------------------------------------
 
@@ -62,6 +91,8 @@ class VaultHttpProtocol(ZttpProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._input_broken:  # nothing after a framing error can be parsed
+            return
         if self._awaiting_head:
             self._start_header_timer()
         scope = self.scope
@@ -84,25 +115,27 @@ class VaultHttpProtocol(ZttpProtocol):
 
     def handle_remote_protocol_error(self) -> None:
         self._cancel_header_timer()
-        cycle = self.cycle
-        # Bytes after a complete response belong to a new request head, unless the body of
-        # the answered request was still arriving.
-        answered = cycle is not None and cycle.response_started and (
-            not cycle.response_complete or cycle.more_body
-        )
-        if cycle is not None and not cycle.response_complete:
-            # The application is still running: its body read ends as a disconnect, and what
-            # it sends afterwards goes nowhere instead of raising on a broken connection.
-            cycle.disconnected = True
-            cycle.message_event.set()
         if self.transport.is_closing():
             return
-        if not answered:
+        cycle = self.cycle
+        if cycle is None or (cycle.response_complete and not cycle.more_body):
+            # The error is in a request head: nothing was answered yet.
             self.logger.warning("Invalid HTTP request received; answered 400 and closed.")
             self.transport.write(_BAD_REQUEST)
-        else:
+            self.transport.close()
+        elif cycle.response_started:
+            # In the body of a request already answered: the client has its answer.
             self.logger.warning("Invalid HTTP framing after the response; connection closed.")
-        self.transport.close()
+            self.transport.close()
+        else:
+            # In the body of a request the app is handling: as in Go, its body read fails
+            # (a disconnect), it still answers, and the connection closes after the answer.
+            self.logger.warning("Invalid HTTP framing in a request body; closing after the answer.")
+            cycle.scope[_BODY_ERROR] = True  # type: ignore[literal-required]
+            cycle.keep_alive = False
+            cycle.message_event.set()
+            self._input_broken = True
+            self.flow.pause_reading()
 
     # --- header-read timeout ---------------------------------------------------------------
 
