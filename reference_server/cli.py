@@ -22,7 +22,7 @@ import uvicorn
 from .app import create_app
 from .config import SCENARIOS, ConfigError, ServerConfig, load_config
 from .core import VERSION
-from .serving import uvicorn_config
+from .serving import return_large_buffers_to_the_os, uvicorn_config
 
 __all__ = ["add_arguments", "serve"]
 
@@ -156,6 +156,7 @@ def serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     listener = _configure_logging(config)
+    return_large_buffers_to_the_os()
     app = create_app(config)
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host

@@ -156,7 +156,7 @@ def get_token(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
 #: Bytes of a body kept in memory while it streams; the rest goes to a temporary file until the
 #: body is known to fit the limit. A body refused at the limit has then cost this much memory,
 #: not 32 MiB, however many arrive at once.
-BODY_MEMORY_BYTES = 256 * 1024
+BODY_MEMORY_BYTES = 64 * 1024
 
 
 async def read_body(receive: Receive, limit: int, content_length: int | None) -> bytes:
