@@ -66,12 +66,16 @@ def uvicorn_config(
       the throughput.
     * uvicorn's access log is off: it prints request paths and query strings, which are client
       text. The server has its own access log (route templates only), off unless asked for.
+    * no proxy headers: like Vault (without ``x_forwarded_for_*`` listener settings) the server
+      does not take the client address from ``X-Forwarded-For``, and the middleware that would
+      costs time on every request.
     """
     return uvicorn.Config(
         asgi_entry(app),
         http=protocol_class(config.read_header_timeout),
         log_level=log_level or config.log_level,
         access_log=False,
+        proxy_headers=False,
         lifespan="off",
         server_header=False,
         date_header=True,
