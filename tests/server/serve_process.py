@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["ServeProcess"]
+__all__ = ["ServeProcess", "read_until_closed", "replcheck_command"]
 
 
-def _replcheck() -> list[str]:
+def replcheck_command() -> list[str]:
     script = Path(sys.executable).with_name("replcheck")
     return [str(script)] if script.exists() else [sys.executable, "-m", "conformance.cli"]
 
@@ -37,7 +37,7 @@ class ServeProcess:
     def __enter__(self) -> ServeProcess:
         log = self.log_file.open("w")
         self.process = subprocess.Popen(
-            [*_replcheck(), "serve", "--port", "0", "--dev-root-token", self.root_token,
+            [*replcheck_command(), "serve", "--port", "0", "--dev-root-token", self.root_token,
              *self.flags],
             stdout=subprocess.PIPE, stderr=log, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
