@@ -235,6 +235,18 @@ def test_bad_chunk_after_an_answer_without_reading_the_body(server):
     assert "Traceback" not in server.log()
 
 
+def test_bad_chunk_in_a_body_being_read_fails_the_read_and_the_app_answers(server):
+    """As in Go: the app's body read fails, its own error answer goes out, then the close."""
+    response = _send_and_half_close(server, _head(
+        "POST", "/v1/sys/replication/recover", "Transfer-Encoding: chunked",
+    ) + b"2\r\n{}\r\nzz\r\n")
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert _status(response) == 400 and response.count(b"HTTP/1.1 ") == 1
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body)["errors"]
+    assert "Traceback" not in server.log()
+
+
 def test_an_unparseable_request_gets_gos_plain_400(server):
     response = _send_and_half_close(server, b"GET /v1/a b HTTP/1.1\r\nHost: h\r\n\r\n")
     head, _, body = response.partition(b"\r\n\r\n")
