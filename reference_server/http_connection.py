@@ -150,6 +150,25 @@ class VaultHttpProtocol(ZttpProtocol):
         if self.scope is not scope:
             self._head_received()
 
+    def eof_received(self) -> bool | None:
+        """The client half-closed: answer the request in flight, as Go does, then close.
+
+        uvicorn closes at once, dropping the answer the app is about to send. A body that the
+        EOF cuts short fails the app's read (like a framing error); a request head it cuts
+        short, or a connection with nothing in flight, is closed.
+        """
+        # An answer written in this loop step must go out before the transport closes itself.
+        self.transport.flush()  # type: ignore[attr-defined]
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or self.transport.is_closing():
+            return None
+        cycle.keep_alive = False
+        if cycle.more_body:
+            cycle.scope[_BODY_ERROR] = True  # type: ignore[literal-required]
+            cycle.message_event.set()
+        self._input_broken = True
+        return True
+
     def on_response_complete(self) -> None:
         scope = self.scope
         self._awaiting_head = True
