@@ -162,6 +162,8 @@ class VaultHttpProtocol(ZttpProtocol):
         cycle = self.cycle
         if cycle is None or cycle.response_complete or self.transport.is_closing():
             return None
+        if self.scheme == "https":  # TLS transports close on EOF whatever this returns
+            return None
         cycle.keep_alive = False
         if cycle.more_body:
             cycle.scope[_BODY_ERROR] = True  # type: ignore[literal-required]
