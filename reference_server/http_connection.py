@@ -14,9 +14,9 @@ On top of uvicorn's protocol, mostly what Go's ``net/http`` server does for Vaul
   ``Connection: close``, one warning line in the log and never a traceback. A framing error in
   a body the application has already answered (a 403 sent without reading the body, then a bad
   chunk) only closes the connection: the client already has its answer, and a second response
-  on the same request would be garbage to it. A framing error while the application is still
-  reading the body fails that read (as a disconnect); the app still answers, then the
-  connection closes.
+  on the same request would be garbage to it. A framing error (or an EOF) in a body the
+  application reads fails that read with Go's reason, which the app answers as Vault does
+  (500 ``{"errors":["unexpected EOF"]}``); then the connection closes.
 * **One write per answer**: uvicorn writes a response's head and body separately; the writes of
   one event-loop step are joined, which saves a system call per request.
 """
@@ -24,10 +24,13 @@ On top of uvicorn's protocol, mostly what Go's ``net/http`` server does for Vaul
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
 import zttp
 from uvicorn.protocols.http.zttp_impl import ZttpProtocol
+
+from .vault_http import BODY_READ_ERROR
 
 __all__ = ["DEFAULT_READ_HEADER_TIMEOUT", "VaultHttpProtocol", "protocol_class"]
 
@@ -41,15 +44,17 @@ _BAD_REQUEST = (
 )
 
 
-#: Scope key the protocol sets when the request's body framing broke while the app handled it.
+#: Scope key the protocol sets, to Go's reason, when the request's body could not be read
+#: (broken framing, or an EOF before its end) while the app handled it.
 _BODY_ERROR = "replcheck.body_error"
 
 
 class _BodyErrorAware:
-    """The app, with a ``receive`` that reports a disconnect once the body framing broke.
+    """The app, with a ``receive`` that reports a disconnect once the body could not be read.
 
     uvicorn's cycle can only say "disconnected" by also dropping what the app sends; this lets
-    the app's body read fail while its answer still goes out, as in Go.
+    the app's body read fail, with Go's reason under ``BODY_READ_ERROR``, while its answer
+    still goes out, as in Go.
     """
 
     __slots__ = ("app",)
@@ -63,7 +68,7 @@ class _BodyErrorAware:
                 message = await receive()
                 if _BODY_ERROR not in scope:
                     return message
-            return {"type": "http.disconnect"}
+            return {"type": "http.disconnect", BODY_READ_ERROR: scope[_BODY_ERROR]}
 
         await self.app(scope, guarded_receive, send)
 
@@ -166,7 +171,8 @@ class VaultHttpProtocol(ZttpProtocol):
             return None
         cycle.keep_alive = False
         if cycle.more_body:
-            cycle.scope[_BODY_ERROR] = True  # type: ignore[literal-required]
+            scope: Any = cycle.scope
+            scope[_BODY_ERROR] = "unexpected EOF"
             cycle.message_event.set()
         self._input_broken = True
         return True
@@ -196,7 +202,11 @@ class VaultHttpProtocol(ZttpProtocol):
             # In the body of a request the app is handling: as in Go, its body read fails
             # (a disconnect), it still answers, and the connection closes after the answer.
             self.logger.warning("Invalid HTTP framing in a request body; closing after the answer.")
-            cycle.scope[_BODY_ERROR] = True  # type: ignore[literal-required]
+            # Called while the parser's exception is being handled: its text is the reason.
+            error = sys.exc_info()[1]
+            reason = str(error) if isinstance(error, zttp.ProtocolError) else ""
+            scope: Any = cycle.scope
+            scope[_BODY_ERROR] = reason or "malformed chunked encoding"
             cycle.keep_alive = False
             cycle.message_event.set()
             self._input_broken = True

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 __all__ = [
+    "BODY_READ_ERROR",
     "JSON_HEADERS",
     "VaultError",
     "clean_path",
@@ -153,6 +154,11 @@ def get_token(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
 
 # --- bodies --------------------------------------------------------------------------------
 
+#: Key of an ``http.disconnect`` message that says why the body could not be read: the text
+#: Go's body reader would give (``unexpected EOF``, ``malformed chunked encoding``), set by the
+#: transport when the client's framing broke or ended early, rather than the client going away.
+BODY_READ_ERROR = "replcheck.body_read_error"
+
 #: Bytes of a body kept in memory while it streams; the rest goes to a temporary file until the
 #: body is known to fit the limit. A body refused at the limit has then cost this much memory,
 #: not 32 MiB, however many arrive at once.
@@ -171,7 +177,7 @@ async def read_body(receive: Receive, limit: int, content_length: int | None) ->
         raise _too_large()
     message = await receive()
     if message["type"] == "http.disconnect":
-        raise _disconnected()
+        raise _disconnected(message)
     first = message.get("body", b"")
     if not message.get("more_body", False):  # the usual case: the whole body in one message
         if len(first) > limit:
@@ -184,7 +190,7 @@ async def read_body(receive: Receive, limit: int, content_length: int | None) ->
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                raise _disconnected()
+                raise _disconnected(message)
             chunk = message.get("body", b"")
             more = message.get("more_body", False)
             size += len(chunk)
@@ -199,7 +205,11 @@ def _too_large() -> VaultError:
     return VaultError(413, "http: request body too large")
 
 
-def _disconnected() -> VaultError:
+def _disconnected(message: Message) -> VaultError:
+    """Vault answers a body it cannot read with 500 and Go's reason (``unexpected EOF``)."""
+    reason = message.get(BODY_READ_ERROR)
+    if reason:
+        return VaultError(500, reason)
     return VaultError(400, "client disconnected before sending the whole body")
 
 
