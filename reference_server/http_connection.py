@@ -17,6 +17,7 @@ On top of uvicorn's protocol, mostly what Go's ``net/http`` server does for Vaul
   on the same request would be garbage to it. A framing error (or an EOF) in a body the
   application reads fails that read with Go's reason, which the app answers as Vault does
   (500 ``{"errors":["unexpected EOF"]}``); then the connection closes.
+* **Absolute-form targets** (``GET http://host/v1/x``) are served as their path, as Go does.
 * **One write per answer**: uvicorn writes a response's head and body separately; the writes of
   one event-loop step are joined, which saves a system call per request.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from typing import Any
+from urllib.parse import unquote
 
 import zttp
 from uvicorn.protocols.http.zttp_impl import ZttpProtocol
@@ -226,6 +228,22 @@ class VaultHttpProtocol(ZttpProtocol):
     def _head_received(self) -> None:
         self._awaiting_head = False
         self._head_started = None
+        raw_path = self.scope["raw_path"]
+        if raw_path[:1] != b"/" and b"://" in raw_path[:8]:
+            self._use_path_of_absolute_form(raw_path)
+
+    def _use_path_of_absolute_form(self, target: bytes) -> None:
+        """``GET http://host/v1/x HTTP/1.1`` means ``/v1/x``, as Go's ``net/http`` reads it.
+
+        A proxy-style (absolute-form) request target reaches the app as its path alone; the
+        parser passes the whole target on. OpenBao answers both forms alike.
+        """
+        authority_and_path = target.split(b"://", 1)[1]
+        slash = authority_and_path.find(b"/")
+        raw_path = authority_and_path[slash:] if slash >= 0 else b"/"
+        path = raw_path.decode("ascii")
+        self.scope["raw_path"] = raw_path
+        self.scope["path"] = unquote(path) if "%" in path else path
 
     def _stop_header_clock(self) -> None:
         self._head_started = None

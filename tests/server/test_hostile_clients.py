@@ -264,6 +264,27 @@ def test_methods_and_raw_paths_reach_the_app_as_sent(server, client, method, raw
         assert json.loads(body) == in_process.json()
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/v1/sys/replication/status",
+        "/v1/sys/replication/status?list=maybe",
+        "/v1/sys/%72eplication/status",
+        "/v1/sys/replication/recover",
+        "/v1/sys/replicatron",
+        "",
+    ],
+)
+def test_an_absolute_form_target_is_served_as_its_path(server, target):
+    """Go reads ``GET http://host/v1/x`` as ``/v1/x`` (checked against OpenBao)."""
+    absolute = server.exchange(head("GET", f"http://vault.example:8200{target}",
+                                    "Connection: close"))
+    origin = server.exchange(head("GET", target or "/", "Connection: close"))
+    assert status_of(absolute) == status_of(origin)
+    if status_of(origin) >= 400:
+        assert absolute.partition(b"\r\n\r\n")[2] == origin.partition(b"\r\n\r\n")[2]
+
+
 @pytest.fixture
 def client(make_client):
     return make_client(root_token=ROOT)
