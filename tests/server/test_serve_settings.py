@@ -9,8 +9,10 @@ import httpx
 import pytest
 
 from reference_server import cli
+from reference_server.app import VaultDispatcher, create_app
 from reference_server.config import ConfigError, ServerConfig, load_config
 from reference_server.http_connection import DEFAULT_READ_HEADER_TIMEOUT
+from reference_server.serving import asgi_entry
 
 from .serve_process import ServeProcess, replcheck_command
 
@@ -88,3 +90,15 @@ def test_access_log_names_route_templates_never_tokens_or_queries(tmp_path):
     assert "reference_server.access: GET sys/replication/status 200" in log
     assert "reference_server.access: POST sys/replication/recover 200" in log
     assert "dev-root" not in log and "secret-query" not in log
+
+
+def test_uvicorn_serves_the_dispatcher_itself_unless_the_app_is_wrapped():
+    """Starlette's layers cost a third of each answer; a change to ``create_app`` that loses
+    this shortcut shows here, not only as a slower benchmark."""
+    app = create_app()
+    assert isinstance(asgi_entry(app), VaultDispatcher)
+
+    async def wrapper(scope, receive, send):
+        await app(scope, receive, send)
+
+    assert asgi_entry(wrapper) is wrapper
