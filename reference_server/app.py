@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -43,6 +42,7 @@ from .vault_http import (
     parse_fields,
     parse_json_object,
     read_body,
+    request_id,
     send_response,
     unrecognized_warning,
 )
@@ -169,7 +169,7 @@ class VaultDispatcher:
         if unknown:
             warnings.append(unrecognized_warning(unknown))
         body = envelope(
-            str(uuid.uuid4()),
+            request_id(),
             data=reply.data,
             data_json=reply.data_json,
             warnings=warnings,
