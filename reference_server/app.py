@@ -29,7 +29,7 @@ from .acl import is_root_path
 from .config import ServerConfig
 from .core import VaultCore
 from .handlers import all_routes
-from .handlers.docs_page import docs_route
+from .handlers.docs_page import DOCS_PATH, serve_docs
 from .routing import Reply, Request, Route, RouteTable
 from .vault_http import (
     Receive,
@@ -71,6 +71,9 @@ class VaultDispatcher:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1003})
+            return
+        if scope["path"] == DOCS_PATH:
+            await serve_docs(scope, send)
             return
         started = time.perf_counter()
         trace: list[str] = []
@@ -227,6 +230,6 @@ def create_app(
     a heartbeat without sleeping.
     """
     core = VaultCore(config or ServerConfig(), clock=clock)
-    app = Starlette(routes=[docs_route(), Mount("/", app=VaultDispatcher(core))])
+    app = Starlette(routes=[Mount("/", app=VaultDispatcher(core))])
     app.state.vault = core
     return app
