@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,7 +29,7 @@ from .acl import is_root_path
 from .config import ServerConfig
 from .core import VaultCore
 from .handlers import all_routes
-from .handlers.docs_page import docs_route
+from .handlers.docs_page import DOCS_PATH, serve_docs
 from .routing import Reply, Request, Route, RouteTable
 from .vault_http import (
     Receive,
@@ -43,6 +42,7 @@ from .vault_http import (
     parse_fields,
     parse_json_object,
     read_body,
+    request_id,
     send_response,
     unrecognized_warning,
 )
@@ -71,6 +71,9 @@ class VaultDispatcher:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1003})
+            return
+        if scope["path"] == DOCS_PATH:
+            await serve_docs(scope, send)
             return
         started = time.perf_counter()
         trace: list[str] = []
@@ -169,7 +172,7 @@ class VaultDispatcher:
         if unknown:
             warnings.append(unrecognized_warning(unknown))
         body = envelope(
-            str(uuid.uuid4()),
+            request_id(),
             data=reply.data,
             data_json=reply.data_json,
             warnings=warnings,
@@ -227,6 +230,6 @@ def create_app(
     a heartbeat without sleeping.
     """
     core = VaultCore(config or ServerConfig(), clock=clock)
-    app = Starlette(routes=[docs_route(), Mount("/", app=VaultDispatcher(core))])
+    app = Starlette(routes=[Mount("/", app=VaultDispatcher(core))])
     app.state.vault = core
     return app
