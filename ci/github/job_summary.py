@@ -23,11 +23,12 @@ OUTCOME_ORDER = ("failed", "error", "not run", "unsupported", "passed")
 
 
 def cell(text: str) -> str:
-    """Text fit for one Markdown table cell: one line, pipes escaped, bounded."""
+    """Text fit for one Markdown table cell: one line, bounded, with pipes and angle brackets
+    escaped (findings quote the target's answers, which must not become markup)."""
     flat = " ".join(str(text).split())
     if len(flat) > CELL_LIMIT:
         flat = flat[: CELL_LIMIT - 1] + "…"
-    return flat.replace("|", "\\|")
+    return flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 def why(requirement: dict[str, Any]) -> str:
