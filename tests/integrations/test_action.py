@@ -318,6 +318,11 @@ def test_whole_action_from_a_copy_of_the_checkout(tmp_path: Path) -> None:
     install = result.step("install")
     assert install.ran and install.outputs["replcheck"].startswith(str(tmp_path))
     assert re.search(r"^replcheck \d", install.stdout, re.M)
+    imported = subprocess.run(
+        [install.outputs["python"], "-c", "import conformance; print(conformance.__file__)"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    assert imported.startswith(str(tmp_path / "ws-runner-temp" / "replcheck-venv"))  # not ours
     assert result.outputs["verdict"] == "conformant"
     assert all(path.is_file() for path in _reports(workspace / "replcheck-reports").values())
 
