@@ -16,12 +16,17 @@ def list_policies(request: Request) -> Reply:
     return Reply(data={"keys": request.core.policies.names()})
 
 
+def _name(request: Request) -> str:
+    """The policy name of the path; Vault ignores a trailing ``/`` (``acl/default/``)."""
+    return request.variables["name"].removesuffix("/")
+
+
 def policy_exists(request: Request) -> bool:
-    return request.core.policies.get(request.variables["name"]) is not None
+    return request.core.policies.get(_name(request)) is not None
 
 
 def read_policy(request: Request) -> Reply:
-    policy = request.core.policies.get(request.variables["name"])
+    policy = request.core.policies.get(_name(request))
     if policy is None:
         raise VaultError(404)
     return Reply(data={"name": policy.name, "policy": policy.text})
@@ -53,8 +58,10 @@ def write_policy(request: Request) -> Reply:
 
 def delete_policy(request: Request) -> Reply:
     name = request.variables["name"].lower()
-    if name in ("root", "default"):
-        raise VaultError(400, f'cannot delete "{name}" policy')
+    if name == "default":
+        raise VaultError(400, "cannot delete default policy")
+    if name == "root":
+        raise VaultError(400, 'cannot delete "root" policy')
     request.core.policies.delete(name)
     request.core.replication.record_write(replicated=True)
     return Reply()

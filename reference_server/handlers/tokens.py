@@ -16,9 +16,9 @@ MAX_TTL = 768 * 3600
 
 CREATE_FIELDS = {
     "policies": "string_list",
-    "ttl": "duration",
-    "explicit_max_ttl": "duration",
-    "period": "duration",
+    "ttl": "go_duration",
+    "explicit_max_ttl": "go_duration",
+    "period": "go_duration",
     "no_default_policy": "bool",
     "no_parent": "bool",
     "display_name": "string",
@@ -46,10 +46,6 @@ def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
             return ["root"]
     else:
         policies = sorted({p.lower() for p in requested})
-    if "root" in policies and not parent.is_root:
-        raise VaultError(400, "root tokens may not be created without parent token being root")
-    if "root" in policies:
-        return ["root"]
     if not parent.is_root:
         sudo = request.core.policies.acl(parent.policies).allows(
             "auth/token/create", "update", sudo=True
@@ -57,6 +53,10 @@ def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
         wanted = set(policies) - {"default"}
         if not sudo and not wanted <= set(parent.policies):
             raise VaultError(400, "child policies must be subset of parent")
+    if "root" in policies and not parent.is_root:
+        raise VaultError(400, "root tokens may not be created without parent token being root")
+    if "root" in policies:
+        return ["root"]
     if not params.get("no_default_policy", False) and "default" not in policies:
         policies.append("default")
     return sorted(policies)
@@ -158,7 +158,7 @@ def revoke_self(request: Request) -> Reply:
 def revoke(request: Request) -> Reply:
     token = request.params.get("token", "")
     if not token:
-        raise VaultError(400, "need token")
+        raise VaultError(400, "missing token ID")
     request.core.tokens.revoke(token)
     request.core.replication.record_write(replicated=False)
     return Reply()
@@ -169,7 +169,7 @@ def capabilities_self(request: Request) -> Reply:
     caller = _caller(request)
     paths = request.params.get("paths") or request.params.get("path")
     if not paths:
-        raise VaultError(400, "'paths' parameter not supplied")
+        raise VaultError(400, "paths must be supplied")
     acl = request.core.policies.acl(caller.policies)
     data: dict[str, Any] = {}
     for path in paths:
@@ -177,12 +177,13 @@ def capabilities_self(request: Request) -> Reply:
         data[path] = ["deny"] if not caps or "deny" in caps else sorted(caps)
     if len(paths) == 1:
         data["capabilities"] = data[paths[0]]
-    return Reply(data=data)
+    # Vault copies each path's capabilities to the top level too (for older clients).
+    return Reply(data=data, top_level=dict(data))
 
 
 ROUTES = [
     Route("auth/token/create", {"update": create_token}, fields=CREATE_FIELDS),
-    Route("auth/token/lookup-self", {"read": lookup_self}),
+    Route("auth/token/lookup-self", {"read": lookup_self, "update": lookup_self}),
     Route("auth/token/revoke-self", {"update": revoke_self}),
     Route("auth/token/revoke", {"update": revoke}, fields={"token": "string"}),
     Route("sys/capabilities-self", {"update": capabilities_self},
