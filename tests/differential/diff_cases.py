@@ -181,6 +181,12 @@ def _tokens() -> Iterator[Case]:
                b'{"policies": ["other"]}')
     yield Case("token/lookup-self-root", "GET", _v1("auth/token/lookup-self"), "root")
     yield Case("token/lookup-self-limited", "GET", _v1("auth/token/lookup-self"), "limited")
+    lookup = _v1("auth/token/lookup")
+    yield Case("token/lookup-other", "POST", lookup, "root", b'{"token": "{limited}"}')
+    yield Case("token/lookup-empty", "POST", lookup, "root", b"{}")
+    yield Case("token/lookup-unknown", "POST", lookup, "root", b'{"token": "not-a-real-token"}')
+    yield Case("token/lookup-limited-caller", "POST", lookup, "limited",
+               b'{"token": "{limited}"}')
     yield Case("token/revoke-self", "POST", _v1("auth/token/revoke-self"), "self-revoking")
     yield Case("token/use-after-revoke-self", "GET", _v1("auth/token/lookup-self"),
                "self-revoking")
@@ -206,6 +212,15 @@ def _capabilities() -> Iterator[Case]:
     yield Case("caps/old-path-param", "POST", caps, "limited", b'{"path": "sys/rotate"}')
     yield Case("caps/no-paths", "POST", caps, "limited", b"{}")
     yield Case("caps/no-token", "POST", caps, "none", b'{"paths": ["sys/rotate"]}')
+    other = _v1("sys/capabilities")
+    yield Case("caps/other-token", "POST", other, "root",
+               b'{"token": "{limited}", "paths": ["sys/rotate", "sys/policies/acl/diff-x"]}')
+    yield Case("caps/other-token-one-path", "POST", other, "root",
+               b'{"token": "{limited}", "path": "auth/token/create"}')
+    yield Case("caps/other-token-unknown", "POST", other, "root",
+               b'{"token": "not-a-real-token", "paths": ["sys/rotate"]}')
+    yield Case("caps/other-token-limited-caller", "POST", other, "limited",
+               b'{"token": "{limited}", "paths": ["sys/rotate"]}')
 
 
 def _path_forms() -> Iterator[Case]:
