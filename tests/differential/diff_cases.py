@@ -56,6 +56,8 @@ class Case:
     content_type: str | None = None
     chunked: bool = False
     big: int = 0
+    #: The analogous path on OpenBao, which has no replication endpoints (see ``ANALOGS``).
+    openbao_target: str | None = None
 
     def payload(self) -> bytes | None:
         if self.big:
@@ -302,6 +304,50 @@ def _bodies() -> Iterator[Case]:
                "application/json")
 
 
+#: Replication endpoints and the OpenBao path Vault's router treats the same way: recover and
+#: reindex are update-only logical paths in sys, reindex needing sudo like ``sys/rotate``;
+#: status is an unauthenticated read-only logical path like ``sys/internal/ui/mounts``.
+ANALOGS = {
+    "recover": ("sys/replication/recover", "sys/rotate"),
+    "reindex": ("sys/replication/reindex", "sys/rotate"),
+    "status": ("sys/replication/status", "sys/internal/ui/mounts"),
+}
+ANALOG_TOKENS = ("none", "root", "invalid", "bearer")
+
+
+def _replication_analogs() -> Iterator[Case]:
+    """The replication endpoints answer every method as their analog on OpenBao does.
+
+    Successful answers are only compared on being successful (the handlers differ: reindex
+    answers 200 with warnings where rotate answers 204); every refusal must be the same.
+    """
+    for name, (ours, theirs) in ANALOGS.items():
+        for method in METHODS:
+            for token in ANALOG_TOKENS:
+                yield Case(f"analog/{name}/{method}/{token}", method, _v1(ours), token,
+                           openbao_target=_v1(theirs))
+        for token in ("root", "none"):
+            yield Case(f"analog/{name}/GET-list-true/{token}", "GET", _v1(ours) + "?list=true",
+                       token, openbao_target=_v1(theirs) + "?list=true")
+            yield Case(f"analog/{name}/PATCH-merge/{token}", "PATCH", _v1(ours), token, b"{}",
+                       "application/merge-patch+json", openbao_target=_v1(theirs))
+            yield Case(f"analog/{name}/PATCH-json/{token}", "PATCH", _v1(ours), token, b"{}",
+                       "application/json", openbao_target=_v1(theirs))
+            yield Case(f"analog/{name}/POST-null/{token}", "POST", _v1(ours), token, b"null",
+                       "application/json", openbao_target=_v1(theirs))
+            yield Case(f"analog/{name}/POST-array/{token}", "POST", _v1(ours), token, b"[]",
+                       "application/json", openbao_target=_v1(theirs))
+            yield Case(f"analog/{name}/POST-trailing-slash/{token}", "POST", _v1(ours) + "/",
+                       token, b"{}", "application/json", openbao_target=_v1(theirs) + "/")
+            yield Case(f"analog/{name}/POST-33MiB/{token}", "POST", _v1(ours), token,
+                       content_type="application/json", big=33 * MIB,
+                       openbao_target=_v1(theirs))
+        yield Case(f"analog/{name}/POST-form/root", "POST", _v1(ours), "root", b"diff=true",
+                   "application/x-www-form-urlencoded", openbao_target=_v1(theirs))
+        yield Case(f"analog/{name}/POST-limited/limited", "POST", _v1(ours), "limited", b"{}",
+                   "application/json", openbao_target=_v1(theirs))
+
+
 def _unauthenticated() -> Iterator[Case]:
     yield Case("unauth/seal-status/invalid-token", "GET", _v1("sys/seal-status"), "invalid")
     yield Case("unauth/health/invalid-token", "GET", _v1("sys/health"), "invalid")
@@ -319,6 +365,7 @@ CASES: list[Case] = [
     *_path_forms(),
     *_bodies(),
     *_unauthenticated(),
+    *_replication_analogs(),
 ]
 
 _ids = [case.id for case in CASES]
