@@ -77,9 +77,7 @@ _FALSE_LIST = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _PERMISSION_DENIED = "permission denied"
 #: Vault >= 1.16 names both reasons when the token is unknown, expired or revoked.
 _INVALID_TOKEN = multierror("permission denied", "invalid token")
-_TOO_LARGE = HttpAnswer(413, [(b"content-type", b"application/json")],
-                        error_body(["http: request body too large"]))
-_BARE_400 = HttpAnswer(400, [])
+_TOO_LARGE_BODY = error_body(["http: request body too large"])
 
 
 class VaultDispatcher:
@@ -128,7 +126,7 @@ class VaultDispatcher:
         )
         path = decode_path(escaped)
         if not path.isprintable():
-            raise _BARE_400
+            raise HttpAnswer(400, [])  # Go's printable-path check: no body, no headers
         raw = await self._read_body(scope, receive)
         cleaned = clean_path(escaped)
         if cleaned != escaped:
@@ -190,7 +188,8 @@ class VaultDispatcher:
                                    _content_length(scope))
         except VaultError as exc:
             if exc.status == 413:
-                raise _TOO_LARGE from None
+                raise HttpAnswer(413, [(b"content-type", b"application/json")],
+                                 _TOO_LARGE_BODY) from None
             raise
 
     def _dedicated(

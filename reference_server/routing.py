@@ -25,7 +25,6 @@ class Request:
     variables: dict[str, str]
     token: TokenEntry | None = None
     token_value: bytes | None = None
-    head: bool = False
 
 
 @dataclass

@@ -354,6 +354,10 @@ def _unauthenticated() -> Iterator[Case]:
     yield Case("unauth/leader/root", "GET", _v1("sys/leader"), "root")
     yield Case("unauth/health/query", "GET", _v1("sys/health?standbyok=true"))
     yield Case("unauth/init/GET", "GET", _v1("sys/init"))
+    yield Case("unauth/init/PUT", "PUT", _v1("sys/init"), "none",
+               b'{"secret_shares": 1, "secret_threshold": 1}', "application/json")
+    yield Case("unauth/init/DELETE", "DELETE", _v1("sys/init"))
+    yield Case("unauth/health/HEAD-standby-query", "HEAD", _v1("sys/health?standbyok=true"))
 
 
 CASES: list[Case] = [
