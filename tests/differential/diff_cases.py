@@ -135,6 +135,13 @@ def _policies() -> Iterator[Case]:
                json.dumps({"policy": hcl}).encode())
     yield Case("policy/write-dotted", "PUT", _v1(acl + "diff.dotted"), "root",
                json.dumps({"policy": hcl}).encode())
+    for name, spelled in (("space", "diff%20space"), ("slash", "diff/slash"),
+                          ("unicode", "diff-%C3%A9t%C3%A9"), ("star", "diff*star"),
+                          ("plus", "diff+plus"), ("quote", "diff%22quote")):
+        yield Case(f"policy/odd-name-{name}/write", "PUT", _v1(acl + spelled), "root",
+                   json.dumps({"policy": hcl}).encode())
+        yield Case(f"policy/odd-name-{name}/read", "GET", _v1(acl + spelled), "root")
+        yield Case(f"policy/odd-name-{name}/delete", "DELETE", _v1(acl + spelled), "root")
     yield Case("policy/write-limited-token", "PUT", _v1(acl + "diff-three"), "limited",
                json.dumps({"policy": hcl}).encode())
     yield Case("policy/write-no-token", "PUT", _v1(acl + "diff-three"), "none",
