@@ -104,7 +104,9 @@ def envelope(
 
     ``data_json`` lets a caller pass an already-encoded ``data`` member (the cached status).
     ``top_level`` members are copied beside the envelope's own, as Vault does for a few system
-    paths (``sys/capabilities-self``); they never replace an envelope member.
+    paths (``sys/capabilities-self``). Vault writes them before the envelope, so when a name
+    collides (a path called ``data``) a JSON reader keeps the envelope's member; leaving such
+    names out gives the same parsed answer without duplicate keys.
     """
     encoded = data_json if data_json is not None else _dumps(data)
     extra = b"".join(

@@ -220,6 +220,8 @@ def _capabilities() -> Iterator[Case]:
                b'{"paths": "sys/rotate,auth/token/create"}')
     yield Case("caps/old-path-param", "POST", caps, "limited", b'{"path": "sys/rotate"}')
     yield Case("caps/no-paths", "POST", caps, "limited", b"{}")
+    yield Case("caps/paths-named-like-envelope-members", "POST", caps, "root",
+               b'{"paths": ["data", "warnings", "request_id"]}')
     yield Case("caps/no-token", "POST", caps, "none", b'{"paths": ["sys/rotate"]}')
     other = _v1("sys/capabilities")
     yield Case("caps/other-token", "POST", other, "root",
