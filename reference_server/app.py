@@ -4,19 +4,19 @@ Order of checks for every request, as Vault's HTTP layer and core apply them (Go
 and ``cleanhttp`` wrappers first, then ``http/logical.go``, then the core's request handling):
 
 1. a non-printable character in the decoded path → bare 400 (no body, no headers);
-2. the body is read, whatever the method: over ``max_request_bytes`` → 413;
-3. a path that Go's path cleaning changes (``.``, ``..``, ``//``) → 307 to the clean path;
+2. a path that Go's path cleaning changes (``.``, ``..``, ``//``) → 307 to the clean path;
    outside ``/v1/`` → 404 ``{"errors":[]}``;
-4. paths with their own HTTP handler (``sys/health``, ``sys/seal-status``, ...) answer here;
-5. method → operation: unknown method → 405 ``{"errors":[]}``; ``?list=`` not a boolean → 400;
+3. paths with their own HTTP handler (``sys/health``, ``sys/seal-status``, ...) answer here;
+4. method → operation: unknown method → 405 ``{"errors":[]}``; ``?list=`` not a boolean → 400;
    PATCH without ``application/merge-patch+json`` → 400/415; LIST and ``?list=true`` append
-   ``/`` to the path; the body of POST/PUT/PATCH is parsed (form or JSON) → 400;
-6. a ``.``/``..`` segment left after decoding (``%2e``) → 400 ``relative paths not supported``;
+   ``/`` to the path; the body of POST/PUT/PATCH is read (over ``max_request_bytes`` → 413)
+   and parsed as a form or JSON (→ 400); other methods never read the body;
+5. a ``.``/``..`` segment left after decoding (``%2e``) → 400 ``relative paths not supported``;
    a write to a path ending in ``/`` → 400; OPTIONS → 400 (an internal-only operation);
-7. authentication and ACL, unless the path is an unauthenticated one (403); sudo on root
+6. authentication and ACL, unless the path is an unauthenticated one (403); sudo on root
    paths (``sys/replication/reindex``, ``sys/rotate``);
-8. routing: unknown path → 404, known path without this operation → 405;
-9. field types (400), then the handler; unknown parameters earn Vault's warning.
+7. routing: unknown path → 404, known path without this operation → 405;
+8. field types (400), then the handler; unknown parameters earn Vault's warning.
 
 On authenticated paths Vault wraps the access and routing errors in its multierror text
 (``1 error occurred:\n\t* permission denied\n\n``); unauthenticated paths and handler
@@ -77,7 +77,7 @@ _FALSE_LIST = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _PERMISSION_DENIED = "permission denied"
 #: Vault >= 1.16 names both reasons when the token is unknown, expired or revoked.
 _INVALID_TOKEN = multierror("permission denied", "invalid token")
-_TOO_LARGE_BODY = error_body(["http: request body too large"])
+_FORM = "application/x-www-form-urlencoded"
 
 
 class VaultDispatcher:
@@ -127,7 +127,6 @@ class VaultDispatcher:
         path = decode_path(escaped)
         if not path.isprintable():
             raise HttpAnswer(400, [])  # Go's printable-path check: no body, no headers
-        raw = await self._read_body(scope, receive)
         cleaned = clean_path(escaped)
         if cleaned != escaped:
             query = scope.get("query_string", b"").decode("latin-1")
@@ -149,9 +148,10 @@ class VaultDispatcher:
         if operation == "list" and not logical.endswith("/"):
             logical += "/"
         if operation == "patch":
-            data = _parse_patch(scope, raw)
+            data = await self._parse_patch(scope, receive)
         elif operation == "update":
-            data = parse_body(raw, _header(scope, b"content-type"))
+            content_type = _header(scope, b"content-type")
+            data = parse_body(await self._read_body(scope, receive, content_type), content_type)
         if is_relative_path(logical):
             raise VaultError(400, "relative paths not supported")
         if operation in ("update", "patch") and logical.endswith("/"):
@@ -181,16 +181,37 @@ class VaultDispatcher:
         reply = handler(request)
         return self._render(reply, route, unknown)
 
-    async def _read_body(self, scope: dict[str, Any], receive: Receive) -> bytes:
-        """The whole body, refused with Go's bare 413 past the size limit."""
+    async def _read_body(
+        self, scope: dict[str, Any], receive: Receive, content_type: str | None
+    ) -> bytes:
+        """The whole body; past the size limit, 413 with the parser's error text.
+
+        Vault reads the body only while parsing it, through Go's size-limited reader: the
+        parser fails, and Vault turns the status of that failure into 413 while keeping the
+        parser's message (``error parsing JSON``, or ``error parsing form data``).
+        """
         try:
             return await read_body(receive, self.core.config.max_request_bytes,
                                    _content_length(scope))
         except VaultError as exc:
             if exc.status == 413:
-                raise HttpAnswer(413, [(b"content-type", b"application/json")],
-                                 _TOO_LARGE_BODY) from None
+                form = (content_type or "").split(";", 1)[0].strip().lower() == _FORM
+                raise VaultError(
+                    413, "error parsing form data" if form else "error parsing JSON"
+                ) from None
             raise
+
+    async def _parse_patch(self, scope: dict[str, Any], receive: Receive) -> dict[str, Any] | None:
+        """PATCH needs Go's ``mime.ParseMediaType`` to accept the type, and JSON merge patch."""
+        content_type = _header(scope, b"content-type")
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if not media:
+            raise VaultError(400, "mime: no media type")
+        if media != _MERGE_PATCH:
+            raise VaultError(
+                415, f"PATCH requires Content-Type of {_MERGE_PATCH}, provided {media}"
+            )
+        return parse_json_object(await self._read_body(scope, receive, content_type))
 
     def _dedicated(
         self, scope: dict[str, Any], route: Route, method: str
@@ -284,17 +305,6 @@ def _content_length(scope: dict[str, Any]) -> int | None:
         return None if value is None else int(value)
     except ValueError:
         return None
-
-
-def _parse_patch(scope: dict[str, Any], raw: bytes) -> dict[str, Any] | None:
-    """PATCH needs Go's ``mime.ParseMediaType`` to accept the type, and JSON merge patch."""
-    content_type = _header(scope, b"content-type")
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    if not media:
-        raise VaultError(400, "mime: no media type")
-    if media != _MERGE_PATCH:
-        raise VaultError(415, f"PATCH requires Content-Type of {_MERGE_PATCH}, provided {media}")
-    return parse_json_object(raw)
 
 
 async def _send_http_answer(send: Send, answer: HttpAnswer, method: str) -> None:

@@ -57,8 +57,8 @@ class HttpAnswer(Exception):
     """An answer given by Go's HTTP layer, outside Vault's JSON conventions.
 
     Vault's own handlers are wrapped by Go's ``net/http`` machinery, which answers some requests
-    itself: the printable-path check (a bare 400 with no body and no headers), the request size
-    limit (413 before Vault's ``Cache-Control`` is set), the path-cleaning redirect (307).
+    itself: the printable-path check (a bare 400 with no body and no headers) and the
+    path-cleaning redirect (307).
     """
 
     def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
@@ -237,33 +237,33 @@ _FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any] | None:
-    """The body as Vault's JSON decoder reads it.
+    """The body as Vault's JSON decoder reads it: the first JSON value, nothing after it.
 
-    ``None`` for an empty body or ``null``; the first JSON value must be an object, and any
-    further values after it must be valid JSON too (Go's decoder checks the whole stream, then
-    decodes the first value only). Strings with bytes that are not UTF-8 are accepted (Go
-    replaces them by U+FFFD); a byte-order mark or ``NaN`` is not JSON. Anything else is 400.
+    ``None`` for an empty body or ``null``; the first value must be an object. Whatever follows
+    it is never read (Go's ``json.Decoder.Decode``), so ``{} {"x": 1}`` and ``{} garbage`` are
+    accepted. Strings with bytes that are not UTF-8 are accepted (Go replaces them by U+FFFD);
+    a byte-order mark or ``NaN`` is not JSON. Anything else is 400 ``error parsing JSON``.
     """
     text = raw.decode("utf-8", "replace")
-    decoder = json.JSONDecoder(parse_constant=_reject_constant)
-    values: list[Any] = []
     position = _skip_whitespace(text, 0)
+    if position == len(text):
+        return None
     try:
-        while position < len(text):
-            value, position = decoder.raw_decode(text, position)
-            values.append(value)
-            position = _skip_whitespace(text, position)
+        value, _ = _DECODER.raw_decode(text, position)
     except (ValueError, RecursionError) as exc:
         raise VaultError(400, "error parsing JSON") from exc
-    if not values or values[0] is None:
+    if value is None:
         return None
-    if not isinstance(values[0], dict):
+    if not isinstance(value, dict):
         raise VaultError(400, "error parsing JSON")
-    return values[0]
+    return value
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 
 
 def _skip_whitespace(text: str, position: int) -> int:

@@ -55,10 +55,9 @@ class ManualClock:
 def assert_conformant(response: httpx.Response) -> None:
     """Check one response against the contract, whatever endpoint produced it.
 
-    Three answers come from Go's HTTP layer in Vault, not from Vault's handlers, and have their
+    Two answers come from Go's HTTP layer in Vault, not from Vault's handlers, and have their
     own forms: the printable-path check (bare 400: no body, no Content-Type, no
-    Cache-Control), the path-cleaning redirect (307 with Location, HTML for GET/HEAD) and the
-    request size limit (413 without Cache-Control).
+    Cache-Control) and the path-cleaning redirect (307 with Location, HTML for GET/HEAD).
     """
     path = response.request.url.path
     assert "allow" not in response.headers
@@ -71,8 +70,7 @@ def assert_conformant(response: httpx.Response) -> None:
         assert response.headers.get("cache-control") == "no-store", path
         return
     assert response.headers.get("content-type") == "application/json", path
-    if status != 413:
-        assert response.headers.get("cache-control") == "no-store", path
+    assert response.headers.get("cache-control") == "no-store", path
     assert status < 500, f"{response.request.method} {path}: {status} {response.text[:300]}"
     if response.request.method == "HEAD":
         return
