@@ -2,8 +2,8 @@
 
 * ``sys/health``, ``sys/seal-status``, ``sys/leader``, ``sys/init``: in Vault these have their
   own HTTP handlers (no token, no envelope; any other method is 405 ``{"errors":[]}``). Their
-  shapes follow what a dev-mode server of Vault's lineage answers (unsealed, initialized,
-  Shamir seal with one share, HA disabled); ``bao status`` / ``vault status`` read the first two.
+  shapes follow Vault's (unsealed, initialized, Shamir seal with one share, HA disabled);
+  ``bao status`` / ``vault status`` read the first two.
 * ``sys/internal/specs/openapi``: unauthenticated, the contract's bundled document.
 * ``sys/rotate``: an update-only path needing sudo, like ``sys/replication/reindex``; rotating
   the (absent) encryption key does nothing here and answers 204, as Vault does.
@@ -86,7 +86,17 @@ def read_seal_status(request: Request) -> Reply:
 
 
 def read_leader(request: Request) -> Reply:
-    return Reply(raw=b'{"ha_enabled":false}')
+    """Vault's ``LeaderResponse`` of a server without HA (the zero time is not omitted)."""
+    body = {
+        "ha_enabled": False,
+        "is_self": False,
+        "active_time": "0001-01-01T00:00:00Z",
+        "leader_address": "",
+        "leader_cluster_address": "",
+        "performance_standby": False,
+        "performance_standby_last_remote_wal": 0,
+    }
+    return Reply(raw=json.dumps(body, separators=(",", ":")).encode())
 
 
 def read_init(request: Request) -> Reply:
