@@ -16,17 +16,14 @@ def list_policies(request: Request) -> Reply:
     return Reply(data={"keys": request.core.policies.names()})
 
 
-def _name(request: Request) -> str:
-    """The policy name of the path; Vault ignores a trailing ``/`` (``acl/default/``)."""
-    return request.variables["name"].removesuffix("/")
-
-
 def policy_exists(request: Request) -> bool:
-    return request.core.policies.get(_name(request)) is not None
+    return request.core.policies.get(request.variables["name"]) is not None
 
 
 def read_policy(request: Request) -> Reply:
-    policy = request.core.policies.get(_name(request))
+    # The name is the rest of the path, as Vault's route captures it: ``acl/default/`` names
+    # the policy ``default/``, which does not exist.
+    policy = request.core.policies.get(request.variables["name"])
     if policy is None:
         raise VaultError(404)
     return Reply(data={"name": policy.name, "policy": policy.text})
