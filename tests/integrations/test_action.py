@@ -320,7 +320,7 @@ def test_whole_action_from_a_copy_of_the_checkout(tmp_path: Path) -> None:
     assert re.search(r"^replcheck \d", install.stdout, re.M)
     imported = subprocess.run(
         [install.outputs["python"], "-c", "import conformance; print(conformance.__file__)"],
-        env=env, capture_output=True, text=True, check=True,
+        cwd=workspace, env=env, capture_output=True, text=True, check=True,
     ).stdout
     assert imported.startswith(str(tmp_path / "ws-runner-temp" / "replcheck-venv"))  # not ours
     assert result.outputs["verdict"] == "conformant"
