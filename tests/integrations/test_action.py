@@ -205,6 +205,14 @@ def test_the_gate_exits_as_replcheck_did(tmp_path: Path) -> None:
     assert result.step("summary").ran
 
 
+def test_an_empty_artifact_name_skips_the_upload(tmp_path: Path) -> None:
+    result, _ = _recorded(tmp_path, {"artifact-name": ""})
+    assert result.failed is None, result.log
+    upload = result.step("Upload the reports")
+    assert upload.uses is None and not upload.ran
+    assert result.step("Gate on the verdict").ran
+
+
 # --- real runs -----------------------------------------------------------------------------------
 
 
