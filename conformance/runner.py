@@ -282,6 +282,7 @@ class Session:
         self.panel = JudgePanel(judges, client.mask, client.masker.mask)
         client.observers.append(self.panel)
         client.watchers.append(self.state.wal)
+        self.state.wal.mask = client.mask
         self.judges: list[Judge] = judges
 
     def ordered_checks(self) -> list[Check]:
@@ -382,7 +383,7 @@ class Session:
                 state.non_sudo = made.non_sudo
             state.no_update = made.no_update
             for kind, reason in made.reasons.items():
-                self.reasons[kind.replace("-", "_")] = reason
+                self.reasons[kind.replace("-", "_")] = masker.mask(reason)
             if made.tokens:
                 self.listener.message(
                     f"provisioned {len(made.tokens)} token(s) and {len(made.policies)} "
@@ -390,7 +391,7 @@ class Session:
                 )
             yield
         if provisioner.result.cleanup_problems:
-            for problem in provisioner.result.cleanup_problems:
+            for problem in map(masker.mask, provisioner.result.cleanup_problems):
                 self.notes.append(f"cleanup: {problem}")
                 self.listener.message(f"WARNING cleanup: {problem}")
 

@@ -14,6 +14,8 @@ JUnit, JSON, HTML, curl lines) goes through it.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -238,15 +240,56 @@ NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
 NO_UPDATE_LABEL = "$VAULT_NO_UPDATE_TOKEN"
 
 
+#: Characters that continue a token: a secret is masked only where it stands alone, so that the
+#: token ``root`` never rewrites ``merkle_root`` (nor ``s.x`` the ``s.xyz`` of another text).
+_TOKEN_CHAR = r"[A-Za-z0-9_\-]"
+#: A server that echoes a truncated token (``hvs.CAESIJ...``) still leaks it: a run of at least
+#: this many of a token's first characters is masked too.
+MIN_PREFIX_ECHO = 8
+
+
+def _escaped_forms(secret: str) -> list[str]:
+    """The secret as written, and as JSON writes it inside a string (escaped quotes,
+    backslashes and control characters; ``\\uXXXX`` for non-ASCII; ``\\/`` for ``/``)."""
+    forms = [secret]
+    for ensure_ascii in (False, True):
+        escaped = json.dumps(secret, ensure_ascii=ensure_ascii)[1:-1]
+        forms.append(escaped)
+        forms.append(escaped.replace("/", "\\/"))
+    return list(dict.fromkeys(form for form in forms if form))
+
+
+def _whole(secret: str) -> str:
+    """A written form of a secret, whole, at token boundaries."""
+    return f"(?<!{_TOKEN_CHAR}){re.escape(secret)}(?!{_TOKEN_CHAR})"
+
+
+def _prefix(secret: str) -> str | None:
+    """An echoed prefix of ``MIN_PREFIX_ECHO``+ characters starting at a token boundary (the
+    longest one there: "ab(?:c(?:d)?)?" matches "ab", "abc" and "abcd"); None for a secret too
+    short to have one."""
+    if len(secret) <= MIN_PREFIX_ECHO:
+        return None
+    tail = ""
+    for char in reversed(secret[MIN_PREFIX_ECHO:]):
+        tail = f"(?:{re.escape(char)}{tail})?"
+    return f"(?<!{_TOKEN_CHAR}){re.escape(secret[:MIN_PREFIX_ECHO])}{tail}"
+
+
 class Masker:
     """Replaces every known secret by a label in any text that leaves the process.
 
     Labels name the environment variable a person would export to replay a curl line
-    (``$VAULT_TOKEN``), so a masked curl line is still runnable.
+    (``$VAULT_TOKEN``), so a masked curl line is still runnable. Only output is masked: checks
+    and judges see the exact bytes the target sent. A secret is matched at token boundaries
+    (``root`` leaves ``merkle_root`` alone), also JSON-escaped, and also as an echoed prefix of
+    ``MIN_PREFIX_ECHO`` or more characters.
     """
 
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
+        self._compiled: re.Pattern[str] | None = None
+        self._labels: list[str] = []
 
     @classmethod
     def for_tokens(cls, sudo: str | None, non_sudo: str | None = None) -> Masker:
@@ -259,14 +302,32 @@ class Masker:
     def add(self, secret: str | None, label: str) -> None:
         if secret:
             self._secrets[secret] = label
+            self._compiled = None
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret the run holds (tokens given or provisioned), longest first."""
         return tuple(sorted(self._secrets, key=len, reverse=True))
 
+    def _matcher(self) -> re.Pattern[str] | None:
+        if self._compiled is None and self._secrets:
+            # Longest first, so a token that contains another is replaced whole; one group per
+            # written form, so the match says which label to write.
+            # Every whole form before any prefix: a prefix of one token must not win over
+            # another token written whole.
+            groups, labels = [], []
+            for shape in (_whole, _prefix):
+                for secret in self.secrets():
+                    for form in _escaped_forms(secret):
+                        pattern = shape(form)
+                        if pattern is not None:
+                            groups.append(f"({pattern})")
+                            labels.append(self._secrets[secret])
+            self._compiled = re.compile("|".join(groups))
+            self._labels = labels
+        return self._compiled
+
     def mask(self, text: str) -> str:
-        # Longest first, so a token that contains another is replaced whole.
-        for secret in self.secrets():
-            if secret in text:
-                text = text.replace(secret, self._secrets[secret])
-        return text
+        matcher = self._matcher()
+        if matcher is None or not text:
+            return text
+        return matcher.sub(lambda match: self._labels[(match.lastindex or 1) - 1], text)

@@ -152,11 +152,21 @@ class CheckContext:
 
     # --- how it reports -----------------------------------------------------------------------
     def fail(self, message: str, expected: str, exchange: Exchange | None = None) -> None:
+        """Record a finding; what it keeps for the reports is masked (the check judged raw)."""
+        client = self.state.client
+        shown = None if exchange is None else client.mask(exchange)
         self.result.findings.append(
-            Finding(self.result.requirement, message, expected, exchange, source=self.name)
+            Finding(
+                self.result.requirement,
+                client.masker.mask(message),
+                expected,
+                shown,
+                source=self.name,
+            )
         )
 
     def note(self, text: str) -> None:
+        text = self.state.client.masker.mask(text)
         if text not in self.result.notes:
             self.result.notes.append(text)
 
