@@ -139,6 +139,14 @@ OPTIONS: tuple[Option, ...] = (
         pytest_flag="--replcheck-seed",
     ),
     Option(
+        "strict",
+        "fail the run when a requirement or check is not run (for a reason other than the "
+        "profile): no token, a token that cannot provision, nothing to judge",
+        env="REPLCHECK_STRICT",
+        kind="bool",
+        pytest_flag="--replcheck-strict",
+    ),
+    Option(
         "max_examples",
         f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES})",
         kind="int",
@@ -163,6 +171,7 @@ class Settings:
     tls_skip_verify: bool = False
     profile: Profile | None = None
     seed: int | None = None
+    strict: bool = False
     max_examples: int | None = None
     keyword: str | None = None
     plan: bool = False

@@ -165,6 +165,17 @@ class CheckContext:
             )
         )
 
+    def judged(self, count: int = 1) -> None:
+        """Say that the check judged something (an answer, a section, a peer): a check that
+        judged nothing is reported *not run*, never passed."""
+        self.result.judged += count
+
+    def nothing_to_judge(self, reason: str) -> None:
+        """Why the check had nothing to judge (kept when it ends having judged nothing)."""
+        reason = self.state.client.masker.mask(reason)
+        if not self.result.reason:
+            self.result.reason = reason
+
     def note(self, text: str) -> None:
         text = self.state.client.masker.mask(text)
         if text not in self.result.notes:
@@ -172,7 +183,10 @@ class CheckContext:
 
     def expect_status(self, exchange: Exchange, allowed: Collection[int], expected: str) -> bool:
         """Record a finding unless the status is one of ``allowed``; True when it is."""
-        if exchange.response is None or exchange.status in allowed:
+        if exchange.response is None:
+            return True
+        self.judged()
+        if exchange.status in allowed:
             return True
         self.fail(
             f"{exchange.purpose}: answered {exchange.status}{_error_hint(exchange)}",
@@ -186,6 +200,7 @@ class CheckContext:
         tolerated and noted: the request was refused, which is what matters for safety, and
         those versions are real Vault (the contract itself follows Vault >= 1.10)."""
         if no_token and exchange.status == 400 and LEGACY_MISSING_TOKEN in exchange.errors_text():
+            self.judged()
             self.note(
                 "no token was answered 400 'missing client token' (Vault 1.6-1.9 behaviour), "
                 "tolerated; Vault >= 1.10 answers 403"
@@ -196,6 +211,9 @@ class CheckContext:
     def expect_valid(self, exchange: Exchange, kind: str) -> bool:
         """The JSON body validates against the schema of ``kind``; each violation a finding."""
         schema_file = replcheck_spec.KINDS[kind]
+        if exchange.response is None:
+            return True
+        self.judged()
         if not exchange.is_json:
             self.fail(
                 f"the {kind} body is not JSON", f"a JSON body valid against {schema_file}", exchange
@@ -226,6 +244,7 @@ class CheckContext:
         if exchange.response is None:
             return True
         if exchange.status == 204:
+            self.judged()
             if exchange.response.body:
                 self.fail(f"{exchange.purpose}: 204 with a body", "204 with no body", exchange)
                 return False

@@ -156,7 +156,7 @@ class SuiteRun:
         return result
 
     def _judge(self, judge_id: str) -> CheckResult:
-        result = self.folder.judge(judge_id)
+        result = self.engine.edition_judged(self.folder.judge(judge_id))
         self.folder.write("judge", judge_id, result)
         return result
 
@@ -172,7 +172,8 @@ def open_suite(
             record = SessionRecord(
                 edition=engine.edition,
                 cluster_ids=engine.cluster_ids,
-                judgements=engine.panel.finish(),
+                judgements=engine.judge_results(),
+                edition_observed=engine.edition_observed,
                 exchanges=list(engine.client.exchanges),
                 notes=list(engine.notes),
                 watch_reads=engine.state.wal.reads,
