@@ -33,8 +33,108 @@ BUSY_BUDGET_SECONDS = 60.0
 #: The words of a refusal because a reindex already runs (matched case-insensitively).
 BUSY_TEXT = "in progress"
 
-#: Methods that are not an update. LIST is Vault's own verb; a conformant server answers 405.
-NON_UPDATE_METHODS = ("GET", "DELETE", "PATCH", "LIST")
+@dataclass(frozen=True)
+class MethodProbe:
+    """A request with a method the endpoint does not serve, and the answers Vault gives it."""
+
+    method: str
+    label: str
+    allowed: frozenset[int]
+    expected: str
+    headers: tuple[tuple[str, str], ...] = ()
+    query: str = ""
+    body: bytes | None = None
+
+
+_LIST_EXPECTED = "404 unsupported path (Vault's list appends '/' to the path), or 405"
+_PATCH_JSON = (("Content-Type", "application/json"),)
+_MERGE_PATCH = (("Content-Type", "application/merge-patch+json"),)
+
+#: Vault's answers to the methods an update-only path (recover, reindex) does not serve, with a
+#: token allowed to update it (verified on OpenBao 2.7.2, Vault 1.14's HTTP layer and router, on
+#: the update-only paths sys/tools/random and sys/rotate). 405 is accepted wherever Vault's
+#: answer is another 4xx: it refuses the method too, which is what a client relies on.
+UPDATE_ONLY_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("GET", "GET", frozenset({405}), "405 unsupported operation"),
+    MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation"),
+    MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)"),
+    MethodProbe("LIST", "LIST", frozenset({404, 405}), _LIST_EXPECTED),
+    MethodProbe("GET", "GET ?list=true", frozenset({404, 405}), _LIST_EXPECTED, query="list=true"),
+    MethodProbe(
+        "PATCH",
+        "PATCH without Content-Type",
+        frozenset({400, 405}),
+        "400 mime: no media type (Vault checks the merge-patch Content-Type first), or 405",
+    ),
+    MethodProbe(
+        "PATCH",
+        "PATCH as application/json",
+        frozenset({415, 405}),
+        "415 PATCH requires Content-Type of application/merge-patch+json, or 405",
+        headers=_PATCH_JSON,
+        body=b"{}",
+    ),
+    MethodProbe(
+        "PATCH",
+        "PATCH as application/merge-patch+json",
+        frozenset({405}),
+        "405 unsupported operation (the path has no patch operation)",
+        headers=_MERGE_PATCH,
+        body=b"{}",
+    ),
+    MethodProbe(
+        "OPTIONS",
+        "OPTIONS",
+        frozenset({400, 405}),
+        "400 cannot handle internal-only request operation, or 405",
+    ),
+    MethodProbe("REPLCHECK", "an unknown method", frozenset({405}), '405 {"errors": []}'),
+)
+
+#: Writes to the read-only status: each must be refused (405 unsupported operation).
+STATUS_WRITE_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("POST", "POST (a write)", frozenset({405}), "405: status is read-only"),
+    MethodProbe("PUT", "PUT (a write)", frozenset({405}), "405: status is read-only"),
+    MethodProbe(
+        "POST",
+        "POST with a JSON body (a write)",
+        frozenset({405}),
+        "405: status is read-only",
+        headers=_PATCH_JSON,
+        body=b"{}",
+    ),
+)
+#: The other methods status does not serve, as Vault answers them. Without a token, LIST is
+#: 403: Vault's list appends '/', and "status/" is not an unauthenticated path.
+STATUS_OTHER_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation"),
+    MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)"),
+    MethodProbe(
+        "PATCH",
+        "PATCH without Content-Type",
+        frozenset({400, 405}),
+        "400 mime: no media type, or 405",
+    ),
+    MethodProbe(
+        "PATCH",
+        "PATCH as application/json",
+        frozenset({415, 405}),
+        "415 PATCH requires Content-Type of application/merge-patch+json, or 405",
+        headers=_PATCH_JSON,
+        body=b"{}",
+    ),
+    MethodProbe(
+        "OPTIONS",
+        "OPTIONS",
+        frozenset({400, 405}),
+        "400 cannot handle internal-only request operation, or 405",
+    ),
+    MethodProbe("REPLCHECK", "an unknown method", frozenset({405}), '405 {"errors": []}'),
+)
+STATUS_LIST_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("LIST", "LIST", frozenset({404, 405}), _LIST_EXPECTED),
+    MethodProbe("GET", "GET ?list=true", frozenset({404, 405}), _LIST_EXPECTED, query="list=true"),
+)
 
 #: Vault 1.6-1.9 answered a missing token with this 400 instead of 403 (facts: >= 1.10 is 403).
 LEGACY_MISSING_TOKEN = "missing client token"
@@ -94,7 +194,9 @@ class CheckContext:
 
     def send(self, method: str, path: str, purpose: str, **kwargs: Any) -> Exchange:
         """Send a request on behalf of this check (``path`` is sent verbatim)."""
-        operation = contract.operation_for(method, path)
+        # A list (LIST, or GET with list=true) is not the documented read of a path.
+        listing = method == "LIST" or "list=true" in path.partition("?")[2]
+        operation = None if listing else contract.operation_for(method, path)
         exchange = self.state.client.send(
             method,
             path,
@@ -233,11 +335,30 @@ class CheckContext:
                 self.send("POST", path, f"invalid token in {how}", credential=credential)
             )
 
+    def expect_probes(
+        self,
+        path: str,
+        probes: Collection[MethodProbe],
+        credential: Credential | None,
+        how: str,
+    ) -> None:
+        """Send each probe to ``path`` with ``credential`` and expect one of Vault's answers."""
+        for probe in probes:
+            target = f"{path}?{probe.query}" if probe.query else path
+            exchange = self.send(
+                probe.method,
+                target,
+                f"{probe.label} {how}",
+                credential=credential,
+                headers=dict(probe.headers) or None,
+                content=probe.body,
+            )
+            self.expect_status(exchange, probe.allowed, probe.expected)
+
     def expect_other_methods_refused(self, path: str) -> None:
-        """Methods that are not an update, sent with a sudo token, must be answered 405."""
-        for method in NON_UPDATE_METHODS:
-            exchange = self.send(method, path, f"{method} with a sudo token", credential=self.sudo)
-            self.expect_status(exchange, {405}, "405 unsupported operation")
+        """Methods that are not an update, sent with a sudo token, are refused as Vault
+        refuses them (``UPDATE_ONLY_PROBES``)."""
+        self.expect_probes(path, UPDATE_ONLY_PROBES, self.sudo, "with a sudo token")
 
     def expect_success(self, exchange: Exchange) -> bool:
         """Expect Vault's two success forms: 200 with a JSON body, or 204 with no body."""

@@ -228,5 +228,7 @@ def non_json_bodies_are_400(ctx: CheckContext) -> None:
 
 @check("REINDEX-METHODS", needs=("sudo",))
 def other_methods_are_405(ctx: CheckContext) -> None:
-    """GET, DELETE, PATCH and LIST on reindex are answered 405 (with a sudo token)."""
+    """Methods other than POST and PUT on reindex, with a sudo token, get Vault's refusals: 405 for
+    GET, DELETE, HEAD and unknown methods; 404 or 405 for LIST; 400/415/405 for PATCH; 400 or 405
+    for OPTIONS."""
     ctx.expect_other_methods_refused(REINDEX)

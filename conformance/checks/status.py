@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.checks.context import STATUS, CheckContext
+from conformance.checks.context import (
+    STATUS,
+    STATUS_LIST_PROBES,
+    STATUS_OTHER_PROBES,
+    STATUS_WRITE_PROBES,
+    CheckContext,
+    MethodProbe,
+)
 from conformance.checks.registry import check
 from conformance.checks.watch import sections
 from conformance.exchange import Exchange
@@ -67,6 +74,24 @@ def accepts_valid_token(ctx: CheckContext) -> None:
     """A valid token sent to status changes nothing: still 200."""
     exchange = ctx.send("GET", STATUS, "valid token", credential=ctx.sudo)
     ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
+
+
+@check("STATUS-METHODS", any_edition=True)
+def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
+    """A write (POST, PUT) to status is refused with 405, with no token and with the sudo token;
+    DELETE, HEAD, PATCH, OPTIONS, LIST and unknown methods get Vault's answers."""
+    ctx.expect_probes(STATUS, STATUS_WRITE_PROBES, None, "with no token")
+    ctx.expect_probes(STATUS, STATUS_OTHER_PROBES, None, "with no token")
+    no_token_lists = tuple(
+        MethodProbe(
+            p.method, p.label, p.allowed | {403}, f"403 (no token), or {p.expected}", query=p.query
+        )
+        for p in STATUS_LIST_PROBES
+    )
+    ctx.expect_probes(STATUS, no_token_lists, None, "with no token")
+    if ctx.state.sudo is not None:
+        ctx.expect_probes(STATUS, STATUS_WRITE_PROBES, ctx.state.sudo, "with a sudo token")
+        ctx.expect_probes(STATUS, STATUS_LIST_PROBES, ctx.state.sudo, "with a sudo token")
 
 
 @check("STATUS-SCHEMA")

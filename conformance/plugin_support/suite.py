@@ -186,10 +186,17 @@ def open_suite(
     folder.write("session", key, record)
 
 
-def conclude(result: CheckResult) -> None:
-    """Turn an engine outcome into pytest's (called in the test body)."""
+def conclude(result: CheckResult, *, strict: bool = False) -> None:
+    """Turn an engine outcome into pytest's (called in the test body). With ``strict``
+    (``--replcheck-strict``), a check not run for a reason other than the profile fails."""
     if result.outcome is Outcome.FAILED:
         pytest.fail(failure_text(result), pytrace=False)
+    if strict and result.outcome is Outcome.NOT_RUN and not result.by_choice:
+        reason = plugin_words(result.reason)
+        pytest.fail(
+            f"replcheck not run (--replcheck-strict): {result.requirement}: {reason}",
+            pytrace=False,
+        )
     if result.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED):
         reason = plugin_words(result.reason)
         pytest.skip(f"replcheck {result.outcome.value}: {result.requirement}: {reason}")
