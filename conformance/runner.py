@@ -367,7 +367,7 @@ class Session:
             target_url=base_url,
             settings=self.settings.public(),
             seed=self.state.seed,
-            profile=self.state.profile,
+            profile=self.settings.resolved_profile,
             plan=self.settings.plan,
             edition=self.edition,
             results=per_requirement(all_results),
@@ -444,6 +444,8 @@ class Session:
                 f"{exchange.status}), so no state-changing call is made"
             )
             self.listener.message(f"full profile: {self.mutation_blocked}")
+            # The fuzzer, too, keeps to requests that cannot succeed at changing state.
+            self.state.profile = "safe"
         if self.edition.unsupported:
             self.listener.message(f"edition: {self.edition_observed}")
             self.notes.append(self.edition_observed)
@@ -585,13 +587,13 @@ class Session:
             self.edition is Edition.COMMUNITY and not item.any_edition
         ):
             return Outcome.UNSUPPORTED, self.edition_observed
+        if item.mutating and self.mutation_blocked:
+            return Outcome.NOT_RUN, self.mutation_blocked
         if item.mutating and self.state.profile != "full":
             result.by_choice = True
             return Outcome.NOT_RUN, (
                 "it needs a request that changes the target's state; runs only with --profile full"
             )
-        if item.mutating and self.mutation_blocked:
-            return Outcome.NOT_RUN, self.mutation_blocked
         for need in item.needs:
             if getattr(self.state, need) is None:
                 return Outcome.NOT_RUN, self.reasons.get(need, f"no {need} token")
