@@ -29,17 +29,21 @@ reports, and ``per_requirement`` groups results by requirement as ``RunResult.re
 Exit codes, as ``RunResult.exit_code`` gives them:
 
 - 0: every requirement that was judged passed (requirements not run are listed with reasons);
-- 1: at least one requirement failed; *or* the target is Vault Community Edition, where the
-  replication API does not exist: a gate asking "does this target implement Vault's replication
+- 1: at least one requirement failed (or, with ``--strict``, was not run for a reason other
+  than the profile); *or* the target has no replication API (Vault Community Edition, or a 404
+  on the status as from OpenBao): a gate asking "does this target implement Vault's replication
   API?" must not pass there, though no requirement is counted as failed (they are unsupported);
-- 2: the suite itself broke on a check (outcome ``error``): no verdict can be claimed.
+- 2: the suite itself broke on a check (outcome ``error``), or the run judged no requirement at
+  all: no verdict can be claimed. (``RunAborted`` — a wrong token, an unreachable target, a
+  ``-k`` selecting nothing — is exit 2 as well, before any check.)
 
-Order of a run: read the status once (edition, cluster ids, printed before any state-changing
-call), provision missing tokens, run the non-mutating checks, then (``full`` only) the mutating
-ones; the per-response judges watch every exchange throughout, and the run-wide watchers
-(``Session.watch_results``: WAL counters never go back) every status answer, bookkeeping reads
-included, with a last read after the checks. Provisioned tokens and policies are removed at the
-end, also on failure or Ctrl-C.
+Order of a run: look every given token up (``preflight``), read the status once (edition,
+cluster ids, printed before any state-changing call; without them the full profile changes
+nothing; without a replication API nothing more is sent), provision missing tokens, run the
+non-mutating checks, then (``full`` only) the mutating ones; the per-response judges watch
+every exchange throughout, and the run-wide watchers (``Session.watch_results``: WAL counters
+never go back) every status answer, bookkeeping reads included, with a last read after the
+checks. Provisioned tokens and policies are removed at the end, also on failure or Ctrl-C.
 """
 
 from __future__ import annotations
