@@ -167,6 +167,7 @@ def open_suite(
 ) -> Iterator[SuiteRun]:
     """Open the engine session of this process and record what its probe saw."""
     key = f"{os.getpid()}-{secrets.token_hex(4)}"
+    aborted: str | None = None
     try:
         with session(settings, base_url, settings.token, seed=seed) as engine:
             record = SessionRecord(
@@ -181,7 +182,9 @@ def open_suite(
             folder.write("session", key, record)
             yield SuiteRun(engine, folder, record, parallel=parallel)
     except RunAborted as exc:
-        pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+        aborted = plugin_words(str(exc))
+    if aborted is not None:  # outside the except block: one sentence, no chained exception
+        pytest.fail(f"replcheck: the run could not be made: {aborted}", pytrace=False)
     record.notes = list(dict.fromkeys(record.notes + engine.notes))
     folder.write("session", key, record)
 

@@ -59,3 +59,17 @@ def test_strict_turns_a_check_not_run_into_a_failure(
     strict = pytester.runpytest_subprocess(*args, *SUITE_ARGS)
     assert strict.ret == 1
     strict.stdout.fnmatch_lines(["*replcheck not run (--replcheck-strict): REINDEX-SUDO:*"])
+
+
+def test_a_wrong_token_is_an_error_in_one_sentence_not_a_failure_of_the_target(
+    pytester: pytest.Pytester, reference: Served
+) -> None:
+    result = pytester.runpytest_subprocess(
+        "--pyargs", "conformance.suite", "--vault-addr", reference.url, "--vault-token", "wrong",
+        "-k", "answers_without_token", *SUITE_ARGS,
+    )  # fmt: skip
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*replcheck: the run could not be made: the --vault-token was refused by the target*"]
+    )
+    assert "Traceback" not in result.stdout.str()
