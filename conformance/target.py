@@ -255,9 +255,12 @@ _TOKEN_CHAR = r"[A-Za-z0-9_\-]"
 #: A server that echoes a truncated token (``hvs.CAESIJ...``) still leaks it: a run of at least
 #: this many of a token's first characters is masked too.
 MIN_PREFIX_ECHO = 8
+#: A secret this long is random enough that it never occurs in legitimate text by chance: it is
+#: masked wherever it occurs, also glued to other characters (``Bearerhvs.…``).
+MIN_ANYWHERE = 16
 
 
-def _escaped_forms(secret: str) -> list[str]:
+def written_forms(secret: str) -> list[str]:
     """The secret as written, and as JSON writes it inside a string (escaped quotes,
     backslashes and control characters; ``\\uXXXX`` for non-ASCII; ``\\/`` for ``/``)."""
     forms = [secret]
@@ -269,7 +272,9 @@ def _escaped_forms(secret: str) -> list[str]:
 
 
 def _whole(secret: str) -> str:
-    """A written form of a secret, whole, at token boundaries."""
+    """A written form of a secret, whole, at token boundaries (anywhere when it is long)."""
+    if len(secret) >= MIN_ANYWHERE:
+        return re.escape(secret)
     return f"(?<!{_TOKEN_CHAR}){re.escape(secret)}(?!{_TOKEN_CHAR})"
 
 
@@ -326,7 +331,7 @@ class Masker:
             groups, labels = [], []
             for shape in (_whole, _prefix):
                 for secret in self.secrets():
-                    for form in _escaped_forms(secret):
+                    for form in written_forms(secret):
                         pattern = shape(form)
                         if pattern is not None:
                             groups.append(f"({pattern})")

@@ -19,6 +19,7 @@ import replcheck_spec
 from conformance import contract
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding, Outcome
+from conformance.target import written_forms
 from replcheck_spec.violations import violations
 
 Verdicts = Iterable[tuple[str, str]]
@@ -198,7 +199,9 @@ def no_token_echo(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
         where = [
             f"header {name}" for name, value in response.headers if token in name or token in value
         ]
-        if token in response.body:
+        # Also JSON-escaped: a token with a quote, a slash or a non-ASCII character that a
+        # server writes back inside a JSON string.
+        if any(form in response.body for form in written_forms(token)):
             where.append("body")
         if where:
             # The message names the token: reports show a secret as its label ($VAULT_TOKEN).

@@ -3,6 +3,8 @@ answers its rule covers (one that covered none is not run, never passed)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conformance.checks import judges
@@ -94,3 +96,11 @@ def test_merged_judgements_add_up_what_was_judged() -> None:
     assert merged[0].outcome is Outcome.PASSED
     lonely = merge_judgements([_panel(["documented_response"]).finish()])
     assert lonely[0].outcome is Outcome.NOT_RUN
+
+
+def test_a_token_echoed_json_escaped_is_found() -> None:
+    token = 'hvs.odd"token/with\\quotes0000'
+    body = '{"echo": ' + json.dumps(token) + "}"
+    echoed = _exchange(200, body)
+    found = list(_judge("no_token_echo").func(echoed, (token,)))
+    assert found and "body" in found[0][0]

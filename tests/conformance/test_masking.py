@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.target import MIN_PREFIX_ECHO, Masker
+from conformance.target import MIN_ANYWHERE, MIN_PREFIX_ECHO, Masker
 
 LABEL = "$VAULT_TOKEN"
 #: Tokens a person really uses: ``vault server -dev``'s ``root``, a legacy service token, a
@@ -65,6 +65,13 @@ def test_an_echoed_prefix_of_eight_characters_or_more_is_masked() -> None:
     # Fewer characters say nothing of the token (every hvs token starts with "hvs.CAES").
     shorter = token[: MIN_PREFIX_ECHO - 1]
     assert masker.mask(f"token {shorter}") == f"token {shorter}"
+
+
+def test_a_long_token_glued_to_other_characters_is_masked_too() -> None:
+    token = TOKENS[2]
+    assert len(token) >= MIN_ANYWHERE
+    assert _masker(token).mask(f"Bearer{token}X") == f"Bearer{LABEL}X"
+    assert _masker("root").mask("Bearerroot") == "Bearerroot"  # short: only where it stands
 
 
 def test_the_longest_secret_wins_and_each_keeps_its_label() -> None:
