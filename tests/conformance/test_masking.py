@@ -10,6 +10,8 @@ import pytest
 
 from conformance.cli import main
 from conformance.target import MIN_ANYWHERE, MIN_PREFIX_ECHO, Masker
+from reference_server.config import ServerConfig
+from reference_server.embedded import EmbeddedServer
 
 LABEL = "$VAULT_TOKEN"
 #: Tokens a person really uses: ``vault server -dev``'s ``root``, a legacy service token, a
@@ -105,3 +107,21 @@ def test_replcheck_run_with_a_short_or_long_token_is_conformant_and_masked(
     assert '"outcome": "failed"' not in texts["json"]  # merkle_root was judged as sent
     for name, text in texts.items():
         assert not _leaks(token, text), f"the token leaked into the {name} output"
+
+
+def test_the_readme_example_serve_with_dev_root_token_root_then_run_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``replcheck serve --dev-root-token root`` then ``replcheck run --url … --token root``:
+    provisioning, fuzzing and every report with the token ``root``."""
+    config = ServerConfig(root_token="root", reindex_stage_seconds=0.002, log_level="warning")
+    report = tmp_path / "report.json"
+    with EmbeddedServer(config) as server:
+        code = main(
+            ["run", "--url", server.url, "--token", "root", "--profile", "full", "--seed", "8",
+             "--max-examples", "4", "--json", str(report)]
+        )  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0, out.out[-3000:]
+    for text in (report.read_text(encoding="utf-8"), out.out, out.err):
+        assert not _leaks("root", text)
