@@ -247,6 +247,8 @@ class Settings:
 SUDO_LABEL = "$VAULT_TOKEN"
 NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
 NO_UPDATE_LABEL = "$VAULT_NO_UPDATE_TOKEN"
+#: A token made from the sudo token by a small change (it reveals the token, so it is masked).
+NEAR_MISS_LABEL = "$VAULT_NEAR_MISS_TOKEN"
 
 
 #: Characters that continue a token: a secret is masked only where it stands alone, so that the
@@ -278,16 +280,23 @@ def _whole(secret: str) -> str:
     return f"(?<!{_TOKEN_CHAR}){re.escape(secret)}(?!{_TOKEN_CHAR})"
 
 
-def _prefix(secret: str) -> str | None:
-    """An echoed prefix of ``MIN_PREFIX_ECHO``+ characters starting at a token boundary (the
-    longest one there: "ab(?:c(?:d)?)?" matches "ab", "abc" and "abcd"); None for a secret too
-    short to have one."""
+def _prefix_start(secret: str) -> str | None:
+    """Where an echoed prefix of ``MIN_PREFIX_ECHO``+ characters may start: the secret's first
+    ``MIN_PREFIX_ECHO`` characters at a token boundary (the match is then extended as far as
+    the text goes on agreeing with the secret); None for a secret too short to have one."""
     if len(secret) <= MIN_PREFIX_ECHO:
         return None
-    tail = ""
-    for char in reversed(secret[MIN_PREFIX_ECHO:]):
-        tail = f"(?:{re.escape(char)}{tail})?"
-    return f"(?<!{_TOKEN_CHAR}){re.escape(secret[:MIN_PREFIX_ECHO])}{tail}"
+    return f"(?<!{_TOKEN_CHAR}){re.escape(secret[:MIN_PREFIX_ECHO])}"
+
+
+def _agreeing(text: str, start: int, secret: str) -> int:
+    """How many characters of ``text`` from ``start`` agree with ``secret``."""
+    count = 0
+    for char, expected in zip(text[start : start + len(secret)], secret, strict=False):
+        if char != expected:
+            break
+        count += 1
+    return count
 
 
 class Masker:
@@ -303,7 +312,9 @@ class Masker:
     def __init__(self) -> None:
         self._secrets: dict[str, str] = {}
         self._compiled: re.Pattern[str] | None = None
-        self._labels: list[str] = []
+        #: Per group of ``_compiled``: the label, and for a prefix group the written form it
+        #: is a prefix of.
+        self._shapes: list[tuple[str, str | None]] = []
 
     @classmethod
     def for_tokens(cls, sudo: str | None, non_sudo: str | None = None) -> Masker:
@@ -325,23 +336,38 @@ class Masker:
     def _matcher(self) -> re.Pattern[str] | None:
         if self._compiled is None and self._secrets:
             # Longest first, so a token that contains another is replaced whole; one group per
-            # written form, so the match says which label to write.
-            # Every whole form before any prefix: a prefix of one token must not win over
-            # another token written whole.
-            groups, labels = [], []
-            for shape in (_whole, _prefix):
-                for secret in self.secrets():
-                    for form in written_forms(secret):
-                        pattern = shape(form)
-                        if pattern is not None:
-                            groups.append(f"({pattern})")
-                            labels.append(self._secrets[secret])
+            # written form, so the match says which label to write. Every whole form comes
+            # before any prefix: a prefix of one token must not win over another token written
+            # whole.
+            groups: list[str] = []
+            shapes: list[tuple[str, str | None]] = []
+            for secret in self.secrets():
+                for form in written_forms(secret):
+                    groups.append(f"({_whole(form)})")
+                    shapes.append((self._secrets[secret], None))
+            for secret in self.secrets():
+                for form in written_forms(secret):
+                    start = _prefix_start(form)
+                    if start is not None:
+                        groups.append(f"({start})")
+                        shapes.append((self._secrets[secret], form))
             self._compiled = re.compile("|".join(groups))
-            self._labels = labels
+            self._shapes = shapes
         return self._compiled
 
     def mask(self, text: str) -> str:
         matcher = self._matcher()
         if matcher is None or not text:
             return text
-        return matcher.sub(lambda match: self._labels[(match.lastindex or 1) - 1], text)
+        out: list[str] = []
+        position = 0
+        while (match := matcher.search(text, position)) is not None:
+            label, prefix_of = self._shapes[(match.lastindex or 1) - 1]
+            end = match.end()
+            if prefix_of is not None:
+                end = match.start() + _agreeing(text, match.start(), prefix_of)
+            out.append(text[position : match.start()])
+            out.append(label)
+            position = max(end, match.start() + 1)
+        out.append(text[position:])
+        return "".join(out)

@@ -18,7 +18,7 @@ from conformance.checks.watch import WalWatcher
 from conformance.client import Credential, RecordingClient
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding
-from conformance.target import Profile
+from conformance.target import NEAR_MISS_LABEL, Profile
 from replcheck_spec.violations import violations
 
 STATUS = contract.api_prefix() + "/sys/replication/status"
@@ -28,10 +28,31 @@ REINDEX = contract.api_prefix() + "/sys/replication/reindex"
 #: An invalid token shaped like a real one; not a secret, so reports show it as is.
 INVALID_TOKEN = "hvs.replcheck0invalid0token0000000"
 
+
+#: Near misses this long or longer are masked in every output.
+NEAR_MISS_MASKED_LENGTH = 4
+
+
+def near_misses(token: str) -> list[tuple[str, str]]:
+    """Tokens that nearly match ``token``, the ways a loose comparison lets one through: one
+    character changed, cut short, with characters appended, in another case."""
+    last = token[-1:]
+    found = [
+        ("with one character changed", token[:-1] + ("b" if last == "a" else "a")),
+        ("with characters appended", token + "zoo"),
+    ]
+    if len(token) > 3:
+        found.append(("cut short", token[:-3]))
+    if token.swapcase() != token:
+        found.append(("in another case", token.swapcase()))
+    return found
+
+
 #: Seconds a run may spend, in all, waiting for running reindexes to finish.
 BUSY_BUDGET_SECONDS = 60.0
 #: The words of a refusal because a reindex already runs (matched case-insensitively).
 BUSY_TEXT = "in progress"
+
 
 @dataclass(frozen=True)
 class MethodProbe:
@@ -327,13 +348,26 @@ class CheckContext:
         return not found
 
     def expect_token_required(self, path: str) -> None:
-        """No token, an invalid token, an invalid Bearer token: each must be refused with 403."""
+        """No token, an invalid token, an invalid Bearer token, and (with a sudo token) tokens
+        that nearly match the sudo token: each must be refused with 403. Like an invalid token,
+        a near miss can only change state on a target that compares tokens loosely, the very
+        deviation looked for."""
         self.expect_denied(self.send("POST", path, "no token"), no_token=True)
         invalid = self.invalid
-        for credential, how in ((invalid, "X-Vault-Token"), (invalid.as_bearer(), "Bearer")):
-            self.expect_denied(
-                self.send("POST", path, f"invalid token in {how}", credential=credential)
-            )
+        tokens = [
+            (invalid, "invalid token in X-Vault-Token"),
+            (invalid.as_bearer(), "invalid token in Bearer"),
+        ]
+        if self.state.sudo is not None:
+            masker = self.state.client.masker
+            for how, near in near_misses(self.state.sudo.token):
+                # A near miss reveals the sudo token: it is masked like one (one of a few
+                # characters reveals little, and masking it would blot out ordinary words).
+                if len(near) >= NEAR_MISS_MASKED_LENGTH:
+                    masker.add(near, NEAR_MISS_LABEL)
+                tokens.append((Credential(near), f"the sudo token {how}"))
+        for credential, how in tokens:
+            self.expect_denied(self.send("POST", path, how, credential=credential))
 
     def expect_probes(
         self,
