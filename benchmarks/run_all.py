@@ -1,4 +1,4 @@
-"""Every benchmark in one command (``make bench``): the server load test, then the suite run.
+"""Every benchmark in one command (``make bench``): server load, hostile clients, the suite run.
 
 Extra arguments are not taken; run a benchmark script directly to change its settings.
 """
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_server.py", "bench_suite.py")
+BENCHMARKS = ("bench_server.py", "bench_hostile.py", "bench_suite.py")
 
 
 def main() -> int:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -30,6 +29,7 @@ from .acl import is_root_path
 from .config import ServerConfig
 from .core import VaultCore
 from .handlers import all_routes
+from .handlers.docs_page import docs_route
 from .routing import Reply, Request, Route, RouteTable
 from .vault_http import (
     Receive,
@@ -42,6 +42,7 @@ from .vault_http import (
     parse_fields,
     parse_json_object,
     read_body,
+    request_id,
     send_response,
     unrecognized_warning,
 )
@@ -168,7 +169,7 @@ class VaultDispatcher:
         if unknown:
             warnings.append(unrecognized_warning(unknown))
         body = envelope(
-            str(uuid.uuid4()),
+            request_id(),
             data=reply.data,
             data_json=reply.data_json,
             warnings=warnings,
@@ -226,6 +227,6 @@ def create_app(
     a heartbeat without sleeping.
     """
     core = VaultCore(config or ServerConfig(), clock=clock)
-    app = Starlette(routes=[Mount("/", app=VaultDispatcher(core))])
+    app = Starlette(routes=[docs_route(), Mount("/", app=VaultDispatcher(core))])
     app.state.vault = core
     return app

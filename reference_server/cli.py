@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import logging
+import logging.handlers
+import queue
 import socket
 import ssl
 import sys
@@ -20,7 +23,7 @@ import uvicorn
 from .app import create_app
 from .config import SCENARIOS, ConfigError, ServerConfig, load_config
 from .core import VERSION
-from .serving import uvicorn_config
+from .serving import return_large_buffers_to_the_os, uvicorn_config
 
 __all__ = ["add_arguments", "serve"]
 
@@ -33,6 +36,8 @@ _FLAG_FIELDS = {
     "tls_key": "tls_key",
     "scenario": "scenario",
     "log_level": "log_level",
+    "read_header_timeout": "read_header_timeout",
+    "access_log": "access_log",
 }
 
 
@@ -43,6 +48,16 @@ def _port(text: str) -> int:
         raise argparse.ArgumentTypeError(f"port must be an integer, got {text!r}") from None
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be between 0 and 65535, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0, got {text!r}")
     return value
 
 
@@ -61,6 +76,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"replication topology to start in (default {defaults.scenario})")
     parser.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
                         help=f"log verbosity (default {defaults.log_level})")
+    parser.add_argument("--read-header-timeout", type=_seconds, metavar="SECONDS",
+                        help="close a connection whose request head takes longer, like Vault's "
+                             "http_read_header_timeout; 0 for no limit "
+                             f"(default {defaults.read_header_timeout:g})")
+    parser.add_argument("--access-log", action="store_true", default=None,
+                        help="log one line per request: method, route template, status, "
+                             "duration (default off)")
 
 
 def build_config(args: argparse.Namespace) -> ServerConfig:
@@ -134,7 +156,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"replcheck serve: cannot listen on {config.host}:{config.port}: {reason}",
               file=sys.stderr)
         return 1
-    _configure_logging(config.log_level)
+    listener = _configure_logging(config)
+    return_large_buffers_to_the_os()
     app = create_app(config)
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
@@ -142,17 +165,46 @@ def serve(args: argparse.Namespace) -> int:
     print(_banner(config, f"{scheme}://{shown_host}:{port}", app.state.vault.root_token),
           flush=True)
     server = uvicorn.Server(uvicorn_config(app, config))
+    # Objects alive now (modules, the spec, the app) live as long as the process: keep them out
+    # of the collector's full passes, which otherwise scan them all, on the event loop.
+    gc.collect()
+    gc.freeze()
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        listener.stop()
     return 0
 
 
-def _configure_logging(level: str) -> None:
+class _RecordQueueHandler(logging.handlers.QueueHandler):
+    """Queues the record itself: the writer thread formats it, not the event loop.
+
+    The stock handler formats every record before queueing it, so that it can cross a process
+    boundary; this queue stays in the process, and the server's log arguments are plain strings
+    and numbers, so formatting can wait for the writer thread.
+    """
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record
+
+
+def _configure_logging(config: ServerConfig) -> logging.handlers.QueueListener:
+    """The server's log lines go through a queue to a thread that formats and writes them.
+
+    Handlers run on the event loop; a queue keeps formatting and writing off it, so logging,
+    the access log included, slows the answers down less. The access log is off unless
+    ``access_log`` is set.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(records, handler)
     logger = logging.getLogger("reference_server")
-    logger.handlers[:] = [handler]
-    logger.setLevel(level.upper())
+    logger.handlers[:] = [_RecordQueueHandler(records)]
+    logger.setLevel(config.log_level.upper())
     logger.propagate = False
+    access = logging.getLogger("reference_server.access")
+    access.setLevel(logging.INFO if config.access_log else logging.WARNING)
+    listener.start()
+    return listener

@@ -99,7 +99,12 @@ class ServerConfig:
     #: Connected peers exchange a heartbeat this often; ``last_heartbeat`` moves in these steps.
     heartbeat_interval_seconds: float = 2.0
     max_request_bytes: int = MAX_REQUEST_BYTES
+    #: Seconds a request head may take to arrive before the connection is closed (Vault's
+    #: ``http_read_header_timeout``); 0 turns the limit off.
+    read_header_timeout: float = 10.0
     log_level: str = "info"
+    #: One log line per request (method, route template, status, duration) at info level.
+    access_log: bool = False
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -137,6 +142,11 @@ def _validate(config: ServerConfig) -> None:
         raise _fail("max_request_bytes", config.max_request_bytes, "a positive integer")
     if config.max_request_bytes <= 0:
         raise _fail("max_request_bytes", config.max_request_bytes, "a positive integer")
+    timeout = config.read_header_timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
+        raise _fail("read_header_timeout", timeout, "a number of seconds >= 0")
+    if not isinstance(config.access_log, bool):
+        raise _fail("access_log", config.access_log, "true or false")
     if config.log_level not in ("critical", "error", "warning", "info", "debug"):
         raise _fail("log_level", config.log_level, "one of critical, error, warning, info, debug")
     for name in ("dr", "performance"):

@@ -7,11 +7,14 @@ list of Vault's checks in Vault's order.
 from __future__ import annotations
 
 import json
+import random
 import re
+import tempfile
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 __all__ = [
+    "BODY_READ_ERROR",
     "JSON_HEADERS",
     "VaultError",
     "clean_path",
@@ -21,6 +24,7 @@ __all__ = [
     "parse_fields",
     "parse_json_object",
     "read_body",
+    "request_id",
     "send_response",
     "unrecognized_warning",
 ]
@@ -42,6 +46,23 @@ class VaultError(Exception):
         super().__init__(status, messages)
         self.status = status
         self.messages = list(messages)
+
+
+def request_id() -> str:
+    """A random version-4 UUID, as Vault gives each request.
+
+    Not for secrets: ``random`` is several times cheaper than ``uuid.uuid4()``'s system call,
+    and an id only has to be unique enough to tell requests apart in logs.
+    """
+    bits = _random_bits(128) & _UUID4_CLEAR | _UUID4_SET
+    text = f"{bits:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_random_bits = random.getrandbits
+# Version 4 in bits 76-79, the RFC 4122 variant (10) in bits 62-63.
+_UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
+_UUID4_SET = (0x4 << 76) | (0x2 << 62)
 
 
 def error_body(messages: Iterable[str]) -> bytes:
@@ -71,7 +92,15 @@ def envelope(
 
 
 def _dumps(value: Any) -> bytes:
+    if value is None:  # most members of most answers: skip the encoder
+        return b"null"
+    if isinstance(value, str) and value in _ENCODED_NAMES:
+        return _ENCODED_NAMES[value]
     return json.dumps(value, separators=(",", ":")).encode()
+
+
+#: Mount types, encoded once: every success envelope carries one.
+_ENCODED_NAMES = {name: json.dumps(name).encode() for name in ("system", "token", "")}
 
 
 async def send_response(send: Send, status: int, body: bytes | None) -> None:
@@ -125,25 +154,63 @@ def get_token(headers: Iterable[tuple[bytes, bytes]]) -> bytes | None:
 
 # --- bodies --------------------------------------------------------------------------------
 
+#: Key of an ``http.disconnect`` message that says why the body could not be read: the text
+#: Go's body reader would give (``unexpected EOF``, ``malformed chunked encoding``), set by the
+#: transport when the client's framing broke or ended early, rather than the client going away.
+BODY_READ_ERROR = "replcheck.body_read_error"
+
+#: Bytes of a body kept in memory while it streams; the rest goes to a temporary file until the
+#: body is known to fit the limit. A body refused at the limit has then cost this much memory,
+#: not 32 MiB, however many arrive at once.
+BODY_MEMORY_BYTES = 64 * 1024
+
+
 async def read_body(receive: Receive, limit: int, content_length: int | None) -> bytes:
-    """Read the request body chunk by chunk, refusing it (413) as soon as it passes ``limit``."""
-    too_large = VaultError(413, "http: request body too large")
+    """Read the request body, counting while it streams; 413 as soon as it passes ``limit``.
+
+    A declared ``Content-Length`` over the limit is refused before reading anything. A chunked
+    body is counted chunk by chunk: the first ``BODY_MEMORY_BYTES`` stay in memory, the rest is
+    spooled to an unlinked temporary file, and a refused body is dropped with its file, so
+    hostile uploads cannot make the server hold what they sent.
+    """
     if content_length is not None and content_length > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise VaultError(400, "client disconnected before sending the whole body")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        if chunk:
-            chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+        raise _too_large()
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise _disconnected(message)
+    first = message.get("body", b"")
+    if not message.get("more_body", False):  # the usual case: the whole body in one message
+        if len(first) > limit:
+            raise _too_large()
+        return first
+    with tempfile.SpooledTemporaryFile(max_size=BODY_MEMORY_BYTES) as spool:
+        size = len(first)
+        spool.write(first)
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _disconnected(message)
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            size += len(chunk)
+            if size > limit:
+                raise _too_large()
+            spool.write(chunk)
+        spool.seek(0)
+        return spool.read()
+
+
+def _too_large() -> VaultError:
+    return VaultError(413, "http: request body too large")
+
+
+def _disconnected(message: Message) -> VaultError:
+    """Vault answers a body it cannot read with 500 and Go's reason (``unexpected EOF``)."""
+    reason = message.get(BODY_READ_ERROR)
+    if reason:
+        return VaultError(500, reason)
+    return VaultError(400, "client disconnected before sending the whole body")
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any] | None:

@@ -1,0 +1,274 @@
+"""One HTTP/1.1 connection of the reference server: parser, header-read timeout, framing errors.
+
+The parser is zttp (uvicorn's ``http="zttp"``, a Zig core): it is as fast as httptools and,
+unlike httptools, passes extension methods such as Vault's ``LIST`` (and any other token) to the
+application, which answers an unknown one 405 ``{"errors":[]}`` as Vault does.
+
+On top of uvicorn's protocol, mostly what Go's ``net/http`` server does for Vault:
+
+* **Header-read timeout** (Vault's ``http_read_header_timeout``, 10 s by default): a request's
+  head must be complete within that time of its first byte (of the accept, for the first
+  request), or the connection is closed without an answer. Many clients that trickle headers
+  cannot pin the server.
+* **Malformed requests are answered like Go**: ``400 Bad Request`` as plain text with
+  ``Connection: close``, one warning line in the log and never a traceback. A framing error in
+  a body the application has already answered (a 403 sent without reading the body, then a bad
+  chunk) only closes the connection: the client already has its answer, and a second response
+  on the same request would be garbage to it. A framing error (or an EOF) in a body the
+  application reads fails that read with Go's reason, which the app answers as Vault does
+  (500 ``{"errors":["unexpected EOF"]}``); then the connection closes.
+* **Absolute-form targets** (``GET http://host/v1/x``) are served as their path, as Go does.
+* **One write per answer**: uvicorn writes a response's head and body separately; the writes of
+  one event-loop step are joined, which saves a system call per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+from urllib.parse import unquote
+
+import zttp
+from uvicorn.protocols.http.zttp_impl import ZttpProtocol
+
+from .vault_http import BODY_READ_ERROR
+
+__all__ = ["DEFAULT_READ_HEADER_TIMEOUT", "VaultHttpProtocol", "protocol_class"]
+
+#: Vault's default ``http_read_header_timeout``.
+DEFAULT_READ_HEADER_TIMEOUT = 10.0
+
+#: What Go's ``net/http`` writes for a request it cannot parse (then it closes the connection).
+_BAD_REQUEST = (
+    b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Connection: close\r\n\r\n400 Bad Request"
+)
+
+
+#: Scope key the protocol sets, to Go's reason, when the request's body could not be read
+#: (broken framing, or an EOF before its end) while the app handled it.
+_BODY_ERROR = "replcheck.body_error"
+
+
+class _BodyErrorAware:
+    """The app, with a ``receive`` that reports a disconnect once the body could not be read.
+
+    uvicorn's cycle can only say "disconnected" by also dropping what the app sends; this lets
+    the app's body read fail, with Go's reason under ``BODY_READ_ERROR``, while its answer
+    still goes out, as in Go.
+    """
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        async def guarded_receive() -> Any:
+            if _BODY_ERROR not in scope:
+                message = await receive()
+                if _BODY_ERROR not in scope:
+                    return message
+            return {"type": "http.disconnect", BODY_READ_ERROR: scope[_BODY_ERROR]}
+
+        await self.app(scope, guarded_receive, send)
+
+
+class _CoalescingTransport:
+    """A connection's transport whose writes within one event-loop step go out as one.
+
+    uvicorn writes a response's head and body separately, each a system call; joined, an
+    answer costs one. The join happens at the end of the step (``call_soon``) or when the
+    connection closes, so the bytes and their order are unchanged.
+    """
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            # Closing here means lost (``close`` flushes first): nobody to deliver to.
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class VaultHttpProtocol(ZttpProtocol):
+    """uvicorn's zttp protocol: Go's header-read timeout, quiet framing errors, joined writes."""
+
+    #: Seconds a request head may take from its first byte; set by ``protocol_class``.
+    read_header_timeout: float = DEFAULT_READ_HEADER_TIMEOUT
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # True from the accept (and from the end of each response) until a request head has
+        # been parsed: bytes arriving then belong to a head that must finish in time.
+        self._awaiting_head = True
+        # When the pending head's first byte arrived (the accept, for the first request).
+        self._head_started: float | None = None
+        self._header_timer: asyncio.TimerHandle | None = None
+        self._input_broken = False
+        self.app = _BodyErrorAware(self.app)
+
+    # --- connection life -------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(_CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+        self._head_begins()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_clock()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._input_broken:  # nothing after a framing error can be parsed
+            return
+        if self._awaiting_head and self._head_started is None:
+            self._head_begins()
+        scope = self.scope
+        try:
+            super().data_received(data)
+        except (zttp.ProtocolError, UnicodeDecodeError):
+            # A request target zttp accepts but is not ASCII (uvicorn decodes it as ASCII), or
+            # a parser state uvicorn did not expect: the client sent something unparseable.
+            self.handle_remote_protocol_error()
+            return
+        if self.scope is not scope:
+            self._head_received()
+
+    def eof_received(self) -> bool | None:
+        """The client half-closed: answer the request in flight, as Go does, then close.
+
+        uvicorn closes at once, dropping the answer the app is about to send. A body that the
+        EOF cuts short fails the app's read (like a framing error); a request head it cuts
+        short, or a connection with nothing in flight, is closed.
+        """
+        # An answer written in this loop step must go out before the transport closes itself.
+        self.transport.flush()  # type: ignore[attr-defined]
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or self.transport.is_closing():
+            return None
+        if self.scheme == "https":  # TLS transports close on EOF whatever this returns
+            return None
+        cycle.keep_alive = False
+        if cycle.more_body:
+            scope: Any = cycle.scope
+            scope[_BODY_ERROR] = "unexpected EOF"
+            cycle.message_event.set()
+        self._input_broken = True
+        return True
+
+    def on_response_complete(self) -> None:
+        scope = self.scope
+        self._awaiting_head = True
+        super().on_response_complete()  # may parse a pipelined request already received
+        if self.scope is not scope:
+            self._head_received()
+
+    def handle_remote_protocol_error(self) -> None:
+        self._stop_header_clock()
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is None or (cycle.response_complete and not cycle.more_body):
+            # The error is in a request head: nothing was answered yet.
+            self.logger.warning("Invalid HTTP request received; answered 400 and closed.")
+            self.transport.write(_BAD_REQUEST)
+            self.transport.close()
+        elif cycle.response_started:
+            # In the body of a request already answered: the client has its answer.
+            self.logger.warning("Invalid HTTP framing after the response; connection closed.")
+            self.transport.close()
+        else:
+            # In the body of a request the app is handling: as in Go, its body read fails
+            # (a disconnect), it still answers, and the connection closes after the answer.
+            self.logger.warning("Invalid HTTP framing in a request body; closing after the answer.")
+            # Called while the parser's exception is being handled: its text is the reason.
+            error = sys.exc_info()[1]
+            reason = str(error) if isinstance(error, zttp.ProtocolError) else ""
+            scope: Any = cycle.scope
+            scope[_BODY_ERROR] = reason or "malformed chunked encoding"
+            cycle.keep_alive = False
+            cycle.message_event.set()
+            self._input_broken = True
+            self.flow.pause_reading()
+
+    # --- header-read timeout ---------------------------------------------------------------
+    # A request only records when its head began; one timer per connection checks that time
+    # and re-arms itself for what is left, so a keep-alive request costs no timer of its own.
+
+    def _head_begins(self) -> None:
+        self._head_started = self.loop.time()
+        if self._header_timer is None and self.read_header_timeout > 0:
+            self._header_timer = self.loop.call_later(
+                self.read_header_timeout, self._check_header_deadline
+            )
+
+    def _head_received(self) -> None:
+        self._awaiting_head = False
+        self._head_started = None
+        raw_path = self.scope["raw_path"]
+        if raw_path[:1] != b"/" and b"://" in raw_path[:8]:
+            self._use_path_of_absolute_form(raw_path)
+
+    def _use_path_of_absolute_form(self, target: bytes) -> None:
+        """``GET http://host/v1/x HTTP/1.1`` means ``/v1/x``, as Go's ``net/http`` reads it.
+
+        A proxy-style (absolute-form) request target reaches the app as its path alone; the
+        parser passes the whole target on. OpenBao answers both forms alike.
+        """
+        authority_and_path = target.split(b"://", 1)[1]
+        slash = authority_and_path.find(b"/")
+        raw_path = authority_and_path[slash:] if slash >= 0 else b"/"
+        path = raw_path.decode("ascii")
+        self.scope["raw_path"] = raw_path
+        self.scope["path"] = unquote(path) if "%" in path else path
+
+    def _stop_header_clock(self) -> None:
+        self._head_started = None
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _check_header_deadline(self) -> None:
+        self._header_timer = None
+        started = self._head_started
+        if started is None or self.transport.is_closing():
+            return
+        left = started + self.read_header_timeout - self.loop.time()
+        if left > 0:
+            self._header_timer = self.loop.call_later(left, self._check_header_deadline)
+            return
+        self.logger.debug("Request head not received within %gs; connection closed.",
+                          self.read_header_timeout)
+        self.transport.close()
+
+
+def protocol_class(read_header_timeout: float = DEFAULT_READ_HEADER_TIMEOUT) -> type[ZttpProtocol]:
+    """The protocol class uvicorn instantiates per connection, with this header timeout.
+
+    ``0`` turns the timeout off (Go's ``ReadHeaderTimeout: 0``).
+    """
+    return type("VaultHttpProtocol", (VaultHttpProtocol,),
+                {"read_header_timeout": float(read_header_timeout)})

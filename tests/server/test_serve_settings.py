@@ -1,0 +1,104 @@
+"""``replcheck serve``'s transport settings: header-read timeout, access log, their checks."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+
+import httpx
+import pytest
+
+from reference_server import cli
+from reference_server.app import VaultDispatcher, create_app
+from reference_server.config import ConfigError, ServerConfig, load_config
+from reference_server.http_connection import DEFAULT_READ_HEADER_TIMEOUT
+from reference_server.serving import asgi_entry
+
+from .serve_process import ServeProcess, replcheck_command
+
+
+def _args(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_defaults_are_vaults_timeout_and_no_access_log():
+    config = cli.build_config(_args())
+    assert config.read_header_timeout == DEFAULT_READ_HEADER_TIMEOUT == 10.0
+    assert config.access_log is False
+
+
+def test_flags_beat_the_config_file(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("read_header_timeout: 3\naccess_log: false\n")
+    assert load_config(path).read_header_timeout == 3
+    config = cli.build_config(_args("--config", str(path), "--read-header-timeout", "0.5",
+                                    "--access-log"))
+    assert config.read_header_timeout == 0.5 and config.access_log is True
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("read_header_timeout: -1", "'read_header_timeout' must be a number of seconds >= 0"),
+        ("read_header_timeout: soon", "'read_header_timeout' must be a number of seconds >= 0"),
+        ("access_log: maybe", "'access_log' must be true or false"),
+    ],
+)
+def test_bad_transport_settings_name_the_key(tmp_path, text, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+def test_server_config_checks_the_timeout_in_code():
+    with pytest.raises(ValueError, match="read_header_timeout"):
+        ServerConfig(read_header_timeout=True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf"])
+def test_a_bad_timeout_flag_is_one_sentence_and_exit_2(value):
+    result = subprocess.run([*replcheck_command(), "serve", "--read-header-timeout", value],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--read-header-timeout" in result.stderr and "seconds" in result.stderr
+
+
+def _status_with_token(server: ServeProcess) -> None:
+    with httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as client:
+        headers = {"X-Vault-Token": server.root_token}
+        assert client.get("/v1/sys/replication/status?x=secret-query").status_code == 200
+        assert client.post("/v1/sys/replication/recover", headers=headers).status_code == 200
+
+
+def test_access_log_is_off_by_default(tmp_path):
+    with ServeProcess(tmp_path / "server.log", root_token="dev-root") as server:
+        _status_with_token(server)
+    log = server.log()
+    assert "reference_server.access" not in log
+    assert "dev-root" not in log
+
+
+def test_access_log_names_route_templates_never_tokens_or_queries(tmp_path):
+    with ServeProcess(tmp_path / "server.log", "--access-log", "--log-level", "warning",
+                      root_token="dev-root") as server:
+        _status_with_token(server)
+    log = server.log()  # written by the queue's thread, flushed when the server stopped
+    assert "reference_server.access: GET sys/replication/status 200" in log
+    assert "reference_server.access: POST sys/replication/recover 200" in log
+    assert "dev-root" not in log and "secret-query" not in log
+
+
+def test_uvicorn_serves_the_dispatcher_itself_unless_the_app_is_wrapped():
+    """Starlette's layers cost a third of each answer; a change to ``create_app`` that loses
+    this shortcut shows here, not only as a slower benchmark."""
+    app = create_app()
+    assert isinstance(asgi_entry(app), VaultDispatcher)
+
+    async def wrapper(scope, receive, send):
+        await app(scope, receive, send)
+
+    assert asgi_entry(wrapper) is wrapper
