@@ -85,8 +85,8 @@ def _recover_requires_sudo(request: ZooRequest) -> ZooRequest | ZooResponse:
 
 # --- tokens that nearly match the root token, and tokens of extreme length ------------------
 
-#: The check of this rule does not exist yet: the reference server (uvicorn's h11 parser, 16 KiB
-#: of headers) cannot take a token this long reliably, where Go takes 1 MiB.
+#: The check of this rule does not exist yet: the reference server's HTTP parser answers a head
+#: of 16 KiB or more with a plain-text 400, where Go (Vault) takes 1 MiB of headers.
 HUGE_TOKEN_NEEDS = "RECOVER-AUTH/REINDEX-AUTH checks sending a 64 KiB token"
 #: Longer than any real token, far below Go's 1 MiB header limit: Vault answers such a token
 #: like any other invalid one (403).
