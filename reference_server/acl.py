@@ -153,23 +153,34 @@ class Acl:
         wild.sort(key=_priority, reverse=True)
         self._wild = [(_compile(p), caps[p]) for p in wild]
 
-    def capabilities(self, path: str) -> frozenset[str]:
-        """Capabilities granted on ``path`` (``{"root"}`` for a root token)."""
+    def capabilities(self, path: str, *, listing: bool = False) -> frozenset[str]:
+        """Capabilities granted on ``path`` (``{"root"}`` for a root token).
+
+        ``listing``: the path of a list request ends in ``/``; as in Vault, an exact rule for
+        the path without it counts, and wildcard rules are tried on the path with the slash
+        first, then without.
+        """
         if self.root:
             return frozenset({"root"})
         exact = self._exact.get(path)
+        if exact is None and listing:
+            exact = self._exact.get(path.removesuffix("/"))
         if exact is not None:
             return exact
-        for regex, caps in self._wild:
-            if regex.match(path):
-                return caps
+        candidates = [path]
+        if listing and path.endswith("/"):
+            candidates.append(path[:-1])
+        for candidate in candidates:
+            for regex, caps in self._wild:
+                if regex.match(candidate):
+                    return caps
         return frozenset()
 
     def allows(self, path: str, operation: str, *, sudo: bool = False) -> bool:
         """Whether ``operation`` on ``path`` is allowed; ``sudo`` adds the sudo requirement."""
         if self.root:
             return True
-        caps = self.capabilities(path)
+        caps = self.capabilities(path, listing=operation == "list")
         if "deny" in caps:
             return False
         if sudo and "sudo" not in caps:

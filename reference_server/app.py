@@ -1,17 +1,29 @@
 """The ASGI application: Vault's request checks, in Vault's order, in front of the handlers.
 
-Order of checks for every request (``sdk/logical/response_util.go``, ``http/logical.go``):
+Order of checks for every request, as Vault's HTTP layer and core apply them (Go's ``net/http``
+and ``cleanhttp`` wrappers first, then ``http/logical.go``, then the core's request handling):
 
-1. path outside ``/v1/`` → 404; method → operation (unknown method → 405 ``{"errors":[]}``);
-2. ``POST``/``PUT`` to a path ending in ``/`` → 400, before any authentication;
-3. authentication and ACL on the cleaned path (403), unless the path is unauthenticated;
-   sudo is required on root paths (``sys/replication/reindex``);
-4. routing: unknown path → 404, known path without this operation → 405;
-5. validation: body size (413), JSON object (400), field types (400);
-6. the handler; unknown parameters earn Vault's warning when the reply has a body.
+1. a non-printable character in the decoded path → bare 400 (no body, no headers);
+2. a path that Go's path cleaning changes (``.``, ``..``, ``//``) → 307 to the clean path;
+   outside ``/v1/`` → 404 ``{"errors":[]}``;
+3. paths with their own HTTP handler (``sys/health``, ``sys/seal-status``, ...) answer here;
+4. method → operation: unknown method → 405 ``{"errors":[]}``; ``?list=`` not a boolean → 400;
+   PATCH without ``application/merge-patch+json`` → 400/415; LIST and ``?list=true`` append
+   ``/`` to the path; the body of POST/PUT/PATCH is read (over ``max_request_bytes`` → 413)
+   and parsed as a form or JSON (→ 400); other methods never read the body;
+5. a ``.``/``..`` segment left after decoding (``%2e``) → 400 ``relative paths not supported``;
+   a write to a path ending in ``/`` → 400; OPTIONS → 400 (an internal-only operation);
+6. authentication and ACL, unless the path is an unauthenticated one (403); sudo on root
+   paths (``sys/replication/reindex``, ``sys/rotate``);
+7. routing: unknown path → 404, known path without this operation → 405;
+8. field types (400), then the handler; unknown parameters earn Vault's warning.
 
-Routing and access control read the same cleaned, case-sensitive path string, so no spelling of
-a path (``//``, ``/./``, ``%72``, ``..``) reaches a handler without the checks of its clean form.
+On authenticated paths Vault wraps the access and routing errors in its multierror text
+(``1 error occurred:\n\t* permission denied\n\n``); unauthenticated paths and handler
+errors are not wrapped.
+
+Routing and access control read the same decoded path string, so no spelling of a path reaches
+a handler without the checks of its clean form.
 """
 
 from __future__ import annotations
@@ -23,26 +35,32 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.routing import Mount
 
 from .acl import is_root_path
 from .config import ServerConfig
 from .core import VaultCore
 from .handlers import all_routes
-from .handlers.docs_page import docs_route
+from .handlers.docs_page import DOCS_PATH, serve_docs
 from .routing import Reply, Request, Route, RouteTable
 from .vault_http import (
+    HttpAnswer,
     Receive,
     Send,
     VaultError,
     clean_path,
+    decode_path,
     envelope,
     error_body,
     get_token,
+    is_relative_path,
+    multierror,
+    parse_body,
     parse_fields,
     parse_json_object,
     read_body,
+    redirect,
     request_id,
+    request_target_path,
     send_response,
     unrecognized_warning,
 )
@@ -53,11 +71,14 @@ log = logging.getLogger("reference_server")
 access_log = logging.getLogger("reference_server.access")
 
 _OPERATIONS = {"GET": "read", "POST": "update", "PUT": "update", "DELETE": "delete",
-               "LIST": "list", "HEAD": "read"}
+               "LIST": "list", "HEAD": "header", "PATCH": "patch", "OPTIONS": "options"}
+_MERGE_PATCH = "application/merge-patch+json"
 _TRUE_LIST = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE_LIST = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _PERMISSION_DENIED = "permission denied"
-_INVALID_TOKEN = "2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n"
+#: Vault >= 1.16 names both reasons when the token is unknown, expired or revoked.
+_INVALID_TOKEN = multierror("permission denied", "invalid token")
+_FORM = "application/x-www-form-urlencoded"
 
 
 class VaultDispatcher:
@@ -72,10 +93,16 @@ class VaultDispatcher:
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1003})
             return
+        if scope["path"] == DOCS_PATH:
+            await serve_docs(scope, send)
+            return
         started = time.perf_counter()
         trace: list[str] = []
         try:
             status, body = await self._handle(scope, receive, trace)
+        except HttpAnswer as answer:
+            await _send_http_answer(send, answer, scope["method"])
+            return
         except VaultError as exc:
             status, body = exc.status, error_body(exc.messages)
         except Exception:
@@ -96,10 +123,25 @@ class VaultDispatcher:
         self, scope: dict[str, Any], receive: Receive, trace: list[str]
     ) -> tuple[int, bytes | None]:
         """Answer one request; ``trace`` receives the matched route template for the logs."""
-        path = clean_path(scope["path"])
+        method = scope["method"]
+        raw_path = scope.get("raw_path")
+        escaped = request_target_path(
+            raw_path.decode("latin-1") if raw_path else scope["path"]
+        )
+        path = decode_path(escaped)
+        if not path.isprintable():
+            raise HttpAnswer(400, [])  # Go's printable-path check: no body, no headers
+        cleaned = clean_path(escaped)
+        if cleaned != escaped:
+            query = scope.get("query_string", b"").decode("latin-1")
+            raise redirect(method, cleaned + ("?" + query if query else ""))
         if not path.startswith("/v1/"):
             raise VaultError(404)
-        method = scope["method"]
+        logical = path[4:]
+        route_match = self.routes.match(logical)
+        if route_match is not None and route_match[0].dedicated:
+            trace.append(route_match[0].template)
+            return self._dedicated(scope, route_match[0], method)
         operation = _OPERATIONS.get(method)
         if operation is None:
             raise VaultError(405)
@@ -107,37 +149,89 @@ class VaultDispatcher:
         data: dict[str, Any] | None = _parse_query(query) if query else None
         if method == "GET" and data is not None and "list" in data and _list_flag(data.pop("list")):
             operation = "list"
-        logical = path[4:]
-        if operation == "update" and logical.endswith("/"):
+        if operation == "list" and not logical.endswith("/"):
+            logical += "/"
+        if operation == "patch":
+            data = await self._parse_patch(scope, receive)
+        elif operation == "update":
+            content_type = _header(scope, b"content-type")
+            data = parse_body(await self._read_body(scope, receive, content_type), content_type)
+        if is_relative_path(logical):
+            raise VaultError(400, "relative paths not supported")
+        if operation in ("update", "patch") and logical.endswith("/"):
             raise VaultError(400, "cannot write to a path ending in '/'")
-        if operation == "list" and logical.endswith("/"):
-            logical = logical[:-1]
+        if operation == "options":
+            raise VaultError(400, "cannot handle internal-only request operation")
         matched = self.routes.match(logical)
         route = matched[0] if matched else None
         if route is not None:
             trace.append(route.template)
         request = Request(self.core, logical, operation, {}, matched[1] if matched else {})
-        if method == "HEAD" and (route is None or not route.head):
-            raise VaultError(405)
-        if route is None or not route.unauthenticated:
+        unauthenticated = route is not None and route.unauthenticated
+        if not unauthenticated:
             self._authorize(scope, request, route)
         if route is None:
             raise VaultError(404, _unsupported_path_message(logical))
         handler = route.handlers.get(operation)
         if handler is None:
-            raise VaultError(405, "unsupported operation")
+            message = "unsupported operation"
+            raise VaultError(405, message if unauthenticated else multierror(message))
         if route.enterprise_only and self.core.community:
             raise VaultError(404, "enterprise-only feature")
-        if operation == "update":
-            raw = await read_body(receive, self.core.config.max_request_bytes,
-                                  _content_length(scope))
-            data = parse_json_object(raw)
         params, unknown = parse_fields(data, route.fields)
         request.params = params
         for name, value in request.variables.items():
             params[name] = value
         reply = handler(request)
         return self._render(reply, route, unknown)
+
+    async def _read_body(
+        self, scope: dict[str, Any], receive: Receive, content_type: str | None
+    ) -> bytes:
+        """The whole body; past the size limit, 413 with the parser's error text.
+
+        Vault reads the body only while parsing it, through Go's size-limited reader: the
+        parser fails, and Vault turns the status of that failure into 413 while keeping the
+        parser's message (``error parsing JSON``, or ``error parsing form data``).
+        """
+        try:
+            return await read_body(receive, self.core.config.max_request_bytes,
+                                   _content_length(scope))
+        except VaultError as exc:
+            if exc.status == 413:
+                form = (content_type or "").split(";", 1)[0].strip().lower() == _FORM
+                raise VaultError(
+                    413, "error parsing form data" if form else "error parsing JSON"
+                ) from None
+            raise
+
+    async def _parse_patch(self, scope: dict[str, Any], receive: Receive) -> dict[str, Any] | None:
+        """PATCH needs Go's ``mime.ParseMediaType`` to accept the type, and JSON merge patch."""
+        content_type = _header(scope, b"content-type")
+        media = (content_type or "").split(";", 1)[0].strip().lower()
+        if not media:
+            raise VaultError(400, "mime: no media type")
+        if media != _MERGE_PATCH:
+            raise VaultError(
+                415, f"PATCH requires Content-Type of {_MERGE_PATCH}, provided {media}"
+            )
+        return parse_json_object(await self._read_body(scope, receive, content_type))
+
+    def _dedicated(
+        self, scope: dict[str, Any], route: Route, method: str
+    ) -> tuple[int, bytes | None]:
+        """A path Vault serves with its own HTTP handler: GET (and HEAD where served) only."""
+        if method == "HEAD" and route.head:
+            method = "GET"
+        operation = {"GET": "read", "PUT": "update", "POST": "update"}.get(method)
+        handler = route.handlers.get(operation) if operation else None
+        if handler is None:
+            raise VaultError(405)
+        query = scope.get("query_string", b"")
+        data = _parse_query(query) if query and operation == "read" else None
+        params, _ = parse_fields(data, route.fields)
+        reply = handler(Request(self.core, route.template, operation, params, {}))
+        return self._render(reply, route, [])
 
     def _authorize(self, scope: dict[str, Any], request: Request, route: Route | None) -> None:
         """403 unless the token is live and its ACL grants the operation (and sudo if needed)."""
@@ -153,10 +247,9 @@ class VaultDispatcher:
         operation = request.operation
         if operation == "update" and route is not None and route.exists is not None:
             operation = "update" if route.exists(request) else "create"
-        acl_path = request.path + "/" if request.operation == "list" else request.path
         acl = self.core.policies.acl(entry.policies)
-        if not acl.allows(acl_path, operation, sudo=is_root_path(request.path)):
-            raise VaultError(403, _PERMISSION_DENIED)
+        if not acl.allows(request.path, operation, sudo=is_root_path(request.path)):
+            raise VaultError(403, multierror(_PERMISSION_DENIED))
         self.core.tokens.use(entry)
 
     @staticmethod
@@ -175,6 +268,7 @@ class VaultDispatcher:
             warnings=warnings,
             auth=reply.auth,
             mount_type=route.mount_type,
+            top_level=reply.top_level,
         )
         return reply.status, body
 
@@ -199,22 +293,33 @@ def _list_flag(value: Any) -> bool:
         return True
     if value in _FALSE_LIST or value == "":
         return False
-    raise VaultError(400, f"invalid value for 'list': {value[:40]!r}")
+    raise VaultError(400)
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
 
 
 def _content_length(scope: dict[str, Any]) -> int | None:
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = _header(scope, b"content-length")
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
+
+
+async def _send_http_answer(send: Send, answer: HttpAnswer, method: str) -> None:
+    headers = [*answer.headers, (b"content-length", str(len(answer.body)).encode())]
+    await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else answer.body})
 
 
 def _unsupported_path_message(path: str) -> str:
     if path.startswith(("sys/", "auth/token/")):
-        return "unsupported path"
+        return multierror("unsupported path")
     return f'no handler for route "{path}". route entry not found.'
 
 
@@ -227,6 +332,9 @@ def create_app(
     a heartbeat without sleeping.
     """
     core = VaultCore(config or ServerConfig(), clock=clock)
-    app = Starlette(routes=[docs_route(), Mount("/", app=VaultDispatcher(core))])
+    app = Starlette()
+    # The dispatcher answers every request, whatever its target: also an absolute-form target
+    # (``GET http://host/v1/...``), whose ASGI path does not start with ``/``.
+    app.router.default = VaultDispatcher(core)
     app.state.vault = core
     return app

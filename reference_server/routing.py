@@ -25,7 +25,6 @@ class Request:
     variables: dict[str, str]
     token: TokenEntry | None = None
     token_value: bytes | None = None
-    head: bool = False
 
 
 @dataclass
@@ -42,6 +41,8 @@ class Reply:
     warnings: list[str] = field(default_factory=list)
     auth: dict[str, Any] | None = None
     raw: bytes | None = None
+    #: Members Vault copies to the top level of the response, beside the envelope.
+    top_level: dict[str, Any] | None = None
 
     @property
     def empty(self) -> bool:
@@ -62,6 +63,9 @@ class Route:
     a ``create`` (and needs the ``create`` capability) rather than an ``update``.
     ``enterprise_only`` routes answer 404 ``enterprise-only feature`` on Community Edition,
     after the access checks and method routing.
+    ``dedicated`` routes are served by their own HTTP handler in Vault (``sys/health``,
+    ``sys/seal-status``, ...), not by the system backend: no token, no body parsing, and any
+    method they do not serve is 405 ``{"errors":[]}``. ``head`` lets such a route answer HEAD.
     """
 
     template: str
@@ -71,6 +75,7 @@ class Route:
     exists: Callable[[Request], bool] | None = None
     enterprise_only: bool = False
     head: bool = False
+    dedicated: bool = False
 
     @property
     def regex(self) -> re.Pattern[str] | None:
@@ -89,7 +94,11 @@ class Route:
 
 
 class RouteTable:
-    """Exact templates in a dict, parameterised ones tried in order."""
+    """Exact templates in a dict, parameterised ones tried in order.
+
+    A route that lists also matches its template with a trailing ``/`` (Vault's ``acl/?$``):
+    a list request's path always ends in ``/``.
+    """
 
     def __init__(self, routes: list[Route]) -> None:
         self._exact: dict[str, Route] = {}
@@ -98,6 +107,8 @@ class RouteTable:
             regex = route.regex
             if regex is None:
                 self._exact[route.template] = route
+                if "list" in route.handlers:
+                    self._exact[route.template + "/"] = route
             else:
                 self._patterns.append((regex, route))
 
@@ -110,7 +121,3 @@ class RouteTable:
             if found:
                 return candidate, found.groupdict()
         return None
-
-    def is_unauthenticated(self, path: str) -> bool:
-        route = self._exact.get(path)
-        return route is not None and route.unauthenticated

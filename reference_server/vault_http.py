@@ -6,25 +6,34 @@ list of Vault's checks in Vault's order.
 
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 __all__ = [
     "BODY_READ_ERROR",
     "JSON_HEADERS",
+    "HttpAnswer",
     "VaultError",
     "clean_path",
+    "decode_path",
     "envelope",
     "error_body",
     "get_token",
+    "is_relative_path",
+    "multierror",
+    "parse_body",
     "parse_fields",
     "parse_json_object",
     "read_body",
+    "redirect",
     "request_id",
+    "request_target_path",
     "send_response",
     "unrecognized_warning",
 ]
@@ -63,6 +72,37 @@ _random_bits = random.getrandbits
 # Version 4 in bits 76-79, the RFC 4122 variant (10) in bits 62-63.
 _UUID4_CLEAR = ~((0xF << 76) | (0x3 << 62)) & ((1 << 128) - 1)
 _UUID4_SET = (0x4 << 76) | (0x2 << 62)
+class HttpAnswer(Exception):
+    """An answer given by Go's HTTP layer, outside Vault's JSON conventions.
+
+    Vault's own handlers are wrapped by Go's ``net/http`` machinery, which answers some requests
+    itself: the printable-path check (a bare 400 with no body and no headers) and the
+    path-cleaning redirect (307).
+    """
+
+    def __init__(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        super().__init__(status)
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+
+def multierror(*messages: str) -> str:
+    """Vault's multierror text: ``1 error occurred:\n\t* permission denied\n\n``."""
+    count = "1 error occurred" if len(messages) == 1 else f"{len(messages)} errors occurred"
+    return count + ":\n" + "".join(f"\t* {m}\n" for m in messages) + "\n"
+
+
+def redirect(method: str, location: str) -> HttpAnswer:
+    """Go's ``http.Redirect`` with 307: a short HTML body for GET only, its type for GET/HEAD."""
+    headers = [(b"cache-control", b"no-store"), (b"location", location.encode("latin-1"))]
+    body = b""
+    if method in ("GET", "HEAD"):
+        headers.insert(0, (b"content-type", b"text/html; charset=utf-8"))
+    if method == "GET":
+        escaped = html.escape(location, quote=True)
+        body = f'<a href="{escaped}">Temporary Redirect</a>.\n\n'.encode("latin-1", "replace")
+    return HttpAnswer(307, headers, body)
 
 
 def error_body(messages: Iterable[str]) -> bytes:
@@ -77,18 +117,34 @@ def envelope(
     warnings: list[str] | None = None,
     auth: dict[str, Any] | None = None,
     mount_type: str = "system",
+    top_level: dict[str, Any] | None = None,
 ) -> bytes:
     """Vault's success envelope with every member present (``null`` when empty).
 
     ``data_json`` lets a caller pass an already-encoded ``data`` member (the cached status).
+    ``top_level`` members are copied beside the envelope's own, as Vault does for a few system
+    paths (``sys/capabilities-self``). Vault writes them before the envelope, so when a name
+    collides (a path called ``data``) a JSON reader keeps the envelope's member; leaving such
+    names out gives the same parsed answer without duplicate keys.
     """
     encoded = data_json if data_json is not None else _dumps(data)
+    extra = b"".join(
+        b"," + _dumps(name) + b":" + _dumps(value)
+        for name, value in (top_level or {}).items()
+        if name not in _ENVELOPE_MEMBERS
+    )
     return b"".join((
         b'{"request_id":"', request_id.encode(),
         b'","lease_id":"","renewable":false,"lease_duration":0,"data":', encoded,
         b',"wrap_info":null,"warnings":', _dumps(warnings or None),
-        b',"auth":', _dumps(auth), b',"mount_type":', _dumps(mount_type), b"}",
+        b',"auth":', _dumps(auth), b',"mount_type":', _dumps(mount_type), extra, b"}",
     ))
+
+
+_ENVELOPE_MEMBERS = frozenset({
+    "request_id", "lease_id", "renewable", "lease_duration", "data", "wrap_info", "warnings",
+    "auth", "mount_type",
+})
 
 
 def _dumps(value: Any) -> bytes:
@@ -115,6 +171,34 @@ async def send_response(send: Send, status: int, body: bytes | None) -> None:
 
 
 # --- paths and tokens ----------------------------------------------------------------------
+
+def request_target_path(raw_path: str) -> str:
+    """The escaped path of a request target, as Go's ``net/http`` reads it.
+
+    An absolute-form target (``http://host/v1/x``) gives its path; a target starting with
+    ``//`` is read as ``//authority/path`` (Go's ``url.ParseRequestURI``), so ``//v1/sys/x``
+    is the path ``/sys/x`` on the host ``v1``.
+    """
+    for scheme in ("http://", "https://"):
+        if raw_path[: len(scheme)].lower() == scheme:
+            rest = raw_path[len(scheme):]
+            slash = rest.find("/")
+            return rest[slash:] if slash >= 0 else "/"
+    if raw_path.startswith("//") and not raw_path.startswith("///"):
+        slash = raw_path.find("/", 2)
+        return raw_path[slash:] if slash >= 0 else "/"
+    return raw_path
+
+
+def decode_path(escaped: str) -> str:
+    """Percent-decode a path like Go's ``URL.Path`` (bytes that are not UTF-8 become U+FFFD)."""
+    return unquote_to_bytes(escaped).decode("utf-8", "replace")
+
+
+def is_relative_path(path: str) -> bool:
+    """Whether a decoded path has a ``.`` or ``..`` segment (Vault refuses it with 400)."""
+    return any(segment in (".", "..") for segment in path.split("/"))
+
 
 def clean_path(path: str) -> str:
     """Go's ``path.Clean`` as ``net/http`` applies it: drop ``.``/``..``/empty segments.
@@ -206,24 +290,80 @@ def _too_large() -> VaultError:
 
 
 def _disconnected(message: Message) -> VaultError:
-    """Vault answers a body it cannot read with 500 and Go's reason (``unexpected EOF``)."""
+    """A body the client's framing broke or cut short: 400 with Go's reason (``unexpected EOF``).
+
+    Vault answers this with 500 (its handler reports the read error as an internal one). The
+    reference server answers 400 with the same text instead: broken client input is a client
+    error, and no client input may get a 5xx here (one entry of the differential table).
+    """
     reason = message.get(BODY_READ_ERROR)
     if reason:
-        return VaultError(500, reason)
+        return VaultError(400, reason)
     return VaultError(400, "client disconnected before sending the whole body")
 
 
+_JSON_WHITESPACE = " \t\n\r"
+_FORM_TYPE = "application/x-www-form-urlencoded"
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object; ``None`` for an empty body; 400 for anything else."""
-    if not raw.strip():
+    """The body as Vault's JSON decoder reads it: the first JSON value, nothing after it.
+
+    ``None`` for an empty body or ``null``; the first value must be an object. Whatever follows
+    it is never read (Go's ``json.Decoder.Decode``), so ``{} {"x": 1}`` and ``{} garbage`` are
+    accepted. Strings with bytes that are not UTF-8 are accepted (Go replaces them by U+FFFD);
+    a byte-order mark or ``NaN`` is not JSON. Anything else is 400 ``error parsing JSON``.
+    """
+    text = raw.decode("utf-8", "replace")
+    position = _skip_whitespace(text, 0)
+    if position == len(text):
         return None
     try:
-        value = json.loads(raw)
+        value, _ = _DECODER.raw_decode(text, position)
     except (ValueError, RecursionError) as exc:
         raise VaultError(400, "error parsing JSON") from exc
+    if value is None:
+        return None
     if not isinstance(value, dict):
         raise VaultError(400, "error parsing JSON")
     return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    while position < len(text) and text[position] in _JSON_WHITESPACE:
+        position += 1
+    return position
+
+
+def parse_body(raw: bytes, content_type: str | None) -> dict[str, Any] | None:
+    """A POST/PUT body as Vault reads it: a form when it says so and does not look like JSON.
+
+    Vault parses the body as a form only when the Content-Type is
+    ``application/x-www-form-urlencoded`` and the first non-blank byte (of the first 512) is
+    neither ``{`` nor ``[``; everything else is parsed as JSON, whatever its Content-Type.
+    A form field given more than once is joined with commas.
+    """
+    if _media_type(content_type) == _FORM_TYPE:
+        head = raw[:512].lstrip(_JSON_WHITESPACE.encode())
+        if head[:1] not in (b"{", b"["):
+            fields: dict[str, list[str]] = {}
+            for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+                fields.setdefault(key, []).append(value)
+            return {k: ",".join(v) for k, v in fields.items()} or None
+    return parse_json_object(raw)
+
+
+def _media_type(content_type: str | None) -> str | None:
+    if content_type is None:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
 
 
 def unrecognized_warning(names: Iterable[str]) -> str:
@@ -289,6 +429,14 @@ def _to_duration(name: str, value: Any) -> int:
     raise _invalid(name, value, "duration")
 
 
+def _to_go_duration(name: str, value: Any) -> int:
+    """A duration decoded by the handler itself (token TTLs): Go's ``time`` error text."""
+    try:
+        return _to_duration(name, value)
+    except VaultError:
+        raise VaultError(400, f"time: invalid duration {json.dumps(str(value))}") from None
+
+
 def _to_string(name: str, value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -321,6 +469,7 @@ FIELD_TYPES: dict[str, Callable[[str, Any], Any]] = {
     "bool": _to_bool,
     "int": _to_int,
     "duration": _to_duration,
+    "go_duration": _to_go_duration,
     "string": _to_string,
     "string_list": _to_string_list,
     "kv": _to_kv,

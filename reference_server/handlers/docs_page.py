@@ -1,32 +1,34 @@
 """``GET /ui/replcheck``: the contract's reference page, as ``replcheck spec --format html``.
 
-Outside Vault's ``/v1`` API, like Vault's own UI under ``/ui/``; a plain Starlette route in
-front of the Vault dispatcher, rendered once per process.
+Outside Vault's ``/v1`` API, like Vault's own UI under ``/ui/``. The dispatcher hands this one
+path to ``serve_docs`` before Vault's checks; the page is rendered once per process.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import HTMLResponse
-from starlette.routing import Route
-
-__all__ = ["DOCS_PATH", "docs_route"]
+__all__ = ["DOCS_PATH", "serve_docs"]
 
 DOCS_PATH = "/ui/replcheck"
 
 
 @cache
-def _page() -> str:
+def _page() -> bytes:
     from replcheck_spec.reference_docs import render_html
 
-    return render_html()
+    return render_html().encode("utf-8")
 
 
-async def _docs(request: Request) -> HTMLResponse:
-    return HTMLResponse(_page(), headers={"Cache-Control": "no-store"})
-
-
-def docs_route() -> Route:
-    return Route(DOCS_PATH, _docs, methods=["GET", "HEAD"])
+async def serve_docs(scope: dict[str, Any], send: Any) -> None:
+    """Answer GET/HEAD with the page; any other method gets 405 like the rest of ``/ui``."""
+    method = scope["method"]
+    if method not in ("GET", "HEAD"):
+        status, body, kind = 405, b"", b"text/plain; charset=utf-8"
+    else:
+        status, body, kind = 200, _page(), b"text/html; charset=utf-8"
+    headers = [(b"content-type", kind), (b"cache-control", b"no-store"),
+               (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})

@@ -21,6 +21,8 @@ def policy_exists(request: Request) -> bool:
 
 
 def read_policy(request: Request) -> Reply:
+    # The name is the rest of the path, as Vault's route captures it: ``acl/default/`` names
+    # the policy ``default/``, which does not exist.
     policy = request.core.policies.get(request.variables["name"])
     if policy is None:
         raise VaultError(404)
@@ -53,8 +55,10 @@ def write_policy(request: Request) -> Reply:
 
 def delete_policy(request: Request) -> Reply:
     name = request.variables["name"].lower()
-    if name in ("root", "default"):
-        raise VaultError(400, f'cannot delete "{name}" policy')
+    if name == "default":
+        raise VaultError(400, "cannot delete default policy")
+    if name == "root":
+        raise VaultError(400, 'cannot delete "root" policy')
     request.core.policies.delete(name)
     request.core.replication.record_write(replicated=True)
     return Reply()

@@ -1,4 +1,13 @@
-"""``sys/health`` and ``sys/internal/specs/openapi``: unauthenticated, answered without envelope."""
+"""System paths outside replication.
+
+* ``sys/health``, ``sys/seal-status``, ``sys/leader``, ``sys/init``: in Vault these have their
+  own HTTP handlers (no token, no envelope; any other method is 405 ``{"errors":[]}``). Their
+  shapes follow Vault's (unsealed, initialized, Shamir seal with one share, HA disabled);
+  ``bao status`` / ``vault status`` read the first two.
+* ``sys/internal/specs/openapi``: unauthenticated, the contract's bundled document.
+* ``sys/rotate``: an update-only path needing sudo, like ``sys/replication/reindex``; rotating
+  the (absent) encryption key does nothing here and answers 204, as Vault does.
+"""
 
 from __future__ import annotations
 
@@ -55,6 +64,57 @@ def read_health(request: Request) -> Reply:
     return Reply(status=status, raw=json.dumps(body, separators=(",", ":")).encode())
 
 
+def read_seal_status(request: Request) -> Reply:
+    core = request.core
+    body = {
+        "type": "shamir",
+        "initialized": True,
+        "sealed": False,
+        "t": 1,
+        "n": 1,
+        "progress": 0,
+        "nonce": "",
+        "version": core.version,
+        "build_date": BUILD_DATE,
+        "migration": False,
+        "cluster_name": core.config.cluster_name,
+        "cluster_id": core.replication.cluster_id(),
+        "recovery_seal": False,
+        "storage_type": "inmem",
+    }
+    return Reply(raw=json.dumps(body, separators=(",", ":")).encode())
+
+
+def read_leader(request: Request) -> Reply:
+    """Vault's ``LeaderResponse`` of a server without HA (the zero time is not omitted)."""
+    body = {
+        "ha_enabled": False,
+        "is_self": False,
+        "active_time": "0001-01-01T00:00:00Z",
+        "leader_address": "",
+        "leader_cluster_address": "",
+        "performance_standby": False,
+        "performance_standby_last_remote_wal": 0,
+    }
+    return Reply(raw=json.dumps(body, separators=(",", ":")).encode())
+
+
+def read_init(request: Request) -> Reply:
+    return Reply(raw=b'{"initialized":true}')
+
+
+def write_init(request: Request) -> Reply:
+    raise VaultError(400, "Vault is already initialized")
+
+
+def rotate(request: Request) -> Reply:
+    request.core.replication.record_write(replicated=True)
+    return Reply()
+
+
+#: Build date reported by ``sys/seal-status`` (Vault's ``build_date``), fixed for the version.
+BUILD_DATE = "2024-08-28T16:28:37Z"
+
 HEALTH_FIELDS = {
     name: "string"
     for name in ("standbyok", "perfstandbyok", "activecode", "standbycode", "sealedcode",
@@ -62,7 +122,10 @@ HEALTH_FIELDS = {
 } | {"drsecondarycode": "int"}
 
 ROUTES = [
-    Route("sys/health", {"read": read_health}, fields=HEALTH_FIELDS, unauthenticated=True,
-          head=True),
+    Route("sys/health", {"read": read_health}, fields=HEALTH_FIELDS, head=True, dedicated=True),
+    Route("sys/seal-status", {"read": read_seal_status}, dedicated=True),
+    Route("sys/leader", {"read": read_leader}, dedicated=True),
+    Route("sys/init", {"read": read_init, "update": write_init}, dedicated=True),
     Route("sys/internal/specs/openapi", {"read": read_openapi}, unauthenticated=True),
+    Route("sys/rotate", {"update": rotate}),
 ]

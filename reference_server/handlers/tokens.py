@@ -7,7 +7,7 @@ from typing import Any
 from ..acl import TokenEntry
 from ..replication import rfc3339
 from ..routing import Reply, Request, Route
-from ..vault_http import VaultError
+from ..vault_http import VaultError, multierror
 
 __all__ = ["ROUTES"]
 
@@ -16,9 +16,9 @@ MAX_TTL = 768 * 3600
 
 CREATE_FIELDS = {
     "policies": "string_list",
-    "ttl": "duration",
-    "explicit_max_ttl": "duration",
-    "period": "duration",
+    "ttl": "go_duration",
+    "explicit_max_ttl": "go_duration",
+    "period": "go_duration",
     "no_default_policy": "bool",
     "no_parent": "bool",
     "display_name": "string",
@@ -46,10 +46,6 @@ def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
             return ["root"]
     else:
         policies = sorted({p.lower() for p in requested})
-    if "root" in policies and not parent.is_root:
-        raise VaultError(400, "root tokens may not be created without parent token being root")
-    if "root" in policies:
-        return ["root"]
     if not parent.is_root:
         sudo = request.core.policies.acl(parent.policies).allows(
             "auth/token/create", "update", sudo=True
@@ -57,6 +53,10 @@ def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
         wanted = set(policies) - {"default"}
         if not sudo and not wanted <= set(parent.policies):
             raise VaultError(400, "child policies must be subset of parent")
+    if "root" in policies and not parent.is_root:
+        raise VaultError(400, "root tokens may not be created without parent token being root")
+    if "root" in policies:
+        return ["root"]
     if not params.get("no_default_policy", False) and "default" not in policies:
         policies.append("default")
     return sorted(policies)
@@ -123,11 +123,10 @@ def create_token(request: Request) -> Reply:
     return Reply(auth=auth, warnings=warnings)
 
 
-def lookup_self(request: Request) -> Reply:
-    entry = _caller(request)
+def _token_data(request: Request, entry: TokenEntry, value: bytes) -> dict[str, Any]:
     now = request.core.clock()
     expire = entry.expire_time
-    data: dict[str, Any] = {
+    return {
         "accessor": entry.accessor,
         "creation_time": int(entry.creation_time),
         "creation_ttl": entry.ttl,
@@ -135,7 +134,7 @@ def lookup_self(request: Request) -> Reply:
         "entity_id": "",
         "expire_time": None if expire is None else rfc3339(expire),
         "explicit_max_ttl": entry.explicit_max_ttl,
-        "id": (request.token_value or b"").decode("utf-8", "replace"),
+        "id": value.decode("utf-8", "replace"),
         "issue_time": rfc3339(entry.creation_time),
         "meta": entry.meta,
         "num_uses": max(entry.num_uses, 0),
@@ -146,7 +145,22 @@ def lookup_self(request: Request) -> Reply:
         "ttl": 0 if expire is None else max(0, int(expire - now)),
         "type": "service",
     }
-    return Reply(data=data)
+
+
+def lookup_self(request: Request) -> Reply:
+    entry = _caller(request)
+    return Reply(data=_token_data(request, entry, request.token_value or b""))
+
+
+def lookup(request: Request) -> Reply:
+    """``auth/token/lookup``: the token in the body, or the caller's own when none is given."""
+    token = request.params.get("token", "")
+    if not token:
+        return lookup_self(request)
+    entry = request.core.tokens.lookup(token)
+    if entry is None:
+        raise VaultError(403, "bad token")
+    return Reply(data=_token_data(request, entry, token.encode("utf-8", "surrogateescape")))
 
 
 def revoke_self(request: Request) -> Reply:
@@ -158,7 +172,7 @@ def revoke_self(request: Request) -> Reply:
 def revoke(request: Request) -> Reply:
     token = request.params.get("token", "")
     if not token:
-        raise VaultError(400, "need token")
+        raise VaultError(400, "missing token ID")
     request.core.tokens.revoke(token)
     request.core.replication.record_write(replicated=False)
     return Reply()
@@ -166,25 +180,47 @@ def revoke(request: Request) -> Reply:
 
 def capabilities_self(request: Request) -> Reply:
     """Capabilities of the caller's token on each path (``paths``, or the older ``path``)."""
-    caller = _caller(request)
+    return _capabilities(request, _caller(request))
+
+
+def capabilities(request: Request) -> Reply:
+    """``sys/capabilities``: the same question about the token given in the body.
+
+    Vault answers a missing token with a 500 (``no token found``); the reference server never
+    answers 5xx to client input, so it says the same with 400.
+    """
+    token = request.params.get("token", "")
+    if not token:
+        raise VaultError(400, multierror("no token found"))
+    entry = request.core.tokens.lookup(token)
+    if entry is None:
+        raise VaultError(400, multierror("invalid token"))
+    return _capabilities(request, entry)
+
+
+def _capabilities(request: Request, token: TokenEntry) -> Reply:
     paths = request.params.get("paths") or request.params.get("path")
     if not paths:
-        raise VaultError(400, "'paths' parameter not supplied")
-    acl = request.core.policies.acl(caller.policies)
+        raise VaultError(400, "paths must be supplied")
+    acl = request.core.policies.acl(token.policies)
     data: dict[str, Any] = {}
     for path in paths:
         caps = acl.capabilities(path.lstrip("/"))
         data[path] = ["deny"] if not caps or "deny" in caps else sorted(caps)
     if len(paths) == 1:
         data["capabilities"] = data[paths[0]]
-    return Reply(data=data)
+    # Vault copies each path's capabilities to the top level too (for older clients).
+    return Reply(data=data, top_level=dict(data))
 
 
 ROUTES = [
     Route("auth/token/create", {"update": create_token}, fields=CREATE_FIELDS),
-    Route("auth/token/lookup-self", {"read": lookup_self}),
+    Route("auth/token/lookup-self", {"read": lookup_self, "update": lookup_self}),
     Route("auth/token/revoke-self", {"update": revoke_self}),
     Route("auth/token/revoke", {"update": revoke}, fields={"token": "string"}),
+    Route("auth/token/lookup", {"read": lookup, "update": lookup}, fields={"token": "string"}),
     Route("sys/capabilities-self", {"update": capabilities_self},
           fields={"paths": "string_list", "path": "string_list"}),
+    Route("sys/capabilities", {"update": capabilities},
+          fields={"token": "string", "paths": "string_list", "path": "string_list"}),
 ]

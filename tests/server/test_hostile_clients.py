@@ -34,7 +34,7 @@ from .serve_process import ServeProcess
 
 MIB = 1024 * 1024
 HEADER_TIMEOUT = 1.0
-#: What a body that cannot be read is answered with (500, like Vault): Go's reasons.
+#: What a body that cannot be read is answered with (400; Vault says 500): Go's reasons.
 _BODY_READ_REASONS = {"unexpected EOF", "malformed chunked encoding", "malformed header field"}
 
 
@@ -89,9 +89,7 @@ def test_framing_fuzz_never_makes_the_server_log_a_traceback(server):
     for raw, response in zip(cases, responses, strict=True):
         if response:  # an answer, or none (closed): never a crash or a broken status line
             status = status_of(response)
-            if status >= 500:  # only Vault's answer to a body it cannot read: Go's reason
-                errors = json.loads(response.partition(b"\r\n\r\n")[2])["errors"]
-                assert status == 500 and errors[0] in _BODY_READ_REASONS, (raw[:200], errors)
+            assert status < 500, raw[:200]
             statuses.append(status)
     assert 400 in statuses and 403 in statuses  # malformed ones refused, well-formed answered
     log = server.log()
@@ -102,9 +100,11 @@ def test_framing_fuzz_never_makes_the_server_log_a_traceback(server):
 
 
 def test_bad_chunk_after_an_answer_without_reading_the_body(server):
-    """The case of issue 8: 403 sent before the body is read, then a malformed chunk."""
+    """The case of issue 8: 403 sent before the body is read, then a malformed chunk.
+
+    Only writes read their body (before the token, as Vault does), so a DELETE shows it."""
     response = send_and_half_close(server, head(
-        "POST", "/v1/sys/replication/recover", "Transfer-Encoding: chunked", token=False,
+        "DELETE", "/v1/sys/replication/recover", "Transfer-Encoding: chunked", token=False,
     ) + b"zz\r\nnot a chunk\r\n")
     assert status_of(response) == 403
     assert response.count(b"HTTP/1.1 ") == 1  # no second answer to the same request
@@ -115,13 +115,13 @@ def test_bad_chunk_in_a_body_being_read_fails_the_read_and_the_app_answers(serve
     """As in Go: the app's body read fails, Vault's answer to that goes out, then the close.
 
     OpenBao answers such a body 500 ``{"errors":["invalid byte in chunk length"]}`` (Go's
-    reason; zttp's is coarser).
+    reason; zttp's is coarser); the reference server answers 400, as bad client input must.
     """
     response = send_and_half_close(server, head(
         "POST", "/v1/sys/replication/recover", "Transfer-Encoding: chunked",
     ) + b"2\r\n{}\r\nzz\r\n")
     response_head, _, body = response.partition(b"\r\n\r\n")
-    assert status_of(response) == 500 and response.count(b"HTTP/1.1 ") == 1
+    assert status_of(response) == 400 and response.count(b"HTTP/1.1 ") == 1
     assert b"content-type: application/json" in response_head.lower()
     assert json.loads(body) == {"errors": ["malformed chunked encoding"]}
     assert "Traceback" not in server.log()
@@ -135,17 +135,17 @@ def test_bad_chunk_in_a_body_being_read_fails_the_read_and_the_app_answers(serve
         (head("POST", "/v1/sys/replication/recover", "Transfer-Encoding: chunked")
          + b"2\r\n{}\r\n0\r\n\r\n", 200),
         (head("GET", "/v1/sys/replicatron/status"), 404),
-        (head("POST", "/v1/sys/replication/recover", "Content-Length: 10") + b"{}", 500),
+        (head("POST", "/v1/sys/replication/recover", "Content-Length: 10") + b"{}", 400),
     ],
 )
 def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(
     server, request_bytes, status
 ):
     """As in Go: EOF after a request is not a reason to drop its answer. A body it cuts short
-    fails the app's read: 500 ``{"errors":["unexpected EOF"]}``, as OpenBao answers."""
+    fails the app's read: 400 ``{"errors":["unexpected EOF"]}`` (OpenBao: 500, same text)."""
     response = send_and_half_close(server, request_bytes)
     assert status_of(response) == status and response.count(b"HTTP/1.1 ") == 1
-    if status == 500:
+    if request_bytes.endswith(b"{}") and b"Content-Length: 10" in request_bytes:
         body = json.loads(response.partition(b"\r\n\r\n")[2])
         assert body == {"errors": ["unexpected EOF"]}
 
@@ -248,7 +248,7 @@ def _read_response(sock: socket.socket) -> bytes:
         ("BREW", "/v1/sys/replication/status"),
         ("M-SEARCH", "/v1/sys/replication/status"),
         ("GET", "/v1/sys/replication%2Fstatus"),
-        ("GET", "/v1/sys//replication/./status"),
+        ("GET", "/v1/sys/replication/%2e/status"),
         ("GET", "/v1/sys/replication/status?list=maybe"),
         ("POST", "/v1/sys/replication/reindex/"),
         ("GET", "/v1/sys/%72eplication/status"),

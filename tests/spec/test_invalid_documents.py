@@ -157,7 +157,7 @@ CASES: list[tuple[str, str, Callable[[], Doc], Callable[[Doc], Any], str, str]] 
     ("reindex-skip-flush-list", "reindex-request", lambda: {}, _set("skip_flush", [True]),
      "$.skip_flush", "is not a value Vault accepts for a bool field"),
     ("reindex-body-array", "reindex-request", lambda: {}, lambda doc: [doc],
-     "$", "is not of type \"object\""),
+     "$", "is not of type [\"object\", \"null\"]"),
 ]
 
 
