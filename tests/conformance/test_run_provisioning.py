@@ -83,7 +83,7 @@ def test_a_token_that_cannot_create_policies_leaves_sudo_checks_not_run(referenc
     created = httpx.post(
         f"{reference.url}/v1/auth/token/create",
         headers=root,
-        json={"policies": ["repl-only"]},
+        json={"policies": ["repl-only"], "no_default_policy": True},
     )
     token = created.json()["auth"]["client_token"]
     result = run(settings_for(reference.url, token=token, keyword="REINDEX-SUDO"))
