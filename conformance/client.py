@@ -2,9 +2,10 @@
 
 ``send`` builds the request exactly as asked (raw paths such as ``//`` or ``%72`` are kept),
 sends it with httpx, lets the per-response judges see the raw answer (they need the run's tokens
-to spot one coming back), then masks every secret and records the ``Exchange``. Watchers (run-wide
-observations such as WAL counters over time) then see the masked exchange, bookkeeping requests
-included. In a plan run nothing is sent: the exchange is recorded with no response.
+to spot one coming back), records a masked copy of the ``Exchange`` for the reports, and returns
+the raw one: checks, judges and watchers (run-wide observations such as WAL counters over time,
+bookkeeping requests included) judge the exact bytes that came back, and mask only what they
+keep for output (``mask``). In a plan run nothing is sent: the exchange has no response.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from conformance.target import Masker, Settings
 #: What a judge gets: the raw exchange (secrets visible) and the tokens to look for in its
 #: answer: the ones sent with this request first, then every other secret the run holds.
 Observer = Callable[[Exchange, tuple[str, ...]], None]
-#: What a watcher gets: every answered exchange, masked, bookkeeping requests included.
+#: What a watcher gets: every answered exchange, raw, bookkeeping requests included.
 Watcher = Callable[[Exchange], None]
 
 _USER_AGENT = "replcheck"
@@ -143,13 +144,12 @@ class RecordingClient:
             tokens = tuple(dict.fromkeys(sent + self.masker.secrets()))
             for observer in self.observers:
                 observer(raw, tokens)
-        masked = self.mask(raw)
         if record:
-            self.exchanges.append(masked)
+            self.exchanges.append(self.mask(raw))
         if response is not None:
             for watcher in self.watchers:
-                watcher(masked)
-        return masked
+                watcher(raw)
+        return raw
 
     def _exchange(self, request: httpx.Request) -> ReceivedResponse:
         assert self._http is not None

@@ -196,7 +196,7 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
     unsendable = 0
     for case, label, credential in _with_credentials(ctx, cases):
         try:
-            ctx.send(
+            exchange = ctx.send(
                 case.method,
                 case.path,
                 f"generated ({case.mode}), {label}",
@@ -207,6 +207,11 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
             )
         except UnsendableRequest:
             unsendable += 1
+            continue
+        if exchange.response is not None:
+            # This check adds no rule of its own: what it judges is each answer it fed the
+            # judges.
+            ctx.judged()
     ctx.note(f"{len(cases)} generated request(s) over {len(contract.operations())} operation(s)")
     if unsendable:
         ctx.note(f"{unsendable} generated request(s) could not be put on the wire and were skipped")

@@ -62,7 +62,14 @@ class CheckResult:
     #: Observations a person should read even when the check passed (e.g. a tolerated legacy
     #: behaviour of an older Vault version).
     notes: list[str] = field(default_factory=list)
+    #: Requests sent (for a judge: answers it was shown).
     exchanges: int = 0
+    #: Answers (or parts of answers) the check actually judged: a check that judged nothing is
+    #: *not run* with the reason, never passed.
+    judged: int = 0
+    #: Not run because of a choice the user made (``--profile safe``), not a gap in the run:
+    #: ``--strict`` does not count it.
+    by_choice: bool = False
 
 
 @dataclass
@@ -81,6 +88,12 @@ class RequirementResult:
     @property
     def notes(self) -> list[str]:
         return [note for check in self.checks for note in check.notes]
+
+    @property
+    def gaps(self) -> list[CheckResult]:
+        """Checks of this requirement that were not run for a reason other than the user's
+        choice of profile: what ``--strict`` turns into a failure."""
+        return [c for c in self.checks if c.outcome is Outcome.NOT_RUN and not c.by_choice]
 
 
 def combine(requirement: str, checks: Iterable[CheckResult]) -> RequirementResult:

@@ -133,9 +133,13 @@ class RunHooks:
         state.result = assemble(state.folder, suite_ids(), users, state.facts())
         if state.result is None:
             return
-        if state.result.exit_code == 1 and session.exitstatus == pytest.ExitCode.OK:
-            # Community Edition: every replication test was skipped as unsupported, and the gate
-            # must not pass on an edition without the API (``replcheck run`` exits 1 too).
+        gate_fails = state.result.exit_code == 1 or (
+            state.result.verdict == "nothing judged" and bool(state.suite_order)
+        )
+        if gate_fails and session.exitstatus == pytest.ExitCode.OK:
+            # A target without the replication API (every replication test skipped as
+            # unsupported), or a suite run that judged nothing: the gate must not pass
+            # (``replcheck run`` exits 1 and 2 there).
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         for kind, path in state.options.reports.items():
             try:

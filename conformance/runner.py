@@ -29,17 +29,21 @@ reports, and ``per_requirement`` groups results by requirement as ``RunResult.re
 Exit codes, as ``RunResult.exit_code`` gives them:
 
 - 0: every requirement that was judged passed (requirements not run are listed with reasons);
-- 1: at least one requirement failed; *or* the target is Vault Community Edition, where the
-  replication API does not exist: a gate asking "does this target implement Vault's replication
+- 1: at least one requirement failed (or, with ``--strict``, was not run for a reason other
+  than the profile); *or* the target has no replication API (Vault Community Edition, or a 404
+  on the status as from OpenBao): a gate asking "does this target implement Vault's replication
   API?" must not pass there, though no requirement is counted as failed (they are unsupported);
-- 2: the suite itself broke on a check (outcome ``error``): no verdict can be claimed.
+- 2: the suite itself broke on a check (outcome ``error``), or the run judged no requirement at
+  all: no verdict can be claimed. (``RunAborted`` — a wrong token, an unreachable target, a
+  ``-k`` selecting nothing — is exit 2 as well, before any check.)
 
-Order of a run: read the status once (edition, cluster ids, printed before any state-changing
-call), provision missing tokens, run the non-mutating checks, then (``full`` only) the mutating
-ones; the per-response judges watch every exchange throughout, and the run-wide watchers
-(``Session.watch_results``: WAL counters never go back) every status answer, bookkeeping reads
-included, with a last read after the checks. Provisioned tokens and policies are removed at the
-end, also on failure or Ctrl-C.
+Order of a run: look every given token up (``preflight``), read the status once (edition,
+cluster ids, printed before any state-changing call; without them the full profile changes
+nothing; without a replication API nothing more is sent), provision missing tokens, run the
+non-mutating checks, then (``full`` only) the mutating ones; the per-response judges watch
+every exchange throughout, and the run-wide watchers (``Session.watch_results``: WAL counters
+never go back) every status answer, bookkeeping reads included, with a last read after the
+checks. Provisioned tokens and policies are removed at the end, also on failure or Ctrl-C.
 """
 
 from __future__ import annotations
@@ -56,14 +60,15 @@ import replcheck_spec
 from conformance import __version__, contract
 from conformance.checks import registered
 from conformance.checks.context import STATUS, CheckContext, RunState
-from conformance.checks.edition import COMMUNITY_REASON, Edition, detect
+from conformance.checks.edition import Edition, detect, observed
 from conformance.checks.judges import Judge, JudgePanel
 from conformance.checks.judges import registered as registered_judges
 from conformance.checks.registry import Check
-from conformance.checks.watch import WAL_REQUIREMENT, sections
+from conformance.checks.watch import WAL_REQUIREMENT, WalWatcher, sections
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Outcome, RequirementResult, combine
+from conformance.preflight import token_problem
 from conformance.provision import Provisioner, has_sudo
 from conformance.selection import Selection, SelectionError
 from conformance.target import NO_UPDATE_LABEL, NON_SUDO_LABEL, Masker, Settings
@@ -114,6 +119,10 @@ class RunResult:
     cluster_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     plan_lines: list[str] = field(default_factory=list)
+    #: What the status answer showed when the edition has no replication (one sentence).
+    edition_observed: str = ""
+    #: ``--strict``: a requirement or check not run (other than by the profile) fails the run.
+    strict: bool = False
     started_at: str = ""
     duration_s: float = 0.0
     suite_version: str = __version__
@@ -131,37 +140,69 @@ class RunResult:
         return self._with(Outcome.ERROR)
 
     @property
+    def gaps(self) -> list[str]:
+        """Requirements with a check not run for a reason other than the profile (what
+        ``--strict`` fails on)."""
+        return [
+            rid
+            for rid, r in self.results.items()
+            if r.outcome in (Outcome.PASSED, Outcome.NOT_RUN) and r.gaps
+        ]
+
+    @property
     def verdict(self) -> str:
+        """plan, not conformant, incomplete, unsupported, nothing judged, or conformant.
+
+        Failed wins (the target deviated); then an engine error (no verdict can be claimed);
+        then an edition without the replication API; then a run that judged no requirement at
+        all (a gate must not pass on nothing); then ``--strict`` gaps; else conformant."""
         if self.plan:
             return "plan"
         if self.failed:
             return "not conformant"
         if self.errored:
             return "incomplete"
-        if self.edition is Edition.COMMUNITY:
+        if self.edition.unsupported:
             return "unsupported"
+        if not self._with(Outcome.PASSED):
+            return "nothing judged"
+        if self.strict and self.gaps:
+            return "not conformant"
         return "conformant"
 
     @property
     def verdict_sentence(self) -> str:
         counts = {o: len(self._with(o)) for o in Outcome}
-        tally = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
+        tally = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n) or "none selected"
+        verdict = self.verdict
+        if verdict == "not conformant" and not self.failed:
+            return (
+                f"NOT CONFORMANT (--strict): {len(self.gaps)} requirement(s) not fully run: "
+                f"{', '.join(self.gaps)} ({tally})."
+            )
         return {
             "plan": "Plan only: nothing was sent.",
             "not conformant": f"NOT CONFORMANT: {counts[Outcome.FAILED]} requirement(s) failed "
             f"({tally}).",
             "incomplete": f"INCOMPLETE: the suite itself broke on {counts[Outcome.ERROR]} "
             f"requirement(s), so no verdict can be given ({tally}).",
-            "unsupported": "UNSUPPORTED: replication is not available on this target (Vault "
-            f"Community Edition); nothing deviated ({tally}).",
+            "unsupported": f"UNSUPPORTED: {self.edition_observed or 'replication is not available'}"
+            f"; nothing deviated ({tally}).",
+            "nothing judged": "NO VERDICT: the run judged no requirement, so it cannot say the "
+            f"target conforms ({tally}).",
             "conformant": f"CONFORMANT: every judged requirement passed ({tally}).",
-        }[self.verdict]
+        }[verdict]
 
     @property
     def exit_code(self) -> int:
-        return {"plan": 0, "conformant": 0, "not conformant": 1, "unsupported": 1, "incomplete": 2}[
-            self.verdict
-        ]
+        return {
+            "plan": 0,
+            "conformant": 0,
+            "not conformant": 1,
+            "unsupported": 1,
+            "incomplete": 2,
+            "nothing judged": 2,
+        }[self.verdict]
 
 
 @contextmanager
@@ -196,10 +237,7 @@ def open_target(settings: Settings) -> Iterator[tuple[str, str | None, str]]:
 def run(settings: Settings, listener: Listener | None = None) -> RunResult:
     """Judge the target ``settings`` describe; see the module docstring for the contract."""
     listener = listener or _Silent()
-    try:
-        selection = Selection(settings.keyword)
-    except SelectionError as exc:
-        raise RunAborted(str(exc)) from None
+    selection = _selection(settings)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
     profile = settings.resolved_profile
     started = time.perf_counter()
@@ -216,6 +254,21 @@ def run(settings: Settings, listener: Listener | None = None) -> RunResult:
     return result
 
 
+def _selection(settings: Settings) -> Selection:
+    """The ``-k`` selection; one that selects no check and no judge stops the run (exit 2)
+    before anything is sent: a run that judges nothing cannot give a verdict."""
+    try:
+        selection = Selection(settings.keyword)
+    except SelectionError as exc:
+        raise RunAborted(str(exc)) from None
+    chosen = [c for c in registered() if selection.matches(c.id, c.requirement)]
+    chosen += [j for j in registered_judges() if selection.matches(j.id, j.requirement)]
+    watcher_id = f"{WAL_REQUIREMENT}::{WalWatcher.name}"
+    if not chosen and not selection.matches(watcher_id, WAL_REQUIREMENT):
+        raise RunAborted(f"-k {settings.keyword!r} selects no check, so there is nothing to run")
+    return selection
+
+
 @contextmanager
 def session(
     settings: Settings,
@@ -230,10 +283,7 @@ def session(
     On entry the status has been read (edition, cluster ids) and missing tokens provisioned; on
     exit whatever was provisioned is removed. Raises ``RunAborted`` like ``run``.
     """
-    try:
-        selection = Selection(settings.keyword)
-    except SelectionError as exc:
-        raise RunAborted(str(exc)) from None
+    selection = _selection(settings)
     masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
     with RecordingClient(settings, base_url, masker, plan=False) as client:
         opened = Session(
@@ -275,6 +325,9 @@ class Session:
         if not sudo_token:
             self.reasons["sudo"] = "no --token (or VAULT_TOKEN) was given"
         self.edition = Edition.UNKNOWN
+        self.edition_observed = ""
+        #: Why no state-changing call may be made (full profile, cluster ids not read).
+        self.mutation_blocked: str | None = None
         self.notes: list[str] = []
         self.plan_lines: list[str] = []
         self.cluster_ids: dict[str, dict[str, Any]] = {}
@@ -282,6 +335,7 @@ class Session:
         self.panel = JudgePanel(judges, client.mask, client.masker.mask)
         client.observers.append(self.panel)
         client.watchers.append(self.state.wal)
+        self.state.wal.mask = client.mask
         self.judges: list[Judge] = judges
 
     def ordered_checks(self) -> list[Check]:
@@ -291,9 +345,14 @@ class Session:
 
     @contextmanager
     def opened(self) -> Iterator[None]:
-        """Probe and provision on entry, remove what was provisioned on exit."""
+        """Look the tokens up, probe and provision on entry, remove what was provisioned on
+        exit. A target without the replication API gets nothing provisioned."""
         try:
+            self._preflight()
             self._probe()
+            if self.edition is Edition.ABSENT:
+                yield
+                return
             with self._provisioned():
                 yield
         except TargetUnreachable as exc:
@@ -303,7 +362,7 @@ class Session:
         with self.opened():
             check_results = [self.run_check(c) for c in self.ordered_checks()]
             check_results += self.watch_results()
-        judge_results = self.panel.finish()
+        judge_results = self.judge_results()
         for result in judge_results:
             self.listener.check_finished(result)
         all_results = check_results + judge_results
@@ -312,7 +371,7 @@ class Session:
             target_url=base_url,
             settings=self.settings.public(),
             seed=self.state.seed,
-            profile=self.state.profile,
+            profile=self.settings.resolved_profile,
             plan=self.settings.plan,
             edition=self.edition,
             results=per_requirement(all_results),
@@ -321,9 +380,43 @@ class Session:
             cluster_ids=self.cluster_ids,
             notes=self.notes,
             plan_lines=self.plan_lines,
+            edition_observed=self.edition_observed,
+            strict=self.settings.strict,
         )
 
+    def judge_results(self, panel: JudgePanel | None = None) -> list[CheckResult]:
+        """The judges' verdicts (of ``panel``, by default the run's), with the rules about the
+        replication API itself unsupported on a target that has none."""
+        results = (panel or self.panel).finish()
+        return [self.edition_judged(result) for result in results]
+
+    def edition_judged(self, result: CheckResult) -> CheckResult:
+        """A judge's result as the edition allows: unsupported where the target has no
+        replication API and the judge's rule is about that API."""
+        judges = {(j.requirement, j.name): j for j in self.judges}
+        item = judges.get((result.requirement, result.name))
+        if self.edition is Edition.ABSENT and item is not None and not item.any_edition:
+            result.outcome, result.reason = Outcome.UNSUPPORTED, self.edition_observed
+            result.findings = []
+        return result
+
     # --- before the checks --------------------------------------------------------------------
+    def _preflight(self) -> None:
+        """Look every given token up before anything else: a token the target does not know
+        (invalid, expired, revoked) or cannot use stops the run with one sentence (exit 2) —
+        the target is not to blame for a wrong token."""
+        if self.client.plan:
+            return
+        given = [("--token", self.state.sudo)]
+        if self.settings.non_sudo_token:
+            given.append(("--non-sudo-token", Credential(self.settings.non_sudo_token)))
+        for flag, credential in given:
+            if credential is None:
+                continue
+            problem = token_problem(self.client, credential)
+            if problem is not None:
+                raise RunAborted(self.client.masker.mask(f"the {flag} {problem}"))
+
     def _probe(self) -> None:
         """Read the status once: edition and cluster ids, before any state-changing call.
 
@@ -337,6 +430,7 @@ class Session:
             operation=operation.key if operation else None,
         )
         self.edition = Edition.ENTERPRISE if self.client.plan else detect(exchange)
+        self.edition_observed = observed(self.edition, exchange)
         for name, section in sections(exchange):
             self.cluster_ids[name] = {
                 "mode": section.get("mode"),
@@ -348,9 +442,17 @@ class Session:
                 for name, v in self.cluster_ids.items()
             )
             self.listener.message(f"cluster ids (read before any state-changing call): {ids}")
-        if self.edition is Edition.COMMUNITY:
-            self.listener.message(f"edition: {COMMUNITY_REASON}")
-            self.notes.append(COMMUNITY_REASON)
+        elif self.state.profile == "full" and not self.client.plan:
+            self.mutation_blocked = (
+                f"the target's cluster ids could not be read (status answered "
+                f"{exchange.status}), so no state-changing call is made"
+            )
+            self.listener.message(f"full profile: {self.mutation_blocked}")
+            # The fuzzer, too, keeps to requests that cannot succeed at changing state.
+            self.state.profile = "safe"
+        if self.edition.unsupported:
+            self.listener.message(f"edition: {self.edition_observed}")
+            self.notes.append(self.edition_observed)
 
     @contextmanager
     def _provisioned(self) -> Iterator[None]:
@@ -382,7 +484,7 @@ class Session:
                 state.non_sudo = made.non_sudo
             state.no_update = made.no_update
             for kind, reason in made.reasons.items():
-                self.reasons[kind.replace("-", "_")] = reason
+                self.reasons[kind.replace("-", "_")] = masker.mask(reason)
             if made.tokens:
                 self.listener.message(
                     f"provisioned {len(made.tokens)} token(s) and {len(made.policies)} "
@@ -390,7 +492,7 @@ class Session:
                 )
             yield
         if provisioner.result.cleanup_problems:
-            for problem in provisioner.result.cleanup_problems:
+            for problem in map(masker.mask, provisioner.result.cleanup_problems):
                 self.notes.append(f"cleanup: {problem}")
                 self.listener.message(f"WARNING cleanup: {problem}")
 
@@ -399,10 +501,18 @@ class Session:
         if self.client.plan or self.state.non_sudo is None:
             return
         path = "sys/replication/reindex"
-        if has_sudo(self.client, self.state.non_sudo, path):
+        verdict = has_sudo(self.client, self.state.non_sudo, path)
+        if verdict is True:
             self.state.non_sudo = None
             self.reasons["non_sudo"] = (
                 f"the --non-sudo-token has sudo on {path}, so it cannot show that sudo is enforced"
+            )
+        elif verdict is None:
+            # Assuming it lacks sudo could start a real reindex on a live cluster.
+            self.state.non_sudo = None
+            self.reasons["non_sudo"] = (
+                f"the target would not say whether the --non-sudo-token has sudo on {path} "
+                "(sys/capabilities-self was refused), so it is not used"
             )
 
     # --- the checks ---------------------------------------------------------------------------
@@ -411,13 +521,13 @@ class Session:
         on the exchanges it sent (the run's own panel does not see them)."""
         with self.judged_apart() as panel:
             result = self.run_check(item)
-        return result, panel.finish()
+        return result, self.judge_results(panel)
 
     def watch_judged(self) -> tuple[list[CheckResult], list[CheckResult]]:
         """``watch_results`` under a judge panel of its own, as ``run_judged`` runs a check."""
         with self.judged_apart() as panel:
             results = self.watch_results()
-        return results, panel.finish()
+        return results, self.judge_results(panel)
 
     @contextmanager
     def judged_apart(self) -> Iterator[JudgePanel]:
@@ -433,7 +543,7 @@ class Session:
 
     def run_check(self, item: Check) -> CheckResult:
         result = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
-        reason = self._why_not(item)
+        reason = self._why_not(item, result)
         if reason is not None:
             result.outcome, result.reason = reason
         else:
@@ -449,8 +559,8 @@ class Session:
             return []
         result = CheckResult(WAL_REQUIREMENT, watcher.name, Outcome.NOT_RUN)
         started = time.perf_counter()
-        if self.edition is Edition.COMMUNITY:
-            result.outcome, result.reason = Outcome.UNSUPPORTED, COMMUNITY_REASON
+        if self.edition.unsupported:
+            result.outcome, result.reason = Outcome.UNSUPPORTED, self.edition_observed
         else:
             operation = contract.operation_for("GET", STATUS)
             self.client.send(
@@ -461,7 +571,7 @@ class Session:
                 operation=operation.key if operation else None,
             )
             result.findings = watcher.take()
-            result.exchanges = watcher.reads
+            result.exchanges = result.judged = watcher.reads
             if watcher.hidden:
                 result.notes.append(f"{watcher.hidden} more step(s) back not shown")
             if self.client.plan:
@@ -476,10 +586,15 @@ class Session:
         self.listener.check_finished(result)
         return [result]
 
-    def _why_not(self, item: Check) -> tuple[Outcome, str] | None:
-        if self.edition is Edition.COMMUNITY and not item.any_edition:
-            return Outcome.UNSUPPORTED, COMMUNITY_REASON
+    def _why_not(self, item: Check, result: CheckResult) -> tuple[Outcome, str] | None:
+        if self.edition is Edition.ABSENT or (
+            self.edition is Edition.COMMUNITY and not item.any_edition
+        ):
+            return Outcome.UNSUPPORTED, self.edition_observed
+        if item.mutating and self.mutation_blocked:
+            return Outcome.NOT_RUN, self.mutation_blocked
         if item.mutating and self.state.profile != "full":
+            result.by_choice = True
             return Outcome.NOT_RUN, (
                 "it needs a request that changes the target's state; runs only with --profile full"
             )
@@ -501,9 +616,14 @@ class Session:
             if self.client.plan:
                 result.outcome, result.reason = Outcome.NOT_RUN, "plan only: nothing was sent"
             elif result.findings:
-                result.outcome = Outcome.FAILED
+                result.outcome, result.reason = Outcome.FAILED, ""
+            elif result.judged:
+                result.outcome, result.reason = Outcome.PASSED, ""
             else:
-                result.outcome = Outcome.PASSED
+                result.outcome = Outcome.NOT_RUN
+                result.reason = result.reason or (
+                    f"nothing to judge in the {result.exchanges} answer(s) it got"
+                )
         result.duration_s = time.perf_counter() - started
 
 

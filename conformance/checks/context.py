@@ -18,7 +18,7 @@ from conformance.checks.watch import WalWatcher
 from conformance.client import Credential, RecordingClient
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding
-from conformance.target import Profile
+from conformance.target import NEAR_MISS_LABEL, Profile
 from replcheck_spec.violations import violations
 
 STATUS = contract.api_prefix() + "/sys/replication/status"
@@ -28,13 +28,134 @@ REINDEX = contract.api_prefix() + "/sys/replication/reindex"
 #: An invalid token shaped like a real one; not a secret, so reports show it as is.
 INVALID_TOKEN = "hvs.replcheck0invalid0token0000000"
 
+
+#: Near misses this long or longer are masked in every output.
+NEAR_MISS_MASKED_LENGTH = 4
+
+
+def near_misses(token: str) -> list[tuple[str, str]]:
+    """Tokens that nearly match ``token``, the ways a loose comparison lets one through: one
+    character changed, cut short, with characters appended, in another case."""
+    last = token[-1:]
+    found = [
+        ("with one character changed", token[:-1] + ("b" if last == "a" else "a")),
+        ("with characters appended", token + "zoo"),
+    ]
+    if len(token) > 3:
+        found.append(("cut short", token[:-3]))
+    if token.swapcase() != token:
+        found.append(("in another case", token.swapcase()))
+    return found
+
+
 #: Seconds a run may spend, in all, waiting for running reindexes to finish.
 BUSY_BUDGET_SECONDS = 60.0
 #: The words of a refusal because a reindex already runs (matched case-insensitively).
 BUSY_TEXT = "in progress"
 
-#: Methods that are not an update. LIST is Vault's own verb; a conformant server answers 405.
-NON_UPDATE_METHODS = ("GET", "DELETE", "PATCH", "LIST")
+
+@dataclass(frozen=True)
+class MethodProbe:
+    """A request with a method the endpoint does not serve, and the answers Vault gives it."""
+
+    method: str
+    label: str
+    allowed: frozenset[int]
+    expected: str
+    headers: tuple[tuple[str, str], ...] = ()
+    query: str = ""
+    body: bytes | None = None
+
+
+_LIST_EXPECTED = "404 unsupported path (Vault's list appends '/' to the path), or 405"
+_PATCH_JSON = (("Content-Type", "application/json"),)
+_MERGE_PATCH = (("Content-Type", "application/merge-patch+json"),)
+
+#: Vault's answers to the methods an update-only path (recover, reindex) does not serve, with a
+#: token allowed to update it (verified on OpenBao 2.7.2, Vault 1.14's HTTP layer and router, on
+#: the update-only paths sys/tools/random and sys/rotate). 405 is accepted wherever Vault's
+#: answer is another 4xx: it refuses the method too, which is what a client relies on.
+UPDATE_ONLY_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("GET", "GET", frozenset({405}), "405 unsupported operation"),
+    MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation"),
+    MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)"),
+    MethodProbe("LIST", "LIST", frozenset({404, 405}), _LIST_EXPECTED),
+    MethodProbe("GET", "GET ?list=true", frozenset({404, 405}), _LIST_EXPECTED, query="list=true"),
+    MethodProbe(
+        "PATCH",
+        "PATCH without Content-Type",
+        frozenset({400, 405}),
+        "400 mime: no media type (Vault checks the merge-patch Content-Type first), or 405",
+    ),
+    MethodProbe(
+        "PATCH",
+        "PATCH as application/json",
+        frozenset({415, 405}),
+        "415 PATCH requires Content-Type of application/merge-patch+json, or 405",
+        headers=_PATCH_JSON,
+        body=b"{}",
+    ),
+    MethodProbe(
+        "PATCH",
+        "PATCH as application/merge-patch+json",
+        frozenset({405}),
+        "405 unsupported operation (the path has no patch operation)",
+        headers=_MERGE_PATCH,
+        body=b"{}",
+    ),
+    MethodProbe(
+        "OPTIONS",
+        "OPTIONS",
+        frozenset({400, 405}),
+        "400 cannot handle internal-only request operation, or 405",
+    ),
+    MethodProbe("REPLCHECK", "an unknown method", frozenset({405}), '405 {"errors": []}'),
+)
+
+#: Writes to the read-only status: each must be refused (405 unsupported operation).
+STATUS_WRITE_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("POST", "POST (a write)", frozenset({405}), "405: status is read-only"),
+    MethodProbe("PUT", "PUT (a write)", frozenset({405}), "405: status is read-only"),
+    MethodProbe(
+        "POST",
+        "POST with a JSON body (a write)",
+        frozenset({405}),
+        "405: status is read-only",
+        headers=_PATCH_JSON,
+        body=b"{}",
+    ),
+)
+#: The other methods status does not serve, as Vault answers them. Without a token, LIST is
+#: 403: Vault's list appends '/', and "status/" is not an unauthenticated path.
+STATUS_OTHER_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation"),
+    MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)"),
+    MethodProbe(
+        "PATCH",
+        "PATCH without Content-Type",
+        frozenset({400, 405}),
+        "400 mime: no media type, or 405",
+    ),
+    MethodProbe(
+        "PATCH",
+        "PATCH as application/json",
+        frozenset({415, 405}),
+        "415 PATCH requires Content-Type of application/merge-patch+json, or 405",
+        headers=_PATCH_JSON,
+        body=b"{}",
+    ),
+    MethodProbe(
+        "OPTIONS",
+        "OPTIONS",
+        frozenset({400, 405}),
+        "400 cannot handle internal-only request operation, or 405",
+    ),
+    MethodProbe("REPLCHECK", "an unknown method", frozenset({405}), '405 {"errors": []}'),
+)
+STATUS_LIST_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("LIST", "LIST", frozenset({404, 405}), _LIST_EXPECTED),
+    MethodProbe("GET", "GET ?list=true", frozenset({404, 405}), _LIST_EXPECTED, query="list=true"),
+)
 
 #: Vault 1.6-1.9 answered a missing token with this 400 instead of 403 (facts: >= 1.10 is 403).
 LEGACY_MISSING_TOKEN = "missing client token"
@@ -94,7 +215,9 @@ class CheckContext:
 
     def send(self, method: str, path: str, purpose: str, **kwargs: Any) -> Exchange:
         """Send a request on behalf of this check (``path`` is sent verbatim)."""
-        operation = contract.operation_for(method, path)
+        # A list (LIST, or GET with list=true) is not the documented read of a path.
+        listing = method == "LIST" or "list=true" in path.partition("?")[2]
+        operation = None if listing else contract.operation_for(method, path)
         exchange = self.state.client.send(
             method,
             path,
@@ -152,17 +275,41 @@ class CheckContext:
 
     # --- how it reports -----------------------------------------------------------------------
     def fail(self, message: str, expected: str, exchange: Exchange | None = None) -> None:
+        """Record a finding; what it keeps for the reports is masked (the check judged raw)."""
+        client = self.state.client
+        shown = None if exchange is None else client.mask(exchange)
         self.result.findings.append(
-            Finding(self.result.requirement, message, expected, exchange, source=self.name)
+            Finding(
+                self.result.requirement,
+                client.masker.mask(message),
+                expected,
+                shown,
+                source=self.name,
+            )
         )
 
+    def judged(self, count: int = 1) -> None:
+        """Say that the check judged something (an answer, a section, a peer): a check that
+        judged nothing is reported *not run*, never passed."""
+        self.result.judged += count
+
+    def nothing_to_judge(self, reason: str) -> None:
+        """Why the check had nothing to judge (kept when it ends having judged nothing)."""
+        reason = self.state.client.masker.mask(reason)
+        if not self.result.reason:
+            self.result.reason = reason
+
     def note(self, text: str) -> None:
+        text = self.state.client.masker.mask(text)
         if text not in self.result.notes:
             self.result.notes.append(text)
 
     def expect_status(self, exchange: Exchange, allowed: Collection[int], expected: str) -> bool:
         """Record a finding unless the status is one of ``allowed``; True when it is."""
-        if exchange.response is None or exchange.status in allowed:
+        if exchange.response is None:
+            return True
+        self.judged()
+        if exchange.status in allowed:
             return True
         self.fail(
             f"{exchange.purpose}: answered {exchange.status}{_error_hint(exchange)}",
@@ -176,6 +323,7 @@ class CheckContext:
         tolerated and noted: the request was refused, which is what matters for safety, and
         those versions are real Vault (the contract itself follows Vault >= 1.10)."""
         if no_token and exchange.status == 400 and LEGACY_MISSING_TOKEN in exchange.errors_text():
+            self.judged()
             self.note(
                 "no token was answered 400 'missing client token' (Vault 1.6-1.9 behaviour), "
                 "tolerated; Vault >= 1.10 answers 403"
@@ -186,6 +334,9 @@ class CheckContext:
     def expect_valid(self, exchange: Exchange, kind: str) -> bool:
         """The JSON body validates against the schema of ``kind``; each violation a finding."""
         schema_file = replcheck_spec.KINDS[kind]
+        if exchange.response is None:
+            return True
+        self.judged()
         if not exchange.is_json:
             self.fail(
                 f"the {kind} body is not JSON", f"a JSON body valid against {schema_file}", exchange
@@ -197,25 +348,58 @@ class CheckContext:
         return not found
 
     def expect_token_required(self, path: str) -> None:
-        """No token, an invalid token, an invalid Bearer token: each must be refused with 403."""
+        """No token, an invalid token, an invalid Bearer token, and (with a sudo token) tokens
+        that nearly match the sudo token: each must be refused with 403. Like an invalid token,
+        a near miss can only change state on a target that compares tokens loosely, the very
+        deviation looked for."""
         self.expect_denied(self.send("POST", path, "no token"), no_token=True)
         invalid = self.invalid
-        for credential, how in ((invalid, "X-Vault-Token"), (invalid.as_bearer(), "Bearer")):
-            self.expect_denied(
-                self.send("POST", path, f"invalid token in {how}", credential=credential)
+        tokens = [
+            (invalid, "invalid token in X-Vault-Token"),
+            (invalid.as_bearer(), "invalid token in Bearer"),
+        ]
+        if self.state.sudo is not None:
+            masker = self.state.client.masker
+            for how, near in near_misses(self.state.sudo.token):
+                # A near miss reveals the sudo token: it is masked like one (one of a few
+                # characters reveals little, and masking it would blot out ordinary words).
+                if len(near) >= NEAR_MISS_MASKED_LENGTH:
+                    masker.add(near, NEAR_MISS_LABEL)
+                tokens.append((Credential(near), f"the sudo token {how}"))
+        for credential, how in tokens:
+            self.expect_denied(self.send("POST", path, how, credential=credential))
+
+    def expect_probes(
+        self,
+        path: str,
+        probes: Collection[MethodProbe],
+        credential: Credential | None,
+        how: str,
+    ) -> None:
+        """Send each probe to ``path`` with ``credential`` and expect one of Vault's answers."""
+        for probe in probes:
+            target = f"{path}?{probe.query}" if probe.query else path
+            exchange = self.send(
+                probe.method,
+                target,
+                f"{probe.label} {how}",
+                credential=credential,
+                headers=dict(probe.headers) or None,
+                content=probe.body,
             )
+            self.expect_status(exchange, probe.allowed, probe.expected)
 
     def expect_other_methods_refused(self, path: str) -> None:
-        """Methods that are not an update, sent with a sudo token, must be answered 405."""
-        for method in NON_UPDATE_METHODS:
-            exchange = self.send(method, path, f"{method} with a sudo token", credential=self.sudo)
-            self.expect_status(exchange, {405}, "405 unsupported operation")
+        """Methods that are not an update, sent with a sudo token, are refused as Vault
+        refuses them (``UPDATE_ONLY_PROBES``)."""
+        self.expect_probes(path, UPDATE_ONLY_PROBES, self.sudo, "with a sudo token")
 
     def expect_success(self, exchange: Exchange) -> bool:
         """Expect Vault's two success forms: 200 with a JSON body, or 204 with no body."""
         if exchange.response is None:
             return True
         if exchange.status == 204:
+            self.judged()
             if exchange.response.body:
                 self.fail(f"{exchange.purpose}: 204 with a body", "204 with no body", exchange)
                 return False

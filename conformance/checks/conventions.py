@@ -36,6 +36,8 @@ def bearer_equals_header(ctx: CheckContext) -> None:
         bearer = ctx.send(
             method, path, f"{what}, token as Bearer", credential=ctx.sudo.as_bearer(), json=body
         )
+        if header.response is not None and bearer.response is not None:
+            ctx.judged()
         if header.response is not None and header.status != bearer.status:
             ctx.fail(
                 f"{what}: {header.status} with X-Vault-Token but {bearer.status} as Bearer",
@@ -96,7 +98,11 @@ def bodies_not_utf8_are_4xx(ctx: CheckContext) -> None:
                 headers={"Content-Type": "application/json"},
             )
             status = exchange.status
-            if status is not None and not 400 <= status < 500:
+            if status is not None:
+                ctx.judged()
+            # Only a 5xx is this requirement's deviation; a write that got through without a
+            # token, or with an invalid body, is the AUTH and PARAMETERS checks' business.
+            if status is not None and status >= 500:
                 ctx.fail(
                     f"{exchange.purpose}: answered {status}",
                     "a 4xx refusal (Vault: 400 for the body, or 403 without a token), never 5xx",

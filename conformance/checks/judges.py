@@ -10,13 +10,16 @@ keep only the masked exchange.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import replcheck_spec
 from conformance import contract
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding, Outcome
+from conformance.target import written_forms
 from replcheck_spec.violations import violations
 
 Verdicts = Iterable[tuple[str, str]]
@@ -27,12 +30,22 @@ JudgeFunction = Callable[[Exchange, tuple[str, ...]], Verdicts]
 MIN_ECHO_TOKEN_LENGTH = 12
 
 
+def _answered(exchange: Exchange) -> bool:
+    return exchange.response is not None
+
+
 @dataclass(frozen=True)
 class Judge:
     requirement: str
     name: str
     func: JudgeFunction
     doc: str
+    #: Which answers the judge has something to say about; the others are not counted as
+    #: judged (a judge that judged no answer is *not run*, never passed).
+    applies: Callable[[Exchange], bool] = _answered
+    #: False when the rule concerns the replication API itself (e.g. its documented answers):
+    #: on a target without that API the judge is *unsupported*.
+    any_edition: bool = True
 
     @property
     def id(self) -> str:
@@ -42,13 +55,17 @@ class Judge:
 _JUDGES: list[Judge] = []
 
 
-def judge(requirement: str) -> Callable[[JudgeFunction], JudgeFunction]:
+def judge(
+    requirement: str,
+    *,
+    applies: Callable[[Exchange], bool] = _answered,
+    any_edition: bool = True,
+) -> Callable[[JudgeFunction], JudgeFunction]:
     replcheck_spec.requirement(requirement)
 
     def decorate(func: JudgeFunction) -> JudgeFunction:
-        _JUDGES.append(
-            Judge(requirement, func.__name__, func, " ".join((func.__doc__ or "").split()))
-        )
+        doc = " ".join((func.__doc__ or "").split())
+        _JUDGES.append(Judge(requirement, func.__name__, func, doc, applies, any_edition))
         return func
 
     return decorate
@@ -59,9 +76,37 @@ def registered() -> tuple[Judge, ...]:
 
 
 def _is_redirect(exchange: Exchange) -> bool:
-    # A standby's 307, or Go's ServeMux cleaning a path ("//", "/./") with a 301: neither comes
-    # from Vault's JSON layer, so the body rules do not apply (the redirect is not followed).
+    # A standby's 307, Vault's 307 for a path with "." / ".." / "//" segments, or Go's ServeMux
+    # cleaning a path with a 301: not an answer of Vault's JSON layer, so the body rules do not
+    # apply (the redirect is not followed).
     return exchange.status is not None and 300 <= exchange.status < 400
+
+
+#: A control character in a request path, raw or percent-encoded (``%09``, ``%00``, ``%7F``).
+_NON_PRINTABLE_PATH = re.compile(r"%(?:[01][0-9A-Fa-f]|7[Ff])|[\x00-\x1f\x7f]")
+
+
+def from_http_layer(exchange: Exchange) -> bool:
+    """True for an answer Vault's HTTP layer gives before any Vault handler runs, to which the
+    rules of Vault's JSON answers do not apply:
+
+    - a redirect (3xx): ``.``/``..``/``//`` segments, a standby node;
+    - the 400 of Go's check that a path is printable (bare in Vault: no body, no Content-Type,
+      no Cache-Control), for a path holding a control character such as ``%09`` or ``%00``:
+      Vault's own layer never sees such a path, so its answer is not judged by Vault's rules.
+    """
+    if _is_redirect(exchange):
+        return True
+    response = exchange.response
+    if response is None or response.status != 400:
+        return False
+    path = urlsplit(exchange.request.url).path
+    return bool(_NON_PRINTABLE_PATH.search(path))
+
+
+def _vault_answer(exchange: Exchange) -> bool:
+    """An answer of Vault's own layer (the JSON conventions apply)."""
+    return exchange.response is not None and not from_http_layer(exchange)
 
 
 @judge("VAULT-NO-SERVER-ERROR")
@@ -71,10 +116,20 @@ def no_server_error(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
         yield f"answered {exchange.status}", "a 2xx or 4xx answer, never 5xx"
 
 
-@judge("VAULT-ERROR-BODY")
+def _error_answer(exchange: Exchange) -> bool:
+    # HEAD answers never carry a body; the HTTP layer's bare 400 is not Vault's JSON layer.
+    return (
+        _vault_answer(exchange)
+        and exchange.status is not None
+        and exchange.status >= 400
+        and exchange.request.method != "HEAD"
+    )
+
+
+@judge("VAULT-ERROR-BODY", applies=_error_answer)
 def error_body(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
-    """Every status >= 400 carries {"errors": [string, ...]}."""
-    if exchange.status is None or exchange.status < 400 or exchange.request.method == "HEAD":
+    """Every status >= 400 of Vault's JSON layer carries {"errors": [string, ...]}."""
+    if not _error_answer(exchange):
         return
     body = exchange.json()
     expected = '{"errors": [string, ...]} (the list may be empty)'
@@ -99,11 +154,15 @@ def forbidden_not_401(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
         yield "answered 401", "403 for a missing, invalid or insufficient token"
 
 
-@judge("VAULT-CONTENT-TYPE")
+def _with_body(exchange: Exchange) -> bool:
+    return _vault_answer(exchange) and bool(exchange.response and exchange.response.body)
+
+
+@judge("VAULT-CONTENT-TYPE", applies=_with_body)
 def content_type(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
     """Every answer with a body declares application/json."""
     response = exchange.response
-    if response is None or not response.body or _is_redirect(exchange):
+    if response is None or not _with_body(exchange):
         return
     declared = (response.header("content-type") or "").split(";", 1)[0].strip().lower()
     if declared != "application/json":
@@ -113,11 +172,11 @@ def content_type(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
         )
 
 
-@judge("VAULT-CACHE-CONTROL")
+@judge("VAULT-CACHE-CONTROL", applies=_vault_answer)
 def cache_control(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
-    """Every answer carries Cache-Control: no-store."""
+    """Every answer of Vault's JSON layer carries Cache-Control: no-store."""
     response = exchange.response
-    if response is None or _is_redirect(exchange):
+    if response is None or not _vault_answer(exchange):
         return
     value = response.header("cache-control") or ""
     if "no-store" not in [part.strip().lower() for part in value.split(",")]:
@@ -141,7 +200,9 @@ def no_token_echo(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
         where = [
             f"header {name}" for name, value in response.headers if token in name or token in value
         ]
-        if token in response.body:
+        # Also JSON-escaped: a token with a quote, a slash or a non-ASCII character that a
+        # server writes back inside a JSON string.
+        if any(form in response.body for form in written_forms(token)):
             where.append("body")
         if where:
             # The message names the token: reports show a secret as its label ($VAULT_TOKEN).
@@ -156,10 +217,14 @@ def no_token_echo(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
             )
 
 
-@judge("SCHEMA-RESPONSES")
+def _documented(exchange: Exchange) -> bool:
+    return _vault_answer(exchange) and exchange.operation is not None
+
+
+@judge("SCHEMA-RESPONSES", applies=_documented, any_edition=False)
 def documented_response(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
     """A documented operation answers a documented status, with a body valid for that status."""
-    if exchange.status is None or exchange.operation is None or _is_redirect(exchange):
+    if exchange.status is None or exchange.operation is None or not _documented(exchange):
         return
     method, _, path = exchange.operation.partition(" ")
     operation = next(op for op in contract.operations() if op.key == exchange.operation)
@@ -222,6 +287,9 @@ class JudgePanel:
         for judge_id, item in self._judges.items():
             result = self.results[judge_id]
             result.exchanges += 1
+            if not item.applies(exchange):
+                continue
+            result.judged += 1
             for message, expected in item.func(exchange, tokens):
                 if len(result.findings) >= MAX_FINDINGS_PER_JUDGE:
                     self._extra[judge_id] = self._extra.get(judge_id, 0) + 1
@@ -242,10 +310,7 @@ class JudgePanel:
         for judge_id, result in self.results.items():
             if judge_id in self._extra:
                 result.notes.append(_more_note(self._extra[judge_id]))
-            if result.findings:
-                result.outcome, result.reason = Outcome.FAILED, ""
-            elif result.exchanges:
-                result.outcome, result.reason = Outcome.PASSED, ""
+            _conclude(result)
         return list(self.results.values())
 
 
@@ -263,6 +328,7 @@ def merge_judgements(pieces: Iterable[Iterable[CheckResult]]) -> list[CheckResul
                 key, CheckResult(part.requirement, part.name, Outcome.NOT_RUN, "no answer to judge")
             )
             into.exchanges += part.exchanges
+            into.judged += part.judged
             into.duration_s += part.duration_s
             room = MAX_FINDINGS_PER_JUDGE - len(into.findings)
             into.findings.extend(part.findings[: max(room, 0)])
@@ -271,11 +337,20 @@ def merge_judgements(pieces: Iterable[Iterable[CheckResult]]) -> list[CheckResul
     for key, result in merged.items():
         if hidden.get(key):
             result.notes.append(_more_note(hidden[key]))
-        if result.findings:
-            result.outcome, result.reason = Outcome.FAILED, ""
-        elif result.exchanges:
-            result.outcome, result.reason = Outcome.PASSED, ""
+        _conclude(result)
     return list(merged.values())
+
+
+def _conclude(result: CheckResult) -> None:
+    """A judge's outcome: failed with findings, passed when it judged an answer, otherwise
+    not run (it was shown answers, but none its rule applies to)."""
+    if result.findings:
+        result.outcome, result.reason = Outcome.FAILED, ""
+    elif result.judged:
+        result.outcome, result.reason = Outcome.PASSED, ""
+    elif result.exchanges:
+        result.outcome = Outcome.NOT_RUN
+        result.reason = f"none of the {result.exchanges} answer(s) it saw is one its rule covers"
 
 
 _MORE = " more finding(s) of this judge not shown"

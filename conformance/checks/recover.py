@@ -41,5 +41,7 @@ def put_behaves_as_post(ctx: CheckContext) -> None:
 
 @check("RECOVER-METHODS", needs=("sudo",))
 def other_methods_are_405(ctx: CheckContext) -> None:
-    """GET, DELETE, PATCH and LIST on recover are answered 405 (with a sufficient token)."""
+    """Methods other than POST and PUT on recover, with a sudo token, get Vault's refusals: 405 for
+    GET, DELETE, HEAD and unknown methods; 404 or 405 for LIST; 400/415/405 for PATCH; 400 or 405
+    for OPTIONS."""
     ctx.expect_other_methods_refused(RECOVER)

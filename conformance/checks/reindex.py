@@ -76,6 +76,8 @@ def _expect_no_reindex(ctx: CheckContext, before: dict[str, Any], what: str) -> 
         return
     after = _reindex_epochs(ctx)
     for name, values in after.items():
+        if name in before:
+            ctx.judged()
         if name in before and values != before[name]:
             ctx.fail(
                 f"{what}: the {name} section's reindex state moved from {before[name]} to {values}",
@@ -123,6 +125,8 @@ def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
                 credential=credential,
             )
             status = exchange.status
+            if status is not None:
+                ctx.judged()
             # Go's ServeMux answers a non-clean path with a 301 to the clean one, which never
             # reaches a handler; anything 2xx did reach one.
             if status is not None and not (300 <= status < 500):
@@ -224,5 +228,7 @@ def non_json_bodies_are_400(ctx: CheckContext) -> None:
 
 @check("REINDEX-METHODS", needs=("sudo",))
 def other_methods_are_405(ctx: CheckContext) -> None:
-    """GET, DELETE, PATCH and LIST on reindex are answered 405 (with a sudo token)."""
+    """Methods other than POST and PUT on reindex, with a sudo token, get Vault's refusals: 405 for
+    GET, DELETE, HEAD and unknown methods; 404 or 405 for LIST; 400/415/405 for PATCH; 400 or 405
+    for OPTIONS."""
     ctx.expect_other_methods_refused(REINDEX)

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.checks.context import STATUS, CheckContext
+from conformance.checks.context import (
+    STATUS,
+    STATUS_LIST_PROBES,
+    STATUS_OTHER_PROBES,
+    STATUS_WRITE_PROBES,
+    CheckContext,
+)
 from conformance.checks.registry import check
 from conformance.checks.watch import sections
 from conformance.exchange import Exchange
@@ -36,6 +42,18 @@ def _peers(section: dict[str, Any]) -> Iterator[tuple[str, int, dict[str, Any]]]
                     yield member, index, peer
 
 
+def _status_sections(ctx: CheckContext, exchange: Exchange) -> list[tuple[str, dict[str, Any]]]:
+    """The cluster sections of a status answer; when there are none, the check says why it
+    has nothing to judge (e.g. status answered 401: there is no status body to look into)."""
+    found = list(sections(exchange))
+    if not found and exchange.response is not None:
+        if exchange.status != 200:
+            ctx.nothing_to_judge(f"status answered {exchange.status}: no status body to judge")
+        else:
+            ctx.nothing_to_judge("the status answer carries no dr or performance section")
+    return found
+
+
 @check("STATUS-UNAUTHENTICATED", any_edition=True)
 def answers_without_token(ctx: CheckContext) -> None:
     """GET status with no token at all is answered 200."""
@@ -57,6 +75,19 @@ def accepts_valid_token(ctx: CheckContext) -> None:
     ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
 
 
+@check("STATUS-METHODS", any_edition=True)
+def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
+    """A write (POST, PUT) to status is refused with 405, with no token and with the sudo token;
+    DELETE, HEAD, PATCH, OPTIONS, LIST and unknown methods get Vault's answers."""
+    ctx.expect_probes(STATUS, STATUS_WRITE_PROBES, None, "with no token")
+    ctx.expect_probes(STATUS, STATUS_OTHER_PROBES, None, "with no token")
+    # LIST only with a token: without one, Vault refuses it at the ACL ("status/" is not an
+    # unauthenticated path), which the AUTH requirements and the 403-not-401 judge cover.
+    if ctx.state.sudo is not None:
+        ctx.expect_probes(STATUS, STATUS_WRITE_PROBES, ctx.state.sudo, "with a sudo token")
+        ctx.expect_probes(STATUS, STATUS_LIST_PROBES, ctx.state.sudo, "with a sudo token")
+
+
 @check("STATUS-SCHEMA")
 def body_matches_schema(ctx: CheckContext) -> None:
     """The 200 body validates against schemas/status-response.json."""
@@ -70,8 +101,10 @@ def body_matches_schema(ctx: CheckContext) -> None:
 def sections_follow_their_mode(ctx: CheckContext) -> None:
     """Each section keeps the members its mode allows (the schema's per-mode rules)."""
     exchange = ctx.read_status()
-    if exchange.response is None or not exchange.is_json:
+    found = _status_sections(ctx, exchange)
+    if not found:
         return
+    ctx.judged(len(found))
     for problem in violations("status", exchange.json()):
         # The mode-dependent rules are the ``if mode == ... then`` branches of
         # cluster-section.json; other violations belong to STATUS-SCHEMA.
@@ -83,12 +116,15 @@ def sections_follow_their_mode(ctx: CheckContext) -> None:
 def secondaries_are_known(ctx: CheckContext) -> None:
     """Every secondary peer's node_id is listed in known_secondaries."""
     exchange = ctx.read_status()
-    for name, section in sections(exchange):
+    for name, section in _status_sections(ctx, exchange):
         if section.get("mode") != "primary":
+            ctx.nothing_to_judge(f"no primary section (the {name} section is not a primary)")
             continue
         known = section.get("known_secondaries")
         if not isinstance(known, list):
+            ctx.nothing_to_judge(f"the {name} primary carries no known_secondaries list")
             continue
+        ctx.judged()
         for _member, index, peer in _peers(section):
             node_id = peer.get("node_id")
             if _member == "secondaries" and node_id is not None and node_id not in known:
@@ -104,7 +140,8 @@ def secondaries_are_known(ctx: CheckContext) -> None:
 def integer_strings_parse(ctx: CheckContext) -> None:
     """Members Vault encodes as strings of integers parse as base-10 integers."""
     exchange = ctx.read_status()
-    for name, section in sections(exchange):
+    for name, section in _status_sections(ctx, exchange):
+        ctx.judged()
         for member in INTEGER_STRING_FIELDS:
             _expect_integer_string(ctx, exchange, f"$.data.{name}.{member}", section.get(member))
         for peers, index, peer in _peers(section):
@@ -124,10 +161,12 @@ def heartbeats_are_plausible(ctx: CheckContext) -> None:
     """A connected peer's last_heartbeat is an RFC 3339 time with an offset, not in the future."""
     exchange = ctx.read_status()
     now = datetime.now(UTC)
-    for name, section in sections(exchange):
+    for name, section in _status_sections(ctx, exchange):
+        ctx.nothing_to_judge("no peer of the status is connected")
         for peers, index, peer in _peers(section):
             if peer.get("connection_status") != "connected":
                 continue
+            ctx.judged()
             where = f"$.data.{name}.{peers}[{index}].last_heartbeat"
             value = peer.get("last_heartbeat")
             moment = _parse_rfc3339(value)
@@ -159,10 +198,12 @@ def _parse_rfc3339(value: Any) -> datetime | None:
 def ids_stay_stable(ctx: CheckContext) -> None:
     """Over repeated reads each section keeps its mode and cluster_id."""
     reads = [ctx.read_status(f"read {i + 1} of {REPEATED_READS}") for i in range(REPEATED_READS)]
-    first = dict(sections(reads[0]))
+    first = dict(_status_sections(ctx, reads[0]))
     for exchange in reads[1:]:
         for name, section in sections(exchange):
             before = first.get(name, {})
+            if before:
+                ctx.judged()
             for member in ("mode", "cluster_id"):
                 if member in before and section.get(member) != before[member]:
                     ctx.fail(
@@ -178,6 +219,9 @@ def wal_counters_never_go_back(ctx: CheckContext) -> None:
     """Over repeated reads WAL counters never decrease. The reads feed the run-wide WAL watcher,
     which compares every status answer of the run (the reads around reindex and recover too);
     what it has found so far is reported here, the rest after a last read at the end of the run."""
+    before = ctx.state.wal.reads
     for i in range(REPEATED_READS):
-        ctx.read_status(f"read {i + 1} of {REPEATED_READS}")
+        _status_sections(ctx, ctx.read_status(f"read {i + 1} of {REPEATED_READS}"))
+    ctx.judged(ctx.state.wal.reads - before)
+    ctx.nothing_to_judge("none of its status reads carried a WAL counter")
     ctx.result.findings.extend(ctx.state.wal.take())

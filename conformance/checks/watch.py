@@ -1,8 +1,9 @@
 """Run-wide watchers: promises that only show when answers are compared across the whole run.
 
 A judge looks at one answer; a watcher compares each answer with every earlier one. The client
-hands watchers every answered exchange of the run, masked, including the suite's own bookkeeping
-reads (the polls while a reindex runs), so nothing the target said escapes them.
+hands watchers every answered exchange of the run, raw, including the suite's own bookkeeping
+reads (the polls while a reindex runs), so nothing the target said escapes them; a finding keeps
+the exchanges masked (``mask``, set by the session to the client's masking).
 
 ``WalWatcher`` keeps STATUS-WAL-MONOTONIC: it remembers the highest value of each WAL counter
 per section, cluster id and mode, from every status answer, and records a finding, with the
@@ -12,7 +13,7 @@ changed is another cluster (Vault's counters belong to a cluster), so its counte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +57,8 @@ class WalWatcher:
         self.hidden = 0
         #: Status answers that carried at least one WAL counter.
         self.reads = 0
+        #: Turns an exchange into what a report may show (secrets masked).
+        self.mask: Callable[[Exchange], Exchange] = lambda exchange: exchange
 
     @property
     def id(self) -> str:
@@ -99,9 +102,9 @@ class WalWatcher:
                 f"({earlier.purpose or 'a status read'}), {value} by "
                 f"{exchange.origin or 'the run'} ({exchange.purpose or 'a status read'})",
                 "a WAL counter that never decreases while the cluster stays the same",
-                exchange,
+                self.mask(exchange),
                 source=self.name,
-                earlier=earlier,
+                earlier=self.mask(earlier),
             )
         )
 

@@ -1,4 +1,5 @@
-"""``replcheck run``: judge a target and exit 0 (conformant), 1 (not conformant) or 2 (no run).
+"""``replcheck run``: judge a target and exit 0 (conformant), 1 (not conformant, or no
+replication API) or 2 (no verdict: the run could not be made, or judged nothing).
 
 Flags come from ``conformance.target.OPTIONS`` (each with its Vault environment variable), plus
 the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag value, an
@@ -38,8 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="judge a target against the /sys/replication contract",
         description="Judge a Vault /sys/replication target. With no --url (nor VAULT_ADDR) the "
         "embedded reference server is started and judged. Exit status: 0 conformant, "
-        "1 not conformant (or Community Edition: replication unsupported), "
-        "2 the run could not be made.",
+        "1 not conformant (or no replication API on the target: unsupported), "
+        "2 no verdict (the run could not be made, or judged nothing).",
     )
     for option in OPTIONS:
         env = f" [env {option.env}]" if option.env else ""

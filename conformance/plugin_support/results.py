@@ -44,6 +44,8 @@ class SessionRecord:
     notes: list[str] = field(default_factory=list)
     #: Status answers the run-wide watcher counted in the probe.
     watch_reads: int = 0
+    #: What the status showed when the target has no replication (one sentence).
+    edition_observed: str = ""
 
 
 @dataclass
@@ -166,4 +168,6 @@ def assemble(
         notes=notes,
         started_at=facts.started_at,
         duration_s=facts.duration_s,
+        edition_observed=next((s.edition_observed for s in sessions if s.edition_observed), ""),
+        strict=bool(facts.settings.get("strict")),
     )

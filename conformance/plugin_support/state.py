@@ -113,6 +113,11 @@ class PluginState:
         }
 
     @property
+    def strict(self) -> bool:
+        """``--replcheck-strict`` (or ``REPLCHECK_STRICT``, or the ini key)."""
+        return bool(self.options.settings and self.options.settings.strict)
+
+    @property
     def active(self) -> bool:
         return self.folder is not None
 
@@ -159,7 +164,7 @@ class PluginState:
 
     def engine_settings(self, target: VaultTarget) -> Settings:
         max_examples = self.options.settings.max_examples if self.options.settings else None
-        return target.settings(max_examples=max_examples)
+        return target.settings(max_examples=max_examples, strict=self.strict)
 
     def facts(self) -> RunFacts:
         from conformance.plugin_support.results import RunFacts

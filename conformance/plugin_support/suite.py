@@ -156,7 +156,7 @@ class SuiteRun:
         return result
 
     def _judge(self, judge_id: str) -> CheckResult:
-        result = self.folder.judge(judge_id)
+        result = self.engine.edition_judged(self.folder.judge(judge_id))
         self.folder.write("judge", judge_id, result)
         return result
 
@@ -167,12 +167,14 @@ def open_suite(
 ) -> Iterator[SuiteRun]:
     """Open the engine session of this process and record what its probe saw."""
     key = f"{os.getpid()}-{secrets.token_hex(4)}"
+    aborted: str | None = None
     try:
         with session(settings, base_url, settings.token, seed=seed) as engine:
             record = SessionRecord(
                 edition=engine.edition,
                 cluster_ids=engine.cluster_ids,
-                judgements=engine.panel.finish(),
+                judgements=engine.judge_results(),
+                edition_observed=engine.edition_observed,
                 exchanges=list(engine.client.exchanges),
                 notes=list(engine.notes),
                 watch_reads=engine.state.wal.reads,
@@ -180,15 +182,24 @@ def open_suite(
             folder.write("session", key, record)
             yield SuiteRun(engine, folder, record, parallel=parallel)
     except RunAborted as exc:
-        pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+        aborted = plugin_words(str(exc))
+    if aborted is not None:  # outside the except block: one sentence, no chained exception
+        pytest.fail(f"replcheck: the run could not be made: {aborted}", pytrace=False)
     record.notes = list(dict.fromkeys(record.notes + engine.notes))
     folder.write("session", key, record)
 
 
-def conclude(result: CheckResult) -> None:
-    """Turn an engine outcome into pytest's (called in the test body)."""
+def conclude(result: CheckResult, *, strict: bool = False) -> None:
+    """Turn an engine outcome into pytest's (called in the test body). With ``strict``
+    (``--replcheck-strict``), a check not run for a reason other than the profile fails."""
     if result.outcome is Outcome.FAILED:
         pytest.fail(failure_text(result), pytrace=False)
+    if strict and result.outcome is Outcome.NOT_RUN and not result.by_choice:
+        reason = plugin_words(result.reason)
+        pytest.fail(
+            f"replcheck not run (--replcheck-strict): {result.requirement}: {reason}",
+            pytrace=False,
+        )
     if result.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED):
         reason = plugin_words(result.reason)
         pytest.skip(f"replcheck {result.outcome.value}: {result.requirement}: {reason}")

@@ -34,6 +34,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
                         "reason": check.reason,
                         "notes": check.notes,
                         "requests": check.exchanges,
+                        "judged": check.judged,
                         "duration_s": round(check.duration_s, 4),
                     }
                     for check in outcome.checks
@@ -50,6 +51,8 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "target_description": result.target,
         "profile": result.profile,
         "edition": result.edition.value,
+        "edition_observed": result.edition_observed,
+        "strict": result.strict,
         "verdict": result.verdict,
         "verdict_sentence": result.verdict_sentence,
         "exit_code": result.exit_code,

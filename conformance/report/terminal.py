@@ -19,6 +19,8 @@ _MARK = {
     Outcome.UNSUPPORTED: "unsupported",
 }
 _BODY_LIMIT = 600
+#: How the runner announces an edition without replication (``Session._probe``).
+_EDITION = "edition: "
 
 
 class TerminalReporter:
@@ -26,18 +28,24 @@ class TerminalReporter:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        #: The edition sentence, once printed: it is not repeated on every unsupported line.
+        self._edition = ""
 
     def _print(self, text: str = "") -> None:
         print(text, file=self.stream, flush=True)
 
     # --- progress (runner.Listener) ----------------------------------------------------------
     def message(self, text: str) -> None:
+        if text.startswith(_EDITION):
+            self._edition = text.removeprefix(_EDITION)
         self._print(f"replcheck: {text}")
 
     def check_finished(self, result: CheckResult) -> None:
         detail = (
             f"  ({result.reason})" if result.reason and result.outcome is not Outcome.PASSED else ""
         )
+        if result.outcome is Outcome.UNSUPPORTED and result.reason == self._edition:
+            detail = "  (edition: see above)"
         self._print(f"  {_MARK[result.outcome]:<11} {result.requirement}::{result.name}{detail}")
 
     # --- the end ------------------------------------------------------------------------------
@@ -50,6 +58,8 @@ class TerminalReporter:
         for requirement_id, outcome in result.results.items():
             level = replcheck_spec.requirement(requirement_id).level
             reason = f"  - {outcome.reason}" if outcome.reason else ""
+            if outcome.outcome is Outcome.UNSUPPORTED and outcome.reason == result.edition_observed:
+                reason = "  - edition: see the verdict"
             self._print(f"  {_MARK[outcome.outcome]:<11} {requirement_id} [{level}]{reason}")
             for note in outcome.notes:
                 self._print(f"              note: {note}")

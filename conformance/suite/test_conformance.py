@@ -43,5 +43,5 @@ def replcheck_check(
 
 
 @pytest.mark.parametrize(SUITE_PARAM, suite_ids(), indirect=True)
-def test_requirement(replcheck_check: CheckResult) -> None:
-    conclude(replcheck_check)
+def test_requirement(replcheck_check: CheckResult, pytestconfig: pytest.Config) -> None:
+    conclude(replcheck_check, strict=pytestconfig.stash[STATE].strict)

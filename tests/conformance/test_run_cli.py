@@ -54,7 +54,8 @@ def test_community_edition_exits_1_with_an_unsupported_verdict(capsys) -> None:
     with serve_app(app_for("community")) as url:
         code, out, _ = _run(capsys, "--url", url, "--token", ROOT_TOKEN, "--seed", "1")
     assert code == 1
-    assert "UNSUPPORTED: replication is not available on this target" in out
+    assert "UNSUPPORTED: the target is Vault Community Edition" in out
+    assert "nothing deviated" in out
     assert "FAILED" not in out
 
 

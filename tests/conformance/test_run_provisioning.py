@@ -69,7 +69,8 @@ def test_without_a_way_to_provision_sudo_checks_are_not_run(reference) -> None:
     for rid in ("REINDEX-SUDO", "REINDEX-SUDO-PATH-VARIANTS", "RECOVER-CAPABILITY"):
         assert result.results[rid].outcome is Outcome.NOT_RUN
         assert "token" in result.results[rid].reason
-    assert result.exit_code == 0
+    # Nothing was judged at all: no verdict (a CI job whose secret is missing must not pass).
+    assert result.verdict == "nothing judged" and result.exit_code == 2
 
 
 def test_a_token_that_cannot_create_policies_leaves_sudo_checks_not_run(reference) -> None:

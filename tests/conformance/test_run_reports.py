@@ -15,6 +15,7 @@ from conformance import __version__
 from conformance.cli import main
 from conformance.outcomes import Outcome
 from conformance.runner import run
+from conformance.target import NEAR_MISS_LABEL
 
 
 def _echoing_app():
@@ -54,7 +55,9 @@ def test_no_token_in_any_output_even_when_the_target_echoes_it(
     assert code == 1
     assert "VAULT-NO-TOKEN-ECHO" in out.out
     tokens = list(secrets_seen)
-    assert ROOT_TOKEN in tokens and len(tokens) == 3  # root + two provisioned tokens
+    given = [token for token, label in secrets_seen.items() if label != NEAR_MISS_LABEL]
+    assert ROOT_TOKEN in given and len(given) == 3  # root + two provisioned tokens
+    # The near misses of the root token sent by the AUTH checks count as secrets too.
     texts = {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
     texts["terminal"] = out.out + out.err
     for name, text in texts.items():

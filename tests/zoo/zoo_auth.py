@@ -85,10 +85,8 @@ def _recover_requires_sudo(request: ZooRequest) -> ZooRequest | ZooResponse:
 
 # --- tokens that nearly match the root token, and tokens of extreme length ------------------
 
-#: The checks of these rules do not exist yet (issue 9 item 6 names the deviations; no helper
-#: builds the checks on this branch).
-NEAR_MISS_NEEDS = ("RECOVER-AUTH/REINDEX-AUTH checks sending tokens that nearly match the "
-                   "sudo token (one character off, a prefix, a suffix, case changed)")
+#: The check of this rule does not exist yet: the reference server's HTTP parser answers a head
+#: of 16 KiB or more with a plain-text 400, where Go (Vault) takes 1 MiB of headers.
 HUGE_TOKEN_NEEDS = "RECOVER-AUTH/REINDEX-AUTH checks sending a 64 KiB token"
 #: Longer than any real token, far below Go's 1 MiB header limit: Vault answers such a token
 #: like any other invalid one (403).
@@ -148,7 +146,7 @@ def _near_miss_entry(name: str, how: str, near: NearMiss,
         name, f"recover and reindex accept a token that is the root token {how}",
         ("RECOVER-AUTH", "REINDEX-AUTH"), deviate(_accept_near_miss(near)),
         lambda p: ok(p.send("POST", REINDEX, token=sent(p.root))),
-        category="auth", needs=NEAR_MISS_NEEDS,
+        category="auth",
     )
 
 

@@ -61,10 +61,6 @@ def _status_writes_read(request: ZooRequest) -> ZooRequest | ZooResponse:
     return request
 
 
-#: Checks being built on the suite-verdicts branch (issue 9 item 2).
-METHOD_NEEDS = "Vault's method semantics in the METHODS checks (issue 9 item 2: {})"
-
-
 ENTRIES: tuple[BrokenServer, ...] = (
     BrokenServer(
         "recover-get-succeeds", "GET recover runs a recovery (200) instead of answering 405",
@@ -110,20 +106,18 @@ ENTRIES: tuple[BrokenServer, ...] = (
         ("REINDEX-METHODS",),
         deviate(_method_runs_update("GET", REINDEX, query=b"list=true")),
         lambda p: ok(p.send("GET", REINDEX + "?list=true", token=p.root)),
-        category="methods", needs=METHOD_NEEDS.format("GET ?list=true"),
+        category="methods",
     ),
     BrokenServer(
         "options-recover-200", "OPTIONS on recover answers 200 with an Allow header, not 400",
         ("RECOVER-METHODS",), deviate(_options_200),
         lambda p: status_code_of(p, "OPTIONS", RECOVER, token=p.root) == 200,
-        category="methods", needs=METHOD_NEEDS.format("OPTIONS"),
+        category="methods",
     ),
     BrokenServer(
         "status-accepts-writes", "POST and PUT on status answer 200 with the status, not 405",
         ("STATUS-METHODS",), deviate(_status_writes_read),
         lambda p: ok(p.send("POST", STATUS)) and ok(p.send("PUT", STATUS)),
         category="methods",
-        needs="a requirement and check that POST/PUT on status are refused (issue 9 item 2; "
-              "STATUS-METHODS is this zoo's guess at its id)",
     ),
 )

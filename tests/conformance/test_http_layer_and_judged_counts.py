@@ -1,0 +1,107 @@
+"""Answers of Vault's HTTP layer are not judged as handler answers, and a judge counts only the
+answers its rule covers (one that covered none is not run, never passed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.checks import judges
+from conformance.checks.judges import JudgePanel, from_http_layer, merge_judgements
+from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.outcomes import Outcome
+
+JSON = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
+BARE: tuple[tuple[str, str], ...] = ()
+
+
+def _exchange(
+    status: int,
+    body: str = "",
+    *,
+    path: str = "/v1/sys/replication/reindex",
+    headers: tuple[tuple[str, str], ...] = JSON,
+    operation: str | None = None,
+    method: str = "POST",
+) -> Exchange:
+    return Exchange(
+        SentRequest(method, f"http://127.0.0.1:1{path}", ()),
+        ReceivedResponse(status, headers, body),
+        operation=operation,
+    )
+
+
+def _judge(name: str) -> judges.Judge:
+    return next(j for j in judges.registered() if j.name == name)
+
+
+@pytest.mark.parametrize(
+    ("ex", "layer"),
+    [
+        (_exchange(400, path="/v1/sys/replication/reindex%09", headers=BARE), True),
+        (_exchange(400, path="/v1/sys/replication/%00reindex", headers=BARE), True),
+        (_exchange(307, headers=(("Location", "/v1/sys/replication/reindex"),)), True),
+        (_exchange(301, headers=BARE), True),
+        # A bare 400 on a printable path is a handler's answer that lacks its errors body.
+        (_exchange(400, path="/v1/sys/replication/reindex", headers=BARE), False),
+        # Any 400 for a path with a control character comes from before Vault's own layer.
+        (_exchange(400, "<html>bad</html>", path="/v1/sys/replication/reindex%09"), True),
+        (_exchange(404, '{"errors":["x"]}', path="/v1/sys/replication/reindex%09"), False),
+        (_exchange(405, '{"errors":[]}'), False),
+    ],
+)
+def test_answers_of_the_http_layer_are_recognised(ex: Exchange, layer: bool) -> None:
+    assert from_http_layer(ex) is layer
+
+
+@pytest.mark.parametrize("name", ["error_body", "cache_control", "content_type"])
+def test_the_bare_printable_path_400_is_not_judged_by_the_json_rules(name: str) -> None:
+    bare = _exchange(400, path="/v1/sys/replication/reindex%09", headers=BARE)
+    judge = _judge(name)
+    assert not judge.applies(bare)
+    assert list(judge.func(bare, ())) == []
+    # The same bare answer on a printable path is a deviation.
+    handler = _exchange(400, path="/v1/sys/replication/reindex", headers=BARE, method="POST")
+    if name != "content_type":  # no body: nothing to declare
+        assert list(judge.func(handler, ()))
+
+
+def _panel(names: list[str]) -> JudgePanel:
+    chosen = [j for j in judges.registered() if j.name in names]
+    return JudgePanel(chosen, lambda ex: ex, lambda text: text)
+
+
+def test_a_judge_whose_rule_covered_no_answer_is_not_run() -> None:
+    panel = _panel(["documented_response", "no_server_error"])
+    panel(_exchange(405, '{"errors":[]}', operation=None), ())
+    results = {r.name: r for r in panel.finish()}
+    documented = results["documented_response"]
+    assert documented.outcome is Outcome.NOT_RUN and documented.judged == 0
+    assert documented.exchanges == 1 and "none of the 1 answer(s)" in documented.reason
+    assert results["no_server_error"].outcome is Outcome.PASSED
+    assert results["no_server_error"].judged == 1
+
+
+def test_merged_judgements_add_up_what_was_judged() -> None:
+    first, second = _panel(["documented_response"]), _panel(["documented_response"])
+    first(_exchange(405, '{"errors":[]}', operation=None), ())
+    second(
+        _exchange(
+            204, path="/v1/sys/replication/reindex", operation="POST /sys/replication/reindex"
+        ),
+        (),
+    )
+    merged = merge_judgements([first.finish(), second.finish()])
+    assert merged[0].judged == 1 and merged[0].exchanges == 2
+    assert merged[0].outcome is Outcome.PASSED
+    lonely = merge_judgements([_panel(["documented_response"]).finish()])
+    assert lonely[0].outcome is Outcome.NOT_RUN
+
+
+def test_a_token_echoed_json_escaped_is_found() -> None:
+    token = 'hvs.odd"token/with\\quotes0000'
+    body = '{"echo": ' + json.dumps(token) + "}"
+    echoed = _exchange(200, body)
+    found = list(_judge("no_token_echo").func(echoed, (token,)))
+    assert found and "body" in found[0][0]
