@@ -14,6 +14,7 @@ from typing import Any
 
 import replcheck_spec
 from conformance import contract
+from conformance.checks.judges import from_http_layer
 from conformance.checks.watch import WalWatcher
 from conformance.client import Credential, RecordingClient
 from conformance.exchange import Exchange
@@ -46,6 +47,18 @@ def near_misses(token: str) -> list[tuple[str, str]]:
     if token.swapcase() != token:
         found.append(("in another case", token.swapcase()))
     return found
+
+
+#: Lengths of the extreme tokens RECOVER-AUTH and REINDEX-AUTH send: far longer than any real
+#: token (a service token is about 100 characters), one under and one over the head limits
+#: common in front of Vault (8 KiB in proxies, 16 KiB in some servers; Go's is 1 MiB).
+EXTREME_TOKEN_LENGTHS = (12 * 1024, 64 * 1024)
+
+
+def extreme_token(length: int) -> tuple[str, str]:
+    """A token of ``length`` characters, and the shell text that reproduces it in a curl line
+    (the report shows that instead of kilobytes of one letter)."""
+    return "h" * length, f"$(printf 'h%.0s' $(seq {length}))"
 
 
 #: Seconds a run may spend, in all, waiting for running reindexes to finish.
@@ -368,6 +381,21 @@ class CheckContext:
                 tokens.append((Credential(near), f"the sudo token {how}"))
         for credential, how in tokens:
             self.expect_denied(self.send("POST", path, how, credential=credential))
+        for length in EXTREME_TOKEN_LENGTHS:
+            token, shown = extreme_token(length)
+            self.state.client.masker.add(token, shown)
+            exchange = self.send(
+                "POST", path, f"a token of {length // 1024} KiB", credential=Credential(token)
+            )
+            if from_http_layer(exchange):
+                self.judged()
+                self.note(
+                    f"a {length // 1024} KiB token was refused by the HTTP layer "
+                    f"({exchange.status}) before Vault read it, which is a refusal; "
+                    "Vault itself answers 403"
+                )
+            else:
+                self.expect_denied(exchange)
 
     def expect_probes(
         self,

@@ -86,6 +86,16 @@ def _is_redirect(exchange: Exchange) -> bool:
 _NON_PRINTABLE_PATH = re.compile(r"%(?:[01][0-9A-Fa-f]|7[Ff])|[\x00-\x1f\x7f]")
 
 
+#: Request heads larger than this may be refused by the HTTP layer in front of Vault: Go's own
+#: limit is 1 MiB (431), but proxies and load balancers commonly stop at 8 KiB (400).
+LONG_HEAD_BYTES = 8 * 1024
+
+
+def head_size(exchange: Exchange) -> int:
+    """Bytes of the request's header lines (names, values and separators), as sent."""
+    return sum(len(name) + len(value) + 4 for name, value in exchange.request.headers)
+
+
 def from_http_layer(exchange: Exchange) -> bool:
     """True for an answer Vault's HTTP layer gives before any Vault handler runs, to which the
     rules of Vault's JSON answers do not apply:
@@ -93,12 +103,18 @@ def from_http_layer(exchange: Exchange) -> bool:
     - a redirect (3xx): ``.``/``..``/``//`` segments, a standby node;
     - the 400 of Go's check that a path is printable (bare in Vault: no body, no Content-Type,
       no Cache-Control), for a path holding a control character such as ``%09`` or ``%00``:
-      Vault's own layer never sees such a path, so its answer is not judged by Vault's rules.
+      Vault's own layer never sees such a path, so its answer is not judged by Vault's rules;
+    - a 400 or 431 to a request whose head is over ``LONG_HEAD_BYTES`` (an extreme token): the
+      HTTP server or a proxy in front of Vault refused the head before Vault could read it.
     """
     if _is_redirect(exchange):
         return True
     response = exchange.response
-    if response is None or response.status != 400:
+    if response is None or response.status not in (400, 431):
+        return False
+    if head_size(exchange) > LONG_HEAD_BYTES:
+        return True
+    if response.status != 400:
         return False
     path = urlsplit(exchange.request.url).path
     return bool(_NON_PRINTABLE_PATH.search(path))

@@ -55,7 +55,12 @@ def test_no_token_in_any_output_even_when_the_target_echoes_it(
     assert code == 1
     assert "VAULT-NO-TOKEN-ECHO" in out.out
     tokens = list(secrets_seen)
-    given = [token for token, label in secrets_seen.items() if label != NEAR_MISS_LABEL]
+    # Near misses of the root token, and the extreme tokens (shown as the shell text that
+    # rebuilds them), are not given tokens; the loop below checks that they never show either.
+    given = [
+        token for token, label in secrets_seen.items()
+        if label != NEAR_MISS_LABEL and not label.startswith("$(printf")
+    ]
     assert ROOT_TOKEN in given and len(given) == 3  # root + two provisioned tokens
     # The near misses of the root token sent by the AUTH checks count as secrets too.
     texts = {name: path.read_text(encoding="utf-8") for name, path in paths.items()}
