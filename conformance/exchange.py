@@ -67,7 +67,7 @@ class Exchange:
             return _NOT_JSON
         try:
             return json.loads(self.response.body)
-        except ValueError:
+        except (ValueError, RecursionError):  # the client refuses deep nesting; belt and braces
             return _NOT_JSON
 
     def json(self) -> Any:
