@@ -239,7 +239,7 @@ class BoundedHttp:
             size += len(chunk)
             if size > cap:
                 raise AnswerTooLarge(
-                    f"answered a body larger than {_size(cap)}"
+                    f"answered a body larger than {size_text(cap)}"
                     + (" once decompressed" if decoders else "")
                     + " (the cap; raise it with --max-response-bytes)"
                 )
@@ -297,6 +297,8 @@ class _Inflater:
         tail = self._zlib.flush(_INFLATE_SLICE)
         if tail:
             yield tail
+        if not self._zlib.eof:
+            raise AnswerUndecodable(f"answered a body whose {self.coding} stream is cut short")
 
 
 def _decoded(stream: Iterable[bytes], decoders: list[_Inflater]) -> Iterator[bytes]:
@@ -312,7 +314,8 @@ def _through(chunks: Iterable[bytes], decoder: _Inflater) -> Iterator[bytes]:
     yield from decoder.finish()
 
 
-def _size(count: int) -> str:
+def size_text(count: int) -> str:
+    """A byte count as people write it: 16 MiB, 512 KiB, 1000 bytes."""
     for unit, factor in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
         if count >= factor and count % factor == 0:
             return f"{count // factor} {unit}"

@@ -41,6 +41,14 @@ _USER_AGENT = "replcheck"
 #: The deepest JSON nesting an answer may have. Vault's answers nest about six levels; Python's
 #: parser (and every recursive walk after it) breaks near a thousand, so deeper is refused.
 MAX_JSON_DEPTH = 64
+#: The most JSON values (objects, arrays, members, items) one answer may hold. A status with a
+#: thousand secondaries holds about 30,000; parsed, each value costs up to ~70 bytes, so this
+#: keeps one parse near 15 MB whatever the body's size.
+MAX_JSON_VALUES = 200_000
+#: All the response bodies of a run may add up to this many times ``--max-response-bytes``
+#: (64 MiB by default, where a whole run against the reference server receives about 160 KB):
+#: what the run keeps for its reports stays bounded however many requests it sends.
+RUN_BUDGET_FACTOR = 64
 
 
 class UnsendableRequest(ValueError):
@@ -87,6 +95,8 @@ class RecordingClient:
         self.observers: list[Observer] = []
         self.watchers: list[Watcher] = []
         self._namespace = settings.namespace
+        self._budget = settings.response_cap * RUN_BUDGET_FACTOR
+        self._received = 0
         self._http = (
             None
             if plan
@@ -192,11 +202,26 @@ class RecordingClient:
             raise TargetUnreachable(f"the connection to {self.base_url} broke: {exc}") from None
         except bounded_http.ExchangeFailed as exc:
             raise TargetUnreachable(f"{where} {exc}") from None
+        self._received += len(answer.body)
+        if self._received > self._budget:
+            raise TargetUnreachable(
+                f"{where} brought the answers of the run past "
+                f"{bounded_http.size_text(self._budget)} in all ({RUN_BUDGET_FACTOR} times "
+                "--max-response-bytes), where a whole run "
+                "normally receives well under 1 MiB"
+            )
         body = answer.body.decode("utf-8", "replace")
-        if json_depth(body) > MAX_JSON_DEPTH:
+        depth, values = json_shape(body)
+        if depth > MAX_JSON_DEPTH:
             raise TargetUnreachable(
                 f"{where} answered JSON nested more than {MAX_JSON_DEPTH} levels deep, "
                 "which the suite refuses to parse (Vault's answers nest about six)"
+            )
+        if values > MAX_JSON_VALUES:
+            raise TargetUnreachable(
+                f"{where} answered JSON holding more than {MAX_JSON_VALUES:,} values, "
+                "which the suite refuses to parse (a status with a thousand secondaries holds "
+                "about 30,000)"
             )
         elapsed = (time.perf_counter() - started) * 1000
         return ReceivedResponse(
@@ -229,21 +254,26 @@ class RecordingClient:
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+_STRUCTURE = re.compile(r"[\[\]{},]")
 
 
-def json_depth(text: str) -> int:
-    """How deep the brackets of a (presumed) JSON text nest, strings aside; no recursion."""
+def json_shape(text: str) -> tuple[int, int]:
+    """How deep the brackets of a (presumed) JSON text nest, and about how many values it
+    holds (containers plus separators), strings aside; no recursion, no parse."""
     if "[" not in text and "{" not in text:
-        return 0
-    depth = deepest = 0
-    for match in _BRACKET.finditer(_JSON_STRING.sub("", text)):
-        if match.group() in "[{":
+        return 0, 1
+    depth = deepest = values = 0
+    for match in _STRUCTURE.finditer(_JSON_STRING.sub('""', text)):
+        token = match.group()
+        if token in "[{":
             depth += 1
+            values += 1
             deepest = max(deepest, depth)
+        elif token == ",":
+            values += 1
         else:
             depth = max(depth - 1, 0)
-    return deepest
+    return deepest, values
 
 
 def _shown_body(body: bytes | None) -> dict[str, Any]:
