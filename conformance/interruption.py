@@ -71,7 +71,9 @@ def _in_main_thread() -> bool:
 
 
 @contextmanager
-def _handlers(handler: Callable[[int, Any], None]) -> Iterator[None]:
+def _handlers(
+    handler: Callable[[int, Any], None], ignore_after: Callable[[], bool] = lambda: False
+) -> Iterator[None]:
     if not _in_main_thread():
         yield
         return
@@ -79,13 +81,18 @@ def _handlers(handler: Callable[[int, Any], None]) -> Iterator[None]:
     try:
         yield
     finally:
+        ignore = ignore_after()
         for signum, old in previous.items():
-            signal.signal(signum, old)
+            signal.signal(signum, signal.SIG_IGN if ignore else old)
 
 
 @contextmanager
-def stopping_on_signals(stop: StopRequest) -> Iterator[None]:
-    """The run's handlers for SIGINT and SIGTERM (see the module docstring)."""
+def stopping_on_signals(stop: StopRequest, *, exiting: bool = False) -> Iterator[None]:
+    """The run's handlers for SIGINT and SIGTERM (see the module docstring).
+
+    ``exiting``: the process ends after the block (the CLI); if the run was stopped, both
+    signals stay ignored instead of being restored, so a late Ctrl-C cannot turn an orderly
+    exit 130 into a traceback."""
 
     def handle(signum: int, frame: Any) -> None:
         if stop.requested:
@@ -94,7 +101,7 @@ def stopping_on_signals(stop: StopRequest) -> Iterator[None]:
         stop.set(signum)
         raise RunInterrupted(signum)
 
-    with _handlers(handle):
+    with _handlers(handle, lambda: exiting and stop.requested):
         yield
 
 

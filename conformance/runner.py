@@ -210,8 +210,13 @@ def open_target(settings: Settings) -> Iterator[tuple[str, str | None, str]]:
         server.stop()
 
 
-def run(settings: Settings, listener: Listener | None = None) -> RunResult:
-    """Judge the target ``settings`` describe; see the module docstring for the contract."""
+def run(
+    settings: Settings, listener: Listener | None = None, stop: StopRequest | None = None
+) -> RunResult:
+    """Judge the target ``settings`` describe; see the module docstring for the contract.
+
+    ``stop`` lets the caller share the run's stop request (the CLI keeps ignoring further
+    signals after the run, while it writes the reports)."""
     listener = listener or _Silent()
     try:
         selection = Selection(settings.keyword)
@@ -222,7 +227,7 @@ def run(settings: Settings, listener: Listener | None = None) -> RunResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     listener.message(f"seed: {seed}  (replay with --seed {seed})")
-    stop = StopRequest()
+    stop = stop if stop is not None else StopRequest()
     try:
         with stopping_on_signals(stop), open_target(settings) as target:
             base_url, sudo_token, description = target

@@ -124,13 +124,25 @@ def handle(args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2
+    from conformance.interruption import StopRequest, stopping_on_signals
+
+    stop = StopRequest()
+    try:
+        with stopping_on_signals(stop, exiting=True):  # nor may a signal cut the reports short
+            return _run_and_report(args, settings, stop)
+    except KeyboardInterrupt:  # before the run's own handlers were in place
+        print("replcheck run: interrupted by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _run_and_report(args: argparse.Namespace, settings: Settings, stop: Any) -> int:
     from conformance.interruption import RunInterrupted, signal_name
     from conformance.report import TerminalReporter
     from conformance.runner import RunAborted, run
 
     reporter = TerminalReporter()
     try:
-        result = run(settings, reporter)
+        result = run(settings, reporter, stop)
     except RunAborted as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2
@@ -139,9 +151,6 @@ def handle(args: argparse.Namespace) -> int:
             print(f"replcheck run: interrupted by {signal_name(exc.signum)}", file=sys.stderr)
             return exc.exit_code
         result = exc.result
-    except KeyboardInterrupt:  # before the run's own handlers were in place
-        print("replcheck run: interrupted by SIGINT", file=sys.stderr)
-        return 128 + signal.SIGINT
     reporter.summary(result)
     for name, render in _renderers().items():
         path: Path | None = getattr(args, name)
