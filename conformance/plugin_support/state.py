@@ -158,8 +158,13 @@ class PluginState:
         )
 
     def engine_settings(self, target: VaultTarget) -> Settings:
-        max_examples = self.options.settings.max_examples if self.options.settings else None
-        return target.settings(max_examples=max_examples)
+        """The engine's settings: the target's, with the run's budget and bounds."""
+        given = self.options.settings or Settings()
+        return target.settings(
+            max_examples=given.max_examples,
+            max_response_bytes=given.max_response_bytes,
+            client_timeout=given.client_timeout,
+        )
 
     def facts(self) -> RunFacts:
         from conformance.plugin_support.results import RunFacts

@@ -28,6 +28,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import pytest
 
@@ -125,7 +126,7 @@ class SuiteRun:
         try:
             result, judgements = self.engine.run_judged(self.checks[check_id])
         except TargetUnreachable as exc:
-            pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+            _could_not_run(exc)
         exchanges = self.engine.client.exchanges[before:]
         record = CheckRecord(
             result, judgements, exchanges, self.watcher.take(), self.watcher.reads - reads
@@ -139,7 +140,7 @@ class SuiteRun:
         try:
             results, judgements = self.engine.watch_judged()
         except TargetUnreachable as exc:
-            pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+            _could_not_run(exc)
         requirement, _, name = WATCHER_ID.partition("::")
         result = results[0] if results else CheckResult(requirement, name, Outcome.NOT_RUN)
         records = [r for r in self.folder.checks().values() if r.result is not result]
@@ -180,9 +181,14 @@ def open_suite(
             folder.write("session", key, record)
             yield SuiteRun(engine, folder, record, parallel=parallel)
     except RunAborted as exc:
-        pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+        _could_not_run(exc)
     record.notes = list(dict.fromkeys(record.notes + engine.notes))
     folder.write("session", key, record)
+
+
+def _could_not_run(exc: Exception) -> NoReturn:
+    """The target is unreachable or answered beyond the run's bounds: the test errors."""
+    pytest.fail(f"replcheck: the run could not be made: {plugin_words(str(exc))}", pytrace=False)
 
 
 def conclude(result: CheckResult) -> None:
