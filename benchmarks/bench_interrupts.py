@@ -10,8 +10,10 @@ calibration run), and records what happened. Two series:
 - ``fuzz then reindex``: ``-k "SCHEMA-RESPONSES or REINDEX-SUCCESS"``, the series of the issue
   (a Ctrl-C in the fuzz phase, followed by successful reindex calls).
 
-A trial counts as *swallowed* when the run did not exit 130 or sent a request other than
-cleanup more than 50 ms after the signal (a request already on its way may arrive just after).
+A signal that lands after the run printed its verdict tests nothing; such a trial is not
+counted (the number of trials that did count is printed). A trial counts as *swallowed* when
+the run did not exit 130 or sent a request other than cleanup more than 50 ms after the
+signal (a request already on its way may arrive just after).
 Also reported: the time from the signal to the exit, and leftover provisioned policies/tokens.
 Target: no trial swallowed.
 """
@@ -36,6 +38,8 @@ from reference_server.app import create_app
 from reference_server.config import ServerConfig
 
 ROOT_TOKEN = "bench-interrupts-root-token"
+#: The verdict lines: once one is printed, the run is over and a signal tests nothing.
+VERDICTS = ("CONFORMANT", "NOT CONFORMANT", "UNSUPPORTED", "INCOMPLETE", "INTERRUPTED")
 #: A request recorded this long after the signal was sent after it (not merely in flight).
 IN_FLIGHT_S = 0.05
 
@@ -78,6 +82,9 @@ def _trial(args: tuple[str, ...], seed: int, at: float | None) -> dict[str, obje
         timer = threading.Timer(at, interrupt) if at is not None else None
         if timer:
             timer.start()
+        lines: list[tuple[float, str]] = []
+        for raw in process.stdout:  # type: ignore[union-attr]
+            lines.append((time.monotonic(), raw.decode(errors="replace")))
         process.communicate(timeout=300)
         ended = time.monotonic()
         if timer:
@@ -90,6 +97,10 @@ def _trial(args: tuple[str, ...], seed: int, at: float | None) -> dict[str, obje
         "leftover_tokens": len(core.tokens) - tokens,
         "signalled": bool(signalled),
     }
+    verdicts = [t for t, line in lines if line.startswith(VERDICTS)]
+    if signalled and verdicts and verdicts[0] < signalled[0]:
+        signalled.clear()  # the run had ended (verdict printed) before the signal: no trial
+    result["signalled"] = bool(signalled)
     if signalled:
         late = [
             (m, p)

@@ -1,4 +1,5 @@
-"""Every benchmark in one command (``make bench``): the server load test, then the suite run.
+"""Every benchmark in one command (``make bench``): the server load test, the suite run, hostile
+targets (time to give up, peak memory), and Ctrl-C at random moments.
 
 Extra arguments are not taken; run a benchmark script directly to change its settings.
 """
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_server.py", "bench_suite.py")
+BENCHMARKS = ("bench_server.py", "bench_suite.py", "bench_hostile.py", "bench_interrupts.py")
 
 
 def main() -> int:
