@@ -118,6 +118,10 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=28)
     parser.add_argument("--seed", type=int, default=1)
     options = parser.parse_args()
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # Started in the background (``cmd &``), the shell made SIGINT ignored, and children
+        # would inherit that until their own handler is in place: give them the default.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     draw = random.Random(options.seed)
     worst = 0
     for name, args in SERIES.items():

@@ -15,10 +15,15 @@ answer is in flight still leaves nothing behind:
 - a policy's name before it is written (deleting a policy that was never made is harmless);
 - a token's id before it is created: a root token (or one with sudo on ``auth/token/create``)
   may choose the id of the token it creates (Vault's ``id`` parameter), so the suite draws it
-  and can revoke it whether or not the answer arrived. Other tokens may not
-  (400 ``root or sudo privileges required to specify token id``); then the token is known by
-  its display name, and if its answer is lost, cleanup looks for it among the token
-  accessors (``LIST auth/token/accessors``, which needs sudo), or prints how to do it by hand.
+  and can revoke it whether or not the answer arrived. In Vault any token able to give a child
+  a policy it does not hold itself has that sudo (else: "child policies must be subset of
+  parent"), so this covers every token that can provision at all. A server that refuses the id
+  (400 ``root or sudo privileges required to specify token id``; the reference server does for
+  every token but root) gets a create without it; the token is then known by its display name,
+  and if its answer is lost, cleanup looks for it among the token accessors
+  (``LIST auth/token/accessors``, which needs sudo), or prints how to do it by hand. Vault
+  stores a chosen id's hash as SHA1 rather than its HMAC (it warns so); the ids are 192-bit
+  random and the tokens live 30 minutes at most.
 Cleanup itself is shielded from Ctrl-C and SIGTERM (``conformance.interruption.shielded``).
 """
 
@@ -210,7 +215,10 @@ class Provisioner:
                 if self._attempt(
                     "POST", "/v1/auth/token/revoke", what, by_hand, json={"token": pending.token}
                 ):
-                    self.result.cleaned.append(f"revoked the token {pending.name}")
+                    self.result.cleaned.append(
+                        f"revoked the token {pending.name}"
+                        + ("" if pending.accessor is not None else " by the id it was given")
+                    )
             else:
                 lost.append(pending)
         if lost:

@@ -101,3 +101,27 @@ def test_a_shield_defers_a_signal_until_cleanup_is_done() -> None:
         finished.append("cleanup went on")
     assert finished == ["cleanup went on"]
     assert raised.value.exit_code == 130 and stop.requested
+
+
+def test_a_token_lost_in_flight_that_cannot_be_found_is_named_with_the_command(
+    tmp_path: Path,
+) -> None:
+    """A sudo token that is not root may not choose token ids on the reference server; when a
+    create answer is lost, cleanup looks among the accessors (which this server cannot list)
+    and says what may be left and how to remove it by hand."""
+    app = app_for()
+    core = app.state.vault
+    core.policies.put("everything", 'path "*" { capabilities = ["create", "read", "update", '
+                      '"delete", "list", "sudo"] }')  # fmt: skip
+    sudo_token, _ = core.tokens.create(policies=["everything"], display_name="sudo-not-root")
+    # The first create (with an id) is refused; the second, without one, is the one lost.
+    proxy = SignallingProxy(app, nth(2, "POST", "/auth/token/create"))
+    with serve_app(proxy) as url:
+        process = start_cli("--url", url, "--token", sudo_token, "--seed", "5")
+        proxy.pid = process.pid
+        done = finish(process)
+        assert not _leftovers(url)
+    assert done.code == 130, done.out[-3000:]
+    assert "WARNING cleanup: the token replcheck-" in done.out
+    assert "by hand: vault list auth/token/accessors" in done.out
+    assert sudo_token not in done.out + done.err
