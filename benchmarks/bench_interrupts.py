@@ -10,8 +10,9 @@ calibration run), and records what happened. Two series:
 - ``fuzz then reindex``: ``-k "SCHEMA-RESPONSES or REINDEX-SUCCESS"``, the series of the issue
   (a Ctrl-C in the fuzz phase, followed by successful reindex calls).
 
-A signal that lands after the run printed its verdict tests nothing; such a trial is not
-counted (the number of trials that did count is printed). A trial counts as *swallowed* when
+A signal that lands after the run printed its verdict tests nothing, nor one that lands before
+it printed its seed (Python is still importing: it dies of the KeyboardInterrupt, nothing was
+sent); such trials are counted apart. A trial counts as *swallowed* when
 the run did not exit 130 or sent a request other than cleanup more than 50 ms after the
 signal (a request already on its way may arrive just after).
 Also reported: the time from the signal to the exit, and leftover provisioned policies/tokens.
@@ -98,9 +99,11 @@ def _trial(args: tuple[str, ...], seed: int, at: float | None) -> dict[str, obje
         "signalled": bool(signalled),
     }
     verdicts = [t for t, line in lines if line.startswith(VERDICTS)]
+    began = [t for t, line in lines if "seed:" in line]
+    result["before"] = bool(signalled) and (not began or signalled[0] < began[0])
     if signalled and verdicts and verdicts[0] < signalled[0]:
         signalled.clear()  # the run had ended (verdict printed) before the signal: no trial
-    result["signalled"] = bool(signalled)
+    result["signalled"] = bool(signalled) and not result["before"]
     if signalled:
         late = [
             (m, p)
@@ -118,6 +121,7 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=28)
     parser.add_argument("--seed", type=int, default=1)
     options = parser.parse_args()
+    os.environ["PYTHONUNBUFFERED"] = "1"  # output lines carry the time they were printed
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         # Started in the background (``cmd &``), the shell made SIGINT ignored, and children
         # would inherit that until their own handler is in place: give them the default.
@@ -131,13 +135,17 @@ def main() -> int:
         for _ in range(options.trials):
             outcomes.append(_trial(args, options.seed, draw.uniform(0.2, duration)))
         fired = [o for o in outcomes if o["signalled"]]
+        before = [o for o in outcomes if o["before"]]
+        quiet_before = all(int(o["code"]) != 0 for o in before)  # type: ignore[call-overload]
         swallowed = sum(1 for o in fired if o["swallowed"])
         went_on = sum(1 for o in fired if o["late_requests"])
         stops = [float(o["stop_s"]) for o in fired]  # type: ignore[arg-type]
         codes = sorted({int(o["code"]) for o in outcomes})  # type: ignore[call-overload]
         print(
-            f"{name}: calibration {duration:.1f} s; {len(fired)} of {options.trials} trials "
-            f"signalled; swallowed {swallowed} (went on sending in {went_on}); exit codes "
+            f"{name}: calibration {duration:.1f} s; {len(fired)} of {options.trials} signals "
+            f"landed during the run ({len(before)} before it began, all stopping it: "
+            f"{quiet_before}, the rest after its verdict); swallowed {swallowed} "
+            f"(went on sending in {went_on}); exit codes "
             f"{codes}; stop after the signal "
             f"median {statistics.median(stops):.2f} s, max {max(stops):.2f} s; leftover "
             f"policies {sum(int(o['leftover_policies']) for o in outcomes)}, tokens "  # type: ignore[call-overload]

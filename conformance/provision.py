@@ -164,12 +164,12 @@ class Provisioner:
             return None
         # The answer comes back masked: the chosen id reads as its label there. A server that
         # ignored the id answers another token, which is the one to use (and to revoke).
-        if value != label:
-            pending.token = value
+        token = pending.token if value == label and pending.token else value
+        pending.token = token
         accessor = auth.get("accessor")
         pending.accessor = accessor if isinstance(accessor, str) and accessor else ""
-        self._client.masker.add(pending.token, label)
-        return Credential(pending.token)
+        self._client.masker.add(token, label)
+        return Credential(token)
 
     def _create(self, pending: PendingToken, label: str) -> Exchange:
         """POST auth/token/create; the id (when the token may choose it) is noted first."""
@@ -182,8 +182,9 @@ class Provisioner:
         }
         pending.token = None
         if self._may_choose_id:
-            # Vault refuses ids holding a "." and ids shaped like its own (hvs., s.).
-            pending.token = secrets.token_urlsafe(24).replace(".", "-")
+            # Vault refuses ids holding a "." (so also its own hvs./s. shapes): the URL-safe
+            # alphabet has none.
+            pending.token = secrets.token_urlsafe(24)
             self._client.masker.add(pending.token, label)
             request["id"] = pending.token
         return self._send("POST", CREATE_PATH, json=request)

@@ -69,6 +69,8 @@ class SignallingProxy:
     requests: list[tuple[str, str]] = field(default_factory=list)
     #: Index in ``requests`` of the trigger; None until it fired.
     fired_at: int | None = None
+    #: ``time.monotonic()`` when the first signal was sent.
+    signalled_at: float | None = None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -92,6 +94,8 @@ class SignallingProxy:
                 for number, signum in enumerate(signals):
                     if number:
                         await asyncio.sleep(self.gap_s)
+                    if self.signalled_at is None:
+                        self.signalled_at = time.monotonic()
                     os.kill(self.pid, signum)  # type: ignore[arg-type]
                 await asyncio.sleep(self.hold_s)
             await send(message)
@@ -114,6 +118,8 @@ class Finished:
     out: str
     err: str
     seconds: float
+    #: ``time.monotonic()`` when the process had ended.
+    ended_at: float = 0.0
 
 
 def start_cli(*args: str) -> subprocess.Popen[bytes]:
@@ -156,11 +162,13 @@ def finish(process: subprocess.Popen[bytes], timeout_s: float = 120.0) -> Finish
     except subprocess.TimeoutExpired:
         process.kill()
         out, err = process.communicate()
+    ended = time.monotonic()
     return Finished(
         process.returncode,
         out.decode(errors="replace"),
         err.decode(errors="replace"),
-        time.monotonic() - started,
+        ended - started,
+        ended,
     )
 
 
