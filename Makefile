@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.replcheck-installed
 REPORTS ?= reports
 REDOCLY := @redocly/cli@2.77.0
+SPECTRAL := @stoplight/spectral-cli@6.16.3
+BUNDLE := build/openapi.bundle.json
 
-.PHONY: run test lint lint-spec bench clean
+.PHONY: run test lint lint-spec spec-gate browser bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +24,41 @@ run: $(STAMP)
 		--html $(REPORTS)/report.html
 
 ## The tests: lint, the spec linter, then pytest.
-test: $(STAMP) lint lint-spec
+test: $(STAMP) lint lint-spec spec-gate browser
 	$(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## Redocly CLI from the npm registry; without npx the lint is skipped, loudly.
-lint-spec:
+## The published bundle (what `replcheck spec --bundle` prints and the server serves), linted
+## as a consumer would: Spectral's spectral:oas and Redocly's recommended rules, both pinned,
+## from the npm registry. Any problem fails. Without npx the lint is skipped, loudly.
+lint-spec: $(STAMP)
+	@mkdir -p build
+	$(BIN)/replcheck spec --bundle --format json -o $(BUNDLE)
 	@if command -v npx >/dev/null 2>&1; then \
-		npx --yes $(REDOCLY) lint spec/openapi.yaml --config redocly.yaml --max-problems 50; \
+		npx --yes $(SPECTRAL) lint $(BUNDLE) --ruleset .spectral.yaml --fail-severity hint || exit 1; \
+		out=$$(npx --yes $(REDOCLY) lint $(BUNDLE) --config redocly.yaml --max-problems 50 2>&1); \
+		status=$$?; echo "$$out"; \
+		if [ $$status -ne 0 ] || echo "$$out" | grep -q "You have [0-9]* warning"; then exit 1; fi; \
 	else \
-		echo "SKIPPED lint-spec: npx (Node.js) is not installed, so Redocly CLI cannot run"; \
+		echo "*** SKIPPED lint-spec: npx (Node.js) is not installed, so neither Spectral nor Redocly CLI can lint the bundle ***"; \
+	fi
+
+## The breaking-change gate against the last released contract kept in spec/released/.
+spec-gate: $(STAMP)
+	$(BIN)/replcheck spec diff $$($(BIN)/python -c "import replcheck_spec; print(replcheck_spec.released_versions()[-1])") current --quiet
+
+## Chromium for the reference page's browser test: installed with apt-get when missing and
+## running as root; otherwise the browser test is skipped, loudly.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y --no-install-recommends chromium >/dev/null || \
+		(apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null) || \
+		echo "*** SKIPPED browser: apt-get could not install chromium; the reference page's browser test will be skipped ***"; \
+	else \
+		echo "*** SKIPPED browser: chromium is missing and cannot be installed (not root or no apt-get); the reference page's browser test will be skipped ***"; \
 	fi
 
 bench: $(STAMP)

@@ -30,6 +30,7 @@ from .acl import is_root_path
 from .config import ServerConfig
 from .core import VaultCore
 from .handlers import all_routes
+from .handlers.docs_page import docs_route
 from .routing import Reply, Request, Route, RouteTable
 from .vault_http import (
     Receive,
@@ -226,6 +227,6 @@ def create_app(
     a heartbeat without sleeping.
     """
     core = VaultCore(config or ServerConfig(), clock=clock)
-    app = Starlette(routes=[Mount("/", app=VaultDispatcher(core))])
+    app = Starlette(routes=[docs_route(), Mount("/", app=VaultDispatcher(core))])
     app.state.vault = core
     return app

@@ -2,8 +2,11 @@
 
 This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json`` (JSON Schema
 2020-12, one document per file, each with an ``$id``), ``examples/*.json`` and
-``requirements.yaml``. The reference server, the conformance suite and the ``replcheck spec``
-command all read these files through the functions here; nothing restates a schema in Python.
+``requirements.yaml``; beside them ``report/report.json`` (the JSON report's schema),
+``released/`` (bundles of released contract versions, for ``replcheck spec diff``) and
+``templates/`` (the reference page). The reference server, the conformance suite and the
+``replcheck spec`` command all read these files through the functions here; nothing restates a
+schema in Python.
 
 Installed, the folder ships as the ``replcheck_spec`` package (package data), so a wheel finds
 its spec without the source tree.
@@ -33,12 +36,18 @@ __all__ = [
     "example_names",
     "openapi",
     "registry",
+    "released_openapi",
+    "released_versions",
+    "report_schema",
     "requirement",
     "requirements",
     "schema",
     "schema_names",
     "spec_dir",
     "spec_hash",
+    "spec_version",
+    "standalone_names",
+    "standalone_schema",
     "validator",
 ]
 
@@ -52,6 +61,10 @@ KINDS: dict[str, str] = {
 }
 
 _REF_PREFIX = "./schemas/"
+
+#: The schema of replcheck's JSON report: not part of the Vault contract, so not in schemas/
+#: (whose every file is a component of the OpenAPI document).
+_REPORT_SCHEMA = "report/report.json"
 
 
 def spec_dir() -> Path:
@@ -178,6 +191,55 @@ def _bundled() -> dict[str, Any]:
         body.pop("$schema", None)
         components[_component_name(name)] = body
     return document
+
+
+def spec_version() -> str:
+    """The contract's own semantic version, ``info.version`` of ``openapi.yaml``.
+
+    It is not the package version: MAJOR grows with a change ``replcheck spec diff`` calls
+    breaking, MINOR with an addition, PATCH with a rewording (see CHANGELOG.md).
+    """
+    return str(_openapi()["info"]["version"])
+
+
+def released_versions() -> list[str]:
+    """Versions of the released contracts kept in ``released/`` (bundled), oldest first."""
+    names = [p.stem.removeprefix("openapi-") for p in (spec_dir() / "released").glob("*.json")]
+    return sorted(names, key=lambda v: tuple(int(n) for n in v.split(".")))
+
+
+def released_openapi(version: str) -> dict[str, Any]:
+    """The bundled document of a released contract version; ``KeyError`` when not kept."""
+    path = spec_dir() / "released" / f"openapi-{version}.json"
+    if not path.is_file():
+        raise KeyError(f"no released spec {version!r} (kept: {', '.join(released_versions())})")
+    return _read_json(path)
+
+
+def standalone_names() -> list[str]:
+    """Names ``standalone_schema`` knows: every schema's file stem, and ``report``."""
+    return [name.removesuffix(".json") for name in schema_names()] + ["report"]
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema of replcheck's JSON report (self-contained)."""
+    return _read_json(spec_dir() / _REPORT_SCHEMA)
+
+
+def standalone_schema(name: str) -> dict[str, Any]:
+    """One schema with every schema it refers to embedded under ``$defs``.
+
+    ``name`` is a file stem (``status-response``), a file name, or ``report``. The result
+    validates offline, without this package or a network: see ``standalone.py``.
+    """
+    from replcheck_spec.standalone import standalone
+
+    if name == "report":
+        return report_schema()
+    file_name = name if name.endswith(".json") else f"{name}.json"
+    if file_name not in schema_names():
+        raise KeyError(f"no schema named {name!r} (known: {', '.join(standalone_names())})")
+    return standalone(_schema(file_name), _schema)
 
 
 def bundled_openapi() -> dict[str, Any]:

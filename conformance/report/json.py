@@ -8,6 +8,10 @@ from typing import Any
 import replcheck_spec
 from conformance.runner import RunResult
 
+#: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
+#: Add members under a minor bump; remove or change one only under a major bump.
+FORMAT_VERSION = "1.0"
+
 
 def as_dict(result: RunResult) -> dict[str, Any]:
     requirements = []
@@ -38,6 +42,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
             }
         )
     document: dict[str, Any] = {
+        "format_version": FORMAT_VERSION,
         "suite_version": result.suite_version,
         "spec_hash": result.spec_hash,
         "seed": result.seed,

@@ -36,7 +36,7 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(tmp_path:
     expected = {
         "replcheck_spec/" + path.relative_to(spec_dir).as_posix()
         for path in spec_dir.rglob("*")
-        if path.is_file() and path.suffix in {".yaml", ".json", ".py"}
+        if path.is_file() and path.suffix in {".yaml", ".json", ".py", ".j2"}
     }
     assert expected <= names, sorted(expected - names)
     assert "replcheck-0.1.0.dist-info/entry_points.txt" in names

@@ -13,6 +13,7 @@ conformant one by exactly the rule its deviation breaks.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -119,6 +120,9 @@ class ZooResponse:
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
+    #: Seconds between two bytes of the body: > 0 dribbles it out, one byte at a time, until
+    #: the client hangs up.
+    dribble_s: float = 0.0
 
     @classmethod
     def of_json(cls, status: int, value: Any) -> ZooResponse:
@@ -202,10 +206,11 @@ class Deviate:
         )
         outcome = self.on_request(request)
         if isinstance(outcome, ZooResponse):
-            await _send(send, outcome, head=request.method == "HEAD")
+            await _send(send, receive, outcome, head=request.method == "HEAD")
             return
         answer = await self._forward(scope, outcome)
-        await _send(send, self.on_response(outcome, answer), head=outcome.method == "HEAD")
+        await _send(send, receive, self.on_response(outcome, answer),
+                    head=outcome.method == "HEAD")
 
     async def _forward(self, scope: Scope, request: ZooRequest) -> ZooResponse:
         headers = [(k, v) for k, v in request.headers if k != b"content-length"]
@@ -249,10 +254,31 @@ async def _read_all(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-async def _send(send: Send, response: ZooResponse, *, head: bool) -> None:
+async def _send(send: Send, receive: Receive, response: ZooResponse, *, head: bool) -> None:
     """Send ``response`` with a Content-Length that matches the (possibly rewritten) body."""
     headers = [(k, v) for k, v in response.headers if k != b"content-length"]
     if response.status != 204:
         headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    if response.dribble_s > 0 and not head:
+        await _dribble(send, receive, response.body, response.dribble_s)
+        return
     await send({"type": "http.response.body", "body": b"" if head else response.body})
+
+
+async def _dribble(send: Send, receive: Receive, body: bytes, pause: float) -> None:
+    """One byte, then a pause, and so on; stop as soon as the client hangs up (the request
+    has been read, so the next message ``receive`` gives is the disconnect)."""
+    hung_up = asyncio.ensure_future(receive())
+    try:
+        for index in range(len(body)):
+            last = index == len(body) - 1
+            await send({"type": "http.response.body", "body": body[index:index + 1],
+                        "more_body": not last})
+            if last:
+                return
+            await asyncio.wait({hung_up}, timeout=pause)
+            if hung_up.done():
+                return
+    finally:
+        hung_up.cancel()

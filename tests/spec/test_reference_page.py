@@ -1,0 +1,193 @@
+"""The reference page: complete, self-contained, served by the reference server, and rendered
+by a real browser with the network off."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import replcheck_spec
+from reference_server.app import create_app
+from reference_server.embedded import EmbeddedServer
+from replcheck_spec.reference_docs import operations, render_html
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class _Resources(HTMLParser):
+    """Every attribute that could make a browser fetch something, and every section."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+        self.sections: dict[str, list[str]] = {}
+        self._current: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        values = dict(attrs)
+        for name in ("src", "href", "srcset", "poster", "data", "action"):
+            value = values.get(name)
+            if value is not None and not (name == "href" and value.startswith("#")):
+                self.fetches.append((tag, name, value))
+        if tag == "section" and values.get("data-operation-id"):
+            self._current = values["data-operation-id"]
+            self.sections[self._current] = []
+        if tag == "span" and self._current and "badge" in (values.get("class") or ""):
+            self.sections[self._current].append(values.get("class") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section":
+            self._current = None
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    return render_html()
+
+
+@pytest.fixture(scope="module")
+def parsed(page: str) -> _Resources:
+    parser = _Resources()
+    parser.feed(page)
+    return parser
+
+
+def test_page_fetches_nothing(page: str, parsed: _Resources) -> None:
+    assert parsed.fetches == []
+    assert "script" not in parsed.tags and "link" not in parsed.tags
+    assert "@import" not in page and "url(" not in page and "@font-face" not in page
+
+
+def test_every_operation_with_its_badges(parsed: _Resources) -> None:
+    document = replcheck_spec.bundled_openapi()
+    expected = {
+        op["operationId"]: (op.get("x-vault-sudo") is True, op.get("security") == [])
+        for item in document["paths"].values() for op in item.values()
+    }
+    assert set(parsed.sections) == set(expected)
+    for operation_id, (sudo, unauthenticated) in expected.items():
+        badges = " ".join(parsed.sections[operation_id])
+        assert ("badge sudo" in badges) is sudo, operation_id
+        assert ("badge unauthenticated" in badges) is unauthenticated, operation_id
+        assert ("badge token" in badges) is not unauthenticated, operation_id
+    assert expected["reindexReplication"] == (True, False)
+    assert expected["checkStatus"] == (False, True)
+
+
+def test_every_requirement_id_appears_and_each_operation_lists_its_own(page: str) -> None:
+    for requirement in replcheck_spec.requirements():
+        assert f"<code>{requirement.id}</code>" in page, requirement.id
+    by_id = {op.operation_id: {r.id for r in op.requirements} for op in operations()}
+    assert "REINDEX-SUDO" in by_id["reindexReplication"]
+    assert "STATUS-UNAUTHENTICATED" in by_id["checkStatus"]
+    assert "REINDEX-SUDO" not in by_id["checkStatus"]
+
+
+def test_responses_and_examples_are_on_the_page(page: str) -> None:
+    for status in ("200", "204", "400", "403", "404", "405", "413"):
+        assert f"<td><code>{status}</code></td>" in page
+    for name in ("drPerfPrimary2024", "communityEdition", "lenient", "permissionDenied"):
+        assert f"Example <code>{name}</code>" in page
+    sample = replcheck_spec.example("status-dr-secondary-idle")
+    assert json.dumps(sample, indent=2) in html.unescape(page)
+
+
+def test_reference_server_serves_the_page() -> None:
+    with TestClient(create_app()) as client:
+        answer = client.get("/ui/replcheck")
+        assert answer.status_code == 200
+        assert answer.headers["content-type"].startswith("text/html")
+        assert answer.text == render_html()
+        assert client.get("/ui/replcheck/other").status_code == 404
+
+
+_PROBE = """<script>
+const seen = (el) => {
+  const box = el.getBoundingClientRect(); const style = getComputedStyle(el);
+  return box.width > 0 && box.height > 0 && style.display !== 'none'
+    && style.visibility !== 'hidden' && style.opacity !== '0';
+};
+const result = {operations: {}, sudo: []};
+for (const s of document.querySelectorAll('section.operation')) {
+  result.operations[s.dataset.operationId] = seen(s) && seen(s.querySelector('h2'));
+}
+for (const b of document.querySelectorAll('section.operation .badge.sudo')) {
+  result.sudo.push(b.closest('section').dataset.operationId + ':' + seen(b));
+}
+document.body.setAttribute('data-probe', JSON.stringify(result));
+</script>"""
+
+_OFFLINE = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--hide-scrollbars",
+    # The network is off: every host but the loopback address fails to resolve, and any
+    # request that is not for loopback goes to a dead proxy.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+]
+
+
+def _chromium(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, *_OFFLINE, f"--user-data-dir={tmp_path / ('profile-' + name)}", *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="SKIPPED: chromium is not installed (make test "
+                    "installs it with apt-get when run as root)")
+def test_page_renders_offline_in_a_real_browser(page: str, tmp_path: Path) -> None:
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    dumped = _chromium(tmp_path, "dom", "--virtual-time-budget=3000", "--dump-dom",
+                       probed.as_uri())
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    match = re.search(r'data-probe="([^"]*)"', dumped.stdout)
+    assert match, dumped.stdout[:2000]
+    probe = json.loads(html.unescape(match.group(1)))
+    assert probe["operations"] == {op.operation_id: True for op in operations()}
+    assert sorted(probe["sudo"]) == ["reindexReplication:true", "reindexReplicationPut:true"]
+    for operation_id in ("attemptRecovery", "reindexReplication", "checkStatus"):
+        assert f'data-operation-id="{operation_id}"' in dumped.stdout
+
+    plain = tmp_path / "replcheck.html"
+    plain.write_text(page, encoding="utf-8")
+    shot = tmp_path / "replcheck.png"
+    taken = _chromium(tmp_path, "shot", "--window-size=1280,1600", f"--screenshot={shot}",
+                      plain.as_uri())
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1280, 1600)
+    assert len(data) > 50_000, "a blank page compresses to a few kilobytes"
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="SKIPPED: chromium is not installed (make test "
+                    "installs it with apt-get when run as root)")
+def test_served_page_renders_in_a_real_browser(tmp_path: Path) -> None:
+    """The page as ``replcheck serve`` serves it, over a real loopback socket."""
+    with EmbeddedServer() as server:
+        dumped = _chromium(tmp_path, "served", "--dump-dom", f"{server.url}/ui/replcheck")
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    parser = _Resources()
+    parser.feed(dumped.stdout)
+    assert set(parser.sections) == {op.operation_id for op in operations()}
+    assert "badge sudo" in " ".join(parser.sections["reindexReplication"])
+    assert "badge unauthenticated" in " ".join(parser.sections["checkStatus"])

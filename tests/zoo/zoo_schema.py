@@ -1,0 +1,125 @@
+"""The zoo's schema category. Shapes of the status and success bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zoo_asgi import RECOVER, REINDEX, STATUS, WRITES, ZooRequest, ZooResponse
+from zoo_model import BrokenServer, deviate, on_status, peers, primaries, reads_status
+
+
+def _cluster_id_not_uuid(data: dict[str, Any]) -> None:
+    data["dr"]["cluster_id"] = data["dr"]["cluster_id"].replace("-", "")
+
+
+def _last_wal_as_string(data: dict[str, Any]) -> None:
+    for section in primaries(data):
+        section["last_wal"] = str(section["last_wal"])
+
+
+def _heartbeat_without_zone(data: dict[str, Any]) -> None:
+    for peer in peers(data):
+        peer["last_heartbeat"] = peer["last_heartbeat"][:19]
+
+
+def _no_known_secondaries(data: dict[str, Any]) -> None:
+    for section in primaries(data):
+        del section["known_secondaries"]
+
+
+def _disabled_with_cluster_id(data: dict[str, Any]) -> None:
+    for section in data.values():
+        if isinstance(section, dict) and section.get("mode") == "disabled":
+            section["cluster_id"] = "0b5e7a3c-5f9e-4c1b-9a51-6f1d2a7c9e04"
+
+
+def _warnings_as_string(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    body = response.json()
+    if (request.method in WRITES and request.clean in (RECOVER, REINDEX)
+            and response.status == 200 and isinstance(body, dict)
+            and isinstance(body.get("warnings"), list)):
+        body["warnings"] = "\n".join(body["warnings"])
+        return response.with_json(body)
+    return response
+
+
+def _token_changes_status(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """Status read with a token (which it must ignore) renders last_wal as a string: only a
+    judge of every answer sees it, as the status checks read without a token."""
+    if reads_status(request) and request.token is not None and response.status == 200:
+        body = response.json()
+        for section in primaries(body["data"]):
+            section["last_wal"] = str(section["last_wal"])
+        return response.with_json(body)
+    return response
+
+
+def _no_performance_section(data: dict[str, Any]) -> None:
+    del data["performance"]
+
+
+ENTRIES: tuple[BrokenServer, ...] = (
+    BrokenServer(
+        "cluster-id-not-uuid", "dr.cluster_id is 32 hex digits without the UUID dashes",
+        ("STATUS-SCHEMA",), deviate(on_response=on_status(_cluster_id_not_uuid)),
+        lambda p: "-" not in p.status()["dr"]["cluster_id"],
+        category="schema",
+        may_fail=("STATUS-MODE-SHAPE", "SCHEMA-RESPONSES"),
+    ),
+    BrokenServer(
+        "last-wal-as-string", "a primary's last_wal is a JSON string, not an integer",
+        ("STATUS-SCHEMA",), deviate(on_response=on_status(_last_wal_as_string)),
+        lambda p: isinstance(p.status()["dr"]["last_wal"], str),
+        category="schema",
+        may_fail=("SCHEMA-RESPONSES",),
+    ),
+    BrokenServer(
+        "heartbeat-without-zone", "last_heartbeat has no zone offset (2024-05-01T10:00:00)",
+        ("STATUS-HEARTBEAT-PLAUSIBLE", "STATUS-SCHEMA"),
+        deviate(on_response=on_status(_heartbeat_without_zone)),
+        lambda p: len(p.status()["dr"]["secondaries"][0]["last_heartbeat"]) == 19,
+        category="schema",
+        may_fail=("SCHEMA-RESPONSES",),
+    ),
+    BrokenServer(
+        "known-secondaries-missing", "a primary section lacks known_secondaries",
+        ("STATUS-MODE-SHAPE", "STATUS-SCHEMA"),
+        deviate(on_response=on_status(_no_known_secondaries)),
+        lambda p: "known_secondaries" not in p.status()["dr"],
+        category="schema",
+        may_fail=("SCHEMA-RESPONSES",),
+    ),
+    BrokenServer(
+        "disabled-with-cluster-id", "a disabled section carries a cluster_id",
+        ("STATUS-MODE-SHAPE", "STATUS-SCHEMA"),
+        deviate(on_response=on_status(_disabled_with_cluster_id)),
+        lambda p: "cluster_id" in p.status()["dr"],
+        scenario="disabled",
+        category="schema",
+        may_fail=("SCHEMA-RESPONSES",),
+    ),
+    BrokenServer(
+        "warnings-as-string", "a 200 from recover or reindex carries warnings as one string",
+        ("VAULT-SUCCESS-ENVELOPE",), deviate(on_response=_warnings_as_string),
+        lambda p: isinstance(p.send("POST", RECOVER, token=p.root).json()["warnings"], str),
+        profile="full",
+        category="schema",
+        may_fail=("REINDEX-UNKNOWN-PARAMETERS", "SCHEMA-RESPONSES"),
+    ),
+    BrokenServer(
+        "status-with-token-off-schema",
+        "a status read that carries a token gets last_wal as a string (untokened reads are right)",
+        ("SCHEMA-RESPONSES",), deviate(on_response=_token_changes_status),
+        lambda p: isinstance(p.send("GET", STATUS, token=p.root).json()["data"]["dr"]["last_wal"],
+                             str),
+        category="schema",
+        # A token sent to status must change nothing: a check comparing the bodies may say so.
+        may_fail=("STATUS-IGNORES-TOKEN",),
+    ),
+    BrokenServer(
+        "performance-section-missing", "the status data has a dr section but no performance",
+        ("EDITION-ENTERPRISE",), deviate(on_response=on_status(_no_performance_section)),
+        lambda p: "performance" not in p.status(),
+        category="schema", may_fail=("STATUS-SCHEMA", "SCHEMA-RESPONSES"),
+    ),
+)
