@@ -8,7 +8,9 @@ calibration run), and records what happened. Two series:
 
 - ``whole run``: the moment anywhere in a whole full-profile run;
 - ``fuzz then reindex``: ``-k "SCHEMA-RESPONSES or REINDEX-SUCCESS"``, the series of the issue
-  (a Ctrl-C in the fuzz phase, followed by successful reindex calls).
+  (a Ctrl-C in the fuzz phase, followed by successful reindex calls);
+- ``fuzz generation``: the same with ``--max-examples 100``, so that most signals land while
+  Hypothesis draws the cases (where a KeyboardInterrupt used to be dropped).
 
 A signal that lands after the run printed its verdict tests nothing, nor one that lands before
 it printed its seed (Python is still importing: it dies of the KeyboardInterrupt, nothing was
@@ -47,6 +49,8 @@ IN_FLIGHT_S = 0.05
 SERIES = {
     "whole run": (),
     "fuzz then reindex": ("-k", "SCHEMA-RESPONSES or REINDEX-SUCCESS"),
+    # Generation dominates: most signals land while Hypothesis draws the cases.
+    "fuzz generation": ("-k", "SCHEMA-RESPONSES or REINDEX-SUCCESS", "--max-examples", "100"),
 }
 
 
@@ -120,6 +124,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=28)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--series", choices=list(SERIES), action="append", help="default: all")
     options = parser.parse_args()
     os.environ["PYTHONUNBUFFERED"] = "1"  # output lines carry the time they were printed
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
@@ -128,7 +133,8 @@ def main() -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     draw = random.Random(options.seed)
     worst = 0
-    for name, args in SERIES.items():
+    for name in options.series or list(SERIES):
+        args = SERIES[name]
         calibration = _trial(args, options.seed, None)
         duration = float(calibration["duration"])  # type: ignore[arg-type]
         outcomes = []
