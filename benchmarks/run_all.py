@@ -1,4 +1,6 @@
-"""Every benchmark in one command (``make bench``): server load, hostile clients, the suite run.
+"""Every benchmark in one command (``make bench``): the server load test, hostile clients
+against the server, the suite run, hostile targets against the runner (time to give up, peak
+memory), and Ctrl-C at random moments.
 
 Extra arguments are not taken; run a benchmark script directly to change its settings.
 """
@@ -10,7 +12,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_server.py", "bench_hostile.py", "bench_suite.py")
+BENCHMARKS = ("bench_server.py", "bench_hostile_clients.py", "bench_suite.py",
+              "bench_hostile_targets.py", "bench_interrupts.py")
 
 
 def main() -> int:

@@ -1,16 +1,24 @@
 """The HTTP client of a run: every request goes through ``RecordingClient.send``.
 
-``send`` builds the request exactly as asked (raw paths such as ``//`` or ``%72`` are kept),
-sends it with httpx, lets the per-response judges see the raw answer (they need the run's tokens
-to spot one coming back), records a masked copy of the ``Exchange`` for the reports, and returns
-the raw one: checks, judges and watchers (run-wide observations such as WAL counters over time,
-bookkeeping requests included) judge the exact bytes that came back, and mask only what they
-keep for output (``mask``). In a plan run nothing is sent: the exchange has no response.
+``send`` builds the request exactly as asked (raw paths such as ``//`` or ``%72`` are kept,
+after the path prefix of the target's URL, as Vault's own client keeps ``/vault`` of
+``https://proxy/vault``), sends it under the run's bounds (``conformance.bounded_http``: one
+deadline for the whole answer, a cap on the decompressed body; JSON nested deeper than
+``MAX_JSON_DEPTH`` is refused too), lets the per-response judges see the raw answer (they need
+the run's tokens to spot one coming back), records a masked copy of the ``Exchange`` for the
+reports, and returns the raw one: checks, judges and watchers (run-wide observations such as WAL
+counters over time, bookkeeping requests included) judge the exact bytes that came back, and
+mask only what they keep for output (``mask``). In a plan run nothing is sent: the exchange has
+no response.
+
+Once the run was asked to stop (``conformance.interruption``), ``send`` refuses every request
+but cleanup ones (``cleanup=True``), whatever swallowed the ``KeyboardInterrupt`` on the way.
 """
 
 from __future__ import annotations
 
 import json as jsonlib
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -18,7 +26,9 @@ from typing import Any
 
 import httpx
 
+from conformance import bounded_http
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
+from conformance.interruption import RunInterrupted, StopRequest
 from conformance.target import Masker, Settings
 
 #: What a judge gets: the raw exchange (secrets visible) and the tokens to look for in its
@@ -29,13 +39,26 @@ Watcher = Callable[[Exchange], None]
 
 _USER_AGENT = "replcheck"
 
+#: The deepest JSON nesting an answer may have. Vault's answers nest about six levels; Python's
+#: parser (and every recursive walk after it) breaks near a thousand, so deeper is refused.
+MAX_JSON_DEPTH = 64
+#: The most JSON values (objects, arrays, members, items) one answer may hold. A status with a
+#: thousand secondaries holds about 30,000; parsed, each value costs up to ~70 bytes, so this
+#: keeps one parse near 15 MB whatever the body's size.
+MAX_JSON_VALUES = 200_000
+#: All the response bodies of a run may add up to this many times ``--max-response-bytes``
+#: (64 MiB by default, where a whole run against the reference server receives about 160 KB):
+#: what the run keeps for its reports stays bounded however many requests it sends.
+RUN_BUDGET_FACTOR = 64
+
 
 class UnsendableRequest(ValueError):
     """The request cannot be put on the wire (e.g. a header value HTTP does not allow)."""
 
 
 class TargetUnreachable(Exception):
-    """The target could not be reached at all (connection refused, DNS, TLS): the run stops."""
+    """The target could not be reached, or answered beyond the run's bounds (too slow, too
+    large, nested too deep): the run stops with this one sentence (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -55,26 +78,35 @@ class Credential:
 
 
 class RecordingClient:
-    def __init__(self, settings: Settings, base_url: str, masker: Masker, *, plan: bool) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        base_url: str,
+        masker: Masker,
+        *,
+        plan: bool,
+        stop: StopRequest | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._prefix = httpx.URL(self.base_url).raw_path.rstrip(b"/")
         self.masker = masker
         self.plan = plan
+        self.stop = stop if stop is not None else StopRequest()
         self.exchanges: list[Exchange] = []
         self.observers: list[Observer] = []
         self.watchers: list[Watcher] = []
         self._namespace = settings.namespace
-        verify: Any = True
-        if settings.tls_skip_verify:
-            verify = False
-        elif settings.ca_cert:
-            verify = settings.ca_cert
+        self._budget = settings.response_cap * RUN_BUDGET_FACTOR
+        self._received = 0
         self._http = (
             None
             if plan
-            else httpx.Client(
-                verify=verify,
-                timeout=httpx.Timeout(15.0, connect=5.0),
-                follow_redirects=False,
+            else bounded_http.BoundedHttp(
+                context=bounded_http.ssl_context(
+                    ca_cert=settings.ca_cert, skip_verify=settings.tls_skip_verify
+                ),
+                max_response_bytes=settings.response_cap,
+                timeout_s=settings.timeout_s,
             )
         )
 
@@ -102,13 +134,18 @@ class RecordingClient:
         origin: str = "",
         operation: str | None = None,
         record: bool = True,
+        cleanup: bool = False,
     ) -> Exchange:
-        """Send one request; ``path`` is used verbatim (no normalisation of ``//`` or ``%xx``).
+        """Send one request; ``path`` is used verbatim (no normalisation of ``//`` or ``%xx``)
+        after the target URL's own path prefix.
 
         ``record=False`` is for the suite's own bookkeeping (provisioning tokens, waiting for a
         reindex): such requests are neither judged nor listed in reports; watchers still see
-        their answers.
+        their answers. ``cleanup=True`` marks a request that removes what the run created: the
+        only kind still sent once the run was asked to stop.
         """
+        if self.stop.requested and not cleanup:
+            raise RunInterrupted(self.stop.signum)
         all_headers: dict[str, str] = {"User-Agent": _USER_AGENT}
         if self._namespace:
             all_headers["X-Vault-Namespace"] = self._namespace
@@ -124,7 +161,7 @@ class RecordingClient:
             body = content.encode() if isinstance(content, str) else content
         else:
             body = None
-        url = httpx.URL(self.base_url + "/").copy_with(raw_path=path.encode("ascii"))
+        url = httpx.URL(self.base_url + "/").copy_with(raw_path=self._prefix + path.encode("ascii"))
         if params:
             url = url.copy_merge_params(dict(params))
         try:
@@ -154,21 +191,43 @@ class RecordingClient:
     def _exchange(self, request: httpx.Request) -> ReceivedResponse:
         assert self._http is not None
         started = time.perf_counter()
+        where = f"{request.method} {self.masker.mask(str(request.url))}"
         try:
-            answer = self._http.send(request)
-        except httpx.LocalProtocolError as exc:
+            answer = self._http.exchange(request)
+        except bounded_http.Unsendable as exc:
             raise UnsendableRequest(str(exc)) from None
-        except httpx.ConnectError as exc:
+        except bounded_http.ConnectFailed as exc:
             raise TargetUnreachable(_connect_reason(self.base_url, exc)) from None
-        except httpx.TimeoutException:
-            raise TargetUnreachable(f"{self.base_url} did not answer within 15 s") from None
-        except httpx.TransportError as exc:
+        except bounded_http.ConnectionBroke as exc:
             raise TargetUnreachable(f"the connection to {self.base_url} broke: {exc}") from None
+        except bounded_http.ExchangeFailed as exc:
+            raise TargetUnreachable(f"{where} {exc}") from None
+        self._received += len(answer.body)
+        if self._received > self._budget:
+            raise TargetUnreachable(
+                f"{where} brought the answers of the run past "
+                f"{bounded_http.size_text(self._budget)} in all ({RUN_BUDGET_FACTOR} times "
+                "--max-response-bytes), where a whole run "
+                "normally receives well under 1 MiB"
+            )
+        body = answer.body.decode("utf-8", "replace")
+        depth, values = json_shape(body)
+        if depth > MAX_JSON_DEPTH:
+            raise TargetUnreachable(
+                f"{where} answered JSON nested more than {MAX_JSON_DEPTH} levels deep, "
+                "which the suite refuses to parse (Vault's answers nest about six)"
+            )
+        if values > MAX_JSON_VALUES:
+            raise TargetUnreachable(
+                f"{where} answered JSON holding more than {MAX_JSON_VALUES:,} values, "
+                "which the suite refuses to parse (a status with a thousand secondaries holds "
+                "about 30,000)"
+            )
         elapsed = (time.perf_counter() - started) * 1000
         return ReceivedResponse(
-            status=answer.status_code,
-            headers=tuple(answer.headers.multi_items()),
-            body=answer.content.decode("utf-8", "replace"),
+            status=answer.status,
+            headers=answer.headers,
+            body=body,
             elapsed_ms=elapsed,
         )
 
@@ -192,6 +251,29 @@ class RecordingClient:
                 elapsed_ms=response.elapsed_ms,
             )
         return replace(exchange, request=masked_request, response=masked_response)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRUCTURE = re.compile(r"[\[\]{},]")
+
+
+def json_shape(text: str) -> tuple[int, int]:
+    """How deep the brackets of a (presumed) JSON text nest, and about how many values it
+    holds (containers plus separators), strings aside; no recursion, no parse."""
+    if "[" not in text and "{" not in text:
+        return 0, 1
+    depth = deepest = values = 0
+    for match in _STRUCTURE.finditer(_JSON_STRING.sub('""', text)):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            values += 1
+            deepest = max(deepest, depth)
+        elif token == ",":
+            values += 1
+        else:
+            depth = max(depth - 1, 0)
+    return deepest, values
 
 
 def _shown_body(body: bytes | None) -> dict[str, Any]:

@@ -11,10 +11,12 @@ import json
 import re
 import shlex
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 _NOT_JSON = object()
+_UNSET = object()
+#: Bodies up to this many characters keep their parse (every Vault answer here is far smaller).
+_CACHED_BODY_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,23 @@ class Exchange:
     def status(self) -> int | None:
         return self.response.status if self.response else None
 
-    @cached_property
+    @property
     def _parsed(self) -> Any:
+        """The parsed body; kept for small bodies only, so that the exchanges a run records
+        never hold the parse of a large answer (Python's objects take up to ~25 times the
+        bytes of the JSON text); a large body is parsed again when asked."""
+        cached = self.__dict__.get("_parsed_body", _UNSET)
+        if cached is not _UNSET:
+            return cached
         if self.response is None or not self.response.body:
             return _NOT_JSON
         try:
-            return json.loads(self.response.body)
-        except ValueError:
-            return _NOT_JSON
+            parsed = json.loads(self.response.body)
+        except (ValueError, RecursionError):  # the client refuses deep nesting; belt and braces
+            parsed = _NOT_JSON
+        if len(self.response.body) <= _CACHED_BODY_CHARS:
+            self.__dict__["_parsed_body"] = parsed  # frozen, yet a cache, as cached_property does
+        return parsed
 
     def json(self) -> Any:
         """The response body parsed as JSON, or None when absent or not JSON."""

@@ -37,6 +37,7 @@ from conformance import contract
 from conformance.checks.context import CheckContext
 from conformance.checks.registry import check
 from conformance.client import Credential, UnsendableRequest
+from conformance.interruption import StopRequest
 
 _AUTH_HEADERS = {"x-vault-token", "authorization"}
 _DROPPED_HEADERS = _AUTH_HEADERS | {
@@ -68,20 +69,28 @@ def _schema() -> Any:
     return schemathesis.openapi.from_dict(replcheck_spec.bundled_openapi())
 
 
-def generate(seed_value: int, max_examples: int) -> list[FuzzCase]:
-    """Every case of a run, deterministically: same seed and budget, same cases, same order."""
+def generate(seed_value: int, max_examples: int, stop: StopRequest | None = None) -> list[FuzzCase]:
+    """Every case of a run, deterministically: same seed and budget, same cases, same order.
+
+    With ``stop``, a Ctrl-C ends the generation at the next draw (see ``StopRequest.polled``:
+    raised from a signal handler, it could be dropped inside Hypothesis)."""
+    stop = stop if stop is not None else StopRequest()
     cases: list[FuzzCase] = []
     operations = sorted(
         (result.ok() for result in _schema().get_all_operations()),
         key=lambda op: (op.path, op.method),
     )
-    for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            cases.extend(_draw(operation, mode, seed_value, max_examples))
+    with stop.polled():
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                cases.extend(_draw(operation, mode, seed_value, max_examples, stop))
+    stop.check()
     return cases
 
 
-def _draw(operation: Any, mode: GenerationMode, seed_value: int, budget: int) -> list[FuzzCase]:
+def _draw(
+    operation: Any, mode: GenerationMode, seed_value: int, budget: int, stop: StopRequest
+) -> list[FuzzCase]:
     drawn: list[FuzzCase] = []
     seen: set[FuzzCase] = set()
 
@@ -96,6 +105,7 @@ def _draw(operation: Any, mode: GenerationMode, seed_value: int, budget: int) ->
     )
     @seed(seed_value)
     def collect(case: Any) -> None:
+        stop.check()
         converted = _convert(case, mode.value)
         if converted is not None and converted not in seen:
             seen.add(converted)
@@ -192,7 +202,7 @@ def _with_credentials(
 def fuzz_openapi_operations(ctx: CheckContext) -> None:
     """Requests generated from spec/openapi.yaml (positive and negative), each judged by every
     per-response judge; this check adds no rule of its own, it feeds the judges."""
-    cases = generate(ctx.state.seed, ctx.state.max_examples)
+    cases = generate(ctx.state.seed, ctx.state.max_examples, ctx.state.client.stop)
     unsendable = 0
     for case, label, credential in _with_credentials(ctx, cases):
         try:

@@ -12,7 +12,11 @@ Public API (used by the CLI, the pytest plugin and the broken-server zoo in ``te
     result.failed                             # ids of the failed requirements
 
 ``run`` raises ``RunAborted`` (exit code 2, one sentence in ``str(exc)``) when the run cannot be
-made: unreachable target, TLS failure, a bad ``-k`` expression. ``Settings(url=None)`` starts the
+made: unreachable target, TLS failure, a bad ``-k`` expression, an answer beyond the run's
+bounds (too slow, too large, nested too deep). On Ctrl-C or SIGTERM it stops before any
+further request but cleanup, removes what it provisioned, and raises ``RunInterrupted`` (a
+``KeyboardInterrupt``) whose ``result`` is the partial ``RunResult`` (verdict "interrupted",
+exit code 128 + the signal number: 130 for Ctrl-C). ``Settings(url=None)`` starts the
 embedded reference server on a free loopback port and judges it.
 
 The pytest plugin runs the same checks one per test, through the same ``Session``::
@@ -49,6 +53,7 @@ checks. Provisioned tokens and policies are removed at the end, also on failure 
 from __future__ import annotations
 
 import secrets
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,6 +72,7 @@ from conformance.checks.registry import Check
 from conformance.checks.watch import WAL_REQUIREMENT, WalWatcher, sections
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.exchange import Exchange
+from conformance.interruption import RunInterrupted, StopRequest, signal_name, stopping_on_signals
 from conformance.outcomes import CheckResult, Outcome, RequirementResult, combine
 from conformance.preflight import token_problem
 from conformance.provision import Provisioner, has_sudo
@@ -125,6 +131,8 @@ class RunResult:
     strict: bool = False
     started_at: str = ""
     duration_s: float = 0.0
+    #: The signal that stopped the run before its end; the result is then partial.
+    interrupted_by: int | None = None
     suite_version: str = __version__
     spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
 
@@ -151,11 +159,15 @@ class RunResult:
 
     @property
     def verdict(self) -> str:
-        """plan, not conformant, incomplete, unsupported, nothing judged, or conformant.
+        """interrupted, plan, not conformant, incomplete, unsupported, nothing judged, or
+        conformant.
 
-        Failed wins (the target deviated); then an engine error (no verdict can be claimed);
-        then an edition without the replication API; then a run that judged no requirement at
-        all (a gate must not pass on nothing); then ``--strict`` gaps; else conformant."""
+        An interrupted run claims nothing; failed wins (the target deviated); then an engine
+        error (no verdict can be claimed); then an edition without the replication API; then a
+        run that judged no requirement at all (a gate must not pass on nothing); then
+        ``--strict`` gaps; else conformant."""
+        if self.interrupted_by is not None:
+            return "interrupted"
         if self.plan:
             return "plan"
         if self.failed:
@@ -175,6 +187,11 @@ class RunResult:
         counts = {o: len(self._with(o)) for o in Outcome}
         tally = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n) or "none selected"
         verdict = self.verdict
+        if verdict == "interrupted":
+            return (
+                f"INTERRUPTED by {signal_name(self.interrupted_by)}: the run stopped before its "
+                f"end, so no verdict can be given; partial results ({tally})."
+            )
         if verdict == "not conformant" and not self.failed:
             return (
                 f"NOT CONFORMANT (--strict): {len(self.gaps)} requirement(s) not fully run: "
@@ -195,6 +212,8 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted_by is not None:
+            return 128 + int(self.interrupted_by)
         return {
             "plan": 0,
             "conformant": 0,
@@ -234,8 +253,13 @@ def open_target(settings: Settings) -> Iterator[tuple[str, str | None, str]]:
         server.stop()
 
 
-def run(settings: Settings, listener: Listener | None = None) -> RunResult:
-    """Judge the target ``settings`` describe; see the module docstring for the contract."""
+def run(
+    settings: Settings, listener: Listener | None = None, stop: StopRequest | None = None
+) -> RunResult:
+    """Judge the target ``settings`` describe; see the module docstring for the contract.
+
+    ``stop`` lets the caller share the run's stop request (the CLI keeps ignoring further
+    signals after the run, while it writes the reports)."""
     listener = listener or _Silent()
     selection = _selection(settings)
     seed = settings.seed if settings.seed is not None else secrets.randbelow(2**31)
@@ -243,12 +267,22 @@ def run(settings: Settings, listener: Listener | None = None) -> RunResult:
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     listener.message(f"seed: {seed}  (replay with --seed {seed})")
-    with open_target(settings) as (base_url, sudo_token, description):
-        masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
-        listener.message(f"target: {description}  profile: {profile}")
-        with RecordingClient(settings, base_url, masker, plan=settings.plan) as client:
-            opened = Session(settings, client, selection, listener, seed, profile, sudo_token)
-            result = opened.execute(description, base_url)
+    stop = stop if stop is not None else StopRequest()
+    try:
+        with stopping_on_signals(stop), open_target(settings) as target:
+            base_url, sudo_token, description = target
+            masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
+            listener.message(f"target: {description}  profile: {profile}")
+            with RecordingClient(
+                settings, base_url, masker, plan=settings.plan, stop=stop
+            ) as client:
+                opened = Session(settings, client, selection, listener, seed, profile, sudo_token)
+                result = opened.execute(description, base_url)
+    except RunInterrupted as exc:
+        if exc.result is not None:
+            exc.result.started_at = started_at
+            exc.result.duration_s = time.perf_counter() - started
+        raise
     result.started_at = started_at
     result.duration_s = time.perf_counter() - started
     return result
@@ -285,7 +319,11 @@ def session(
     """
     selection = _selection(settings)
     masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
-    with RecordingClient(settings, base_url, masker, plan=False) as client:
+    stop = StopRequest()
+    with (
+        stopping_on_signals(stop),
+        RecordingClient(settings, base_url, masker, plan=False, stop=stop) as client,
+    ):
         opened = Session(
             settings,
             client,
@@ -359,14 +397,32 @@ class Session:
             raise RunAborted(str(exc)) from None
 
     def execute(self, description: str, base_url: str) -> RunResult:
-        with self.opened():
-            check_results = [self.run_check(c) for c in self.ordered_checks()]
-            check_results += self.watch_results()
+        check_results: list[CheckResult] = []
+        checks = self.ordered_checks()
+        interrupted: int | None = None
+        try:
+            with self.opened():
+                try:
+                    for item in checks:
+                        check_results.append(self.run_check(item))
+                    check_results += self.watch_results()
+                except KeyboardInterrupt as exc:
+                    # Whatever swallows a later KeyboardInterrupt, no request but cleanup
+                    # goes out from here on.
+                    self.client.stop.set(getattr(exc, "signum", None) or signal.SIGINT)
+                    raise
+        except KeyboardInterrupt as exc:
+            interrupted = getattr(exc, "signum", None) or self.client.stop.signum or signal.SIGINT
+            reason = f"the run was interrupted ({signal_name(interrupted)}) before this check"
+            for item in checks[len(check_results) :]:
+                check_results.append(
+                    CheckResult(item.requirement, item.name, Outcome.NOT_RUN, reason)
+                )
         judge_results = self.judge_results()
-        for result in judge_results:
-            self.listener.check_finished(result)
+        for judged in judge_results:
+            self.listener.check_finished(judged)
         all_results = check_results + judge_results
-        return RunResult(
+        result = RunResult(
             target=description,
             target_url=base_url,
             settings=self.settings.public(),
@@ -382,7 +438,11 @@ class Session:
             plan_lines=self.plan_lines,
             edition_observed=self.edition_observed,
             strict=self.settings.strict,
+            interrupted_by=interrupted,
         )
+        if interrupted is not None:
+            raise RunInterrupted(interrupted, result)
+        return result
 
     def judge_results(self, panel: JudgePanel | None = None) -> list[CheckResult]:
         """The judges' verdicts (of ``panel``, by default the run's), with the rules about the
@@ -479,22 +539,30 @@ class Session:
             masker.add(state.no_update.token, NO_UPDATE_LABEL)
             yield
             return
-        with provisioner as made:
-            if not given:
-                state.non_sudo = made.non_sudo
-            state.no_update = made.no_update
-            for kind, reason in made.reasons.items():
-                self.reasons[kind.replace("-", "_")] = masker.mask(reason)
-            if made.tokens:
-                self.listener.message(
-                    f"provisioned {len(made.tokens)} token(s) and {len(made.policies)} "
-                    "policy(ies); they are removed at the end of the run"
-                )
-            yield
-        if provisioner.result.cleanup_problems:
-            for problem in map(masker.mask, provisioner.result.cleanup_problems):
-                self.notes.append(f"cleanup: {problem}")
-                self.listener.message(f"WARNING cleanup: {problem}")
+        try:
+            with provisioner as made:
+                if not given:
+                    state.non_sudo = made.non_sudo
+                state.no_update = made.no_update
+                for kind, reason in made.reasons.items():
+                    self.reasons[kind.replace("-", "_")] = masker.mask(reason)
+                if made.tokens:
+                    self.listener.message(
+                        f"provisioned {len(made.tokens)} token(s) and {len(made.policies)} "
+                        "policy(ies); they are removed at the end of the run"
+                    )
+                yield
+        finally:
+            self._report_cleanup(provisioner.result.cleaned, provisioner.result.cleanup_problems)
+
+    def _report_cleanup(self, cleaned: list[str], problems: list[str]) -> None:
+        """Say what cleanup removed, and what it could not with how to do it by hand."""
+        masker = self.client.masker
+        if cleaned:
+            self.listener.message(f"cleanup: {'; '.join(map(masker.mask, cleaned))}")
+        for problem in map(masker.mask, problems):
+            self.notes.append(f"cleanup: {problem}")
+            self.listener.message(f"WARNING cleanup: {problem}")
 
     def _refuse_non_sudo_with_sudo(self) -> None:
         """A --non-sudo-token that has sudo would make every sudo check pass for nothing."""

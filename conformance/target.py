@@ -27,6 +27,15 @@ PROFILES: tuple[Profile, ...] = ("safe", "full")
 #: full-profile run against the embedded server stays well under 30 s on two cores.
 DEFAULT_MAX_EXAMPLES = 25
 
+#: The default cap on one response body (decompressed) and deadline of one whole request: see
+#: ``conformance.bounded_http``. Vault's answers here are kilobytes (a status with a thousand
+#: secondaries is about 400 KB); judging a body costs far more memory than the body (schema
+#: validation's messages copy the offending value: ~150 times an 8 MiB body, measured), so the
+#: cap stays at 1 MiB, which keeps one judged answer near 150 MB. Vault's own client waits 60 s
+#: (VAULT_CLIENT_TIMEOUT); a gate in CI should give up sooner on a target that dribbles.
+DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
+DEFAULT_CLIENT_TIMEOUT = 30.0
+
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _FALSE = {"0", "f", "F", "FALSE", "false", "False", ""}
 
@@ -47,6 +56,29 @@ def _parse_int(name: str, raw: str) -> int:
         raise SettingError(f"{name} must be an integer, not {raw!r}") from None
 
 
+_BYTE_UNITS = {"": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20, "g": 1 << 30}
+_BYTE_UNITS["gib"] = 1 << 30
+_SECOND_UNITS = {"": 1.0, "s": 1.0, "ms": 0.001, "m": 60.0, "h": 3600.0}
+
+
+def parse_bytes(name: str, raw: str) -> int:
+    """A size: bytes, or a number with KiB/MiB/GiB (K, M, G are read as binary units too)."""
+    match = re.fullmatch(r"\s*([0-9]+)\s*([A-Za-z]*)\s*", raw)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in _BYTE_UNITS:
+        raise SettingError(f"{name} must be a size such as 16MiB, 512KiB or 1048576, not {raw!r}")
+    return int(match.group(1)) * _BYTE_UNITS[unit]
+
+
+def parse_seconds(name: str, raw: str) -> float:
+    """A duration as Vault reads VAULT_CLIENT_TIMEOUT: seconds, or a number with s/ms/m/h."""
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)\s*", raw)
+    unit = match.group(2) if match else ""
+    if match is None or unit not in _SECOND_UNITS:
+        raise SettingError(f"{name} must be a duration such as 30, 30s or 2m, not {raw!r}")
+    return float(match.group(1)) * _SECOND_UNITS[unit]
+
+
 class SettingError(ValueError):
     """A setting has a value the suite cannot use; the message names the setting and the value."""
 
@@ -58,7 +90,7 @@ class Option:
     name: str
     help: str
     env: str | None = None
-    kind: Literal["str", "bool", "int", "profile"] = "str"
+    kind: Literal["str", "bool", "int", "profile", "bytes", "seconds"] = "str"
     secret: bool = False
     #: The pytest plugin's flag, named after Vault's CLI (``--vault-addr``) or prefixed
     #: ``--replcheck-`` where Vault has no such setting.
@@ -79,6 +111,10 @@ class Option:
             return parse_bool(source, raw)
         if self.kind == "int":
             return _parse_int(source, raw)
+        if self.kind == "bytes":
+            return parse_bytes(source, raw)
+        if self.kind == "seconds":
+            return parse_seconds(source, raw)
         if self.kind == "profile" and raw not in PROFILES:
             raise SettingError(f"{source} must be one of {', '.join(PROFILES)}, not {raw!r}")
         return raw
@@ -152,6 +188,21 @@ OPTIONS: tuple[Option, ...] = (
         kind="int",
         pytest_flag="--replcheck-max-examples",
     ),
+    Option(
+        "max_response_bytes",
+        "largest response body the run accepts, decompressed (e.g. 4MiB); a larger one "
+        f"stops the run (default {DEFAULT_MAX_RESPONSE_BYTES >> 20}MiB)",
+        kind="bytes",
+        pytest_flag="--replcheck-max-response-bytes",
+    ),
+    Option(
+        "client_timeout",
+        "deadline of one whole request, answer included (e.g. 30s, 2m); a slower answer "
+        f"stops the run (default {DEFAULT_CLIENT_TIMEOUT:g}s)",
+        env="VAULT_CLIENT_TIMEOUT",
+        kind="seconds",
+        pytest_flag="--vault-client-timeout",
+    ),
 )
 
 
@@ -173,6 +224,8 @@ class Settings:
     seed: int | None = None
     strict: bool = False
     max_examples: int | None = None
+    max_response_bytes: int | None = None
+    client_timeout: float | None = None
     keyword: str | None = None
     plan: bool = False
 
@@ -210,6 +263,12 @@ class Settings:
             )
         if self.max_examples is not None and self.max_examples < 1:
             raise SettingError(f"max_examples must be at least 1, not {self.max_examples}")
+        if self.max_response_bytes is not None and self.max_response_bytes < 1024:
+            raise SettingError(
+                f"max_response_bytes must be at least 1KiB, not {self.max_response_bytes}"
+            )
+        if self.client_timeout is not None and self.client_timeout <= 0:
+            raise SettingError(f"client_timeout must be more than 0 s, not {self.client_timeout}")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise SettingError(f"url must start with http:// or https://, not {self.url!r}")
 
@@ -227,6 +286,16 @@ class Settings:
     def examples(self) -> int:
         return self.max_examples if self.max_examples is not None else DEFAULT_MAX_EXAMPLES
 
+    @property
+    def response_cap(self) -> int:
+        if self.max_response_bytes is not None:
+            return self.max_response_bytes
+        return DEFAULT_MAX_RESPONSE_BYTES
+
+    @property
+    def timeout_s(self) -> float:
+        return self.client_timeout if self.client_timeout is not None else DEFAULT_CLIENT_TIMEOUT
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
@@ -238,6 +307,8 @@ class Settings:
             out[option.name] = ("given" if value else None) if option.secret else value
         out["profile"] = self.resolved_profile
         out["max_examples"] = self.examples
+        out["max_response_bytes"] = self.response_cap
+        out["client_timeout"] = self.timeout_s
         out["keyword"] = self.keyword
         return out
 

@@ -3,8 +3,12 @@ replication API) or 2 (no verdict: the run could not be made, or judged nothing)
 
 Flags come from ``conformance.target.OPTIONS`` (each with its Vault environment variable), plus
 the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag value, an
-unreachable target, a TLS failure, an unwritable report path) ends with one sentence on stderr
-and exit 2, never a traceback.
+unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
+bounds) ends with one sentence on stderr and exit 2, never a traceback.
+
+Ctrl-C or SIGTERM stops the run before any further request but cleanup; the run says what it
+cleaned up, the summary and report files are written from what was judged until then, and the
+exit status is 130 (Ctrl-C) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
@@ -51,7 +55,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         elif option.kind == "profile":
             parser.add_argument(option.flag, choices=PROFILES, default=None, help=option.help + env)
         else:
-            metavar = {"int": "N", "str": option.name.split("_")[-1].upper()}[option.kind]
+            metavar = {
+                "int": "N",
+                "bytes": "SIZE",
+                "seconds": "DURATION",
+                "str": option.name.split("_")[-1].upper(),
+            }[option.kind]
             if option.name == "ca_cert":
                 metavar = "FILE"
             parser.add_argument(option.flag, metavar=metavar, default=None, help=option.help + env)
@@ -83,7 +92,7 @@ def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     explicit: dict[str, Any] = {}
     for option in OPTIONS:
         value = getattr(args, option.name)
-        if isinstance(value, str) and option.kind == "int":
+        if isinstance(value, str) and option.kind in ("int", "bytes", "seconds"):
             value = option.parse(value, option.flag)
         explicit[option.name] = value
     return Settings.resolve(explicit, environ, keyword=args.keyword, plan=args.plan)
@@ -107,10 +116,6 @@ def _check_report_paths(args: argparse.Namespace) -> None:
             raise SettingError(f"cannot write --{name} {path}: {path.parent} is not a folder")
 
 
-def _terminate(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt  # so provisioned tokens and policies are still cleaned up
-
-
 def handle(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args, dict(os.environ))
@@ -120,18 +125,33 @@ def handle(args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2
+    from conformance.interruption import StopRequest, stopping_on_signals
+
+    stop = StopRequest()
+    try:
+        with stopping_on_signals(stop, exiting=True):  # nor may a signal cut the reports short
+            return _run_and_report(args, settings, stop)
+    except KeyboardInterrupt:  # before the run's own handlers were in place
+        print("replcheck run: interrupted by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _run_and_report(args: argparse.Namespace, settings: Settings, stop: Any) -> int:
+    from conformance.interruption import RunInterrupted, signal_name
     from conformance.report import TerminalReporter
     from conformance.runner import RunAborted, run
 
     reporter = TerminalReporter()
-    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        result = run(settings, reporter)
+        result = run(settings, reporter, stop)
     except RunAborted as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    except RunInterrupted as exc:
+        if exc.result is None:  # stopped before anything was judged
+            print(f"replcheck run: interrupted by {signal_name(exc.signum)}", file=sys.stderr)
+            return exc.exit_code
+        result = exc.result
     reporter.summary(result)
     for name, render in _renderers().items():
         path: Path | None = getattr(args, name)

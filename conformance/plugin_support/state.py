@@ -163,8 +163,14 @@ class PluginState:
         )
 
     def engine_settings(self, target: VaultTarget) -> Settings:
-        max_examples = self.options.settings.max_examples if self.options.settings else None
-        return target.settings(max_examples=max_examples, strict=self.strict)
+        """The engine's settings: the target's, with the run's budget, bounds and strictness."""
+        given = self.options.settings or Settings()
+        return target.settings(
+            max_examples=given.max_examples,
+            max_response_bytes=given.max_response_bytes,
+            client_timeout=given.client_timeout,
+            strict=self.strict,
+        )
 
     def facts(self) -> RunFacts:
         from conformance.plugin_support.results import RunFacts

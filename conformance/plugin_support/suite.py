@@ -28,6 +28,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import pytest
 
@@ -125,7 +126,7 @@ class SuiteRun:
         try:
             result, judgements = self.engine.run_judged(self.checks[check_id])
         except TargetUnreachable as exc:
-            pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+            _could_not_run(plugin_words(str(exc)))
         exchanges = self.engine.client.exchanges[before:]
         record = CheckRecord(
             result, judgements, exchanges, self.watcher.take(), self.watcher.reads - reads
@@ -139,7 +140,7 @@ class SuiteRun:
         try:
             results, judgements = self.engine.watch_judged()
         except TargetUnreachable as exc:
-            pytest.fail(f"replcheck: the run could not be made: {exc}", pytrace=False)
+            _could_not_run(plugin_words(str(exc)))
         requirement, _, name = WATCHER_ID.partition("::")
         result = results[0] if results else CheckResult(requirement, name, Outcome.NOT_RUN)
         records = [r for r in self.folder.checks().values() if r.result is not result]
@@ -184,9 +185,15 @@ def open_suite(
     except RunAborted as exc:
         aborted = plugin_words(str(exc))
     if aborted is not None:  # outside the except block: one sentence, no chained exception
-        pytest.fail(f"replcheck: the run could not be made: {aborted}", pytrace=False)
+        _could_not_run(aborted)
     record.notes = list(dict.fromkeys(record.notes + engine.notes))
     folder.write("session", key, record)
+
+
+def _could_not_run(reason: str) -> NoReturn:
+    """The target is unreachable, the token wrong, or it answered beyond the run's bounds: the
+    test errors with one sentence."""
+    pytest.fail(f"replcheck: the run could not be made: {reason}", pytrace=False)
 
 
 def conclude(result: CheckResult, *, strict: bool = False) -> None:

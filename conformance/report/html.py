@@ -16,7 +16,7 @@ h1{font-size:1.5em}table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-align:top}
 .verdict{padding:.8em 1em;border-radius:4px;font-weight:600}
 .conformant{background:#e3f6e5}.not-conformant{background:#fde4e4}
-.unsupported,.incomplete,.nothing-judged,.plan{background:#fff4d6}
+.unsupported,.incomplete,.nothing-judged,.plan,.interrupted{background:#fff4d6}
 .passed{color:#17692a}.failed{color:#b3261e;font-weight:600}.error{color:#8a4b00;font-weight:600}
 .not-run,.unsupported-o{color:#666}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}

@@ -1,4 +1,4 @@
-"""Hostile clients over raw sockets, shared by the tests and ``benchmarks/bench_hostile.py``."""
+"""Hostile clients over raw sockets, shared by the tests and ``bench_hostile_clients.py``."""
 
 from __future__ import annotations
 

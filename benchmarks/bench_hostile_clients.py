@@ -1,6 +1,6 @@
 """Hostile clients against ``replcheck serve``: the figures behind the tests, printed.
 
-    .venv/bin/python benchmarks/bench_hostile.py [--uploads 8] [--slow 200] [--timeout 2]
+    .venv/bin/python benchmarks/bench_hostile_clients.py [--uploads 8] [--slow 200] [--timeout 2]
 
 ``replcheck serve`` runs in its own process; memory is read from ``/proc/PID/status`` and the
 log from its stderr. Three measurements (the same clients as ``tests/server/test_hostile_clients``,

@@ -1,0 +1,127 @@
+"""Ctrl-C and SIGTERM stop ``replcheck run`` before any further request but cleanup, at every
+moment: a token's create answer in flight, between policy writes, fuzzing, checks; repeated
+Ctrl-C does not cut cleanup short; the run says what it removed and writes partial reports."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+from interrupt_support import Finished, SignallingProxy, finish, nth, start_cli
+from suite_support import ROOT_TOKEN, app_for, serve_app
+
+from conformance.interruption import RunInterrupted, StopRequest, shielded
+
+MOMENTS = {
+    # (the trigger's arguments, -k expression or None for the whole run)
+    "first token create in flight": ((1, "POST", "/auth/token/create"), None),
+    "second policy write": ((2, "PUT", "/sys/policies/acl/"), None),
+    "second token create in flight": ((2, "POST", "/auth/token/create"), None),
+    "fuzzing": ((8, None, "/sys/replication/"), "SCHEMA-RESPONSES"),
+    "checks": ((40, None, "/sys/replication/"), None),
+}
+
+
+def _leftovers(url: str) -> list[str]:
+    listed = httpx.get(
+        f"{url}/v1/sys/policies/acl", params={"list": "true"}, headers={"X-Vault-Token": ROOT_TOKEN}
+    )
+    assert listed.status_code == 200
+    return [name for name in listed.json()["data"]["keys"] if name.startswith("replcheck-")]
+
+
+def _interrupted_run(
+    tmp_path: Path,
+    moment: str,
+    signals: tuple[int, ...] = (signal.SIGINT,),
+    during_cleanup: tuple[int, ...] = (),
+) -> tuple[list[tuple[str, str]], Finished, int, int, Path]:
+    trigger, keyword = MOMENTS[moment]
+    app = app_for()
+    core = app.state.vault
+    proxy = SignallingProxy(app, nth(*trigger), signals=signals, during_cleanup=during_cleanup)
+    report = tmp_path / "report.json"
+    tokens_before = len(core.tokens)
+    with serve_app(proxy) as url:
+        args = ["--url", url, "--token", ROOT_TOKEN, "--profile", "full", "--seed", "5"]
+        args += ["--max-examples", "5", "--json", str(report)]
+        if keyword:
+            args += ["-k", keyword]
+        process = start_cli(*args)
+        proxy.pid = process.pid
+        done = finish(process)
+        assert proxy.fired_at is not None, f"the trigger never fired: {done.out[-2000:]}"
+        sent_after = proxy.not_cleanup_after_signal()  # before the listing below adds to it
+        assert not _leftovers(url), done.out[-3000:]
+    return sent_after, done, tokens_before, len(core.tokens), report
+
+
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_ctrl_c_stops_the_run_and_leaves_nothing_behind(tmp_path: Path, moment: str) -> None:
+    sent_after, done, tokens_before, tokens_after, report = _interrupted_run(tmp_path, moment)
+    assert done.code == 130, (done.out[-3000:], done.err[-2000:])
+    assert sent_after == []
+    assert tokens_after == tokens_before, done.out[-3000:]
+    assert "cleanup: " in done.out
+    assert "INTERRUPTED by SIGINT" in done.out
+    assert "Traceback" not in done.out + done.err
+    written = json.loads(report.read_text())
+    assert written["verdict"] == "interrupted" and written["exit_code"] == 130
+
+
+def test_three_quick_ctrl_c_do_not_cut_cleanup_short(tmp_path: Path) -> None:
+    """One Ctrl-C while a token's create answer is in flight, two more during cleanup."""
+    sent_after, done, before, after, _ = _interrupted_run(
+        tmp_path,
+        "second token create in flight",
+        during_cleanup=(signal.SIGINT, signal.SIGINT),
+    )
+    assert done.code == 130
+    assert sent_after == []
+    assert after == before, done.out[-3000:]
+    assert done.err.count("SIGINT: cleaning up first") == 2, done.err
+
+
+def test_sigterm_stops_the_run_with_143(tmp_path: Path) -> None:
+    sent_after, done, before, after, _ = _interrupted_run(tmp_path, "checks", (signal.SIGTERM,))
+    assert done.code == 143
+    assert sent_after == []
+    assert after == before
+    assert "INTERRUPTED by SIGTERM" in done.out
+
+
+def test_a_shield_defers_a_signal_until_cleanup_is_done() -> None:
+    stop = StopRequest()
+    finished = []
+    with pytest.raises(RunInterrupted) as raised, shielded(stop):
+        signal.raise_signal(signal.SIGINT)
+        finished.append("cleanup went on")
+    assert finished == ["cleanup went on"]
+    assert raised.value.exit_code == 130 and stop.requested
+
+
+def test_a_token_lost_in_flight_that_cannot_be_found_is_named_with_the_command(
+    tmp_path: Path,
+) -> None:
+    """A sudo token that is not root may not choose token ids on the reference server; when a
+    create answer is lost, cleanup looks among the accessors (which this server cannot list)
+    and says what may be left and how to remove it by hand."""
+    app = app_for()
+    core = app.state.vault
+    core.policies.put("everything", 'path "*" { capabilities = ["create", "read", "update", '
+                      '"delete", "list", "sudo"] }')  # fmt: skip
+    sudo_token, _ = core.tokens.create(policies=["everything"], display_name="sudo-not-root")
+    # The first create (with an id) is refused; the second, without one, is the one lost.
+    proxy = SignallingProxy(app, nth(2, "POST", "/auth/token/create"))
+    with serve_app(proxy) as url:
+        process = start_cli("--url", url, "--token", sudo_token, "--seed", "5")
+        proxy.pid = process.pid
+        done = finish(process)
+        assert not _leftovers(url)
+    assert done.code == 130, done.out[-3000:]
+    assert "WARNING cleanup: the token replcheck-" in done.out
+    assert "by hand: vault list auth/token/accessors" in done.out
+    assert sudo_token not in done.out + done.err

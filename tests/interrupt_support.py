@@ -1,0 +1,238 @@
+"""Interrupting ``replcheck run`` at chosen moments, and seeing every request it sent after.
+
+``SignallingProxy`` is an ASGI wrapper around a target (the reference server, or a forwarder to
+OpenBao) that records every request, and when a chosen request arrives (the trigger) sends
+signals to the runner's process and holds that request's answer a moment, so the signal lands
+while the runner waits for it, as a Ctrl-C would. ``start_cli`` starts ``replcheck run`` in a
+subprocess whose pid the proxy signals. ``forwarding_app`` puts the proxy in front of a server
+of another process (OpenBao); ``serve_asgi`` serves either on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Requests that only remove what the run provisioned: the only ones allowed after a signal.
+CLEANUP = (
+    ("POST", "/v1/auth/token/revoke"),
+    ("DELETE", "/v1/sys/policies/acl/"),
+    ("LIST", "/v1/auth/token/accessors"),
+    ("POST", "/v1/auth/token/lookup-accessor"),
+    ("POST", "/v1/auth/token/revoke-accessor"),
+)
+
+Trigger = Callable[[str, str, int], bool]
+
+
+def is_cleanup(method: str, path: str) -> bool:
+    return any(method == m and path.startswith(p) for m, p in CLEANUP)
+
+
+def nth(count: int, method: str | None = None, path_part: str = "") -> Trigger:
+    """Trigger on the ``count``-th request whose method is ``method`` (any when None) and
+    whose path contains ``path_part``."""
+    seen = [0]
+
+    def matches(request_method: str, path: str, index: int) -> bool:
+        if (method is None or request_method == method) and path_part in path:
+            seen[0] += 1
+            return seen[0] == count
+        return False
+
+    return matches
+
+
+@dataclass
+class SignallingProxy:
+    app: Any
+    trigger: Trigger
+    signals: tuple[int, ...] = (signal.SIGINT,)
+    #: Seconds between signals when several are sent (repeated Ctrl-C).
+    gap_s: float = 0.05
+    #: How long the trigger's answer is held back after the signals.
+    hold_s: float = 1.0
+    #: Signals sent while the first cleanup request after the trigger is held (repeated
+    #: Ctrl-C landing in the middle of cleanup).
+    during_cleanup: tuple[int, ...] = ()
+    pid: int | None = None
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    #: Index in ``requests`` of the trigger; None until it fired.
+    fired_at: int | None = None
+    #: ``time.monotonic()`` when the first signal was sent.
+    signalled_at: float | None = None
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        index = len(self.requests)
+        self.requests.append((method, path))
+        signals: tuple[int, ...] = ()
+        if self.fired_at is None and self.pid is not None and self.trigger(method, path, index):
+            self.fired_at, signals = index, self.signals
+        elif self.fired_at is not None and self.during_cleanup and is_cleanup(method, path):
+            signals, self.during_cleanup = self.during_cleanup, ()
+        if not signals:
+            await self.app(scope, receive, send)
+            return
+
+        async def held_send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                # The target has acted on the request (a token exists); its answer is in flight.
+                for number, signum in enumerate(signals):
+                    if number:
+                        await asyncio.sleep(self.gap_s)
+                    if self.signalled_at is None:
+                        self.signalled_at = time.monotonic()
+                    os.kill(self.pid, signum)  # type: ignore[arg-type]
+                await asyncio.sleep(self.hold_s)
+            await send(message)
+
+        await self.app(scope, receive, held_send)
+
+    def after_signal(self) -> list[tuple[str, str]]:
+        """Requests that arrived after the trigger (the trigger itself excluded)."""
+        if self.fired_at is None:
+            return []
+        return self.requests[self.fired_at + 1 :]
+
+    def not_cleanup_after_signal(self) -> list[tuple[str, str]]:
+        return [(m, p) for m, p in self.after_signal() if not is_cleanup(m, p)]
+
+
+@dataclass
+class Finished:
+    code: int
+    out: str
+    err: str
+    seconds: float
+    #: ``time.monotonic()`` when the process had ended.
+    ended_at: float = 0.0
+
+
+def start_cli(*args: str) -> subprocess.Popen[bytes]:
+    """``replcheck run ARGS`` in a subprocess, with no VAULT_* variable of the test's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "run", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+@contextmanager
+def serve_asgi(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1 and a free port in a thread; yields its URL."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, http="h11", log_level="error", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.005)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def finish(process: subprocess.Popen[bytes], timeout_s: float = 120.0) -> Finished:
+    started = time.monotonic()
+    try:
+        out, err = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+    ended = time.monotonic()
+    return Finished(
+        process.returncode,
+        out.decode(errors="replace"),
+        err.decode(errors="replace"),
+        ended - started,
+        ended,
+    )
+
+
+def forwarding_app(upstream: str, status_body: bytes | None = None) -> Any:
+    """An ASGI app passing every request to ``upstream`` (e.g. OpenBao) as it came; with
+    ``status_body``, GET sys/replication/status is answered with it instead, so a target
+    without replication still gets the whole suite (checks, fuzzing) sent its way."""
+    import httpx
+
+    client_holder: dict[str, httpx.AsyncClient] = {}
+    lock = threading.Lock()
+
+    async def app(scope: dict, receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if (
+            status_body is not None
+            and scope["method"] == "GET"
+            and scope["path"] == ("/v1/sys/replication/status")
+        ):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"cache-control", b"no-store"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": status_body})
+            return
+        with lock:
+            client = client_holder.setdefault("client", httpx.AsyncClient(timeout=30))
+        target = scope.get("raw_path") or scope["path"].encode()
+        if scope.get("query_string"):
+            target += b"?" + scope["query_string"]
+        headers = [
+            (k, v) for k, v in scope["headers"] if k.lower() not in (b"host", b"content-length")
+        ]
+        request = client.build_request(scope["method"], upstream, headers=headers, content=body)
+        request.url = request.url.copy_with(raw_path=target)
+        answer = await client.send(request)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": answer.status_code,
+                "headers": [
+                    (k, v)
+                    for k, v in answer.headers.raw
+                    if k.lower()
+                    not in (
+                        b"content-length",
+                        b"transfer-encoding",
+                        b"content-encoding",
+                        b"connection",
+                    )
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": answer.content})
+
+    return app
