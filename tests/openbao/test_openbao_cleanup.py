@@ -43,9 +43,22 @@ def _inventory(bao: OpenBaoServer) -> tuple[set[str], set[str]]:
     return set(policies.json()["data"]["keys"]), set(accessors.json()["data"]["keys"])
 
 
-def test_a_whole_run_leaves_no_policy_or_token(openbao: OpenBaoServer) -> None:
+def test_a_run_against_openbao_itself_provisions_nothing(openbao: OpenBaoServer) -> None:
+    """No replication API (404 on status): the verdict is UNSUPPORTED before any provisioning."""
     before = _inventory(openbao)
     done = finish(start_cli("--url", openbao.url, *RUN))
+    assert done.code == 1, (done.out[-3000:], done.err[-2000:])
+    assert "Traceback" not in done.out + done.err
+    assert _inventory(openbao) == before
+    assert "provisioned" not in done.out
+
+
+def test_a_whole_run_leaves_no_policy_or_token(openbao: OpenBaoServer) -> None:
+    """Through a proxy that answers status like Enterprise, the whole suite runs against
+    OpenBao's token store and ACLs, provisions, and removes what it made."""
+    before = _inventory(openbao)
+    with serve_asgi(forwarding_app(openbao.url, ENTERPRISE_STATUS)) as url:
+        done = finish(start_cli("--url", url, *RUN))
     assert done.code in (1, 2), (done.out[-3000:], done.err[-2000:])
     assert "Traceback" not in done.out + done.err
     assert _inventory(openbao) == before
