@@ -8,13 +8,18 @@ judges (schema per status code, content type, errors body, 403-not-401, no 5xx, 
 
 Vault-aware on purpose: schemathesis's own checks are not used, because they flag legitimate
 Vault behaviour (a 405 without ``Allow``, 204 with no body, lenient booleans); the judges encode
-what real Vault does instead. Generated auth headers are replaced by the run's credentials, chosen
-per case from the profile's *credential plan*:
+what real Vault does instead. Generated auth headers are replaced by the run's credentials, taken
+from the profile's *credential plan*:
 
 - ``safe``: writes carry no token, an invalid token, or (reindex) a token without sudo, (recover)
   a token without update — requests that cannot succeed at changing state; status any token.
-- ``full``: the same, plus a sufficient token, so successful recover/reindex calls are exercised,
-  bounded by ``max_examples`` per operation and mode.
+- ``full``: the same, plus a sufficient token, so successful recover/reindex calls are exercised.
+
+Breadth is cheap once a case is drawn (drawing costs far more than sending): each case is sent
+with *every* credential of its plan that cannot change state, and with one of those that can,
+in turn — so successful state-changing calls stay at most one per generated case, bounded by
+``max_examples`` per operation and mode. Each write case is also sent once to a variant
+spelling of its path (``PATH_VARIANTS``) with a refused credential.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -171,31 +176,85 @@ def _convert(case: Any, mode: str) -> FuzzCase | None:
 
 def credential_plan(ctx: CheckContext, case: FuzzCase) -> list[tuple[str, Credential | None]]:
     """The credentials a case may carry in this run's profile (see the module docstring)."""
+    return [(label, credential) for label, credential, _ in _plan(ctx, case)]
+
+
+def _plan(ctx: CheckContext, case: FuzzCase) -> list[tuple[str, Credential | None, bool]]:
+    """``credential_plan`` with, per credential, whether a write carrying it may succeed (and
+    so change the target's state)."""
     state = ctx.state
-    plan: list[tuple[str, Credential | None]] = [
-        ("no token", None),
-        ("invalid token", state.invalid),
-        ("invalid Bearer token", state.invalid.as_bearer()),
-    ]
     is_status = case.method == "GET"
+    plan: list[tuple[str, Credential | None, bool]] = [
+        ("no token", None, False),
+        ("invalid token", state.invalid, False),
+        ("invalid Bearer token", state.invalid.as_bearer(), False),
+    ]
     sudo_only = case.path.endswith("/reindex")
     if state.non_sudo is not None and (sudo_only or is_status or ctx.profile == "full"):
-        plan.append(("token without sudo", state.non_sudo))
+        plan.append(("token without sudo", state.non_sudo, not (sudo_only or is_status)))
     if state.no_update is not None:
-        plan.append(("token without update", state.no_update))
+        plan.append(("token without update", state.no_update, False))
     if state.sudo is not None and (is_status or ctx.profile == "full"):
-        plan.append(("sudo token", state.sudo))
-        plan.append(("sudo Bearer token", state.sudo.as_bearer()))
+        plan.append(("sudo token", state.sudo, not is_status))
+        plan.append(("sudo Bearer token", state.sudo.as_bearer(), not is_status))
     return plan
 
 
 def _with_credentials(
     ctx: CheckContext, cases: list[FuzzCase]
 ) -> Iterator[tuple[FuzzCase, str, Credential | None]]:
+    """Each case with every credential of its plan that cannot change state, and one of those
+    that can (in turn, case by case): breadth where it is free, while successful
+    state-changing calls stay at most one per generated case."""
     for index, case in enumerate(cases):
-        plan = credential_plan(ctx, case)
-        label, credential = plan[index % len(plan)]
-        yield case, label, credential
+        plan = _plan(ctx, case)
+        changing = [(label, credential) for label, credential, may in plan if may]
+        for label, credential, may in plan:
+            if not may:
+                yield case, label, credential
+        if changing:
+            label, credential = changing[index % len(changing)]
+            yield case, label, credential
+
+
+#: Spellings of a write operation's path that real Vault refuses without reaching the
+#: handler (a 400 for the trailing slash, 403 or 404 otherwise, a 301 from Go's mux for the
+#: duplicate slashes): each write case is also sent to one of them with a refused credential,
+#: so the judges (no 5xx, 403-not-401, errors body, no token echo) see the refusals of paths a
+#: router might handle differently.
+PATH_VARIANTS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("trailing slash", lambda path: path + "/"),
+    ("upper-case last segment", lambda path: _upper_last(path)),
+    ("duplicate slashes", lambda path: path.replace("/sys/", "/sys//")),
+)
+
+
+def _upper_last(path: str) -> str:
+    head, _, last = path.rpartition("/")
+    return f"{head}/{last.upper()}"
+
+
+def _with_path_variants(
+    ctx: CheckContext, cases: list[FuzzCase]
+) -> Iterator[tuple[FuzzCase, str, str, Credential | None]]:
+    """Every (case, path, credential label, credential) to send: each case on its own path
+    with its credentials (``_with_credentials``), and each write case once more on a variant
+    of its path with a credential that no variant lets through (both in turn)."""
+    refused = [
+        ("no token", None),
+        ("invalid token", ctx.state.invalid),
+        ("invalid Bearer token", ctx.state.invalid.as_bearer()),
+    ]
+    writes = 0
+    for case, label, credential in _with_credentials(ctx, cases):
+        yield case, case.path, label, credential
+        if case.method == "GET" or label != "no token":
+            continue
+        variant_label, spell = PATH_VARIANTS[writes % len(PATH_VARIANTS)]
+        refused_label, refused_credential = refused[writes % len(refused)]
+        writes += 1
+        purpose = f"{refused_label}, path with {variant_label}"
+        yield case, spell(case.path), purpose, refused_credential
 
 
 @check("SCHEMA-RESPONSES")
@@ -204,11 +263,11 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
     per-response judge; this check adds no rule of its own, it feeds the judges."""
     cases = generate(ctx.state.seed, ctx.state.max_examples, ctx.state.client.stop)
     unsendable = 0
-    for case, label, credential in _with_credentials(ctx, cases):
+    for case, path, label, credential in _with_path_variants(ctx, cases):
         try:
             exchange = ctx.send(
                 case.method,
-                case.path,
+                path,
                 f"generated ({case.mode}), {label}",
                 credential=credential,
                 content=case.body,
