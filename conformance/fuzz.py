@@ -61,7 +61,8 @@ _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 #: a large ``--max-examples`` (or a budget's share) redrawing the same requests. Above the
 #: default ``max_examples``, so a run without a budget draws what it always drew.
 SATURATED_AFTER = 50
-#: Requests one generated case costs (at most 6 credentials and a path variant).
+#: Requests one generated case costs at most: seven credentials for the status; for a write, five
+#: refused ones, one sufficient (full profile) and a path variant.
 REQUESTS_PER_CASE = 7
 #: With a budget: the time kept for what follows the generated requests (the run's last
 #: status read, cleanup), and the first guess at one request's cost before any was timed.
