@@ -40,7 +40,7 @@ def bind_schema(target: VaultTarget) -> Any:
     schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig())
     token = target.token if target.profile == "full" else ""
     schema.config.update(
-        base_url=target.api_url, headers=target.headers(token), tls_verify=target.verify
+        base_url=target.api_url, headers=target.headers(token), **target.schemathesis_tls
     )
     _register()
     schema.config.checks.update(included_check_names=[VAULT_CHECK])
