@@ -155,7 +155,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "ca_path",
-        "folder of PEM CA files with hashed names (openssl rehash); not read when a CA "
+        "folder of PEM CA files, every file read whatever its name; not read when a CA "
         "certificate file is given",
         env="VAULT_CAPATH",
         pytest_flag="--vault-capath",

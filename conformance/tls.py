@@ -3,8 +3,8 @@
 Vault's API client (``api.Config.ConfigureTLS`` with ``rootcerts``) reads five settings:
 
 - ``VAULT_CACERT``: a PEM file of CAs to trust; when given, ``VAULT_CAPATH`` is not read;
-- ``VAULT_CAPATH``: a folder of PEM CA files (here read as OpenSSL reads a hashed folder:
-  ``<subject hash>.0`` names, made by ``openssl rehash`` or ``c_rehash``);
+- ``VAULT_CAPATH``: a folder of PEM CA files, every file read whatever its name (plain
+  ``ca.pem`` names, or the ``<subject hash>.0`` names ``openssl rehash`` makes);
 - neither: the system's roots (here certifi's bundle, what Python ships with no system store);
 - ``VAULT_CLIENT_CERT`` / ``VAULT_CLIENT_KEY``: the certificate and key the client presents
   (mutual TLS), both or neither;
@@ -21,6 +21,7 @@ each request (httpcore's ``sni_hostname`` extension; ``server_name_hook`` for ht
 from __future__ import annotations
 
 import os
+import re
 import ssl
 from typing import TYPE_CHECKING, Any
 
@@ -71,33 +72,48 @@ def client_context(settings: Settings) -> ssl.SSLContext:
 
 
 def _trusting(cafile: str | None, capath: str | None, name: str) -> ssl.SSLContext:
-    given = cafile or capath or ""
-    if capath is not None and not os.path.isdir(capath):
-        raise SettingError(f"the CA folder {capath} ({_names(name)}) is not a folder")
     if cafile is not None and not os.path.isfile(cafile):
         raise SettingError(f"the CA certificate file {cafile} ({_names(name)}) does not exist")
+    if capath is not None and not os.path.isdir(capath):
+        raise SettingError(f"the CA folder {capath} ({_names(name)}) is not a folder")
     try:
-        context = ssl.create_default_context(cafile=cafile, capath=capath)
+        if capath is None:
+            return ssl.create_default_context(cafile=cafile)
+        context = ssl.create_default_context(cadata=_folder_certificates(capath, name))
     except (OSError, ssl.SSLError) as exc:
         raise SettingError(
-            f"cannot read CA certificates from {given} ({_names(name)}): {_reason(exc)}"
+            f"cannot read CA certificates from {cafile or capath} ({_names(name)}): "
+            f"{_reason(exc)}"
         ) from None
-    if capath is not None and not _has_hashed_names(capath):
-        raise SettingError(
-            f"the CA folder {capath} ({_names(name)}) holds no hashed certificate names "
-            "(<hash>.0); run `openssl rehash` on it"
-        )
     return context
 
 
-def _has_hashed_names(folder: str) -> bool:
-    """Whether OpenSSL can find anything in ``folder``: it looks up ``<8 hex>.<n>`` names
-    only, so a folder of plain ``ca.pem`` files trusts nothing, silently."""
-    for entry in os.listdir(folder):
-        stem, _, suffix = entry.partition(".")
-        if len(stem) == 8 and suffix.isdigit() and all(c in "0123456789abcdef" for c in stem):
-            return True
-    return False
+def _folder_certificates(folder: str, name: str) -> str:
+    """Every certificate of every file under ``folder``, as Vault reads ``VAULT_CAPATH``
+    (``rootcerts.LoadCAPath`` walks the folder and fails on a file without a PEM
+    certificate). OpenSSL's own ``capath`` would only look up hashed names (``<hash>.0``), so
+    a folder of plain ``ca.pem`` files would trust nothing; reading every file accepts both."""
+    certificates: list[str] = []
+    for root, _, files in sorted(os.walk(folder)):
+        for entry in sorted(files):
+            path = os.path.join(root, entry)
+            with open(path, encoding="ascii", errors="replace") as handle:
+                text = handle.read()
+            found = _PEM_CERTIFICATE.findall(text)
+            if not found:
+                raise SettingError(
+                    f"the CA folder {folder} ({_names(name)}) holds {path}, which is not a PEM "
+                    "certificate"
+                )
+            certificates.extend(found)
+    if not certificates:
+        raise SettingError(f"the CA folder {folder} ({_names(name)}) holds no certificate")
+    return "\n".join(certificates)
+
+
+_PEM_CERTIFICATE = re.compile(
+    r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+?-----END CERTIFICATE-----"
+)
 
 
 def _reason(exc: BaseException) -> str:

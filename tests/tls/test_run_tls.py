@@ -83,11 +83,39 @@ def test_ca_path_trusts_a_hashed_folder(capsys, pki: Pki, mtls_server: EmbeddedS
     assert code == 0, out[-3000:]
 
 
-def test_ca_path_with_unhashed_names_is_refused(capsys, tmp_path, pki: Pki) -> None:
+def test_ca_path_reads_every_file_whatever_its_name(
+    capsys, tmp_path, pki: Pki, mtls_server: EmbeddedServer
+) -> None:
+    """As Vault reads VAULT_CAPATH: a plain ``ca.pem`` counts, where OpenSSL's own lookup in a
+    folder would only find hashed names."""
     (tmp_path / "ca.pem").write_bytes(pki.ca.read_bytes())
+    code, out, _ = _run(
+        capsys, "--url", mtls_server.url, "--ca-path", str(tmp_path), "-k", "status",
+        "--client-cert", str(pki.client_cert), "--client-key", str(pki.client_key),
+    )  # fmt: skip
+    assert code == 0, out[-3000:]
+
+
+def test_ca_path_of_another_ca_is_not_trusted(
+    capsys, tmp_path, pki: Pki, mtls_server: EmbeddedServer
+) -> None:
+    (tmp_path / "other.pem").write_bytes(pki.wrong_client_cert.read_bytes())
+    code, _, err = _run(capsys, "--url", mtls_server.url, "--ca-path", str(tmp_path))
+    assert code == 2
+    assert "TLS handshake" in _one_sentence(err)
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [({"notes.txt": "not a certificate"}, "not a PEM certificate"), ({}, "no certificate")],
+)
+def test_ca_path_without_certificates_is_refused(capsys, tmp_path, content, words) -> None:
+    for name, text in content.items():
+        (tmp_path / name).write_text(text)
     code, _, err = _run(capsys, "--url", "https://127.0.0.1:1", "--ca-path", str(tmp_path))
     assert code == 2
-    assert "openssl rehash" in _one_sentence(err)
+    sentence = _one_sentence(err)
+    assert words in sentence and "VAULT_CAPATH" in sentence
 
 
 def test_the_server_name_is_sent_and_verified(
