@@ -305,9 +305,14 @@ def _shown_body(body: bytes | None) -> dict[str, Any]:
 
 def _connect_reason(base_url: str, exc: Exception) -> str:
     text = str(exc)
+    if "mismatch" in text and "CERTIFICATE_VERIFY_FAILED" in text:
+        return (
+            f"the TLS handshake with {base_url} failed ({text.strip()}); pass "
+            "--tls-server-name NAME (VAULT_TLS_SERVER_NAME) with a name the certificate is for"
+        )
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
         return (
             f"the TLS handshake with {base_url} failed ({text.strip() or 'certificate rejected'});"
-            " pass --ca-cert FILE or --tls-skip-verify"
+            " pass --ca-cert FILE, --ca-path DIR or --tls-skip-verify"
         )
     return f"cannot connect to {base_url}: {text.strip() or type(exc).__name__}"

@@ -96,14 +96,23 @@ def test_the_server_name_reaches_the_fixtures(
     assert unnamed.parseoutcomes().get("passed", 0) == 0, unnamed.stdout.str()[-3000:]
 
 
-def test_unpaired_client_certificate_names_the_plugin_flags(
-    pytester: pytest.Pytester, pki: Pki
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (("--vault-client-cert", "c.pem"),
+         ("--vault-client-cert", "--vault-client-key", "VAULT_CLIENT_KEY")),
+        (("--vault-client-cert", "missing.pem", "--vault-client-key", "missing.key"),
+         ("cannot load the client certificate", "--vault-client-cert", "VAULT_CLIENT_CERT")),
+    ],
+)  # fmt: skip
+def test_bad_tls_options_name_the_plugin_flags(
+    pytester: pytest.Pytester, flags: tuple[str, ...], words: tuple[str, ...]
 ) -> None:
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_subprocess(
-        "--vault-addr", "https://127.0.0.1:1", "--vault-client-cert", str(pki.client_cert),
-        "-k", "status", "-p", "no:cacheprovider",
+        "--vault-addr", "https://127.0.0.1:1", *flags, "-k", "status", "-p", "no:cacheprovider",
     )  # fmt: skip
     text = result.stdout.str() + result.stderr.str()
-    assert "--vault-client-cert" in text and "--vault-client-key" in text, text[-3000:]
-    assert "VAULT_CLIENT_KEY" in text
+    assert result.ret != 0
+    for word in words:
+        assert word in text, text[-3000:]

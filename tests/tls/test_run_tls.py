@@ -124,7 +124,8 @@ def test_the_server_name_is_sent_and_verified(
     base = ("--url", named_server.url, "--ca-cert", str(pki.ca), "-k", "status")
     code, _, err = _run(capsys, *base)
     assert code == 2  # the certificate is for vault.test, not 127.0.0.1
-    assert "TLS handshake" in _one_sentence(err)
+    sentence = _one_sentence(err)
+    assert "TLS handshake" in sentence and "--tls-server-name" in sentence
     code, out, _ = _run(capsys, *base, "--tls-server-name", "vault.test")
     assert code == 0, out[-3000:]
     code, _, err = _run(capsys, *base, "--tls-server-name", "other.test")
