@@ -79,7 +79,7 @@ def _trusting(cafile: str | None, capath: str | None, name: str) -> ssl.SSLConte
     try:
         if capath is None:
             return ssl.create_default_context(cafile=cafile)
-        context = ssl.create_default_context(cadata=_folder_certificates(capath, name))
+        context = ssl.create_default_context(cadata=folder_certificates(capath, name))
     except (OSError, ssl.SSLError) as exc:
         raise SettingError(
             f"cannot read CA certificates from {cafile or capath} ({_names(name)}): "
@@ -88,7 +88,7 @@ def _trusting(cafile: str | None, capath: str | None, name: str) -> ssl.SSLConte
     return context
 
 
-def _folder_certificates(folder: str, name: str) -> str:
+def folder_certificates(folder: str, name: str = "ca_path") -> str:
     """Every certificate of every file under ``folder``, as Vault reads ``VAULT_CAPATH``
     (``rootcerts.LoadCAPath`` walks the folder and fails on a file without a PEM
     certificate). OpenSSL's own ``capath`` would only look up hashed names (``<hash>.0``), so

@@ -55,15 +55,15 @@ class VaultTarget:
         """The TLS context of the engine's client (``conformance.tls``), for httpx."""
         return client_context(self.settings())
 
-    @property
-    def schemathesis_tls(self) -> dict[str, Any]:
-        """The TLS settings of schemathesis's own client (requests, which takes a CA file or
-        folder as a string and has no setting for the server name)."""
+    def schemathesis_tls(self, ca_file: str | None = None) -> dict[str, Any]:
+        """The TLS settings of schemathesis's own client (requests, which takes a CA file as a
+        string and has no setting for the server name). ``ca_file`` holds the certificates of
+        ``ca_path`` (requests would read a folder through OpenSSL's hashed names only)."""
         verify: bool | str = True
         if self.tls_skip_verify:
             verify = False
-        elif self.ca_cert or self.ca_path:
-            verify = self.ca_cert or self.ca_path or True
+        elif self.ca_cert or ca_file:
+            verify = self.ca_cert or ca_file or True
         return {
             "tls_verify": verify,
             "request_cert": self.client_cert,

@@ -4,6 +4,8 @@ errors (``-W error``, a project's ``filterwarnings = error``) passes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from tls_pki import Pki
 
@@ -54,13 +56,18 @@ def test_fixtures_and_generated_tests_over_mutual_tls_under_warnings_as_errors(
     assert "failed" not in outcomes and "errors" not in outcomes, result.stdout.str()[-3000:]
 
 
-def test_ini_twins_and_a_hashed_ca_folder(
-    pytester: pytest.Pytester, pki: Pki, mtls_server: EmbeddedServer
+def test_ini_twins_and_a_ca_folder(
+    pytester: pytest.Pytester, tmp_path: Path, pki: Pki, mtls_server: EmbeddedServer
 ) -> None:
+    """A CA folder with a plain name (no ``<hash>.0``) serves the fixtures and schemathesis's
+    generated tests alike."""
+    folder = tmp_path / "cas"
+    folder.mkdir()
+    (folder / "ca.pem").write_bytes(pki.ca.read_bytes())
     pytester.makeini(
         "[pytest]\nfilterwarnings = error\n"
         f"vault_addr = {mtls_server.url}\nvault_token = {TOKEN}\n"
-        f"vault_capath = {pki.ca_folder}\nvault_client_cert = {pki.client_cert}\n"
+        f"vault_capath = {folder}\nvault_client_cert = {pki.client_cert}\n"
         f"vault_client_key = {pki.client_key}\n"
     )
     pytester.makepyfile(test_user=USER_TESTS)
