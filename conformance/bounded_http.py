@@ -27,7 +27,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import certifi
 import httpcore
 import httpx
 
@@ -150,16 +149,6 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def ssl_context(*, ca_cert: str | None, skip_verify: bool) -> ssl.SSLContext:
-    """TLS as Vault's CLI sets it up: the given CA file, no verification, or the system's."""
-    if skip_verify:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    return ssl.create_default_context(cafile=ca_cert or certifi.where())
-
-
 class BoundedHttp:
     """A keep-alive connection pool whose every exchange is bounded in time and size."""
 
@@ -169,8 +158,15 @@ class BoundedHttp:
         context: ssl.SSLContext,
         max_response_bytes: int,
         timeout_s: float,
+        server_name: str | None = None,
     ) -> None:
+        """``context`` from ``conformance.tls.client_context``; ``server_name`` (Vault's
+        ``VAULT_TLS_SERVER_NAME``) is sent as SNI and checked against the certificate instead
+        of the URL's host."""
         self.max_response_bytes = max_response_bytes
+        self._extensions: dict[str, Any] = {"timeout": {"connect": CONNECT_TIMEOUT}}
+        if server_name:
+            self._extensions["sni_hostname"] = server_name
         self.timeout_s = timeout_s
         self._deadline = _Deadline()
         self._context = context
@@ -205,7 +201,7 @@ class BoundedHttp:
             ),
             headers=request.headers.raw,
             content=request.content,
-            extensions={"timeout": {"connect": CONNECT_TIMEOUT}},
+            extensions=self._extensions,
         )
         self._deadline.at = time.monotonic() + self.timeout_s
         self._deadline.seconds = self.timeout_s

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from conformance import bounded_http
+from conformance import bounded_http, tls
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
 from conformance.interruption import RunInterrupted, StopRequest
 from conformance.target import Masker, Settings
@@ -98,13 +98,14 @@ class RecordingClient:
         self._namespace = settings.namespace
         self._budget = settings.response_cap * RUN_BUDGET_FACTOR
         self._received = 0
+        self._answered = False
+        self._client_cert = settings.client_cert
         self._http = (
             None
             if plan
             else bounded_http.BoundedHttp(
-                context=bounded_http.ssl_context(
-                    ca_cert=settings.ca_cert, skip_verify=settings.tls_skip_verify
-                ),
+                context=tls.client_context(settings),
+                server_name=settings.tls_server_name,
                 max_response_bytes=settings.response_cap,
                 timeout_s=settings.timeout_s,
             )
@@ -199,9 +200,13 @@ class RecordingClient:
         except bounded_http.ConnectFailed as exc:
             raise TargetUnreachable(_connect_reason(self.base_url, exc)) from None
         except bounded_http.ConnectionBroke as exc:
-            raise TargetUnreachable(f"the connection to {self.base_url} broke: {exc}") from None
+            raise TargetUnreachable(
+                f"the connection to {self.base_url} broke: {str(exc).rstrip('.')}"
+                + self._client_cert_hint()
+            ) from None
         except bounded_http.ExchangeFailed as exc:
             raise TargetUnreachable(f"{where} {exc}") from None
+        self._answered = True
         self._received += len(answer.body)
         if self._received > self._budget:
             raise TargetUnreachable(
@@ -230,6 +235,18 @@ class RecordingClient:
             body=body,
             elapsed_ms=elapsed,
         )
+
+    def _client_cert_hint(self) -> str:
+        """Why a TLS target may close the connection before its first answer: under TLS 1.3
+        a refused (or missing) client certificate shows only then, not in the handshake."""
+        if self._answered or not self.base_url.startswith("https://"):
+            return ""
+        if self._client_cert is None:
+            return (
+                "; a target that requires a client certificate does this: pass --client-cert "
+                "FILE and --client-key FILE (VAULT_CLIENT_CERT, VAULT_CLIENT_KEY)"
+            )
+        return f"; the target may have refused the client certificate {self._client_cert}"
 
     def mask(self, exchange: Exchange) -> Exchange:
         mask = self.masker.mask
@@ -288,9 +305,14 @@ def _shown_body(body: bytes | None) -> dict[str, Any]:
 
 def _connect_reason(base_url: str, exc: Exception) -> str:
     text = str(exc)
+    if "mismatch" in text and "CERTIFICATE_VERIFY_FAILED" in text:
+        return (
+            f"the TLS handshake with {base_url} failed ({text.strip()}); pass "
+            "--tls-server-name NAME (VAULT_TLS_SERVER_NAME) with a name the certificate is for"
+        )
     if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "certificate" in text.lower():
         return (
             f"the TLS handshake with {base_url} failed ({text.strip() or 'certificate rejected'});"
-            " pass --ca-cert FILE or --tls-skip-verify"
+            " pass --ca-cert FILE, --ca-path DIR or --tls-skip-verify"
         )
     return f"cannot connect to {base_url}: {text.strip() or type(exc).__name__}"

@@ -196,10 +196,11 @@ def replication_status(vault_client: httpx.Client, pytestconfig: pytest.Config) 
 
 
 @pytest.fixture(scope="session")
-def _replcheck_bound_schema(vault_target: VaultTarget) -> Any:
-    from conformance.plugin_support.schema import bind_schema
+def _replcheck_bound_schema(vault_target: VaultTarget) -> Iterator[Any]:
+    from conformance.plugin_support.schema import bind_schema, ca_path_bundle
 
-    return bind_schema(vault_target)
+    with ca_path_bundle(vault_target) as ca_file:
+        yield bind_schema(vault_target, ca_file)
 
 
 @pytest.fixture

@@ -158,6 +158,32 @@ OPTIONS: tuple[Option, ...] = (
         pytest_flag="--vault-cacert",
     ),
     Option(
+        "ca_path",
+        "folder of PEM CA files, every file read whatever its name; not read when a CA "
+        "certificate file is given",
+        env="VAULT_CAPATH",
+        pytest_flag="--vault-capath",
+    ),
+    Option(
+        "client_cert",
+        "PEM certificate to present to the target (mutual TLS); needs the client key",
+        env="VAULT_CLIENT_CERT",
+        pytest_flag="--vault-client-cert",
+    ),
+    Option(
+        "client_key",
+        "PEM private key of the client certificate",
+        env="VAULT_CLIENT_KEY",
+        pytest_flag="--vault-client-key",
+    ),
+    Option(
+        "tls_server_name",
+        "name sent as SNI and checked against the target's certificate, instead of the "
+        "URL's host",
+        env="VAULT_TLS_SERVER_NAME",
+        pytest_flag="--vault-tls-server-name",
+    ),
+    Option(
         "tls_skip_verify",
         "do not verify the target's TLS certificate",
         env="VAULT_SKIP_VERIFY",
@@ -221,6 +247,11 @@ OPTIONS: tuple[Option, ...] = (
 )
 
 
+def option_named(name: str) -> Option:
+    """The declaration of the setting ``name`` (for messages that name its flags)."""
+    return next(option for option in OPTIONS if option.name == name)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know about its target and its budget.
@@ -234,6 +265,10 @@ class Settings:
     non_sudo_token: str | None = field(default=None, repr=False)
     namespace: str | None = None
     ca_cert: str | None = None
+    ca_path: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    tls_server_name: str | None = None
     tls_skip_verify: bool = False
     profile: Profile | None = None
     seed: int | None = None
@@ -289,6 +324,12 @@ class Settings:
             raise SettingError(f"budget must be more than 0 s, not {self.budget}")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise SettingError(f"url must start with http:// or https://, not {self.url!r}")
+        if (self.client_cert is None) != (self.client_key is None):
+            cert, key = option_named("client_cert"), option_named("client_key")
+            raise SettingError(
+                f"{cert.flag} and {key.flag} must be given together ({cert.env}, {key.env}; "
+                f"pytest: {cert.pytest_flag}, {key.pytest_flag})"
+            )
 
     @property
     def embedded(self) -> bool:

@@ -34,6 +34,7 @@ _FLAG_FIELDS = {
     "dev_root_token": "root_token",
     "tls_cert": "tls_cert",
     "tls_key": "tls_key",
+    "tls_client_ca": "tls_client_ca",
     "scenario": "scenario",
     "log_level": "log_level",
     "read_header_timeout": "read_header_timeout",
@@ -72,6 +73,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="root token to use instead of a generated one")
     parser.add_argument("--tls-cert", metavar="FILE", help="PEM certificate; needs --tls-key")
     parser.add_argument("--tls-key", metavar="FILE", help="PEM private key; needs --tls-cert")
+    parser.add_argument("--tls-client-ca", metavar="FILE",
+                        help="require client certificates signed by a CA of this PEM file "
+                             "(mutual TLS); needs --tls-cert")
     parser.add_argument("--scenario", choices=SCENARIOS,
                         help=f"replication topology to start in (default {defaults.scenario})")
     parser.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
@@ -108,6 +112,14 @@ def _check_tls(config: ServerConfig) -> None:
             f"cannot load TLS certificate {config.tls_cert!r} with key {config.tls_key!r}: "
             f"{reason}"
         ) from None
+    if config.tls_client_ca is not None:
+        try:
+            context.load_verify_locations(cafile=config.tls_client_ca)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or str(exc)
+            raise ConfigError(
+                f"cannot load the client CA file {config.tls_client_ca!r}: {reason}"
+            ) from None
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -90,6 +90,9 @@ class ServerConfig:
     scenario: str = "dr-perf-primary"
     tls_cert: str | None = None
     tls_key: str | None = None
+    #: PEM file of the CAs whose client certificates the server requires (mutual TLS, like a
+    #: Vault listener's ``tls_require_and_verify_client_cert`` with ``tls_client_ca_file``).
+    tls_client_ca: str | None = None
     cluster_name: str = "vault-cluster-replcheck"
     #: Topology overrides: a section given here replaces the scenario's section of that name.
     dr: SectionConfig | None = None
@@ -132,6 +135,8 @@ def _validate(config: ServerConfig) -> None:
         raise _fail("scenario", config.scenario, "one of " + ", ".join(SCENARIOS))
     if (config.tls_cert is None) != (config.tls_key is None):
         raise ConfigError("settings 'tls_cert' and 'tls_key' must be given together")
+    if config.tls_client_ca is not None and config.tls_cert is None:
+        raise ConfigError("setting 'tls_client_ca' needs 'tls_cert' and 'tls_key'")
     for key in ("reindex_stage_seconds", "heartbeat_interval_seconds"):
         value = getattr(config, key)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:

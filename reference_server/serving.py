@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import ssl
 from typing import Any
 
 import uvicorn
@@ -52,6 +53,13 @@ def asgi_entry(app: Any) -> Any:
     return app
 
 
+def _client_verification(config: ServerConfig) -> dict[str, Any]:
+    """uvicorn's settings that make the handshake require a client certificate of the CA."""
+    if config.tls_client_ca is None:
+        return {}
+    return {"ssl_ca_certs": config.tls_client_ca, "ssl_cert_reqs": ssl.CERT_REQUIRED}
+
+
 def uvicorn_config(
     app: Any, config: ServerConfig, *, log_level: str | None = None
 ) -> uvicorn.Config:
@@ -78,5 +86,6 @@ def uvicorn_config(
         date_header=True,
         ssl_certfile=config.tls_cert,
         ssl_keyfile=config.tls_key,
+        **_client_verification(config),
         timeout_graceful_shutdown=2,
     )

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.target import OPTIONS, PROFILES, SettingError, Settings
+from conformance.tls import client_context
 
 if TYPE_CHECKING:
     from conformance.runner import RunResult
@@ -61,8 +62,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                 "seconds": "DURATION",
                 "str": option.name.split("_")[-1].upper(),
             }[option.kind]
-            if option.name == "ca_cert":
+            if option.name in ("ca_cert", "client_cert", "client_key"):
                 metavar = "FILE"
+            elif option.name == "ca_path":
+                metavar = "DIR"
             parser.add_argument(option.flag, metavar=metavar, default=None, help=option.help + env)
     for name in REPORTS:
         parser.add_argument(
@@ -120,8 +123,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args, dict(os.environ))
         _check_report_paths(args)
-        if settings.ca_cert and not Path(settings.ca_cert).is_file():
-            raise SettingError(f"the CA certificate file {settings.ca_cert} does not exist")
+        client_context(settings)  # a TLS file or folder that cannot be used is a bad flag
     except SettingError as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2

@@ -130,6 +130,14 @@ def read_options(config: pytest.Config, environ: dict[str, str] | None = None) -
     try:
         settings: Settings | None = Settings.resolve(explicit, environ, ini)
         problem = None
+        if settings is not None and settings.url and _tls_files(settings):
+            from conformance.tls import client_context
+
+            client_context(settings)  # a file or folder that cannot be used is a bad option
     except SettingError as exc:
         settings, problem = None, str(exc)
     return PluginOptions(settings, problem, embedded, reports)
+
+
+def _tls_files(settings: Settings) -> bool:
+    return bool(settings.ca_cert or settings.ca_path or settings.client_cert)

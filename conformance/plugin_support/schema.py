@@ -16,6 +16,10 @@ time a schema is bound, and does nothing for any schema not bound here.
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,23 +32,37 @@ from conformance.checks.judges import registered as registered_judges
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest
 from conformance.plugin_support.target import VaultTarget
 from conformance.target import SUDO_LABEL, Masker
+from conformance.tls import folder_certificates
 
 VAULT_CHECK = "replcheck_vault_judges"
 #: Extension member marking a document bound here (survives schemathesis's clones).
 BOUND_MARK = "x-replcheck-bound"
 
 
-def bind_schema(target: VaultTarget) -> Any:
+def bind_schema(target: VaultTarget, ca_file: str | None = None) -> Any:
     document = replcheck_spec.bundled_openapi()
     document[BOUND_MARK] = True
     schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig())
     token = target.token if target.profile == "full" else ""
     schema.config.update(
-        base_url=target.api_url, headers=target.headers(token), tls_verify=target.verify
+        base_url=target.api_url, headers=target.headers(token), **target.schemathesis_tls(ca_file)
     )
     _register()
     schema.config.checks.update(included_check_names=[VAULT_CHECK])
     return schema
+
+
+@contextmanager
+def ca_path_bundle(target: VaultTarget) -> Iterator[str | None]:
+    """The certificates of the target's CA folder in one temporary PEM file, for schemathesis's
+    client (None when the folder is not used); the file is removed on exit."""
+    if target.tls_skip_verify or target.ca_cert or not target.ca_path:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="replcheck-tls-") as folder:
+        bundle = Path(folder) / "ca-path.pem"
+        bundle.write_text(folder_certificates(target.ca_path), encoding="ascii")
+        yield str(bundle)
 
 
 def lazy_schema_compat(node: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from conformance import contract
 from conformance.client import Credential, RecordingClient
 from conformance.provision import Provisioner
 from conformance.target import Masker, Profile, Settings
+from conformance.tls import client_context, server_name_hook
 from replcheck_spec.violations import violations
 
 #: The label a masked sudo token reads as, the same as in the engine's reports.
@@ -34,6 +36,10 @@ class VaultTarget:
     non_sudo_token: str | None = field(default=None, repr=False)
     namespace: str | None = None
     ca_cert: str | None = None
+    ca_path: str | None = None
+    client_cert: str | None = None
+    client_key: str | None = None
+    tls_server_name: str | None = None
     tls_skip_verify: bool = False
     profile: Profile = "safe"
     seed: int = 0
@@ -45,12 +51,24 @@ class VaultTarget:
         """The address with the API prefix (``http://127.0.0.1:8200/v1``)."""
         return self.url.rstrip("/") + contract.api_prefix()
 
-    @property
-    def verify(self) -> bool | str:
-        """What httpx (and schemathesis) take as ``verify``."""
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS context of the engine's client (``conformance.tls``), for httpx."""
+        return client_context(self.settings())
+
+    def schemathesis_tls(self, ca_file: str | None = None) -> dict[str, Any]:
+        """The TLS settings of schemathesis's own client (requests, which takes a CA file as a
+        string and has no setting for the server name). ``ca_file`` holds the certificates of
+        ``ca_path`` (requests would read a folder through OpenSSL's hashed names only)."""
+        verify: bool | str = True
         if self.tls_skip_verify:
-            return False
-        return self.ca_cert or True
+            verify = False
+        elif self.ca_cert or ca_file:
+            verify = self.ca_cert or ca_file or True
+        return {
+            "tls_verify": verify,
+            "request_cert": self.client_cert,
+            "request_cert_key": self.client_key,
+        }
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         """Vault's headers for ``token`` (the sudo token when None), plus the namespace."""
@@ -62,11 +80,16 @@ class VaultTarget:
 
     def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
         """An httpx client on ``api_url`` sending ``headers(token)``; close it after use."""
+        hooks = kwargs.pop("event_hooks", {})
+        if self.tls_server_name:
+            first = server_name_hook(self.tls_server_name)
+            hooks = {**hooks, "request": [first, *hooks.get("request", [])]}
         return httpx.Client(
             base_url=self.api_url,
             headers=self.headers(token),
-            verify=self.verify,
+            verify=self.ssl_context(),
             timeout=kwargs.pop("timeout", 15.0),
+            event_hooks=hooks,
             **kwargs,
         )
 
@@ -81,6 +104,10 @@ class VaultTarget:
             non_sudo_token=self.non_sudo_token,
             namespace=self.namespace,
             ca_cert=self.ca_cert,
+            ca_path=self.ca_path,
+            client_cert=self.client_cert,
+            client_key=self.client_key,
+            tls_server_name=self.tls_server_name,
             tls_skip_verify=self.tls_skip_verify,
             profile=self.profile,
             seed=self.seed,
