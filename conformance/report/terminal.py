@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 import replcheck_spec
-from conformance.exchange import Exchange
+from conformance.exchange import Exchange, visible
 from conformance.outcomes import CheckResult, Finding, Outcome
 from conformance.runner import RunResult
 
@@ -117,16 +117,18 @@ class TerminalReporter:
             "nothing is sent."
         )
         for line in result.plan_lines:
-            self._print(f"  {line}")
+            self._print(f"  {visible(line)}")
         origin = None
         for exchange in result.exchanges:
             if exchange.origin != origin:
                 origin = exchange.origin
-                self._print(f"{origin}:")
-            self._print(f"  {exchange.curl()}   # {exchange.purpose}")
+                self._print(f"{visible(origin)}:")
+            self._print(f"  {exchange.curl()}   # {visible(exchange.purpose)}")
         skipped = [c for c in result.checks if c.reason and "plan only" not in c.reason]
         for check in skipped:
-            self._print(f"not planned: {check.requirement}::{check.name} ({check.reason})")
+            self._print(
+                f"not planned: {check.requirement}::{check.name} ({visible(check.reason)})"
+            )
         self._print(f"{len(result.exchanges)} request(s) would be sent.")
 
 
