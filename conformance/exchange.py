@@ -234,6 +234,8 @@ def visible(text: str, lines: bool = False) -> str:
     """Text for a person's terminal or page: controls, U+FFFD and other unprintable characters
     as visible escapes (``\\x00``, ``\\x1b``, ``\\ufffd``); with ``lines``, newlines and tabs
     are kept as they are."""
+    if text.isprintable() and "\ufffd" not in text:  # the common case, at C speed
+        return text
     kept = "\n\t" if lines else ""
     return "".join(
         char

@@ -17,7 +17,8 @@ from conformance.exchange import visible
 from replcheck_spec.violations import json_path
 
 _INDENT = "  "
-#: Bodies longer than this are shown as they came (a person will not read a larger tree).
+#: Bodies longer than this are shown as they came, cut at this length (a person will not read
+#: a larger tree, and a hostile target's answer can be megabytes).
 MAX_PRETTY_CHARS = 64 * 1024
 
 
@@ -30,6 +31,9 @@ def pretty_json_html(text: str, marked: tuple[str, ...] = ()) -> tuple[str, bool
             raise ValueError("too large to pretty-print")
         document = json.loads(text)
     except (ValueError, RecursionError):
+        if len(text) > MAX_PRETTY_CHARS:  # cut first: a body can be megabytes
+            cut = visible(text[:MAX_PRETTY_CHARS], lines=True)
+            return escape(cut) + f"\n... ({len(text)} characters in all)", False
         return escape(visible(text, lines=True)), False
     present: set[str] = set()
     _collect(document, [], present)

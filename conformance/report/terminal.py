@@ -212,5 +212,6 @@ def _is_tty(stream: TextIO) -> bool:
 
 
 def _clip(text: str) -> str:
-    text = visible(text)
-    return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + f"... ({len(text)} chars)"
+    """The start of a body, escaped (cut first: a body can be megabytes)."""
+    shown = visible(text[:_BODY_LIMIT])
+    return shown if len(text) <= _BODY_LIMIT else shown + f"... ({len(text)} chars)"
