@@ -156,3 +156,39 @@ def test_plan_output_is_text_only() -> None:
     assert all(char.isprintable() or char == "\n" for char in out)
     assert "# fuzz \\x1b0" in out and "\\x1b[1mtoken" in out
     assert "3 request(s) would be sent." in out
+
+
+def test_a_real_plan_is_text_and_its_curl_lines_replay_their_bodies(capsys, tmp_path: Path) -> None:
+    """The embedded server's plan, fuzzing included (bodies that are not UTF-8, control
+    characters): only printable text, and each planned body rebuilt by bash byte for byte."""
+    from conformance.cli import main
+    from conformance.runner import run
+    from conformance.target import Settings
+
+    code = main(["run", "--plan", "--profile", "full", "--max-examples", "40", "--seed", "5"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert all(char.isprintable() or char == "\n" for char in out)
+    assert "--data-binary $'" in out  # some bodies needed the escapes
+    planned = run(Settings(plan=True, profile="full", max_examples=40, seed=5))
+    escaped = [e for e in planned.exchanges if e.request.body_escaped][:5]
+    assert escaped
+    for number, exchange in enumerate(escaped):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        replayed = _replayed(exchange.curl(), folder)
+        body = exchange.request.body or ""
+        expected = bytes(
+            int(body[i + 2 : i + 4], 16) if body.startswith("\\x", i) else ord(body[i])
+            for i in _escape_starts(body)
+        )
+        assert expected in replayed
+
+
+def _escape_starts(body: str) -> list[int]:
+    """Where each byte of an ``escaped_body`` text starts (``\\xNN`` is one byte)."""
+    starts, i = [], 0
+    while i < len(body):
+        starts.append(i)
+        i += 4 if body.startswith("\\x", i) else 1
+    return starts
