@@ -8,13 +8,18 @@ judges (schema per status code, content type, errors body, 403-not-401, no 5xx, 
 
 Vault-aware on purpose: schemathesis's own checks are not used, because they flag legitimate
 Vault behaviour (a 405 without ``Allow``, 204 with no body, lenient booleans); the judges encode
-what real Vault does instead. Generated auth headers are replaced by the run's credentials, chosen
-per case from the profile's *credential plan*:
+what real Vault does instead. Generated auth headers are replaced by the run's credentials, taken
+from the profile's *credential plan*:
 
 - ``safe``: writes carry no token, an invalid token, or (reindex) a token without sudo, (recover)
   a token without update — requests that cannot succeed at changing state; status any token.
-- ``full``: the same, plus a sufficient token, so successful recover/reindex calls are exercised,
-  bounded by ``max_examples`` per operation and mode.
+- ``full``: the same, plus a sufficient token, so successful recover/reindex calls are exercised.
+
+Breadth is cheap once a case is drawn (drawing costs far more than sending): each case is sent
+with *every* credential of its plan that cannot change state, and with one of those that can,
+in turn — so successful state-changing calls stay at most one per generated case, bounded by
+``max_examples`` per operation and mode. Each write case is also sent once to a variant
+spelling of its path (``PATH_VARIANTS``) with a refused credential.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -50,6 +56,19 @@ _DROPPED_HEADERS = _AUTH_HEADERS | {
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 
+#: A slot (operation and mode) stops drawing after this many draws in a row gave no new case:
+#: an operation with few distinct inputs (a recover without parameters) would otherwise spend
+#: a large ``--max-examples`` (or a budget's share) redrawing the same requests. Above the
+#: default ``max_examples``, so a run without a budget draws what it always drew.
+SATURATED_AFTER = 50
+#: Requests one generated case costs at most: seven credentials for the status; for a write, five
+#: refused ones, one sufficient (full profile) and a path variant.
+REQUESTS_PER_CASE = 7
+#: With a budget: the time kept for what follows the generated requests (the run's last
+#: status read, cleanup), and the first guess at one request's cost before any was timed.
+RESERVE_S = 0.3
+FIRST_GUESS_S = 0.005
+
 
 @dataclass(frozen=True)
 class FuzzCase:
@@ -76,23 +95,45 @@ def generate(seed_value: int, max_examples: int, stop: StopRequest | None = None
     raised from a signal handler, it could be dropped inside Hypothesis)."""
     stop = stop if stop is not None else StopRequest()
     cases: list[FuzzCase] = []
-    operations = sorted(
-        (result.ok() for result in _schema().get_all_operations()),
-        key=lambda op: (op.path, op.method),
-    )
     with stop.polled():
-        for operation in operations:
-            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-                cases.extend(_draw(operation, mode, seed_value, max_examples, stop))
+        for operation, mode in _slots():
+            cases.extend(_draw(operation, mode, seed_value, max_examples, stop))
     stop.check()
     return cases
 
 
+def _slots() -> list[tuple[Any, GenerationMode]]:
+    """(operation, generation mode) in the order a run draws them: reads first (the status
+    has no inputs, so its slots end at once), so that under a budget the time they leave goes
+    to the writes' slots, which come after."""
+    operations = sorted(
+        (result.ok() for result in _schema().get_all_operations()),
+        key=lambda op: (op.method != "get", op.path, op.method),
+    )
+    return [
+        (operation, mode)
+        for operation in operations
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+    ]
+
+
+class _SlotOver(Exception):
+    """Ends a slot's drawing: it stopped giving new cases, or its share of the budget is used."""
+
+
 def _draw(
-    operation: Any, mode: GenerationMode, seed_value: int, budget: int, stop: StopRequest
+    operation: Any,
+    mode: GenerationMode,
+    seed_value: int,
+    budget: int,
+    stop: StopRequest,
+    time_left: Callable[[int], bool] | None = None,
 ) -> list[FuzzCase]:
+    """Up to ``budget`` distinct cases of one slot; fewer once ``SATURATED_AFTER`` draws in a
+    row gave nothing new, or once ``time_left(cases drawn)`` says the slot's time is used."""
     drawn: list[FuzzCase] = []
     seen: set[FuzzCase] = set()
+    misses = 0
 
     @given(operation.as_strategy(generation_mode=mode))
     @settings(
@@ -105,14 +146,20 @@ def _draw(
     )
     @seed(seed_value)
     def collect(case: Any) -> None:
+        nonlocal misses
         stop.check()
+        if misses >= SATURATED_AFTER or (time_left is not None and not time_left(len(drawn))):
+            raise _SlotOver
         converted = _convert(case, mode.value)
         if converted is not None and converted not in seen:
             seen.add(converted)
             drawn.append(converted)
+            misses = 0
+        else:
+            misses += 1
 
     # Unsatisfiable: e.g. no negative form exists for an operation without inputs.
-    with contextlib.suppress(Unsatisfiable), _without_local_constants():
+    with contextlib.suppress(Unsatisfiable, _SlotOver), _without_local_constants():
         collect()
     return drawn
 
@@ -171,57 +218,174 @@ def _convert(case: Any, mode: str) -> FuzzCase | None:
 
 def credential_plan(ctx: CheckContext, case: FuzzCase) -> list[tuple[str, Credential | None]]:
     """The credentials a case may carry in this run's profile (see the module docstring)."""
+    return [(label, credential) for label, credential, _ in _plan(ctx, case)]
+
+
+def _plan(ctx: CheckContext, case: FuzzCase) -> list[tuple[str, Credential | None, bool]]:
+    """``credential_plan`` with, per credential, whether a write carrying it may succeed (and
+    so change the target's state)."""
     state = ctx.state
-    plan: list[tuple[str, Credential | None]] = [
-        ("no token", None),
-        ("invalid token", state.invalid),
-        ("invalid Bearer token", state.invalid.as_bearer()),
-    ]
     is_status = case.method == "GET"
+    plan: list[tuple[str, Credential | None, bool]] = [
+        ("no token", None, False),
+        ("invalid token", state.invalid, False),
+        ("invalid Bearer token", state.invalid.as_bearer(), False),
+    ]
     sudo_only = case.path.endswith("/reindex")
     if state.non_sudo is not None and (sudo_only or is_status or ctx.profile == "full"):
-        plan.append(("token without sudo", state.non_sudo))
+        plan.append(("token without sudo", state.non_sudo, not (sudo_only or is_status)))
     if state.no_update is not None:
-        plan.append(("token without update", state.no_update))
+        plan.append(("token without update", state.no_update, False))
     if state.sudo is not None and (is_status or ctx.profile == "full"):
-        plan.append(("sudo token", state.sudo))
-        plan.append(("sudo Bearer token", state.sudo.as_bearer()))
+        plan.append(("sudo token", state.sudo, not is_status))
+        plan.append(("sudo Bearer token", state.sudo.as_bearer(), not is_status))
     return plan
 
 
 def _with_credentials(
-    ctx: CheckContext, cases: list[FuzzCase]
+    ctx: CheckContext, cases: list[FuzzCase], first: int = 0
 ) -> Iterator[tuple[FuzzCase, str, Credential | None]]:
-    for index, case in enumerate(cases):
-        plan = credential_plan(ctx, case)
-        label, credential = plan[index % len(plan)]
-        yield case, label, credential
+    """Each case with every credential of its plan that cannot change state, and one of those
+    that can (in turn, case by case): breadth where it is free, while successful
+    state-changing calls stay at most one per generated case."""
+    for index, case in enumerate(cases, first):
+        plan = _plan(ctx, case)
+        changing = [(label, credential) for label, credential, may in plan if may]
+        for label, credential, may in plan:
+            if not may:
+                yield case, label, credential
+        if changing:
+            label, credential = changing[index % len(changing)]
+            yield case, label, credential
 
 
-@check("SCHEMA-RESPONSES")
+#: Spellings of a write operation's path that real Vault refuses without reaching the
+#: handler (a 400 for the trailing slash, 403 or 404 otherwise, a 301 from Go's mux for the
+#: duplicate slashes): each write case is also sent to one of them with a refused credential,
+#: so the judges (no 5xx, 403-not-401, errors body, no token echo) see the refusals of paths a
+#: router might handle differently.
+PATH_VARIANTS: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("trailing slash", lambda path: path + "/"),
+    ("upper-case last segment", lambda path: _upper_last(path)),
+    ("duplicate slashes", lambda path: path.replace("/sys/", "/sys//")),
+)
+
+
+def _upper_last(path: str) -> str:
+    head, _, last = path.rpartition("/")
+    return f"{head}/{last.upper()}"
+
+
+def _with_path_variants(
+    ctx: CheckContext, cases: list[FuzzCase], turn: list[int] | None = None
+) -> Iterator[tuple[FuzzCase, str, str, Credential | None]]:
+    """Every (case, path, credential label, credential) to send: each case on its own path
+    with its credentials (``_with_credentials``), and each write case once more on a variant
+    of its path with a credential that no variant lets through (both in turn).
+
+    ``turn`` ([cases so far, write cases so far]) carries the turns from one slot to the next.
+    """
+    turn = turn if turn is not None else [0, 0]
+    refused = [
+        ("no token", None),
+        ("invalid token", ctx.state.invalid),
+        ("invalid Bearer token", ctx.state.invalid.as_bearer()),
+    ]
+    for case, label, credential in _with_credentials(ctx, cases, turn[0]):
+        yield case, case.path, label, credential
+        if case.method == "GET" or label != "no token":
+            continue
+        variant_label, spell = PATH_VARIANTS[turn[1] % len(PATH_VARIANTS)]
+        refused_label, refused_credential = refused[turn[1] % len(refused)]
+        turn[1] += 1
+        purpose = f"{refused_label}, path with {variant_label}"
+        yield case, spell(case.path), purpose, refused_credential
+    turn[0] += len(cases)
+
+
+class _Clock:
+    """A budget's clock for the generated requests: each slot draws while the time left,
+    shared among the slots still to come, covers sending what it drew (at the cost per
+    request measured so far)."""
+
+    def __init__(self, ctx: CheckContext, slots: int) -> None:
+        assert ctx.state.deadline is not None
+        self.end = ctx.state.deadline - RESERVE_S
+        self.slots_left = slots
+        exchanges = ctx.state.client.exchanges
+        timed = [e.response.elapsed_ms for e in exchanges[-50:] if e.response is not None]
+        self.per_request = (sum(timed) / len(timed) / 1000) if timed else FIRST_GUESS_S
+        self.requests = 0
+        self.sending = 0.0
+
+    def slot(self) -> Callable[[int], bool]:
+        share = (self.end - time.perf_counter()) / max(self.slots_left, 1)
+        slot_end = time.perf_counter() + share
+        self.slots_left -= 1
+        cost = REQUESTS_PER_CASE * self.per_request
+        return lambda drawn: time.perf_counter() + (drawn + 1) * cost < slot_end
+
+    def sent(self, requests: int, seconds: float) -> None:
+        """Learn the cost per request from what was sent (judging included)."""
+        self.requests += requests
+        self.sending += seconds
+        if self.requests:
+            self.per_request = self.sending / self.requests
+
+    def over(self) -> bool:
+        return time.perf_counter() >= self.end
+
+
+@check("SCHEMA-RESPONSES", fills_budget=True)
 def fuzz_openapi_operations(ctx: CheckContext) -> None:
     """Requests generated from spec/openapi.yaml (positive and negative), each judged by every
-    per-response judge; this check adds no rule of its own, it feeds the judges."""
-    cases = generate(ctx.state.seed, ctx.state.max_examples, ctx.state.client.stop)
-    unsendable = 0
-    for case, label, credential in _with_credentials(ctx, cases):
-        try:
-            exchange = ctx.send(
-                case.method,
-                case.path,
-                f"generated ({case.mode}), {label}",
-                credential=credential,
-                content=case.body,
-                headers=dict(case.headers),
-                params=dict(case.params) or None,
-            )
-        except UnsendableRequest:
-            unsendable += 1
-            continue
-        if exchange.response is not None:
-            # This check adds no rule of its own: what it judges is each answer it fed the
-            # judges.
-            ctx.judged()
-    ctx.note(f"{len(cases)} generated request(s) over {len(contract.operations())} operation(s)")
+    per-response judge; this check adds no rule of its own, it feeds the judges.
+
+    Slot by slot (operation and mode), cases are drawn, then sent. With a ``--budget``, each
+    slot draws only what its share of the time left can send, and sending stops at the end."""
+    state, stop = ctx.state, ctx.state.client.stop
+    slots = _slots()
+    clock = _Clock(ctx, len(slots)) if state.deadline is not None else None
+    turn = [0, 0]
+    drawn = unsendable = unsent = 0
+    sent: dict[str, set[FuzzCase]] = {}
+    for operation, mode in slots:
+        time_left = clock.slot() if clock is not None else None
+        with stop.polled():
+            cases = _draw(operation, mode, state.seed, state.max_examples, stop, time_left)
+        stop.check()
+        drawn += len(cases)
+        started, requests = time.perf_counter(), 0
+        for case, path, label, credential in _with_path_variants(ctx, cases, turn):
+            if clock is not None and clock.over():
+                unsent += 1
+                continue
+            requests += 1
+            try:
+                exchange = ctx.send(
+                    case.method,
+                    path,
+                    f"generated ({case.mode}), {label}",
+                    credential=credential,
+                    content=case.body,
+                    headers=dict(case.headers),
+                    params=dict(case.params) or None,
+                )
+            except UnsendableRequest:
+                unsendable += 1
+                continue
+            sent.setdefault(case.operation, set()).add(case)
+            if exchange.response is not None:
+                # This check adds no rule of its own: what it judges is each answer it fed the
+                # judges.
+                ctx.judged()
+        if clock is not None:
+            clock.sent(requests, time.perf_counter() - started)
+    state.cases_per_operation = {
+        key: len(sent.get(key, ())) for key in sorted(op.key for op in contract.operations())
+    }
+    ctx.note(f"{drawn} generated case(s) over {len(contract.operations())} operation(s)")
+    if unsent:
+        ctx.note(f"{unsent} generated request(s) not sent: the --budget ran out")
     if unsendable:
         ctx.note(f"{unsendable} generated request(s) could not be put on the wire and were skipped")

@@ -133,6 +133,8 @@ class RunResult:
     duration_s: float = 0.0
     #: The signal that stopped the run before its end; the result is then partial.
     interrupted_by: int | None = None
+    #: Generated cases sent per documented operation ("POST /sys/replication/reindex": 26).
+    cases_per_operation: dict[str, int] = field(default_factory=dict)
     suite_version: str = __version__
     spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
 
@@ -277,6 +279,9 @@ def run(
                 settings, base_url, masker, plan=settings.plan, stop=stop
             ) as client:
                 opened = Session(settings, client, selection, listener, seed, profile, sudo_token)
+                if settings.budget is not None:
+                    # The budget counts from the run's start, the embedded server's too.
+                    opened.state.deadline = started + settings.budget
                 result = opened.execute(description, base_url)
     except RunInterrupted as exc:
         if exc.result is not None:
@@ -357,6 +362,8 @@ class Session:
         self.state = RunState(
             client=client, profile=profile, seed=seed, max_examples=settings.examples
         )
+        if settings.budget is not None:
+            self.state.deadline = time.perf_counter() + settings.budget
         if sudo_token:
             self.state.sudo = Credential(sudo_token)
         self.reasons: dict[str, str] = {}
@@ -377,9 +384,15 @@ class Session:
         self.judges: list[Judge] = judges
 
     def ordered_checks(self) -> list[Check]:
-        """The selected checks in run order: the non-mutating ones, then the mutating ones."""
+        """The selected checks in run order: the non-mutating ones, then the mutating ones.
+
+        With a ``--budget``, the checks that fill the time left (the fuzzer) come last, so
+        every other check runs whatever the budget, and generation gets what remains."""
         checks = [c for c in registered() if self.selection.matches(c.id, c.requirement)]
-        return [c for c in checks if not c.mutating] + [c for c in checks if c.mutating]
+        ordered = [c for c in checks if not c.mutating] + [c for c in checks if c.mutating]
+        if self.settings.budget is None:
+            return ordered
+        return [c for c in ordered if not c.fills_budget] + [c for c in ordered if c.fills_budget]
 
     @contextmanager
     def opened(self) -> Iterator[None]:
@@ -442,6 +455,7 @@ class Session:
             edition_observed=self.edition_observed,
             strict=self.settings.strict,
             interrupted_by=interrupted,
+            cases_per_operation=dict(self.state.cases_per_operation),
         )
         if interrupted is not None:
             raise RunInterrupted(interrupted, result)

@@ -34,6 +34,10 @@ DEFAULT_MAX_EXAMPLES = 25
 #: cap stays at 1 MiB, which keeps one judged answer near 150 MB. Vault's own client waits 60 s
 #: (VAULT_CLIENT_TIMEOUT); a gate in CI should give up sooner on a target that dribbles.
 DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
+
+#: With ``--budget``, the cap on generated examples per operation and mode when
+#: ``--max-examples`` is not given: high enough that time, not the count, ends the drawing.
+BUDGET_MAX_EXAMPLES = 1000
 DEFAULT_CLIENT_TIMEOUT = 30.0
 
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
@@ -203,6 +207,17 @@ OPTIONS: tuple[Option, ...] = (
         kind="seconds",
         pytest_flag="--vault-client-timeout",
     ),
+    # --- speed: the run's time budget (issue 12) ---------------------------------------------
+    Option(
+        "budget",
+        "seconds the whole run may take (e.g. 60s, 2m): every check runs, then generated "
+        "requests fill the time left (up to --max-examples per operation and mode, default "
+        f"{BUDGET_MAX_EXAMPLES} with a budget); the report says how many cases each "
+        "operation got",
+        env="REPLCHECK_BUDGET",
+        kind="seconds",
+        pytest_flag="--replcheck-budget",
+    ),
 )
 
 
@@ -226,6 +241,7 @@ class Settings:
     max_examples: int | None = None
     max_response_bytes: int | None = None
     client_timeout: float | None = None
+    budget: float | None = None
     keyword: str | None = None
     plan: bool = False
 
@@ -269,6 +285,8 @@ class Settings:
             )
         if self.client_timeout is not None and self.client_timeout <= 0:
             raise SettingError(f"client_timeout must be more than 0 s, not {self.client_timeout}")
+        if self.budget is not None and self.budget <= 0:
+            raise SettingError(f"budget must be more than 0 s, not {self.budget}")
         if self.url is not None and not self.url.startswith(("http://", "https://")):
             raise SettingError(f"url must start with http:// or https://, not {self.url!r}")
 
@@ -284,7 +302,9 @@ class Settings:
 
     @property
     def examples(self) -> int:
-        return self.max_examples if self.max_examples is not None else DEFAULT_MAX_EXAMPLES
+        if self.max_examples is not None:
+            return self.max_examples
+        return DEFAULT_MAX_EXAMPLES if self.budget is None else BUDGET_MAX_EXAMPLES
 
     @property
     def response_cap(self) -> int:

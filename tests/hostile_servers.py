@@ -108,8 +108,13 @@ def deep_json(levels: int = 1000) -> Behaviour:
 
 
 def _json_answer(body: bytes) -> Behaviour:
+    """The same answer to every request, HEAD included (a body there too, as a careless server
+    may send): ``Connection: close`` keeps that body from being read as the next answer."""
+
     def answer(conn: socket.socket) -> None:
-        headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+        headers = {
+            "Content-Type": "application/json", "Cache-Control": "no-store", "Connection": "close"
+        }
         conn.sendall(_head("200 OK", {**headers, "Content-Length": str(len(body))}))
         conn.sendall(body)
 

@@ -5,7 +5,7 @@ OpenBao) that records every request, and when a chosen request arrives (the trig
 signals to the runner's process and holds that request's answer a moment, so the signal lands
 while the runner waits for it, as a Ctrl-C would. ``start_cli`` starts ``replcheck run`` in a
 subprocess whose pid the proxy signals. ``forwarding_app`` puts the proxy in front of a server
-of another process (OpenBao); ``serve_asgi`` serves either on a free loopback port.
+of another process (OpenBao); ``asgi_serving.serve_asgi`` serves either on a free loopback port.
 """
 
 from __future__ import annotations
@@ -13,13 +13,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,28 +129,6 @@ def start_cli(*args: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.PIPE,
         env=env,
     )
-
-
-@contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """Serve an ASGI app on 127.0.0.1 and a free port in a thread; yields its URL."""
-    import uvicorn
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, http="h11", log_level="error", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.005)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def finish(process: subprocess.Popen[bytes], timeout_s: float = 120.0) -> Finished:

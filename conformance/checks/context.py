@@ -189,6 +189,10 @@ class RunState:
     busy_budget_s: float = BUSY_BUDGET_SECONDS
     #: Watches every status answer of the run (the session feeds it from the client).
     wal: WalWatcher = field(default_factory=lambda: WalWatcher(STATUS))
+    #: ``time.perf_counter()`` at which the run's ``--budget`` ends (None: no budget).
+    deadline: float | None = None
+    #: Generated cases sent per documented operation (filled by the fuzzer, for the reports).
+    cases_per_operation: dict[str, int] = field(default_factory=dict)
 
     @property
     def planning(self) -> bool:

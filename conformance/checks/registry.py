@@ -33,6 +33,9 @@ class Check:
     #: every Vault keeps); False when it judges replication itself.
     any_edition: bool
     doc: str
+    #: True for a check whose amount of work fills the run's ``--budget`` (the fuzzer): it
+    #: runs after every other check when a budget is given.
+    fills_budget: bool = False
 
     @property
     def id(self) -> str:
@@ -48,14 +51,20 @@ _CHECKS: list[Check] = []
 
 
 def check(
-    requirement: str, *, needs: tuple[Need, ...] = (), any_edition: bool = False
+    requirement: str,
+    *,
+    needs: tuple[Need, ...] = (),
+    any_edition: bool = False,
+    fills_budget: bool = False,
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
     replcheck_spec.requirement(requirement)
 
     def decorate(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
         doc = " ".join((func.__doc__ or "").split())
-        _CHECKS.append(Check(requirement, func.__name__, func, needs, any_edition, doc))
+        _CHECKS.append(
+            Check(requirement, func.__name__, func, needs, any_edition, doc, fills_budget)
+        )
         return func
 
     return decorate

@@ -169,6 +169,7 @@ class PluginState:
             max_examples=given.max_examples,
             max_response_bytes=given.max_response_bytes,
             client_timeout=given.client_timeout,
+            budget=given.budget,
             strict=self.strict,
         )
 

@@ -61,6 +61,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "started_at": result.started_at,
         "duration_s": round(result.duration_s, 3),
         "requests_sent": 0 if result.plan else len(result.exchanges),
+        "cases_per_operation": result.cases_per_operation,
         "notes": result.notes,
         "requirements": requirements,
     }

@@ -129,6 +129,11 @@ class TerminalReporter:
                 self.finding(number, group)
         for note in result.notes:
             self._print(f"note: {note}")
+        if result.cases_per_operation:
+            cases = ", ".join(f"{op} {n}" for op, n in result.cases_per_operation.items())
+            budget = result.settings.get("budget")
+            within = f" (budget {budget:g} s)" if budget else ""
+            self._print(f"generated cases per operation{within}: {cases}")
         self._print()
         self._print(f"{result.verdict_sentence}")
         self._print(

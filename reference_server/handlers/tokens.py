@@ -37,6 +37,15 @@ def _caller(request: Request) -> TokenEntry:
     return request.token
 
 
+def _has_sudo(request: Request, parent: TokenEntry) -> bool:
+    """Root, or ``sudo`` on the path asked for (``auth/token/create``): what Vault's token
+    store requires to choose a token's id or to create an orphan."""
+    if parent.is_root:
+        return True
+    caps = request.core.policies.acl(parent.policies).capabilities(request.path)
+    return "sudo" in caps and "deny" not in caps
+
+
 def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
     params = request.params
     requested = params.get("policies")
@@ -69,9 +78,10 @@ def create_token(request: Request) -> Reply:
         raise VaultError(400, "only service tokens are supported by this server")
     if params.get("num_uses", 0) < 0:
         raise VaultError(400, "number of uses cannot be negative")
-    if "id" in params and not parent.is_root:
+    sudo = _has_sudo(request, parent)
+    if "id" in params and not sudo:
         raise VaultError(400, "root or sudo privileges required to specify token id")
-    if params.get("no_parent") and not parent.is_root:
+    if params.get("no_parent") and not sudo:
         raise VaultError(400, "root or sudo privileges required to create orphan token")
     policies = _child_policies(request, parent)
     warnings = []

@@ -5,18 +5,17 @@ count what a server does, all on free loopback ports. (A plainly named module, n
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import uvicorn
+from asgi_serving import serve_asgi
 
 from conformance.target import Settings
 from reference_server.app import create_app
 from reference_server.config import ServerConfig
+
+#: Serve any ASGI app on a free loopback port (the shared helper, under this suite's name).
+serve_app = serve_asgi
 
 ROOT_TOKEN = "hvs.test0root0token0for0replcheck0suite"
 #: Fast reindexes keep full-profile test runs short (the default takes 0.15 s per reindex).
@@ -32,26 +31,6 @@ def server_config(scenario: str = "dr-perf-primary") -> ServerConfig:
         reindex_stage_seconds=FAST_REINDEX,
         log_level="warning",
     )
-
-
-@contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """Serve any ASGI app on 127.0.0.1 and a free port; yields its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, http="h11", log_level="error", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.005)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def wrap(

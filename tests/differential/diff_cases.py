@@ -27,6 +27,12 @@ path "sys/rotate" { capabilities = ["update"] }
 path "auth/token/create" { capabilities = ["update"] }
 """
 
+#: A policy with sudo on token creation: what Vault requires to choose a token's id or to make
+#: an orphan (the suite provisions its tokens with ids it chooses).
+SUDO_CREATOR_POLICY = """
+path "auth/token/create" { capabilities = ["update", "sudo"] }
+"""
+
 #: Token headers by the name a case uses.
 TOKEN_HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
     "none": (),
@@ -38,6 +44,7 @@ TOKEN_HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
     "both-header-bad": (("X-Vault-Token", "not-a-real-token"), ("Authorization", "Bearer root")),
     "basic": (("Authorization", "Basic cm9vdDpyb290"),),
     "limited": (("X-Vault-Token", "{limited}"),),
+    "sudo-creator": (("X-Vault-Token", "{sudo_creator}"),),
     "revoked": (("X-Vault-Token", "{revoked}"),),
     "self-revoking": (("X-Vault-Token", "{self_revoking}"),),
     "victim": (("X-Vault-Token", "{victim}"),),
@@ -190,6 +197,11 @@ def _tokens() -> Iterator[Case]:
                b'{"policies": ["root"]}')
     yield Case("token/create-limited-not-subset", "POST", create, "limited",
                b'{"policies": ["other"]}')
+    for caller, policy in (("limited", "diff-limited"), ("sudo-creator", "diff-sudo-creator")):
+        yield Case(f"token/create-chosen-id-{caller}", "POST", create, caller,
+                   f'{{"id": "diff-chosen-by-{caller}", "policies": ["{policy}"]}}'.encode())
+        yield Case(f"token/create-orphan-{caller}", "POST", create, caller,
+                   f'{{"no_parent": true, "policies": ["{policy}"]}}'.encode())
     yield Case("token/lookup-self-root", "GET", _v1("auth/token/lookup-self"), "root")
     yield Case("token/lookup-self-limited", "GET", _v1("auth/token/lookup-self"), "limited")
     lookup = _v1("auth/token/lookup")

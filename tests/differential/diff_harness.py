@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import httpx
-from diff_cases import LIMITED_POLICY, TOKEN_HEADERS, Case
+from diff_cases import LIMITED_POLICY, SUDO_CREATOR_POLICY, TOKEN_HEADERS, Case
 from raw_http import RawResponse, chunked_body, content_length_body, send_raw
 
 __all__ = ["Difference", "Observation", "compare", "observe", "prepare", "run_cases"]
@@ -50,6 +50,9 @@ def prepare(url: str, root_token: str = "root") -> dict[str, str]:
     with httpx.Client(base_url=url + "/v1", headers=headers, timeout=30) as client:
         written = client.put("sys/policies/acl/diff-limited", json={"policy": LIMITED_POLICY})
         written.raise_for_status()
+        client.put(
+            "sys/policies/acl/diff-sudo-creator", json={"policy": SUDO_CREATOR_POLICY}
+        ).raise_for_status()
 
         def token(**body: Any) -> str:
             created = client.post("auth/token/create", json=body)
@@ -58,6 +61,7 @@ def prepare(url: str, root_token: str = "root") -> dict[str, str]:
 
         values = {
             "limited": token(policies=["diff-limited"], ttl="1h"),
+            "sudo_creator": token(policies=["diff-sudo-creator"], ttl="1h"),
             "revoked": token(ttl="1h"),
             "self_revoking": token(ttl="1h"),
             "victim": token(ttl="1h"),

@@ -16,12 +16,12 @@ import signal
 
 import httpx
 import pytest
+from asgi_serving import serve_asgi
 from interrupt_support import (
     SignallingProxy,
     finish,
     forwarding_app,
     nth,
-    serve_asgi,
     start_cli,
 )
 from openbao_support import OpenBaoServer
