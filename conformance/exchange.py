@@ -117,10 +117,8 @@ class Exchange:
             }:
                 continue
             parts += ["-H", _quote(f"{name}: {value}")]
-        if self.request.body is not None and self.request.body_escaped:
-            parts += ["--data-binary", f"$'{self.request.body}'"]
-        elif self.request.body is not None:
-            parts += ["--data-binary", _quote(self.request.body)]
+        if self.request.body is not None:
+            parts += ["--data-binary", _body_argument(self.request)]
         parts.append(_quote(self.request.url, url=True))
         return " ".join(parts)
 
@@ -158,12 +156,94 @@ def escaped_body(body: bytes) -> str:
 
 
 _LABEL = re.compile(r"\\\$(VAULT_[A-Z_]+\b)")
+_LABEL_TEXT = re.compile(r"(\$VAULT_[A-Z_]+\b)")
+#: Bytes a ``$'...'`` (or printf format) word shows as themselves; the rest become ``\xNN``.
+_PLAIN = frozenset(range(0x20, 0x7F)) - frozenset(b"\\'")
+
+
+def is_plain(text: str) -> bool:
+    """True when ``text`` is printable ASCII only (no control, non-ASCII or U+FFFD)."""
+    return all(" " <= char <= "~" for char in text)
+
+
+def _raw_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def ansi_c_quote(text: str) -> str:
+    """``text`` as a bash ``$'...'`` word that yields its exact UTF-8 bytes, in printable ASCII.
+
+    bash cannot keep a NUL in a word (it ends the string); bodies with one go through
+    ``_body_argument``'s printf instead."""
+    return (
+        "$'"
+        + "".join(chr(byte) if byte in _PLAIN else f"\\x{byte:02x}" for byte in _raw_bytes(text))
+        + "'"
+    )
+
+
+def _printf_format(data: bytes) -> str:
+    """A single-quoted printf format that prints exactly ``data`` (NUL included)."""
+    return (
+        "'"
+        + "".join(
+            chr(byte) if byte in _PLAIN and byte != 0x25 else f"\\x{byte:02x}" for byte in data
+        )
+        + "'"
+    )
+
+
+def _body_argument(request: SentRequest) -> str:
+    """The ``--data-binary`` argument: a quoted word, or ``@<(printf ...)`` for a NUL byte."""
+    body = request.body or ""
+    if request.body_escaped:  # already ASCII with ``\xNN`` escapes (``escaped_body``)
+        if "\\x00" not in body:
+            return f"$'{body}'"
+        return f"@<(printf '{body.replace('%', '%%')}')"
+    if is_plain(body):
+        return _quote(body)
+    if "\0" in body:
+        return f"@<(printf {_printf_format(_raw_bytes(body))})"
+    return ansi_c_quote(body)
 
 
 def _quote(text: str, url: bool = False) -> str:
-    """Quote for a POSIX shell, leaving only ``$VAULT_…`` labels expandable."""
+    """Quote for a POSIX shell, leaving only ``$VAULT_…`` labels expandable.
+
+    Text with bytes a terminal would not show as themselves (controls, non-ASCII, U+FFFD) is
+    quoted ``$'...'`` with ``\\xNN`` escapes, so that the line is plain text and bash rebuilds
+    the exact bytes; a label in it stays an expandable ``"$VAULT_…"`` beside the quoted parts.
+    """
+    if not is_plain(text):
+        if url:
+            return ansi_c_quote(text)
+        pieces = _LABEL_TEXT.split(text)
+        return "".join(
+            f'"{piece}"' if index % 2 else ansi_c_quote(piece)
+            for index, piece in enumerate(pieces)
+            if piece or index == 0
+        )
     if "$VAULT_" in text and not url:
         escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`")
         escaped = _LABEL.sub(r"$\1", escaped.replace("$", "\\$"))
         return f'"{escaped}"'
     return shlex.quote(text)
+
+
+def visible(text: str, lines: bool = False) -> str:
+    """Text for a person's terminal or page: controls, U+FFFD and other unprintable characters
+    as visible escapes (``\\x00``, ``\\x1b``, ``\\ufffd``); with ``lines``, newlines and tabs
+    are kept as they are."""
+    if text.isprintable() and "\ufffd" not in text:  # the common case, at C speed
+        return text
+    kept = "\n\t" if lines else ""
+    return "".join(
+        char
+        if (char.isprintable() and char != "\ufffd") or char in kept
+        else _NAMED.get(char)
+        or (f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
+        for char in text
+    )
+
+
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}

@@ -37,6 +37,9 @@ class Finding:
     #: An earlier exchange the finding compares ``exchange`` with (e.g. the read a WAL counter
     #: went back from), when it rests on two.
     earlier: Exchange | None = None
+    #: JSON paths (``$.data.dr.cluster_id``) of the values in the answer's body that break its
+    #: schema, when the finding is a schema violation; the HTML report highlights them.
+    json_paths: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +49,7 @@ class Finding:
             "expected": self.expected,
             "exchange": self.exchange.to_dict() if self.exchange else None,
             "earlier": self.earlier.to_dict() if self.earlier else None,
+            "json_paths": list(self.json_paths),
         }
 
 

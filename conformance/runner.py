@@ -413,6 +413,9 @@ class Session:
         check_results: list[CheckResult] = []
         checks = self.ordered_checks()
         interrupted: int | None = None
+        planned = getattr(self.listener, "checks_planned", None)  # optional: a progress bar
+        if planned is not None:
+            planned(len(checks))
         try:
             with self.opened():
                 try:

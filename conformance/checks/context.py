@@ -291,8 +291,15 @@ class CheckContext:
             pause = min(pause * 2, 0.5)
 
     # --- how it reports -----------------------------------------------------------------------
-    def fail(self, message: str, expected: str, exchange: Exchange | None = None) -> None:
-        """Record a finding; what it keeps for the reports is masked (the check judged raw)."""
+    def fail(
+        self,
+        message: str,
+        expected: str,
+        exchange: Exchange | None = None,
+        json_paths: tuple[str, ...] = (),
+    ) -> None:
+        """Record a finding; what it keeps for the reports is masked (the check judged raw).
+        ``json_paths`` name the offending values of a schema violation in the answer's body."""
         client = self.state.client
         shown = None if exchange is None else client.mask(exchange)
         self.result.findings.append(
@@ -302,6 +309,7 @@ class CheckContext:
                 expected,
                 shown,
                 source=self.name,
+                json_paths=json_paths,
             )
         )
 
@@ -361,7 +369,9 @@ class CheckContext:
             return False
         found = violations(kind, exchange.json())
         for problem in found:
-            self.fail(str(problem), f"a body valid against {schema_file}", exchange)
+            self.fail(
+                str(problem), f"a body valid against {schema_file}", exchange, (problem.path,)
+            )
         return not found
 
     def expect_token_required(self, path: str) -> None:

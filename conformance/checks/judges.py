@@ -22,7 +22,9 @@ from conformance.outcomes import CheckResult, Finding, Outcome
 from conformance.target import written_forms
 from replcheck_spec.violations import violations
 
-Verdicts = Iterable[tuple[str, str]]
+#: What a judge yields per deviation: (message, expected), or (message, expected, json_paths)
+#: when the deviation is a schema violation at those paths of the body.
+Verdicts = Iterable[tuple[str, str] | tuple[str, str, tuple[str, ...]]]
 JudgeFunction = Callable[[Exchange, tuple[str, ...]], Verdicts]
 
 #: Tokens shorter than this are not searched for in answers: a short token (e.g. "root") occurs
@@ -267,6 +269,7 @@ def documented_response(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts
         yield (
             f"{exchange.status} body breaks {documented.schema}: {shown}{more}",
             f"a body valid against {documented.schema}",
+            tuple(dict.fromkeys(v.path for v in problems)),
         )
 
 
@@ -306,7 +309,7 @@ class JudgePanel:
             if not item.applies(exchange):
                 continue
             result.judged += 1
-            for message, expected in item.func(exchange, tokens):
+            for message, expected, *paths in item.func(exchange, tokens):
                 if len(result.findings) >= MAX_FINDINGS_PER_JUDGE:
                     self._extra[judge_id] = self._extra.get(judge_id, 0) + 1
                     continue
@@ -319,6 +322,7 @@ class JudgePanel:
                         expected,
                         masked,
                         source=item.name,
+                        json_paths=paths[0] if paths else (),
                     )
                 )
 

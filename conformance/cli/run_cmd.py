@@ -145,7 +145,10 @@ def _run_and_report(args: argparse.Namespace, settings: Settings, stop: Any) -> 
 
     reporter = TerminalReporter()
     try:
-        result = run(settings, reporter, stop)
+        try:
+            result = run(settings, reporter, stop)
+        finally:
+            reporter.close()  # the progress bar (on a TTY) goes before any sentence below
     except RunAborted as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2

@@ -91,7 +91,7 @@ def replcheck_vault_judges(ctx: Any, response: Any, case: Any) -> bool | None:
     problems = [
         f"{judge.requirement} ({judge.name}): {masker.mask(message)}; expected {expected}"
         for judge in registered_judges()
-        for message, expected in judge.func(exchange, tokens)
+        for message, expected, *_ in judge.func(exchange, tokens)
     ]
     if problems:
         raise AssertionError("\n".join(problems))

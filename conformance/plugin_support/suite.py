@@ -40,6 +40,7 @@ from conformance.client import TargetUnreachable
 from conformance.outcomes import CheckResult, Outcome
 from conformance.plugin_support.options import plugin_words
 from conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
+from conformance.report.grouping import group_findings
 from conformance.report.terminal import TerminalReporter
 from conformance.runner import RunAborted, Session, session
 from conformance.target import Settings
@@ -227,8 +228,8 @@ def failure_text(result: CheckResult) -> str:
     requirement = replcheck_spec.requirement(result.requirement)
     buffer = io.StringIO()
     reporter = TerminalReporter(buffer)
-    for number, finding in enumerate(result.findings, 1):
-        reporter.finding(number, finding)
+    for number, group in enumerate(group_findings(result.findings), 1):
+        reporter.finding(number, group)
     lines = [
         f"{result.requirement} [{requirement.level}] failed: {len(result.findings)} finding(s)",
         f"requirement: {requirement.statement}",

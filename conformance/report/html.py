@@ -1,83 +1,197 @@
-"""One self-contained HTML file a person can open: verdict, requirement table with the
-catalogue's wording, and every failure with its exchange. No script, no external resource."""
+"""One self-contained HTML file a person can open. No script, no external resource.
+
+The first screen is the summary: the verdict, the counts, and the requirement table (failed
+requirements first, one line each). Below it the failures, grouped by requirement and
+de-duplicated (one block per distinct finding, "on N requests" with the list collapsed), each
+with its exchange: JSON bodies pretty-printed with the values a schema violation is about
+marked. Last, the run's provenance and the requirements' sources.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from html import escape
 
 import replcheck_spec
-from conformance.exchange import Exchange
-from conformance.outcomes import Finding, Outcome
+from conformance.exchange import Exchange, visible
+from conformance.outcomes import Outcome, RequirementResult
+from conformance.report.grouping import FindingGroup, group_findings
+from conformance.report.json_view import pretty_json_html
 from conformance.runner import RunResult
 
 _STYLE = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#222}
-h1{font-size:1.5em}table{border-collapse:collapse;width:100%}
-td,th{border-bottom:1px solid #ddd;padding:.35em .5em;text-align:left;vertical-align:top}
-.verdict{padding:.8em 1em;border-radius:4px;font-weight:600}
+body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:80em;padding:0 1em;color:#222}
+h1{font-size:1.3em;margin:.2em 0}h2{font-size:1.2em;margin-top:1.6em}
+h3{font-size:1.05em;margin:1.2em 0 .4em}h4{font-size:1em;margin:.2em 0}
+table{border-collapse:collapse;width:100%}
+td,th{border-bottom:1px solid #e3e3e3;padding:.15em .45em;text-align:left;vertical-align:top}
+.verdict{padding:.6em 1em;border-radius:4px;font-weight:600;margin:.4em 0}
 .conformant{background:#e3f6e5}.not-conformant{background:#fde4e4}
 .unsupported,.incomplete,.nothing-judged,.plan,.interrupted{background:#fff4d6}
+.counts{margin:.3em 0}.counts span{display:inline-block;margin-right:1em}
+.runline{color:#555;font-size:.9em;margin:.2em 0 .6em}
 .passed{color:#17692a}.failed{color:#b3261e;font-weight:600}.error{color:#8a4b00;font-weight:600}
 .not-run,.unsupported-o{color:#666}
-pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;word-break:break-all}
+table.summary{table-layout:fixed}
+table.summary td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+table.summary col.o{width:7.5em}table.summary col.i{width:17em}
+table.summary col.l{width:5.5em}table.summary col.f{width:6em}
+.finding{border-left:4px solid #b3261e;padding:.3em .8em;margin:.6em 0;background:#fcfcfc}
+.times{font-weight:normal;color:#555;margin-left:.5em}
+pre{background:#f4f4f4;padding:.5em;overflow-x:auto;white-space:pre-wrap;
+word-break:break-all;margin:.2em 0;max-height:40em;overflow-y:auto}
+mark{background:#ffd54a;outline:2px solid #b3261e}
+.key{color:#0b4f8a}
+details>summary{cursor:pointer;color:#0b4f8a}
 .meta td{border:none;padding:.1em .5em}
-td code{white-space:nowrap}
+.label{font-weight:600}
 """
+
+#: The summary table's order: what needs a person's attention first.
+_ORDER = [Outcome.FAILED, Outcome.ERROR, Outcome.NOT_RUN, Outcome.UNSUPPORTED, Outcome.PASSED]
 
 
 def _cls(outcome: Outcome) -> str:
     return {Outcome.UNSUPPORTED: "unsupported-o"}.get(outcome, outcome.value.replace(" ", "-"))
 
 
-def _exchange(exchange: Exchange) -> str:
+def _text(value: str) -> str:
+    """Escaped for HTML, with characters a page would not show (NUL, ESC, U+FFFD) visible."""
+    return escape(visible(value))
+
+
+def _pre(text: str, marked: tuple[str, ...] = ()) -> str:
+    shown, _ = pretty_json_html(text, marked)
+    return f"<pre>{shown}</pre>"
+
+
+def _exchange(exchange: Exchange, marked: tuple[str, ...] = ()) -> str:
     request = exchange.request
     sent = [f"{request.method} {request.url}"]
     sent += [f"{name}: {value}" for name, value in request.headers]
-    if request.body is not None:
-        sent += ["", request.body]
     parts = [
-        f"<p><b>Sent</b> ({escape(exchange.purpose)})</p><pre>{escape(chr(10).join(sent))}</pre>"
+        f"<p class='label'>Sent <small>({_text(exchange.purpose)})</small></p>",
+        f"<pre>{escape(visible(chr(10).join(sent), lines=True))}</pre>",
     ]
+    if request.body is not None:
+        parts.append(_pre(request.body))
     if exchange.response is not None:
         response = exchange.response
-        back = [str(response.status)] + [f"{n}: {v}" for n, v in response.headers]
+        head = [str(response.status)] + [f"{n}: {v}" for n, v in response.headers]
+        parts.append("<p class='label'>Came back</p>")
+        parts.append(f"<pre>{escape(visible(chr(10).join(head), lines=True))}</pre>")
         if response.body:
-            back += ["", response.body]
-        parts.append(f"<p><b>Came back</b></p><pre>{escape(chr(10).join(back))}</pre>")
-    parts.append(f"<p><b>Reproduce</b></p><pre>{escape(exchange.curl())}</pre>")
+            parts.append(_pre(response.body, marked))
+    parts.append(f"<p class='label'>Reproduce</p><pre>{escape(exchange.curl())}</pre>")
     return "".join(parts)
 
 
-def _finding(number: int, finding: Finding) -> str:
-    statement = replcheck_spec.requirement(finding.requirement).statement
-    body = (
-        f"<h3 id='f{number}'>{number}. {escape(finding.requirement)}: "
-        f"{escape(finding.message)}</h3>"
-        f"<p><b>Requirement</b>: {escape(statement)}</p>"
-        f"<p><b>Expected</b>: {escape(finding.expected)}</p>"
-    )
-    if finding.earlier is not None:
-        body += "<p><b>Earlier exchange</b></p>" + _exchange(finding.earlier)
+def _group(number: int, group: FindingGroup) -> str:
+    finding = group.first
+    times = "" if group.count == 1 else f"<span class='times'>on {group.count} requests</span>"
+    body = [
+        f"<article class='finding' id='f{number}'>",
+        f"<h4>{number}. {_text(group.headline)}{times}</h4>",
+        f"<p><span class='label'>Expected</span>: {_text(group.expected)}",
+        f" <small>(found by {_text(group.source)})</small></p>" if group.source else "</p>",
+    ]
+    if group.json_paths:
+        paths = ", ".join(f"<code>{_text(p)}</code>" for p in group.json_paths)
+        body.append(f"<p><span class='label'>At</span>: {paths} (marked in the body)</p>")
+    if finding.earlier is not None or finding.exchange is not None:
+        body.append("<details open><summary>Exchange</summary>")
+        if finding.earlier is not None:
+            body.append("<p class='label'>Earlier exchange</p>" + _exchange(finding.earlier))
+            if finding.exchange is not None:
+                body.append("<p class='label'>Later exchange</p>")
         if finding.exchange is not None:
-            body += "<p><b>Later exchange</b></p>"
-    if finding.exchange is not None:
-        body += _exchange(finding.exchange)
-    return body
+            body.append(_exchange(finding.exchange, group.json_paths))
+        body.append("</details>")
+    if group.count > 1:
+        items = "".join(f"<li>{_text(line)}</li>" for line in group.requests())
+        body.append(
+            f"<details><summary>on {group.count} requests</summary><ol>{items}</ol></details>"
+        )
+    body.append("</article>")
+    return "".join(body)
+
+
+def _failures(result: RunResult) -> tuple[str, dict[str, int]]:
+    """The failures section, and the number of distinct findings per requirement."""
+    sections: list[str] = []
+    distinct: dict[str, int] = {}
+    number = 0
+    for requirement_id, outcome in result.results.items():
+        groups = group_findings(outcome.findings)
+        if not groups:
+            continue
+        distinct[requirement_id] = len(groups)
+        statement = replcheck_spec.requirement(requirement_id).statement
+        blocks = []
+        for group in groups:
+            number += 1
+            blocks.append(_group(number, group))
+        sections.append(
+            f"<section class='requirement' id='req-{escape(requirement_id)}'>"
+            f"<h3><code>{escape(requirement_id)}</code>: {_text(statement)}</h3>"
+            + "".join(blocks)
+            + "</section>"
+        )
+    return "".join(sections), distinct
+
+
+def _summary_rows(result: RunResult, distinct: dict[str, int]) -> str:
+    def rank(item: tuple[str, RequirementResult]) -> int:
+        return _ORDER.index(item[1].outcome)
+
+    rows = []
+    for requirement_id, outcome in sorted(result.results.items(), key=rank):
+        requirement = replcheck_spec.requirement(requirement_id)
+        ident = escape(requirement_id)
+        if requirement_id in distinct:
+            ident = f"<a href='#req-{ident}'>{ident}</a>"
+        findings = ""
+        if outcome.findings:
+            total = len(outcome.findings)
+            shown = distinct.get(requirement_id, total)
+            findings = f"{shown}" + (f" <small>({total})</small>" if total != shown else "")
+        # The findings column already counts a failure: its row says what is required.
+        plain = outcome.outcome in (Outcome.PASSED, Outcome.FAILED) or not outcome.reason
+        why = requirement.statement if plain else outcome.reason
+        rows.append(
+            f"<tr class='row-{_cls(outcome.outcome)}'>"
+            f"<td class='{_cls(outcome.outcome)}'>{escape(outcome.outcome.value)}</td>"
+            f"<td><code>{ident}</code></td><td>{escape(requirement.level)}</td>"
+            f"<td>{findings}</td><td title='{_text(why)}'>{_text(why)}</td></tr>"
+        )
+    return "".join(rows)
+
+
+def _counts(result: RunResult, groups: int, findings: int) -> str:
+    tally = Counter(r.outcome for r in result.results.values())
+    spans = [
+        f"<span class='{_cls(o)}' data-outcome='{escape(o.value)}'>{tally[o]} {escape(o.value)}"
+        "</span>"
+        for o in _ORDER
+        if tally[o]
+    ]
+    if findings:
+        spans.append(
+            f"<span class='findings'>{groups} distinct finding(s)"
+            + (f" on {findings} requests" if findings != groups else "")
+            + "</span>"
+        )
+    return f"<p class='counts'>{len(result.results)} requirements: " + "".join(spans) + "</p>"
 
 
 def render_html(result: RunResult) -> str:
-    rows = []
-    for requirement_id, outcome in result.results.items():
-        requirement = replcheck_spec.requirement(requirement_id)
-        why = escape(outcome.reason) + "".join(f"<br>note: {escape(n)}" for n in outcome.notes)
-        rows.append(
-            f"<tr><td><code>{escape(requirement_id)}</code></td>"
-            f"<td class='{_cls(outcome.outcome)}'>{escape(outcome.outcome.value)}</td>"
-            f"<td>{escape(requirement.level)}</td><td>{escape(requirement.statement)}"
-            f"<br><small>{escape(requirement.source)}</small></td>"
-            f"<td>{why}</td></tr>"
-        )
     findings = [f for r in result.results.values() for f in r.findings]
+    failures, distinct = _failures(result)
+    requests = 0 if result.plan else len(result.exchanges)
+    runline = (
+        f"{_text(result.target_url)} · profile {escape(result.profile)} · seed {result.seed} · "
+        f"{requests} requests · {result.duration_s:.1f} s · {escape(result.started_at)}"
+    )
     meta = [
         ("Target", result.target_url),
         ("Profile", result.profile),
@@ -85,7 +199,7 @@ def render_html(result: RunResult) -> str:
         ("Edition", result.edition.value),
         ("Started", result.started_at),
         ("Duration", f"{result.duration_s:.1f} s"),
-        ("Requests", str(len(result.exchanges))),
+        ("Requests", str(requests)),
         ("Suite version", result.suite_version),
         ("Spec hash", result.spec_hash),
     ]
@@ -93,26 +207,54 @@ def render_html(result: RunResult) -> str:
         (f"Cluster {name}", f"{v.get('mode')} {v.get('cluster_id') or ''}")
         for name, v in result.cluster_ids.items()
     ]
+    sources = "".join(
+        f"<tr><td><code>{escape(rid)}</code></td><td>{_text(r.statement)}"
+        f"<br><small>{_text(r.source)}</small></td></tr>"
+        for rid in result.results
+        for r in [replcheck_spec.requirement(rid)]
+    )
+    notes = [
+        f"<li><code>{escape(rid)}</code>: {_text(note)}</li>"
+        for rid, outcome in result.results.items()
+        for note in outcome.notes
+    ]
     verdict_class = result.verdict.replace(" ", "-")
     return "".join(
         [
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            "<meta name='viewport' content='width=device-width'>",
             f"<title>replcheck: {escape(result.verdict)}</title>",
             f"<style>{_STYLE}</style></head><body>",
+            "<header id='summary'>",
             "<h1>replcheck conformance report</h1>",
-            f"<p class='verdict {verdict_class}'>{escape(result.verdict_sentence)}</p>",
-            "<table class='meta'>",
-            "".join(
-                f"<tr><td>{escape(k)}</td><td><code>{escape(v)}</code></td></tr>" for k, v in meta
+            f"<p class='verdict {verdict_class}'>{_text(result.verdict_sentence)}</p>",
+            _counts(result, sum(distinct.values()), len(findings)),
+            f"<p class='runline'>{runline}</p>",
+            "".join(f"<p>Note: {_text(note)}</p>" for note in result.notes),
+            "<table class='summary'><colgroup><col class='o'><col class='i'><col class='l'>"
+            "<col class='f'><col></colgroup>",
+            "<tr><th>Outcome</th><th>Requirement</th><th>Level</th><th>Findings</th>"
+            "<th>What is required (or why it was not judged)</th></tr>",
+            _summary_rows(result, distinct),
+            "</table></header>",
+            (
+                f"<section id='failures'><h2>Failures: {sum(distinct.values())} distinct "
+                f"finding(s), {len(findings)} in all</h2>{failures}</section>"
+                if findings
+                else ""
             ),
-            "</table>",
-            "".join(f"<p>Note: {escape(note)}</p>" for note in result.notes),
-            f"<h2>Failures ({len(findings)})</h2>" if findings else "",
-            "".join(_finding(n, f) for n, f in enumerate(findings, 1)),
-            "<h2>Requirements</h2><table><tr><th>Id</th><th>Outcome</th><th>Level</th>"
-            "<th>Statement</th><th>Reason</th></tr>",
-            "".join(rows),
-            "</table>",
+            (
+                "<section id='notes'><h2>Notes</h2><ul>" + "".join(notes) + "</ul></section>"
+                if notes
+                else ""
+            ),
+            "<section id='run'><h2>Run</h2><table class='meta'>",
+            "".join(
+                f"<tr><td>{escape(k)}</td><td><code>{_text(v)}</code></td></tr>" for k, v in meta
+            ),
+            "</table></section>",
+            "<section id='requirements'><details><summary>Requirements and their sources"
+            f"</summary><table>{sources}</table></details></section>",
             "</body></html>\n",
         ]
     )

@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from conformance.exchange import visible
 from conformance.outcomes import Finding, Outcome
+from conformance.report.grouping import FindingGroup, group_findings
 from conformance.runner import RunResult
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_safe(text: str) -> str:
-    """XML 1.0 cannot carry most control characters, which fuzzed bodies contain."""
-    return _NOT_XML.sub("\ufffd", text)
+    """XML 1.0 cannot carry most control characters, which fuzzed bodies contain: they are
+    written as visible escapes (``\\x00``)."""
+    return _NOT_XML.sub(lambda match: visible(match.group()), text)
 
 
 def _finding_text(finding: Finding) -> str:
@@ -21,13 +24,22 @@ def _finding_text(finding: Finding) -> str:
     if finding.earlier is not None:
         lines.append(f"earlier: {finding.earlier.summary()}")
         if finding.earlier.response is not None:
-            lines.append(f"earlier came back: {finding.earlier.response.body[:500]}")
+            lines.append(f"earlier came back: {visible(finding.earlier.response.body[:500])}")
     if finding.exchange is not None:
         lines.append(f"sent: {finding.exchange.summary()}")
         if finding.exchange.response is not None:
-            lines.append(f"came back: {finding.exchange.response.body[:500]}")
+            lines.append(f"came back: {visible(finding.exchange.response.body[:500])}")
         lines.append(f"reproduce: {finding.exchange.curl()}")
     return _xml_safe("\n".join(lines))
+
+
+def _group_text(group: FindingGroup) -> str:
+    """A distinct finding once, with the requests it was seen on when there are several."""
+    text = _finding_text(group.first)
+    if group.count == 1:
+        return text
+    seen = "\n".join(f"  {line}" for line in group.requests())
+    return text + _xml_safe(f"\nseen on {group.count} requests:\n{seen}")
 
 
 def render_junit(result: RunResult) -> str:
@@ -75,7 +87,7 @@ def render_junit(result: RunResult) -> str:
                     "type": check.requirement,
                 },
             )
-            failure.text = "\n\n".join(_finding_text(f) for f in check.findings)
+            failure.text = "\n\n".join(_group_text(g) for g in group_findings(check.findings))
         elif check.outcome is Outcome.ERROR:
             ET.SubElement(
                 case, "error", {"message": _xml_safe(check.reason), "type": "suite error"}

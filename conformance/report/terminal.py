@@ -1,14 +1,20 @@
 """What a person reads: progress while the run goes, then a summary grouped by requirement, and
-for each failure what was sent, what came back, what was expected and a curl line (masked)."""
+for each distinct failure what was sent, what came back, what was expected and a curl line
+(masked); a finding repeated on several requests is printed once, "on N requests".
+
+On a terminal (a TTY) a progress bar (rich) stays under the check lines while the run goes; in
+CI, where the output is a file or a pipe, only plain lines are written, with no control codes.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import replcheck_spec
-from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Finding, Outcome
+from conformance.exchange import Exchange, visible
+from conformance.outcomes import CheckResult, Outcome
+from conformance.report.grouping import FindingGroup, group_findings
 from conformance.runner import RunResult
 
 _MARK = {
@@ -19,6 +25,8 @@ _MARK = {
     Outcome.UNSUPPORTED: "unsupported",
 }
 _BODY_LIMIT = 600
+#: Requests listed under a finding seen on several; the rest are counted.
+_REQUESTS_LISTED = 5
 #: How the runner announces an edition without replication (``Session._probe``).
 _EDITION = "edition: "
 
@@ -26,13 +34,57 @@ _EDITION = "edition: "
 class TerminalReporter:
     """A ``runner.Listener`` that prints progress, plus the final summary."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, progress: bool | None = None) -> None:
         self.stream = stream or sys.stdout
         #: The edition sentence, once printed: it is not repeated on every unsupported line.
         self._edition = ""
+        #: Show a progress bar: by default only when the output is a terminal.
+        self.progress = _is_tty(self.stream) if progress is None else progress
+        self._bar: Any = None
+        self._task: Any = None
+        self._total = 0
 
     def _print(self, text: str = "") -> None:
+        if self._bar is not None:
+            self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
+            return
         print(text, file=self.stream, flush=True)
+
+    # --- the progress bar (a TTY only) ------------------------------------------------------
+    def checks_planned(self, total: int) -> None:
+        """The runner says how many checks it will run: start the bar (on a TTY)."""
+        if not self.progress or total <= 0 or self._bar is not None:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        console = Console(file=self.stream, force_terminal=True)
+        self._bar = Progress(
+            TextColumn("checks"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        )
+        self._total = total
+        self._task = self._bar.add_task("", total=total)
+        self._bar.start()
+
+    def _advance(self, result: CheckResult) -> None:
+        if self._bar is None:
+            return
+        done = self._bar.tasks[0].completed
+        if done < self._total:
+            self._bar.update(
+                self._task, advance=1, description=f"{result.requirement}::{result.name}"
+            )
+
+    def close(self) -> None:
+        """Take the progress bar down (the summary is printed below it)."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
     # --- progress (runner.Listener) ----------------------------------------------------------
     def message(self, text: str) -> None:
@@ -46,10 +98,14 @@ class TerminalReporter:
         )
         if result.outcome is Outcome.UNSUPPORTED and result.reason == self._edition:
             detail = "  (edition: see above)"
-        self._print(f"  {_MARK[result.outcome]:<11} {result.requirement}::{result.name}{detail}")
+        self._print(
+            f"  {_MARK[result.outcome]:<11} {result.requirement}::{result.name}{visible(detail)}"
+        )
+        self._advance(result)
 
     # --- the end ------------------------------------------------------------------------------
     def summary(self, result: RunResult) -> None:
+        self.close()
         if result.plan:
             self._plan(result)
             return
@@ -63,12 +119,14 @@ class TerminalReporter:
             self._print(f"  {_MARK[outcome.outcome]:<11} {requirement_id} [{level}]{reason}")
             for note in outcome.notes:
                 self._print(f"              note: {note}")
-        failures = [f for r in result.results.values() for f in r.findings]
-        if failures:
+        groups = [g for r in result.results.values() for g in group_findings(r.findings)]
+        if groups:
+            total = sum(group.count for group in groups)
             self._print()
-            self._print(f"Failures ({len(failures)})")
-            for number, finding in enumerate(failures, 1):
-                self.finding(number, finding)
+            more = f", {total} in all" if total != len(groups) else ""
+            self._print(f"Failures ({len(groups)} distinct{more})")
+            for number, group in enumerate(groups, 1):
+                self.finding(number, group)
         for note in result.notes:
             self._print(f"note: {note}")
         if result.cases_per_operation:
@@ -84,33 +142,47 @@ class TerminalReporter:
             f"spec {result.spec_hash[:12]}"
         )
 
-    def finding(self, number: int, finding: Finding) -> None:
-        """Print one finding: requirement, expectation, the exchange and a curl line (masked)."""
+    def finding(self, number: int, group: FindingGroup) -> None:
+        """Print one distinct finding: requirement, expectation, the exchange and a curl line
+        (masked), and the other requests it was seen on."""
+        finding = group.first
         statement = replcheck_spec.requirement(finding.requirement).statement
-        self._print(f"{number}. {finding.requirement} ({finding.source}): {finding.message}")
+        times = f"  [on {group.count} requests]" if group.count > 1 else ""
+        self._print(
+            f"{number}. {finding.requirement} ({finding.source}): {visible(group.headline)}{times}"
+        )
         self._print(f"   requirement: {statement}")
         self._print(f"   expected:    {finding.expected}")
+        if group.json_paths:
+            self._print(f"   at:          {', '.join(map(visible, group.json_paths))}")
         if finding.earlier is not None:
             self._exchange(finding.earlier, "earlier")
         if finding.exchange is not None:
             self._exchange(finding.exchange, "later" if finding.earlier is not None else "")
+        if group.count > 1:
+            requests = group.requests()
+            self._print("   seen on:")
+            for line in requests[:_REQUESTS_LISTED]:
+                self._print(f"                {visible(line)}")
+            if len(requests) > _REQUESTS_LISTED:
+                self._print(f"                ... and {len(requests) - _REQUESTS_LISTED} more")
 
     def _exchange(self, exchange: Exchange, which: str = "") -> None:
         request = exchange.request
         sent = f"{which}:" if which else "sent:"
         self._print(
-            f"   {sent:<13}{request.method} {request.url}"
-            + (f"  ({exchange.purpose})" if exchange.purpose else "")
+            f"   {sent:<13}{request.method} {visible(request.url)}"
+            + (f"  ({visible(exchange.purpose)})" if exchange.purpose else "")
         )
         for name, value in request.headers:
             if name.lower() != "user-agent":
-                self._print(f"                {name}: {value}")
+                self._print(f"                {visible(f'{name}: {value}')}")
         if request.body is not None:
             self._print(f"                {_clip(request.body)}")
         if exchange.response is not None:
             response = exchange.response
             content_type = response.header("content-type") or "no content type"
-            self._print(f"   came back:   {response.status} ({content_type})")
+            self._print(f"   came back:   {response.status} ({visible(content_type)})")
             if response.body:
                 self._print(f"                {_clip(response.body)}")
         self._print(f"   reproduce:   {exchange.curl()}")
@@ -122,19 +194,29 @@ class TerminalReporter:
             "nothing is sent."
         )
         for line in result.plan_lines:
-            self._print(f"  {line}")
+            self._print(f"  {visible(line)}")
         origin = None
         for exchange in result.exchanges:
             if exchange.origin != origin:
                 origin = exchange.origin
-                self._print(f"{origin}:")
-            self._print(f"  {exchange.curl()}   # {exchange.purpose}")
+                self._print(f"{visible(origin)}:")
+            self._print(f"  {exchange.curl()}   # {visible(exchange.purpose)}")
         skipped = [c for c in result.checks if c.reason and "plan only" not in c.reason]
         for check in skipped:
-            self._print(f"not planned: {check.requirement}::{check.name} ({check.reason})")
+            self._print(
+                f"not planned: {check.requirement}::{check.name} ({visible(check.reason)})"
+            )
         self._print(f"{len(result.exchanges)} request(s) would be sent.")
 
 
+def _is_tty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or minimal stream
+        return False
+
+
 def _clip(text: str) -> str:
-    text = text.replace("\n", "\\n")
-    return text if len(text) <= _BODY_LIMIT else text[:_BODY_LIMIT] + f"... ({len(text)} chars)"
+    """The start of a body, escaped (cut first: a body can be megabytes)."""
+    shown = visible(text[:_BODY_LIMIT])
+    return shown if len(text) <= _BODY_LIMIT else shown + f"... ({len(text)} chars)"

@@ -170,3 +170,35 @@ def test_keyword_selection(expression: str, check_id: str, expected: bool) -> No
 def test_malformed_keyword_expressions_are_refused(expression: str) -> None:
     with pytest.raises(SelectionError):
         Selection(expression)
+
+
+def _status_with_bad_cluster_id() -> dict:
+    import copy
+
+    import replcheck_spec
+
+    body = copy.deepcopy(replcheck_spec.example("status-dr-perf-primary-2024"))
+    body["data"]["dr"]["cluster_id"] = "not-a-uuid"
+    return body
+
+
+def test_schema_findings_carry_the_json_path_of_the_offending_value() -> None:
+    bad = exchange(
+        200,
+        _status_with_bad_cluster_id(),
+        method="GET",
+        path="/v1/sys/replication/status",
+        operation="GET /sys/replication/status",
+    )
+    ctx = _context()
+    assert not ctx.expect_valid(bad, "status")
+    assert ctx.result.findings
+    assert {f.json_paths for f in ctx.result.findings} == {("$.data.dr.cluster_id",)}
+    chosen = [j for j in judges.registered() if j.name == "documented_response"]
+    panel = judges.JudgePanel(chosen, lambda ex: ex, lambda text: text)
+    panel(bad, (TOKEN,))
+    (result,) = panel.finish()
+    assert [f.json_paths for f in result.findings] == [("$.data.dr.cluster_id",)]
+    assert "cluster_id" in result.findings[0].message
+    panel(exchange(403, {"errors": ["permission denied"]}), (TOKEN,))
+    assert all(f.json_paths == ("$.data.dr.cluster_id",) for f in panel.finish()[0].findings)

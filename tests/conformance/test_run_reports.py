@@ -102,3 +102,32 @@ def test_junit_has_one_testcase_per_check_and_html_is_self_contained(reference) 
     assert "<script" not in page and "http-equiv" not in page and "<link" not in page
     assert replcheck_spec.requirement("VAULT-NO-TOKEN-ECHO").statement in page
     assert result.results["VAULT-NO-TOKEN-ECHO"].outcome is Outcome.FAILED
+
+
+def test_a_real_run_against_a_server_answering_401_shows_the_finding_once() -> None:
+    """403 rewritten to 401 on every answer: the judge finds it on many requests; the HTML
+    and the terminal show it once, on N requests."""
+    import io
+    import re
+
+    from conformance.report import TerminalReporter, render_html
+    from conformance.report.grouping import group_findings
+
+    def to_401(scope: dict, message: dict) -> None:
+        if message["status"] == 403:
+            message["status"] = 401
+
+    with serve_app(wrap(app_for(), on_response=to_401)) as url:
+        result = run(settings_for(url, keyword="RECOVER-AUTH or REINDEX-AUTH or FORBIDDEN"))
+    findings = result.results["VAULT-FORBIDDEN-NOT-401"].findings
+    assert len(findings) > 1
+    page = render_html(result)
+    section = page[page.index("id='req-VAULT-FORBIDDEN-NOT-401'") :]
+    section = section[: section.index("</section>")]
+    blocks = re.findall(r"<article class='finding'", section)
+    assert len(blocks) == len(group_findings(findings)) < len(findings)
+    counts = [int(n) for n in re.findall(r"<span class='times'>on (\d+) requests", section)]
+    assert sum(counts) + (len(blocks) - len(counts)) == len(findings)
+    stream = io.StringIO()
+    TerminalReporter(stream).summary(result)
+    assert "[on " in stream.getvalue()

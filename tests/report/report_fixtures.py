@@ -1,0 +1,123 @@
+"""A synthetic run of a badly broken server: 35 findings over 18 requirements, some repeated
+(the same 401 on 10 requests, the same 1.5 KB status body breaking its schema on 4), every
+other requirement passed. Built from real requirement ids and a real documented status body, so
+the renderers see what a run against such a server gives them."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import replcheck_spec
+from conformance.checks.edition import Edition
+from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.outcomes import CheckResult, Finding, Outcome, combine
+from conformance.runner import RunResult
+
+BASE = "http://127.0.0.1:8200/v1"
+STATUS = f"{BASE}/sys/replication/status"
+REINDEX = f"{BASE}/sys/replication/reindex"
+RECOVER = f"{BASE}/sys/replication/recover"
+JSON_HEADERS = (("Content-Type", "application/json"),)
+BROKEN_PATH = "$.data.dr.cluster_id"
+#: Requirements with one distinct finding each (besides the two repeated ones).
+SINGLE = [
+    "STATUS-METHODS", "STATUS-MODE-SHAPE", "STATUS-KNOWN-SECONDARIES", "RECOVER-AUTH",
+    "RECOVER-METHODS", "REINDEX-AUTH", "REINDEX-SUDO", "REINDEX-SUDO-PATH-VARIANTS",
+    "REINDEX-BOOLEAN-FORMS", "REINDEX-INVALID-PARAMETERS", "REINDEX-UNKNOWN-PARAMETERS",
+    "REINDEX-METHODS", "VAULT-ERROR-BODY", "VAULT-UNKNOWN-PATH", "VAULT-CONTENT-TYPE",
+    "VAULT-CACHE-CONTROL",
+]
+
+
+def broken_status_body() -> str:
+    """The documented 2024 status sample with a cluster id that is not a UUID (~1.5 KB)."""
+    text = (
+        resources.files("replcheck_spec")
+        .joinpath("examples/status-dr-perf-primary-2024.json")
+        .read_text(encoding="utf-8")
+    )
+    document = json.loads(text)
+    document["data"]["dr"]["cluster_id"] = "not-a-uuid"
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _exchange(method: str, url: str, status: int, body: str, purpose: str) -> Exchange:
+    return Exchange(
+        SentRequest(method, url, (("X-Vault-Token", "$VAULT_TOKEN"),)),
+        ReceivedResponse(status, JSON_HEADERS, body),
+        purpose=purpose,
+        origin="fuzz",
+    )
+
+
+def _findings() -> dict[str, list[Finding]]:
+    denied = json.dumps({"errors": ["permission denied"]})
+    found: dict[str, list[Finding]] = {}
+    for n in range(10):
+        url = [STATUS, REINDEX, RECOVER][n % 3] + f"?n={n}"
+        exchange = _exchange("POST", url, 401, denied, "invalid token")
+        found.setdefault("VAULT-FORBIDDEN-NOT-401", []).append(
+            Finding(
+                "VAULT-FORBIDDEN-NOT-401", f"POST {url}: answered 401",
+                "403 for a missing, invalid or insufficient token", exchange,
+                source="forbidden_not_401",
+            )
+        )
+    body = broken_status_body()
+    for n in range(4):
+        exchange = _exchange("GET", STATUS, 200, body, f"status read {n}")
+        found.setdefault("STATUS-SCHEMA", []).append(
+            Finding(
+                "STATUS-SCHEMA", f"{BROKEN_PATH}: \"not-a-uuid\" is not a valid uuid",
+                "a body valid against status.json", exchange, source="status_schema",
+                json_paths=(BROKEN_PATH,),
+            )
+        )
+    for n, requirement in enumerate(SINGLE):
+        exchange = _exchange("PUT", REINDEX, 500, "\x00oops\x1b[0m\ufffd", f"case {n}")
+        found[requirement] = [
+            Finding(requirement, f"case {n}: answered 500", "a 4xx answer", exchange,
+                    source=f"check_{n}")
+        ]
+    # Five more that differ from each other on one requirement: distinct, never merged.
+    for n in range(5):
+        exchange = _exchange("POST", REINDEX, 200, "{}", f"flag form {n}")
+        found["REINDEX-BOOLEAN-FORMS"].append(
+            Finding("REINDEX-BOOLEAN-FORMS", f"flag form {n}: accepted", "400", exchange,
+                    source="boolean_forms")
+        )
+    return found
+
+
+def broken_run() -> RunResult:
+    """The run: 35 findings, 23 of them distinct, over 18 failed requirements."""
+    findings = _findings()
+    results = {}
+    checks = []
+    for requirement in replcheck_spec.requirements():
+        mine = findings.get(requirement.id, [])
+        check = CheckResult(
+            requirement.id,
+            "check",
+            Outcome.FAILED if mine else Outcome.PASSED,
+            findings=mine,
+            exchanges=len(mine) or 1,
+            judged=len(mine) or 1,
+        )
+        checks.append(check)
+        results[requirement.id] = combine(requirement.id, [check])
+    return RunResult(
+        target=f"{BASE} (a broken server)",
+        target_url=BASE.removesuffix("/v1"),
+        settings={},
+        seed=7,
+        profile="safe",
+        plan=False,
+        edition=Edition.ENTERPRISE,
+        results=results,
+        checks=checks,
+        exchanges=[f.exchange for fs in findings.values() for f in fs if f.exchange],
+        started_at="2026-11-30T18:00:00Z",
+        duration_s=3.2,
+    )

@@ -1,0 +1,233 @@
+"""The HTML report people read: summary first, failures de-duplicated and grouped by
+requirement, JSON bodies pretty-printed with the failing path marked, nothing fetched; and, in a
+real headless browser, the summary of a 35-failure run on the first screen."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from report_fixtures import BROKEN_PATH, SINGLE, broken_run
+
+from conformance.report import render_html, render_json
+from conformance.report.json_view import pretty_json_html
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    return render_html(broken_run())
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fetches: list[str] = []
+        self.tags: list[str] = []
+        self.order: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        values = dict(attrs)
+        for name in ("src", "href", "srcset", "action", "data"):
+            value = values.get(name)
+            if value is not None and not (name == "href" and value.startswith("#")):
+                self.fetches.append(value)
+        if values.get("id") in ("summary", "failures", "run"):
+            self.order.append(values["id"] or "")
+
+
+def test_summary_comes_first_and_nothing_is_fetched(page: str) -> None:
+    parsed = _Page()
+    parsed.feed(page)
+    assert parsed.fetches == []
+    assert "script" not in parsed.tags and "link" not in parsed.tags
+    assert parsed.order == ["summary", "failures", "run"]
+    summary = page[: page.index("<section id='failures'>")]
+    assert "NOT CONFORMANT" in summary
+    assert "18 failed" in summary and "19 passed" in summary
+    assert "23 distinct finding(s) on 35 requests" in summary
+
+
+def test_failed_requirements_lead_the_summary_table(page: str) -> None:
+    rows = re.findall(r"<tr class='row-([a-z-]+)'>", page)
+    assert rows == ["failed"] * 18 + ["passed"] * 19
+
+
+def test_identical_findings_are_one_block_on_n_requests(page: str) -> None:
+    blocks = re.findall(r"<article class='finding' id='f(\d+)'>", page)
+    assert len(blocks) == 23
+    assert page.count("answered 401") == 1  # one headline, not ten
+    assert "on 10 requests" in page and "on 4 requests" in page
+    listed = re.search(r"<summary>on 10 requests</summary><ol>(.*?)</ol>", page)
+    assert listed and listed.group(1).count("<li>") == 10
+    # the same 1.5 KB body is shown once
+    assert page.count("not-a-uuid") == 2  # the headline and the body, once each
+
+
+def test_findings_are_grouped_under_their_requirement(page: str) -> None:
+    failures = page[page.index("<section id='failures'>") :]
+    sections = re.findall(r"<section class='requirement' id='req-([A-Z0-9-]+)'>", failures)
+    assert len(sections) == 18 and set(SINGLE) <= set(sections)
+    boolean = failures[failures.index("id='req-REINDEX-BOOLEAN-FORMS'") :]
+    boolean = boolean[: boolean.index("</section>")]
+    assert boolean.count("<article class='finding'") == 6
+    assert "href='#req-STATUS-SCHEMA'" in page
+
+
+def test_json_bodies_are_pretty_printed_with_the_failing_path_marked(page: str) -> None:
+    marked = re.findall(r"<mark data-json-path='([^']*)'>([^<]*)</mark>", page)
+    assert marked == [(BROKEN_PATH, "&quot;not-a-uuid&quot;")]
+    assert "\n      <span class='key'>&quot;cluster_id&quot;</span>: <mark" in page
+
+
+def test_unprintable_bytes_are_shown_escaped(page: str) -> None:
+    for raw in ("\x00", "\x1b", "\ufffd"):
+        assert raw not in page
+    assert "\\x00oops\\x1b[0m\\ufffd" in page
+
+
+def test_a_path_the_body_lacks_marks_its_nearest_value() -> None:
+    shown, found = pretty_json_html('{"data": {"dr": {"mode": "primary"}}}', ("$.data.dr.x",))
+    assert found and "<mark data-json-path='$.data.dr'>{" in shown
+    raw, found = pretty_json_html("not json <b>", ("$",))
+    assert raw == "not json &lt;b&gt;" and not found
+
+
+def test_json_report_keeps_the_json_paths() -> None:
+    document = json.loads(render_json(broken_run()))
+    schema = next(r for r in document["requirements"] if r["id"] == "STATUS-SCHEMA")
+    assert {tuple(f["json_paths"]) for f in schema["findings"]} == {(BROKEN_PATH,)}
+
+
+# --- in a real browser -------------------------------------------------------------------------
+
+_PROBE = """<script>
+const box = (el) => { const r = el.getBoundingClientRect();
+  return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+const shown = (el) => el.checkVisibility({visibilityProperty: true, opacityProperty: true});
+const result = {
+  verdict: box(document.querySelector('.verdict')),
+  verdictText: document.querySelector('.verdict').innerText,
+  counts: box(document.querySelector('.counts')),
+  countsText: document.querySelector('.counts').innerText,
+  table: box(document.querySelector('table.summary')),
+  failedRows: [...document.querySelectorAll('tr.row-failed')].map(box),
+  firstFinding: box(document.querySelector('article.finding')),
+  requestLists: [...document.querySelectorAll('article.finding ol')].map(shown),
+  marks: [...document.querySelectorAll('mark')].map(shown),
+  viewport: window.innerHeight,
+};
+document.body.setAttribute('data-probe', JSON.stringify(result));
+</script>"""
+
+_OFFLINE = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--proxy-server=http://127.0.0.1:9",
+]
+_SCREEN = (1280, 900)
+
+
+def _chromium(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [CHROMIUM, *_OFFLINE, f"--user-data-dir={tmp_path / ('profile-' + name)}",
+         f"--window-size={_SCREEN[0]},{_SCREEN[1]}", *args],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and RGB rows of an 8-bit RGB or RGBA PNG (what Chromium writes)."""
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    offset, idat, header = 8, b"", b""
+    while offset < len(png):
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kind = png[offset + 4 : offset + 8]
+        chunk = png[offset + 8 : offset + 8 + length]
+        if kind == b"IHDR":
+            header = chunk
+        elif kind == b"IDAT":
+            idat += chunk
+        offset += 12 + length
+    width, height, depth, color = struct.unpack(">IIBB", header[:10])
+    assert depth == 8 and color in (2, 6)
+    step = 3 if color == 2 else 4
+    raw = zlib.decompress(idat)
+    stride = width * step
+    rows: list[bytes] = []
+    previous = bytearray(stride)
+    for y in range(height):
+        kind = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
+        for x in range(stride):
+            left = line[x - step] if x >= step else 0
+            up = previous[x]
+            corner = previous[x - step] if x >= step else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 0xFF
+            elif kind == 2:
+                line[x] = (line[x] + up) & 0xFF
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                pred = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[x] = (line[x] + pred) & 0xFF
+        previous = line
+        rows.append(bytes(b for i, b in enumerate(line) if i % step < 3))
+    return width, height, rows
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="SKIPPED: chromium is not installed (make test "
+                    "installs it with apt-get when run as root)")
+def test_summary_of_35_failures_is_on_the_first_screen(page: str, tmp_path: Path) -> None:
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    dumped = _chromium(tmp_path, "dom", "--virtual-time-budget=3000", "--dump-dom",
+                       probed.as_uri())
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    match = re.search(r'data-probe="([^"]*)"', dumped.stdout)
+    assert match, dumped.stdout[:2000]
+    probe = json.loads(html.unescape(match.group(1)))
+    fold = _SCREEN[1]
+    assert probe["verdict"]["bottom"] <= fold and "NOT CONFORMANT" in probe["verdictText"]
+    assert probe["counts"]["bottom"] <= fold and "18 failed" in probe["countsText"]
+    assert "23 distinct finding(s) on 35 requests" in probe["countsText"]
+    assert probe["table"]["top"] < fold
+    assert len(probe["failedRows"]) == 18
+    assert all(row["bottom"] <= fold for row in probe["failedRows"])
+    assert probe["firstFinding"]["top"] > probe["table"]["bottom"]  # below the summary
+    assert probe["requestLists"] and not any(probe["requestLists"])  # collapsed
+    assert probe["marks"] == [True]
+
+    report = tmp_path / "report.html"
+    report.write_text(page, encoding="utf-8")
+    shot = tmp_path / "report.png"
+    taken = _chromium(tmp_path, "shot", f"--screenshot={shot}", report.as_uri())
+    assert taken.returncode == 0, taken.stderr[-2000:]
+    width, height, rows = _pixels(shot.read_bytes())
+    assert (width, height) == _SCREEN
+    # What a person sees: the verdict's red band near the top, and text (dark pixels) in every
+    # failed row of the table, all within the first screen.
+    verdict = probe["verdict"]
+    middle = int((verdict["top"] + verdict["bottom"]) / 2)
+    x = int(verdict["left"]) + 4
+    assert rows[middle][3 * x : 3 * x + 3] == bytes([0xFD, 0xE4, 0xE4])
+    for row in probe["failedRows"]:
+        line = rows[int((row["top"] + row["bottom"]) / 2)]
+        dark = sum(1 for i in range(0, len(line), 3) if max(line[i : i + 3]) < 0x90)
+        assert dark > 20, row
