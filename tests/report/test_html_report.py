@@ -4,23 +4,20 @@ real headless browser, the summary of a 35-failure run on the first screen."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
-import shutil
 import struct
-import subprocess
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from headless_chromium import CHROMIUM, SKIP_REASON, chromium
+from headless_chromium import probe as probe_page
 from report_fixtures import BROKEN_PATH, SINGLE, broken_run
 
 from conformance.report import render_html, render_json
 from conformance.report.json_view import pretty_json_html
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -130,23 +127,11 @@ const result = {
 document.body.setAttribute('data-probe', JSON.stringify(result));
 </script>"""
 
-_OFFLINE = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    "--proxy-server=http://127.0.0.1:9",
-]
 _SCREEN = (1280, 900)
 
 
-def _chromium(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    return subprocess.run(
-        [CHROMIUM, *_OFFLINE, f"--user-data-dir={tmp_path / ('profile-' + name)}",
-         f"--window-size={_SCREEN[0]},{_SCREEN[1]}", *args],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
+#: The browser window: the first screen a person sees of the report.
+_WINDOW = f"--window-size={_SCREEN[0]},{_SCREEN[1]}"
 
 
 def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:
@@ -192,17 +177,9 @@ def _pixels(png: bytes) -> tuple[int, int, list[bytes]]:
     return width, height, rows
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="SKIPPED: chromium is not installed (make test "
-                    "installs it with apt-get when run as root)")
+@pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
 def test_summary_of_35_failures_is_on_the_first_screen(page: str, tmp_path: Path) -> None:
-    probed = tmp_path / "probed.html"
-    probed.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
-    dumped = _chromium(tmp_path, "dom", "--virtual-time-budget=3000", "--dump-dom",
-                       probed.as_uri())
-    assert dumped.returncode == 0, dumped.stderr[-2000:]
-    match = re.search(r'data-probe="([^"]*)"', dumped.stdout)
-    assert match, dumped.stdout[:2000]
-    probe = json.loads(html.unescape(match.group(1)))
+    probe, _ = probe_page(page, _PROBE, tmp_path, _WINDOW)
     fold = _SCREEN[1]
     assert probe["verdict"]["bottom"] <= fold and "NOT CONFORMANT" in probe["verdictText"]
     assert probe["counts"]["bottom"] <= fold and "18 failed" in probe["countsText"]
@@ -217,7 +194,7 @@ def test_summary_of_35_failures_is_on_the_first_screen(page: str, tmp_path: Path
     report = tmp_path / "report.html"
     report.write_text(page, encoding="utf-8")
     shot = tmp_path / "report.png"
-    taken = _chromium(tmp_path, "shot", f"--screenshot={shot}", report.as_uri())
+    taken = chromium(tmp_path, "shot", _WINDOW, f"--screenshot={shot}", report.as_uri())
     assert taken.returncode == 0, taken.stderr[-2000:]
     width, height, rows = _pixels(shot.read_bytes())
     assert (width, height) == _SCREEN

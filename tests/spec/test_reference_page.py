@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import html
 import json
-import re
-import shutil
-import subprocess
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from headless_chromium import CHROMIUM, SKIP_REASON, chromium
+from headless_chromium import probe as probe_page
 
 import replcheck_spec
 from reference_server.app import create_app
@@ -23,7 +22,6 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 class _Resources(HTMLParser):
@@ -131,45 +129,18 @@ for (const b of document.querySelectorAll('section.operation .badge.sudo')) {
 document.body.setAttribute('data-probe', JSON.stringify(result));
 </script>"""
 
-_OFFLINE = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--hide-scrollbars",
-    # The network is off: every host but the loopback address fails to resolve, and any
-    # request that is not for loopback goes to a dead proxy.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    "--proxy-server=http://127.0.0.1:9",
-]
-
-
-def _chromium(tmp_path: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    assert CHROMIUM is not None
-    return subprocess.run(
-        [CHROMIUM, *_OFFLINE, f"--user-data-dir={tmp_path / ('profile-' + name)}", *args],
-        capture_output=True, text=True, timeout=120, check=False,
-    )
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="SKIPPED: chromium is not installed (make test "
-                    "installs it with apt-get when run as root)")
+@pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
 def test_page_renders_offline_in_a_real_browser(page: str, tmp_path: Path) -> None:
-    probed = tmp_path / "probed.html"
-    probed.write_text(page.replace("</body>", _PROBE + "</body>"), encoding="utf-8")
-    dumped = _chromium(tmp_path, "dom", "--virtual-time-budget=3000", "--dump-dom",
-                       probed.as_uri())
-    assert dumped.returncode == 0, dumped.stderr[-2000:]
-    match = re.search(r'data-probe="([^"]*)"', dumped.stdout)
-    assert match, dumped.stdout[:2000]
-    probe = json.loads(html.unescape(match.group(1)))
+    probe, dom = probe_page(page, _PROBE, tmp_path)
     assert probe["operations"] == {op.operation_id: True for op in operations()}
     assert sorted(probe["sudo"]) == ["reindexReplication:true", "reindexReplicationPut:true"]
     for operation_id in ("attemptRecovery", "reindexReplication", "checkStatus"):
-        assert f'data-operation-id="{operation_id}"' in dumped.stdout
+        assert f'data-operation-id="{operation_id}"' in dom
 
     plain = tmp_path / "replcheck.html"
     plain.write_text(page, encoding="utf-8")
     shot = tmp_path / "replcheck.png"
-    taken = _chromium(tmp_path, "shot", "--window-size=1280,1600", f"--screenshot={shot}",
+    taken = chromium(tmp_path, "shot", "--window-size=1280,1600", f"--screenshot={shot}",
                       plain.as_uri())
     assert taken.returncode == 0, taken.stderr[-2000:]
     data = shot.read_bytes()
@@ -179,12 +150,11 @@ def test_page_renders_offline_in_a_real_browser(page: str, tmp_path: Path) -> No
     assert len(data) > 50_000, "a blank page compresses to a few kilobytes"
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="SKIPPED: chromium is not installed (make test "
-                    "installs it with apt-get when run as root)")
+@pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
 def test_served_page_renders_in_a_real_browser(tmp_path: Path) -> None:
     """The page as ``replcheck serve`` serves it, over a real loopback socket."""
     with EmbeddedServer() as server:
-        dumped = _chromium(tmp_path, "served", "--dump-dom", f"{server.url}/ui/replcheck")
+        dumped = chromium(tmp_path, "served", "--dump-dom", f"{server.url}/ui/replcheck")
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     parser = _Resources()
     parser.feed(dumped.stdout)
