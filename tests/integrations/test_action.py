@@ -137,6 +137,10 @@ def test_every_input_reaches_replcheck_as_its_flag_or_vault_variable(tmp_path: P
         "non-sudo-token": "s.limited0token0for0the0gate",
         "namespace": "team-a/",
         "ca-cert": "ca.pem",
+        "ca-path": "cas/",
+        "client-cert": "client.pem",
+        "client-key": "client-key.pem",
+        "tls-server-name": "vault.test",
         "tls-skip-verify": "true",
         "profile": "safe",
         "strict": "true",
@@ -152,6 +156,10 @@ def test_every_input_reaches_replcheck_as_its_flag_or_vault_variable(tmp_path: P
         "VAULT_TOKEN": "s.sudo0token0for0the0gate",
         "VAULT_NAMESPACE": "team-a/",
         "VAULT_CACERT": "ca.pem",
+        "VAULT_CAPATH": "cas/",
+        "VAULT_CLIENT_CERT": "client.pem",
+        "VAULT_CLIENT_KEY": "client-key.pem",
+        "VAULT_TLS_SERVER_NAME": "vault.test",
         "VAULT_SKIP_VERIFY": "true",
     }
     assert seen["argv"] == [
