@@ -21,25 +21,14 @@ from typing import Any
 import uvicorn
 
 from .app import create_app
-from .config import SCENARIOS, ConfigError, ServerConfig, load_config
+from .config import SCENARIOS, SERVE_FLAGS, ConfigError, ServerConfig, load_config
 from .core import VERSION
 from .serving import return_large_buffers_to_the_os, uvicorn_config
 
 __all__ = ["add_arguments", "serve"]
 
 # Flag destination -> ServerConfig field.
-_FLAG_FIELDS = {
-    "host": "host",
-    "port": "port",
-    "dev_root_token": "root_token",
-    "tls_cert": "tls_cert",
-    "tls_key": "tls_key",
-    "tls_client_ca": "tls_client_ca",
-    "scenario": "scenario",
-    "log_level": "log_level",
-    "read_header_timeout": "read_header_timeout",
-    "access_log": "access_log",
-}
+_FLAG_FIELDS = {flag[2:].replace("-", "_"): key for key, flag in SERVE_FLAGS.items()}
 
 
 def _port(text: str) -> int:

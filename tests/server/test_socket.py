@@ -113,14 +113,14 @@ def test_load_config_reads_yaml_and_json(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("port: http", "'port' must be an integer"),
-        ("scenario: weird", "'scenario' must be one of"),
+        ("port: http", "'port' (flag --port of replcheck serve) must be an integer"),
+        ("scenario: weird", "'scenario' (flag --scenario of replcheck serve) must be one of"),
         ("colour: blue", "unknown setting 'colour'"),
         ("dr: {mode: tertiary}", "'dr.mode' must be one of"),
         ("dr: {mode: primary, peers: [{api_address: a, cluster_address: b}]}",
          "'dr.peers[0].node_id'"),
         ("dr: {peers: [{api_address: a}]}", "dr.peers[0] is missing a required setting"),
-        ("tls_cert: a.pem", "'tls_cert' and 'tls_key'"),
+        ("tls_cert: a.pem", "--tls-cert and --tls-key (config keys 'tls_cert' and 'tls_key')"),
         ("[not, a, mapping]", "must be a mapping"),
         ("port: [1", "not valid YAML/JSON"),
     ],
@@ -149,7 +149,8 @@ def _serve_args(*argv: str) -> argparse.Namespace:
     ("argv", "message"),
     [
         (["--config", "/nonexistent/x.yaml"], "cannot read config file"),
-        (["--tls-cert", "cert.pem"], "'tls_cert' and 'tls_key'"),
+        (["--tls-cert", "cert.pem"], "--tls-cert and --tls-key (config keys"),
+        (["--dev-root-token", " "], "'root_token' (flag --dev-root-token of replcheck serve)"),
         (["--tls-cert", "nope.pem", "--tls-key", "nope.key"], "cannot load TLS certificate"),
     ],
 )
