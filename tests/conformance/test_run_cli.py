@@ -126,6 +126,8 @@ def test_tls_failure_exits_2(capsys) -> None:
         )
     assert code == 2
     _assert_one_sentence(err)
+    # A plain-HTTP server: the advice is http://, not certificate flags (see tests/tls).
+    assert "plain HTTP" in err and "--ca-cert" not in err
 
 
 def test_environment_variables_supply_url_and_token(capsys, monkeypatch) -> None:
