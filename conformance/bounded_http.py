@@ -173,7 +173,7 @@ class BoundedHttp:
         self._pools: dict[str | None, httpcore.ConnectionPool] = {}
 
     def _pool(self, url: httpx.URL) -> httpcore.ConnectionPool:
-        proxy = _proxy_for(url)
+        proxy = proxy_for(url)
         if proxy not in self._pools:
             backend = _Backend(self._deadline)
             if proxy is None:
@@ -214,6 +214,11 @@ class BoundedHttp:
                 body = self._read(response.stream, _codings(headers))
             finally:
                 response.close()
+        except httpcore.ConnectTimeout:
+            raise ConnectFailed(
+                "no connection (TCP and TLS handshake) within "
+                f"{min(CONNECT_TIMEOUT, self.timeout_s):g} s"
+            ) from None
         except httpcore.TimeoutException:
             raise AnswerTooSlow(f"did not answer completely within {self.timeout_s:g} s") from None
         except httpcore.LocalProtocolError as exc:
@@ -318,7 +323,7 @@ def size_text(count: int) -> str:
     return f"{count} bytes"
 
 
-def _proxy_for(url: httpx.URL) -> str | None:
+def proxy_for(url: httpx.URL) -> str | None:
     """The proxy the environment names for ``url``, as Go's ProxyFromEnvironment picks it."""
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(url.scheme)

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from conformance import bounded_http, tls
+from conformance import bounded_http, tls, tls_probe
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
 from conformance.interruption import RunInterrupted, StopRequest
 from conformance.target import Masker, Settings
@@ -100,6 +100,7 @@ class RecordingClient:
         self._received = 0
         self._answered = False
         self._client_cert = settings.client_cert
+        self._server_name = settings.tls_server_name
         self._http = (
             None
             if plan
@@ -198,7 +199,10 @@ class RecordingClient:
         except bounded_http.Unsendable as exc:
             raise UnsendableRequest(str(exc)) from None
         except bounded_http.ConnectFailed as exc:
-            raise TargetUnreachable(_connect_reason(self.base_url, exc)) from None
+            answer = tls_probe.probe(
+                self.base_url, self._server_name, bounded_http.CONNECT_TIMEOUT
+            )
+            raise TargetUnreachable(_connect_reason(self.base_url, exc, answer)) from None
         except bounded_http.ConnectionBroke as exc:
             raise TargetUnreachable(
                 f"the connection to {self.base_url} broke: {str(exc).rstrip('.')}"
@@ -303,8 +307,21 @@ def _shown_body(body: bytes | None) -> dict[str, Any]:
         return {"body": escaped_body(body), "body_escaped": True}
 
 
-def _connect_reason(base_url: str, exc: Exception) -> str:
+def _connect_reason(base_url: str, exc: Exception, answer: tls_probe.TlsAnswer | None) -> str:
+    """One sentence on why the connection failed; certificate advice only for a server that
+    speaks TLS (``answer``, from ``tls_probe``; None when it could not be told)."""
     text = str(exc)
+    plain = "http://" + base_url.removeprefix("https://")
+    if answer == "plain-http":
+        return (
+            f"{base_url} answers plain HTTP, not TLS; use --url {plain} (VAULT_ADDR), or "
+            "enable TLS on the server"
+        )
+    if answer == "no-handshake":
+        return (
+            f"{base_url} does not complete a TLS handshake ({text.strip()}); if it serves "
+            f"plain HTTP, use --url {plain} (VAULT_ADDR)"
+        )
     if "mismatch" in text and "CERTIFICATE_VERIFY_FAILED" in text:
         return (
             f"the TLS handshake with {base_url} failed ({text.strip()}); pass "

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 Profile = Literal["safe", "full"]
 PROFILES: tuple[Profile, ...] = ("safe", "full")
@@ -252,6 +253,32 @@ def option_named(name: str) -> Option:
     return next(option for option in OPTIONS if option.name == name)
 
 
+def _named(name: str) -> str:
+    """How a message names a setting: its flag, then its variable and pytest flag."""
+    option = option_named(name)
+    twins = [option.env] if option.env else []
+    twins.append(f"pytest: {option.pytest_flag}")
+    return f"{option.flag} ({'; '.join(twins)})"
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot address a Vault server (None when it can): Vault's clients take an
+    absolute http(s) URL with a host, as VAULT_ADDR does; a port, when given, is a number
+    between 1 and 65535."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not url.lower().startswith(parts.scheme + "://"):
+        return f"must start with http:// or https:// (e.g. https://vault:8200), not {url!r}"
+    if not parts.hostname:
+        return f"has no host (e.g. {parts.scheme}://vault:8200): {url!r}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return f"has a port that is not a number between 1 and 65535: {url!r}"
+    return None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know about its target and its budget.
@@ -308,22 +335,31 @@ class Settings:
         return settings
 
     def validate(self) -> None:
+        """Reject unusable values; each message names the flag, its environment variable and
+        its pytest twin, never the attribute name (users never see ``max_examples``)."""
         if self.profile is not None and self.profile not in PROFILES:
             raise SettingError(
-                f"profile must be one of {', '.join(PROFILES)}, not {self.profile!r}"
+                f"{_named('profile')} must be one of {', '.join(PROFILES)}, not {self.profile!r}"
             )
         if self.max_examples is not None and self.max_examples < 1:
-            raise SettingError(f"max_examples must be at least 1, not {self.max_examples}")
+            raise SettingError(
+                f"{_named('max_examples')} must be at least 1, not {self.max_examples}"
+            )
         if self.max_response_bytes is not None and self.max_response_bytes < 1024:
             raise SettingError(
-                f"max_response_bytes must be at least 1KiB, not {self.max_response_bytes}"
+                f"{_named('max_response_bytes')} must be at least 1KiB, "
+                f"not {self.max_response_bytes}"
             )
         if self.client_timeout is not None and self.client_timeout <= 0:
-            raise SettingError(f"client_timeout must be more than 0 s, not {self.client_timeout}")
+            raise SettingError(
+                f"{_named('client_timeout')} must be more than 0 s, not {self.client_timeout:g}"
+            )
         if self.budget is not None and self.budget <= 0:
-            raise SettingError(f"budget must be more than 0 s, not {self.budget}")
-        if self.url is not None and not self.url.startswith(("http://", "https://")):
-            raise SettingError(f"url must start with http:// or https://, not {self.url!r}")
+            raise SettingError(f"{_named('budget')} must be more than 0 s, not {self.budget:g}")
+        if self.url is not None:
+            problem = url_problem(self.url)
+            if problem:
+                raise SettingError(f"{_named('url')} {problem}")
         if (self.client_cert is None) != (self.client_key is None):
             cert, key = option_named("client_cert"), option_named("client_key")
             raise SettingError(

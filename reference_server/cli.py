@@ -1,45 +1,40 @@
 """``replcheck serve``: run the reference server like ``vault server -dev``.
 
 Flags override the config file, which overrides the defaults. A bad flag or config value ends
-the command with exit status 2 and one sentence on stderr; a port that cannot be bound ends it
-with status 1.
+the command with exit status 2 and one sentence on stderr, and so does a port that cannot be
+bound (like every replcheck sub-command: 2 means "could not start as asked"). Ctrl-C ends it
+with 130 and SIGTERM with 143 (128 + the signal number, as ``replcheck run``), after uvicorn's
+graceful shutdown and with the log flushed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import gc
 import logging
 import logging.handlers
 import queue
+import signal
 import socket
 import ssl
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
 
 from .app import create_app
-from .config import SCENARIOS, ConfigError, ServerConfig, load_config
+from .config import SCENARIOS, SERVE_FLAGS, ConfigError, ServerConfig, load_config
 from .core import VERSION
 from .serving import return_large_buffers_to_the_os, uvicorn_config
 
 __all__ = ["add_arguments", "serve"]
 
 # Flag destination -> ServerConfig field.
-_FLAG_FIELDS = {
-    "host": "host",
-    "port": "port",
-    "dev_root_token": "root_token",
-    "tls_cert": "tls_cert",
-    "tls_key": "tls_key",
-    "tls_client_ca": "tls_client_ca",
-    "scenario": "scenario",
-    "log_level": "log_level",
-    "read_header_timeout": "read_header_timeout",
-    "access_log": "access_log",
-}
+_FLAG_FIELDS = {flag[2:].replace("-", "_"): key for key, flag in SERVE_FLAGS.items()}
 
 
 def _port(text: str) -> int:
@@ -167,7 +162,7 @@ def serve(args: argparse.Namespace) -> int:
         reason = exc.strerror or str(exc)
         print(f"replcheck serve: cannot listen on {config.host}:{config.port}: {reason}",
               file=sys.stderr)
-        return 1
+        return 2
     listener = _configure_logging(config)
     return_large_buffers_to_the_os()
     app = create_app(config)
@@ -182,11 +177,40 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     try:
-        server.run(sockets=[sock])
+        with _terminating_as_exception():
+            server.run(sockets=[sock])
+    except _Terminated:
+        print("replcheck: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     finally:
         sock.close()
         listener.stop()
     return 0
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived; raised once uvicorn has shut down gracefully."""
+
+
+@contextlib.contextmanager
+def _terminating_as_exception() -> Iterator[None]:
+    """uvicorn catches SIGTERM, shuts down, restores the handler it found and raises the signal
+    again. With the default handler found, the process would die there, before the log queue is
+    flushed and with no exit status of ours; this handler turns that last SIGTERM into
+    ``_Terminated`` (Ctrl-C already arrives as ``KeyboardInterrupt``, which the CLI makes 130).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _RecordQueueHandler(logging.handlers.QueueHandler):

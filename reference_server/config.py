@@ -113,11 +113,35 @@ class ServerConfig:
         _validate(self)
 
 
+#: The ``replcheck serve`` flag of each setting that has one: messages name both, since a value
+#: comes from the flag or from the config file's key.
+SERVE_FLAGS = {
+    "host": "--host",
+    "port": "--port",
+    "root_token": "--dev-root-token",
+    "tls_cert": "--tls-cert",
+    "tls_key": "--tls-key",
+    "tls_client_ca": "--tls-client-ca",
+    "scenario": "--scenario",
+    "log_level": "--log-level",
+    "read_header_timeout": "--read-header-timeout",
+    "access_log": "--access-log",
+}
+
+
+def _named(key: str) -> str:
+    """A setting as a message names it: its flag and config key, or the key alone."""
+    flag = SERVE_FLAGS.get(key)
+    return f"{flag} (config key {key!r})" if flag else f"setting {key!r}"
+
+
 def _fail(key: str, value: Any, expected: str) -> ConfigError:
     shown = repr(value)
     if len(shown) > 80:
         shown = shown[:77] + "..."
-    return ConfigError(f"setting {key!r} must be {expected}, got {shown}")
+    flag = SERVE_FLAGS.get(key)
+    hint = f" (flag {flag} of replcheck serve)" if flag else ""
+    return ConfigError(f"setting {key!r}{hint} must be {expected}, got {shown}")
 
 
 def _validate(config: ServerConfig) -> None:
@@ -134,9 +158,15 @@ def _validate(config: ServerConfig) -> None:
     if config.scenario not in SCENARIOS:
         raise _fail("scenario", config.scenario, "one of " + ", ".join(SCENARIOS))
     if (config.tls_cert is None) != (config.tls_key is None):
-        raise ConfigError("settings 'tls_cert' and 'tls_key' must be given together")
+        raise ConfigError(
+            f"{SERVE_FLAGS['tls_cert']} and {SERVE_FLAGS['tls_key']} (config keys 'tls_cert' "
+            "and 'tls_key') must be given together"
+        )
     if config.tls_client_ca is not None and config.tls_cert is None:
-        raise ConfigError("setting 'tls_client_ca' needs 'tls_cert' and 'tls_key'")
+        raise ConfigError(
+            f"{_named('tls_client_ca')} needs {SERVE_FLAGS['tls_cert']} and "
+            f"{SERVE_FLAGS['tls_key']} (config keys 'tls_cert' and 'tls_key')"
+        )
     for key in ("reindex_stage_seconds", "heartbeat_interval_seconds"):
         value = getattr(config, key)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:

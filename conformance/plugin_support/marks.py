@@ -43,7 +43,7 @@ def requirement_ids(item: pytest.Item) -> list[str]:
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 raise pytest.UsageError(
                     f"{item.nodeid}: @{MARKER}({value!r}) is not a requirement id of "
-                    f"replcheck's catalogue{hint}; see `replcheck spec` or spec/requirements.yaml"
+                    f"replcheck's catalogue{hint}; `replcheck requirements` lists them"
                 )
             ids.append(value)
     return list(dict.fromkeys(ids))

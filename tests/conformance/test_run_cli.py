@@ -79,6 +79,31 @@ def test_bad_flags_exit_2_with_one_sentence(capsys, args: tuple[str, ...]) -> No
     _assert_one_sentence(capsys.readouterr().err or err)
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--max-examples", "0"), "--max-examples (pytest: --replcheck-max-examples) must be"),
+        (("--budget", "0"), "--budget (REPLCHECK_BUDGET; pytest: --replcheck-budget) must"),
+        (("--url", "https://"), "--url (VAULT_ADDR; pytest: --vault-addr) has no host"),
+        (("--url", "http://:8200"), "has no host"),
+        (("--url", "ftp://x"), "must start with http:// or https://"),
+        (("--url", "vault:8200"), "must start with http:// or https://"),
+        (("--url", "http://vault:99999"), "port that is not a number between 1 and 65535"),
+    ],
+)
+def test_bad_values_are_named_by_their_flag(
+    capsys, args: tuple[str, ...], expected: str
+) -> None:
+    """Messages name the flag a user typed (and its twins), never the internal setting name,
+    and a URL without a host is refused as such before any connection is tried."""
+    code, out, err = _run(capsys, *args)
+    assert code == 2
+    _assert_one_sentence(err)
+    assert expected in err
+    assert "max_examples" not in err and "cannot connect" not in err
+    assert "target:" not in out
+
+
 def test_bad_environment_value_exits_2(capsys, monkeypatch) -> None:
     monkeypatch.setenv("VAULT_SKIP_VERIFY", "sometimes")
     code, _, err = _run(capsys, "--plan")
@@ -101,6 +126,8 @@ def test_tls_failure_exits_2(capsys) -> None:
         )
     assert code == 2
     _assert_one_sentence(err)
+    # A plain-HTTP server: the advice is http://, not certificate flags (see tests/tls).
+    assert "plain HTTP" in err and "--ca-cert" not in err
 
 
 def test_environment_variables_supply_url_and_token(capsys, monkeypatch) -> None:

@@ -83,7 +83,10 @@ def test_unknown_requirement_id_is_a_usage_error(pytester: pytest.Pytester) -> N
             pass
         """
     )
-    message = "*replcheck_requirement('STATUS-SCHEME') is not a requirement id*STATUS-SCHEMA*"
+    message = (
+        "*replcheck_requirement('STATUS-SCHEME') is not a requirement id*STATUS-SCHEMA*"
+        "`replcheck requirements` lists them"
+    )
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])

@@ -24,6 +24,10 @@ def replcheck_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "conformance.cli"]
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class ServeProcess:
     """``with ServeProcess(log_file, "--read-header-timeout", "1") as server: server.port``."""
 
@@ -41,6 +45,9 @@ class ServeProcess:
              *self.flags],
             stdout=subprocess.PIPE, stderr=log, text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # A background job's shell ignores SIGINT, and children inherit that: give the
+            # server the default disposition, as in a terminal, so Ctrl-C can be tested.
+            preexec_fn=_default_sigint,
         )
         log.close()
         assert self.process.stdout is not None

@@ -38,19 +38,23 @@ def test_flags_beat_the_config_file(tmp_path):
     assert config.read_header_timeout == 0.5 and config.access_log is True
 
 
+_TIMEOUT = "'read_header_timeout' (flag --read-header-timeout of replcheck serve)"
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("read_header_timeout: -1", "'read_header_timeout' must be a number of seconds >= 0"),
-        ("read_header_timeout: soon", "'read_header_timeout' must be a number of seconds >= 0"),
-        ("access_log: maybe", "'access_log' must be true or false"),
+        ("read_header_timeout: -1", f"{_TIMEOUT} must be a number of seconds >= 0"),
+        ("read_header_timeout: soon", f"{_TIMEOUT} must be a number of seconds >= 0"),
+        ("access_log: maybe", "'access_log' (flag --access-log of replcheck serve) must be true"),
     ],
 )
 def test_bad_transport_settings_name_the_key(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError) as caught:
         load_config(path)
+    assert message in str(caught.value)
 
 
 def test_server_config_checks_the_timeout_in_code():

@@ -21,6 +21,7 @@ from reference_server.config import ConfigError, ServerConfig, load_config
 from reference_server.embedded import EmbeddedServer
 
 from .conftest import UPDATE_NO_SUDO, assert_conformant
+from .serve_process import ServeProcess
 
 
 @pytest.fixture(scope="module")
@@ -113,14 +114,14 @@ def test_load_config_reads_yaml_and_json(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("port: http", "'port' must be an integer"),
-        ("scenario: weird", "'scenario' must be one of"),
+        ("port: http", "'port' (flag --port of replcheck serve) must be an integer"),
+        ("scenario: weird", "'scenario' (flag --scenario of replcheck serve) must be one of"),
         ("colour: blue", "unknown setting 'colour'"),
         ("dr: {mode: tertiary}", "'dr.mode' must be one of"),
         ("dr: {mode: primary, peers: [{api_address: a, cluster_address: b}]}",
          "'dr.peers[0].node_id'"),
         ("dr: {peers: [{api_address: a}]}", "dr.peers[0] is missing a required setting"),
-        ("tls_cert: a.pem", "'tls_cert' and 'tls_key'"),
+        ("tls_cert: a.pem", "--tls-cert and --tls-key (config keys 'tls_cert' and 'tls_key')"),
         ("[not, a, mapping]", "must be a mapping"),
         ("port: [1", "not valid YAML/JSON"),
     ],
@@ -149,7 +150,8 @@ def _serve_args(*argv: str) -> argparse.Namespace:
     ("argv", "message"),
     [
         (["--config", "/nonexistent/x.yaml"], "cannot read config file"),
-        (["--tls-cert", "cert.pem"], "'tls_cert' and 'tls_key'"),
+        (["--tls-cert", "cert.pem"], "--tls-cert and --tls-key (config keys"),
+        (["--dev-root-token", " "], "'root_token' (flag --dev-root-token of replcheck serve)"),
         (["--tls-cert", "nope.pem", "--tls-key", "nope.key"], "cannot load TLS certificate"),
     ],
 )
@@ -159,9 +161,10 @@ def test_serve_refuses_bad_settings_with_exit_2(capsys, argv, message):
     assert message in err and "Traceback" not in err and err.count("\n") == 1
 
 
-def test_serve_reports_a_busy_port_with_exit_1(capsys, server):
-    assert cli.serve(_serve_args("--port", str(server.port))) == 1
-    assert "cannot listen on" in capsys.readouterr().err
+def test_serve_reports_a_busy_port_with_exit_2_in_one_sentence(capsys, server):
+    assert cli.serve(_serve_args("--port", str(server.port))) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("replcheck serve: cannot listen on") and err.count("\n") == 1
 
 
 def _replcheck() -> list[str]:
@@ -207,8 +210,9 @@ def test_replcheck_serve_runs_as_a_process(tmp_path):
     finally:
         process.terminate()
         _, err = process.communicate(timeout=15)
-    # uvicorn re-raises SIGTERM once it has shut down, so the process ends "killed by SIGTERM".
-    assert process.returncode in (0, -signal.SIGTERM), err
+    # SIGTERM ends serve as it ends run: 128 + 15, after uvicorn's graceful shutdown.
+    assert process.returncode == 143, err
+    assert err.rstrip().endswith("replcheck: terminated")
     assert "Shutting down" in err
     assert "dev-root" not in err  # tokens never reach the log
 
@@ -218,3 +222,13 @@ def test_replcheck_serve_bad_flag_is_one_sentence():
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "--scenario" in result.stderr
+
+
+def test_ctrl_c_ends_serve_with_130_like_run(tmp_path):
+    """SIGINT (Ctrl-C) is reported as 128 + 2, the status ``replcheck run`` gives it too."""
+    with ServeProcess(tmp_path / "serve.log") as server:
+        assert server.process is not None
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(timeout=15)
+        assert server.process.returncode == 130
+    assert server.log().rstrip().endswith("replcheck: interrupted")
