@@ -40,6 +40,8 @@ __all__ = ["DEFAULT_READ_HEADER_TIMEOUT", "VaultHttpProtocol", "protocol_class"]
 DEFAULT_READ_HEADER_TIMEOUT = 10.0
 
 #: What Go's ``net/http`` writes for a request it cannot parse (then it closes the connection).
+#: The first bytes of a TLS record carrying a handshake (a ClientHello): type 22, version 3.x.
+_TLS_HANDSHAKE = b"\x16\x03"
 _BAD_REQUEST = (
     b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Connection: close\r\n\r\n400 Bad Request"
@@ -125,6 +127,8 @@ class VaultHttpProtocol(ZttpProtocol):
         # True from the accept (and from the end of each response) until a request head has
         # been parsed: bytes arriving then belong to a head that must finish in time.
         self._awaiting_head = True
+        # No byte of the pending head has arrived yet (its first bytes are looked at once).
+        self._head_empty = True
         # When the pending head's first byte arrived (the accept, for the first request).
         self._head_started: float | None = None
         self._header_timer: asyncio.TimerHandle | None = None
@@ -146,6 +150,13 @@ class VaultHttpProtocol(ZttpProtocol):
             return
         if self._awaiting_head and self._head_started is None:
             self._head_begins()
+        if self._head_empty:
+            self._head_empty = False
+            if data.startswith(_TLS_HANDSHAKE) and self.scheme == "http":
+                # A TLS client on the plain-HTTP port: Go answers its ClientHello at once with
+                # the plain 400, so the client learns the port does not speak TLS.
+                self.handle_remote_protocol_error()
+                return
         scope = self.scope
         try:
             super().data_received(data)
@@ -182,6 +193,7 @@ class VaultHttpProtocol(ZttpProtocol):
     def on_response_complete(self) -> None:
         scope = self.scope
         self._awaiting_head = True
+        self._head_empty = True
         super().on_response_complete()  # may parse a pipelined request already received
         if self.scope is not scope:
             self._head_received()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -148,6 +149,27 @@ def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(
     if request_bytes.endswith(b"{}") and b"Content-Length: 10" in request_bytes:
         body = json.loads(response.partition(b"\r\n\r\n")[2])
         assert body == {"errors": ["unexpected EOF"]}
+
+
+def _client_hello() -> bytes:
+    """The first flight of a real TLS client (Python's ssl), as a TLS client sends it."""
+    context = ssl.create_default_context()
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = context.wrap_bio(incoming, outgoing, server_hostname="vault.test")
+    with contextlib.suppress(ssl.SSLWantReadError):
+        tls.do_handshake()
+    return outgoing.read()
+
+
+def test_a_tls_client_on_the_plain_port_gets_gos_400_at_once(server):
+    """As Go's net/http under Vault: the ClientHello is answered 400 without waiting, so a
+    client (and replcheck run's TLS hint) learns that the port speaks plain HTTP."""
+    hello = _client_hello()
+    assert hello.startswith(b"\x16\x03")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(hello)
+        answer = sock.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request")
 
 
 def test_an_unparseable_request_gets_gos_plain_400(server):
