@@ -493,7 +493,9 @@ class Masker:
         return masker
 
     def add(self, secret: str | None, label: str) -> None:
-        if secret:
+        # Adding what is already held changes nothing: keep the compiled matcher (checks add
+        # the same secrets once per run of each).
+        if secret and self._secrets.get(secret) != label:
             self._secrets[secret] = label
             self._compiled = None
 

@@ -84,30 +84,48 @@ _LIST_EXPECTED = "404 unsupported path (Vault's list appends '/' to the path), o
 _PATCH_JSON = (("Content-Type", "application/json"),)
 _MERGE_PATCH = (("Content-Type", "application/merge-patch+json"),)
 
+# Probes refused alike on every replication endpoint (verified on OpenBao 2.7.2).
+_DELETE = MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation")
+_HEAD = MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)")
+_PATCH_AS_JSON = MethodProbe(
+    "PATCH",
+    "PATCH as application/json",
+    frozenset({415, 405}),
+    "415 PATCH requires Content-Type of application/merge-patch+json, or 405",
+    headers=_PATCH_JSON,
+    body=b"{}",
+)
+_OPTIONS = MethodProbe(
+    "OPTIONS",
+    "OPTIONS",
+    frozenset({400, 405}),
+    "400 cannot handle internal-only request operation, or 405",
+)
+_UNKNOWN_METHOD = MethodProbe(
+    "REPLCHECK", "an unknown method", frozenset({405}), '405 {"errors": []}'
+)
+#: LIST and its query form: Vault's list appends '/' to the path, which no route matches.
+LIST_PROBES: tuple[MethodProbe, ...] = (
+    MethodProbe("LIST", "LIST", frozenset({404, 405}), _LIST_EXPECTED),
+    MethodProbe("GET", "GET ?list=true", frozenset({404, 405}), _LIST_EXPECTED, query="list=true"),
+)
+
 #: Vault's answers to the methods an update-only path (recover, reindex) does not serve, with a
 #: token allowed to update it (verified on OpenBao 2.7.2, Vault 1.14's HTTP layer and router, on
 #: the update-only paths sys/tools/random and sys/rotate). 405 is accepted wherever Vault's
 #: answer is another 4xx: it refuses the method too, which is what a client relies on.
 UPDATE_ONLY_PROBES: tuple[MethodProbe, ...] = (
     MethodProbe("GET", "GET", frozenset({405}), "405 unsupported operation"),
-    MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation"),
-    MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)"),
-    MethodProbe("LIST", "LIST", frozenset({404, 405}), _LIST_EXPECTED),
-    MethodProbe("GET", "GET ?list=true", frozenset({404, 405}), _LIST_EXPECTED, query="list=true"),
+    _DELETE,
+    _HEAD,
+    *LIST_PROBES,
     MethodProbe(
         "PATCH",
         "PATCH without Content-Type",
         frozenset({400, 405}),
         "400 mime: no media type (Vault checks the merge-patch Content-Type first), or 405",
     ),
-    MethodProbe(
-        "PATCH",
-        "PATCH as application/json",
-        frozenset({415, 405}),
-        "415 PATCH requires Content-Type of application/merge-patch+json, or 405",
-        headers=_PATCH_JSON,
-        body=b"{}",
-    ),
+    _PATCH_AS_JSON,
     MethodProbe(
         "PATCH",
         "PATCH as application/merge-patch+json",
@@ -116,13 +134,8 @@ UPDATE_ONLY_PROBES: tuple[MethodProbe, ...] = (
         headers=_MERGE_PATCH,
         body=b"{}",
     ),
-    MethodProbe(
-        "OPTIONS",
-        "OPTIONS",
-        frozenset({400, 405}),
-        "400 cannot handle internal-only request operation, or 405",
-    ),
-    MethodProbe("REPLCHECK", "an unknown method", frozenset({405}), '405 {"errors": []}'),
+    _OPTIONS,
+    _UNKNOWN_METHOD,
 )
 
 #: Writes to the read-only status: each must be refused (405 unsupported operation).
@@ -141,33 +154,17 @@ STATUS_WRITE_PROBES: tuple[MethodProbe, ...] = (
 #: The other methods status does not serve, as Vault answers them. Without a token, LIST is
 #: 403: Vault's list appends '/', and "status/" is not an unauthenticated path.
 STATUS_OTHER_PROBES: tuple[MethodProbe, ...] = (
-    MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation"),
-    MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)"),
+    _DELETE,
+    _HEAD,
     MethodProbe(
         "PATCH",
         "PATCH without Content-Type",
         frozenset({400, 405}),
         "400 mime: no media type, or 405",
     ),
-    MethodProbe(
-        "PATCH",
-        "PATCH as application/json",
-        frozenset({415, 405}),
-        "415 PATCH requires Content-Type of application/merge-patch+json, or 405",
-        headers=_PATCH_JSON,
-        body=b"{}",
-    ),
-    MethodProbe(
-        "OPTIONS",
-        "OPTIONS",
-        frozenset({400, 405}),
-        "400 cannot handle internal-only request operation, or 405",
-    ),
-    MethodProbe("REPLCHECK", "an unknown method", frozenset({405}), '405 {"errors": []}'),
-)
-STATUS_LIST_PROBES: tuple[MethodProbe, ...] = (
-    MethodProbe("LIST", "LIST", frozenset({404, 405}), _LIST_EXPECTED),
-    MethodProbe("GET", "GET ?list=true", frozenset({404, 405}), _LIST_EXPECTED, query="list=true"),
+    _PATCH_AS_JSON,
+    _OPTIONS,
+    _UNKNOWN_METHOD,
 )
 
 #: Vault 1.6-1.9 answered a missing token with this 400 instead of 403 (facts: >= 1.10 is 403).

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from conformance.checks.context import (
+    LIST_PROBES,
     STATUS,
-    STATUS_LIST_PROBES,
     STATUS_OTHER_PROBES,
     STATUS_WRITE_PROBES,
     CheckContext,
@@ -85,7 +85,7 @@ def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
     # unauthenticated path), which the AUTH requirements and the 403-not-401 judge cover.
     if ctx.state.sudo is not None:
         ctx.expect_probes(STATUS, STATUS_WRITE_PROBES, ctx.state.sudo, "with a sudo token")
-        ctx.expect_probes(STATUS, STATUS_LIST_PROBES, ctx.state.sudo, "with a sudo token")
+        ctx.expect_probes(STATUS, LIST_PROBES, ctx.state.sudo, "with a sudo token")
 
 
 @check("STATUS-SCHEMA")

@@ -35,8 +35,6 @@ from .serve_process import ServeProcess
 
 MIB = 1024 * 1024
 HEADER_TIMEOUT = 1.0
-#: What a body that cannot be read is answered with (400; Vault says 500): Go's reasons.
-_BODY_READ_REASONS = {"unexpected EOF", "malformed chunked encoding", "malformed header field"}
 
 
 @pytest.fixture(scope="module")
