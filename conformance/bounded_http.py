@@ -327,6 +327,7 @@ def proxy_for(url: httpx.URL) -> str | None:
     """The proxy the environment names for ``url``, as Go's ProxyFromEnvironment picks it."""
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(url.scheme)
-    if not proxy or urllib.request.proxy_bypass_environment(url.host, proxies):
+    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # not in typeshed
+    if not proxy or bypass(url.host, proxies):
         return None
     return proxy

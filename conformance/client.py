@@ -179,8 +179,8 @@ class RecordingClient:
         response = None if self._http is None else self._exchange(request)
         raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
         if response is not None and record:
-            sent = (credential.token,) if credential is not None else ()
-            tokens = tuple(dict.fromkeys(sent + self.masker.secrets()))
+            used = (credential.token,) if credential is not None else ()
+            tokens = tuple(dict.fromkeys(used + self.masker.secrets()))
             for observer in self.observers:
                 observer(raw, tokens)
         if record:
@@ -199,10 +199,10 @@ class RecordingClient:
         except bounded_http.Unsendable as exc:
             raise UnsendableRequest(str(exc)) from None
         except bounded_http.ConnectFailed as exc:
-            answer = tls_probe.probe(
+            handshake = tls_probe.probe(
                 self.base_url, self._server_name, bounded_http.CONNECT_TIMEOUT
             )
-            raise TargetUnreachable(_connect_reason(self.base_url, exc, answer)) from None
+            raise TargetUnreachable(_connect_reason(self.base_url, exc, handshake)) from None
         except bounded_http.ConnectionBroke as exc:
             raise TargetUnreachable(
                 f"the connection to {self.base_url} broke: {str(exc).rstrip('.')}"

@@ -90,7 +90,7 @@ class RunHooks:
             return
         from conformance.plugin_support.suite import ordered
 
-        suite_items = {_suite_id(items[i]): items[i] for i in suite_places}
+        suite_items = {str(_suite_id(items[i])): items[i] for i in suite_places}
         for index, item_id in zip(suite_places, ordered(list(suite_items)), strict=True):
             items[index] = suite_items[item_id]
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.exchange import Exchange
@@ -302,7 +303,8 @@ def has_sudo(client: RecordingClient, credential: Credential, path: str) -> bool
     body = answer.json()
     if answer.status != 200 or not isinstance(body, dict):
         return None
-    data = body.get("data") if isinstance(body.get("data"), dict) else body
+    nested = body.get("data")
+    data: dict[str, Any] = nested if isinstance(nested, dict) else body
     capabilities = data.get(path, data.get("capabilities"))
     if not isinstance(capabilities, list):
         return None

@@ -44,7 +44,8 @@ class Selection:
         def take() -> str:
             nonlocal position
             position += 1
-            return tokens[position - 1]
+            token: str = tokens[position - 1]
+            return token
 
         def expr() -> bool:
             value = term()

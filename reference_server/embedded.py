@@ -60,7 +60,8 @@ class EmbeddedServer:
 
     @property
     def root_token(self) -> str:
-        return self.app.state.vault.root_token
+        token: str = self.app.state.vault.root_token
+        return token
 
     @property
     def url(self) -> str:

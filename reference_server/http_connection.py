@@ -168,7 +168,7 @@ class VaultHttpProtocol(ZttpProtocol):
         if self.scope is not scope:
             self._head_received()
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows True
         """The client half-closed: answer the request in flight, as Go does, then close.
 
         uvicorn closes at once, dropping the answer the app is about to send. A body that the

@@ -149,9 +149,8 @@ def _pretty(value: Any) -> str:
 
 
 def _schema_name(schema: Any) -> str:
-    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-        return schema["$ref"].rsplit("/", 1)[-1]
-    return ""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else ""
 
 
 @cache

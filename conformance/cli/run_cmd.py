@@ -38,7 +38,7 @@ def _renderers() -> dict[str, Callable[[RunResult], str]]:
     return {"junit": render_junit, "json": render_json, "html": render_html}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "run",
         help="judge a target against the /sys/replication contract",

@@ -22,7 +22,7 @@ import yaml
 import replcheck_spec
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "spec",
         help="print the OpenAPI document, its reference page or one schema; diff two versions",

@@ -15,7 +15,7 @@ from replcheck_spec.violations import violations
 KINDS = ("status", "warnings", "error")
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "validate",
         help="validate a captured response body",

@@ -137,7 +137,8 @@ def read_status(client: httpx.Client) -> dict[str, Any]:
         raise StatusInvalid(
             f"{where}: {len(problems)} violation(s) of the status schema\n  {listed}"
         )
-    return body["data"]
+    data: dict[str, Any] = body["data"]
+    return data
 
 
 @contextmanager

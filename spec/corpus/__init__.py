@@ -48,7 +48,9 @@ def corpus_dir() -> Path:
 
 @cache
 def index() -> dict[str, Any]:
-    return yaml.safe_load((corpus_dir() / "index.yaml").read_text(encoding="utf-8"))
+    text = (corpus_dir() / "index.yaml").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = yaml.safe_load(text)
+    return loaded
 
 
 def _with_stand_ins(published: Any, redacted: tuple[dict[str, Any], ...]) -> Any:
