@@ -53,6 +53,10 @@ def asgi_entry(app: Any) -> Any:
     return app
 
 
+#: Vault's listener ``http_idle_timeout`` default (5 minutes), for idle keep-alive connections.
+IDLE_TIMEOUT_SECONDS = 300
+
+
 def _client_verification(config: ServerConfig) -> dict[str, Any]:
     """uvicorn's settings that make the handshake require a client certificate of the CA."""
     if config.tls_client_ca is None:
@@ -71,6 +75,9 @@ def uvicorn_config(
       the throughput.
     * uvicorn's access log is off: it prints request paths and query strings, which are client
       text. The server has its own access log (route templates only), off unless asked for.
+    * idle keep-alive connections stay open for 5 minutes, Vault's ``http_idle_timeout``
+      default; uvicorn's 5 s closes them under clients that pool connections, and a client that
+      reuses one at the moment it closes gets a connection reset (seen on a loaded machine).
     * no proxy headers: like Vault (without ``x_forwarded_for_*`` listener settings) the server
       does not take the client address from ``X-Forwarded-For``, and the middleware that would
       costs time on every request.
@@ -87,5 +94,6 @@ def uvicorn_config(
         ssl_certfile=config.tls_cert,
         ssl_keyfile=config.tls_key,
         **_client_verification(config),
+        timeout_keep_alive=IDLE_TIMEOUT_SECONDS,
         timeout_graceful_shutdown=2,
     )

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -232,3 +233,15 @@ def test_ctrl_c_ends_serve_with_130_like_run(tmp_path):
         server.process.wait(timeout=15)
         assert server.process.returncode == 130
     assert server.log().rstrip().endswith("replcheck: interrupted")
+
+
+def test_idle_keep_alive_connection_outlives_uvicorns_default(server):
+    """Vault keeps an idle connection for its ``http_idle_timeout`` (5 minutes); uvicorn's
+    default would close it after 5 s, and a pooled client reusing it then gets a reset."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        request = b"GET /v1/sys/seal-status HTTP/1.1\r\nHost: vault\r\n\r\n"
+        conn.sendall(request)
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
+        time.sleep(6)
+        conn.sendall(request)
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200")
