@@ -38,7 +38,7 @@ def closest(name: str, limit: int = 3) -> list[str]:
     """The names nearest to ``name``: near spellings first, then names containing it."""
     wanted = name.strip().lower()
     near = difflib.get_close_matches(wanted, names(), n=limit, cutoff=0.6)
-    containing = [n for n in names() if wanted and wanted in n and n not in near]
+    containing = [n for n in names() if len(wanted) >= 3 and wanted in n and n not in near]
     return (near + containing)[:limit]
 
 
