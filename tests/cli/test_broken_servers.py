@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,12 +108,29 @@ def _banner(process: subprocess.Popen[str]) -> list[str]:
     raise AssertionError("no banner: " + "\n".join(lines))
 
 
+def _default_sigint() -> None:
+    # pytest-xdist's workers ignore SIGINT, and children inherit that: restore the default a
+    # terminal gives, so Ctrl-C reaches the server.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _get(url: str, **kwargs: Any) -> httpx.Response:
+    """GET once the server accepts (its banner is printed just before uvicorn does)."""
+    for _ in range(200):
+        try:
+            return httpx.get(url, timeout=10, **kwargs)
+        except httpx.ConnectError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing accepts connections at {url}")
+
+
 def test_serve_break_serves_the_deviation_and_says_so_first() -> None:
     """status-requires-token: Vault answers the status without a token; this one refuses."""
     process = subprocess.Popen(
         [sys.executable, "-m", "conformance.cli", "serve", "--break", "status-requires-token",
          "--port", "0", "--dev-root-token", "root"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=_default_sigint,
     )
     try:
         banner = _banner(process)
@@ -120,11 +138,19 @@ def test_serve_break_serves_the_deviation_and_says_so_first() -> None:
         assert "status-requires-token" in banner[0]
         address = next(line.split(": ", 1)[1] for line in banner if "Api Address:" in line)
         status = address + "/v1/sys/replication/status"
-        assert httpx.get(status, timeout=10).status_code == 403
-        assert httpx.get(status, headers={"X-Vault-Token": "root"}, timeout=10).status_code == 200
+        assert _get(status).status_code == 403
+        assert _get(status, headers={"X-Vault-Token": "root"}).status_code == 200
     finally:
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=30) == 130
+        try:
+            code = process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            assert process.stdout is not None
+            process.stdout.close()
+    assert code == 130
 
 
 def test_scenario_settings_are_the_proven_ones_unless_given() -> None:
