@@ -21,14 +21,16 @@ import socket
 import ssl
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import create_app
 from .config import SCENARIOS, SERVE_FLAGS, ConfigError, ServerConfig, load_config
 from .core import VERSION
+from .embedded import ASGIApp
 from .serving import return_large_buffers_to_the_os, uvicorn_config
 
 __all__ = ["add_arguments", "serve"]
@@ -130,9 +132,10 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _banner(config: ServerConfig, address: str, root_token: str) -> str:
+def _banner(config: ServerConfig, address: str, root_token: str, headline: str | None) -> str:
+    first = headline or "==> replcheck reference server started! Log data will stream in below:"
     return (
-        "==> replcheck reference server started! Log data will stream in below:\n\n"
+        f"{first}\n\n"
         f"             Api Address: {address}\n"
         f"                Scenario: {config.scenario}\n"
         f"                 Version: Vault {_version(config)} (emulated)\n\n"
@@ -148,8 +151,17 @@ def _version(config: ServerConfig) -> str:
     return VERSION if config.scenario == "community" else VERSION + "+ent"
 
 
-def serve(args: argparse.Namespace) -> int:
-    """Run until interrupted; returns the process exit status."""
+def serve(
+    args: argparse.Namespace,
+    *,
+    wrap: Callable[[Starlette], ASGIApp] | None = None,
+    headline: str | None = None,
+) -> int:
+    """Run until interrupted; returns the process exit status.
+
+    ``wrap(app)``, when given, is what is served in front of the reference app (a deliberately
+    broken server, ``replcheck serve --break``), and ``headline`` replaces the banner's first
+    line (which says what started)."""
     try:
         config = build_config(args)
         _check_tls(config)
@@ -169,9 +181,9 @@ def serve(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     scheme = "https" if config.tls_cert else "http"
-    print(_banner(config, f"{scheme}://{shown_host}:{port}", app.state.vault.root_token),
-          flush=True)
-    server = uvicorn.Server(uvicorn_config(app, config))
+    print(_banner(config, f"{scheme}://{shown_host}:{port}", app.state.vault.root_token,
+                  headline), flush=True)
+    server = uvicorn.Server(uvicorn_config(app if wrap is None else wrap(app), config))
     # Objects alive now (modules, the spec, the app) live as long as the process: keep them out
     # of the collector's full passes, which otherwise scan them all, on the event loop.
     gc.collect()

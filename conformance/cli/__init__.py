@@ -8,9 +8,16 @@ import sys
 from collections.abc import Sequence
 
 from conformance import __version__
-from conformance.cli import requirements_cmd, run_cmd, serve_cmd, spec_cmd, validate_cmd
+from conformance.cli import (
+    completion_cmd,
+    requirements_cmd,
+    run_cmd,
+    serve_cmd,
+    spec_cmd,
+    validate_cmd,
+)
 
-COMMANDS = (run_cmd, serve_cmd, spec_cmd, validate_cmd, requirements_cmd)
+COMMANDS = (run_cmd, serve_cmd, spec_cmd, validate_cmd, requirements_cmd, completion_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -6,6 +6,9 @@ the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag v
 unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
 bounds) ends with one sentence on stderr and exit 2, never a traceback.
 
+``--scenario NAME`` judges a deliberately broken embedded server instead (``list`` names them):
+a user sees the gate fail, and reads a real report, in one command.
+
 Ctrl-C or SIGTERM stops the run before any further request but cleanup; the run says what it
 cleaned up, the summary and report files are written from what was judged until then, and the
 exit status is 130 (Ctrl-C) or 143 (SIGTERM).
@@ -21,11 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from conformance.cli import broken_names
 from conformance.target import OPTIONS, PROFILES, SettingError, Settings
 from conformance.tls import client_context
 
 if TYPE_CHECKING:
     from conformance.runner import RunResult
+    from reference_server.broken import BrokenServer
 
 #: The report flags (``--junit`` …). Their renderers, like the runner, are imported only when a
 #: run starts: every other sub-command shares this parser and should not load the engine.
@@ -88,7 +93,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="print every request the run would send, and send nothing",
     )
+    broken_names.add_name_flag(
+        parser, "--scenario", "scenario",
+        "judge the deliberately broken embedded server NAME instead (no --url; VAULT_ADDR is "
+        "not read), with the profile and bounds it is proven with unless given: see the gate "
+        "fail; 'list' prints every name with what it breaks",
+    )
     parser.set_defaults(handler=handle)
+
+
+def _scenario(args: argparse.Namespace) -> BrokenServer | int | None:
+    """The broken server of ``--scenario``, None without it, or the exit status (0 after
+    ``list``; 2 after one sentence: an unknown name, or a flag that cannot go with it)."""
+    if args.scenario is None:
+        return None
+    for flag, given in (("--url", args.url is not None), ("--plan", args.plan)):
+        if given:
+            print(
+                f"replcheck run: error: --scenario judges its own embedded broken server, so it "
+                f"cannot be combined with {flag}",
+                file=sys.stderr,
+            )
+            return 2
+    return broken_names.choose(args.scenario, "--scenario", "replcheck run: error:")
 
 
 def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
@@ -120,8 +147,18 @@ def _check_report_paths(args: argparse.Namespace) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    broken = _scenario(args)
+    if isinstance(broken, int):
+        return broken
+    environ = dict(os.environ)
+    if broken is not None:
+        environ.pop("VAULT_ADDR", None)  # the scenario's server is the target
     try:
-        settings = _settings(args, dict(os.environ))
+        settings = _settings(args, environ)
+        if broken is not None:
+            from conformance.cli import scenario_target
+
+            settings = scenario_target.settings_for(broken, settings)
         _check_report_paths(args)
         client_context(settings)  # a TLS file or folder that cannot be used is a bad flag
     except SettingError as exc:
@@ -132,13 +169,16 @@ def handle(args: argparse.Namespace) -> int:
     stop = StopRequest()
     try:
         with stopping_on_signals(stop, exiting=True):  # nor may a signal cut the reports short
-            return _run_and_report(args, settings, stop)
+            return _run_and_report(args, settings, stop, broken)
     except KeyboardInterrupt:  # before the run's own handlers were in place
         print("replcheck run: interrupted by SIGINT", file=sys.stderr)
         return 128 + signal.SIGINT
 
 
-def _run_and_report(args: argparse.Namespace, settings: Settings, stop: Any) -> int:
+def _run_and_report(
+    args: argparse.Namespace, settings: Settings, stop: Any, broken: BrokenServer | None
+) -> int:
+    from conformance.cli import scenario_target
     from conformance.interruption import RunInterrupted, signal_name
     from conformance.report import TerminalReporter
     from conformance.runner import RunAborted, run
@@ -146,7 +186,12 @@ def _run_and_report(args: argparse.Namespace, settings: Settings, stop: Any) -> 
     reporter = TerminalReporter()
     try:
         try:
-            result = run(settings, reporter, stop)
+            if broken is None:
+                result = run(settings, reporter, stop)
+            else:
+                reporter.message(broken_names.headline(broken, "--scenario"))
+                with scenario_target.serving(broken, settings) as judged:
+                    result = run(judged, reporter, stop)
         finally:
             reporter.close()  # the progress bar (on a TTY) goes before any sentence below
     except RunAborted as exc:
@@ -157,6 +202,8 @@ def _run_and_report(args: argparse.Namespace, settings: Settings, stop: Any) -> 
             print(f"replcheck run: interrupted by {signal_name(exc.signum)}", file=sys.stderr)
             return exc.exit_code
         result = exc.result
+    if broken is not None:
+        scenario_target.name_in(result, broken)
     reporter.summary(result)
     for name, render in _renderers().items():
         path: Path | None = getattr(args, name)

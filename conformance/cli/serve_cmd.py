@@ -1,8 +1,11 @@
-"""``replcheck serve``: run the reference server (options and behaviour live in the server)."""
+"""``replcheck serve``: run the reference server (options and behaviour live in the server), or
+with ``--break NAME`` one of the deliberately broken servers of ``reference_server.broken``."""
 
 from __future__ import annotations
 
 import argparse
+
+from conformance.cli import broken_names
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -10,9 +13,33 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     parser = sub.add_parser(
         "serve",
-        help="run the reference Vault replication server",
+        help="run the reference Vault replication server (or a deliberately broken one)",
         description="Run replcheck's reference server, which behaves like Vault Enterprise "
-        "on the /sys/replication endpoints.",
+        "on the /sys/replication endpoints. With --break NAME, run a deliberately broken "
+        "server instead (one deviation, which replcheck run must catch).",
     )
     cli.add_arguments(parser)
-    parser.set_defaults(handler=cli.serve)
+    broken_names.add_name_flag(
+        parser, "--break", "broken",
+        "serve the deliberately broken server NAME (in the topology it needs, unless "
+        "--scenario is given); 'list' prints every name with what it breaks",
+    )
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from reference_server import cli
+
+    if args.broken is None:
+        return cli.serve(args)
+    broken = broken_names.choose(args.broken, "--break", "replcheck serve:")
+    if isinstance(broken, int):
+        return broken
+    if args.scenario is None:
+        args.scenario = broken.scenario
+    headline = (
+        f"==> DELIBERATELY BROKEN server started (replcheck serve --break {broken.name})! "
+        "Log data will stream in below:\n\n"
+        f"{broken_names.headline(broken, '--break')}"
+    )
+    return cli.serve(args, wrap=broken.factory, headline=headline)

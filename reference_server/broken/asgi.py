@@ -20,10 +20,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from reference_server.vault_http import clean_path, get_token
+from ..vault_http import clean_path, get_token
 
 if TYPE_CHECKING:
-    from reference_server.core import VaultCore
+    from ..core import VaultCore
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from zoo_asgi import REINDEX, RequestHook, ZooRequest, ZooResponse, vault_error
-from zoo_model import (
+from .asgi import REINDEX, RequestHook, ZooRequest, ZooResponse, vault_error
+from .model import (
     FLAGS,
     BrokenServer,
     body_flags,

@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 from starlette.applications import Starlette
-from zoo_asgi import ASGIApp
 
-from reference_server.config import ServerConfig
-from reference_server.core import VaultCore
-from reference_server.embedded import EmbeddedServer
+from ..config import ServerConfig
+from ..core import VaultCore
+from ..embedded import EmbeddedServer
+from .asgi import ASGIApp
 
 #: Wraps the reference server's app into a broken one.
 Factory = Callable[[Starlette], ASGIApp]
@@ -28,6 +28,10 @@ class ZooServer(EmbeddedServer):
     def __init__(self, config: ServerConfig, factory: Factory | None = None) -> None:
         super().__init__(config, wrap=factory)
         self.core: VaultCore = self.app.state.vault
+
+    def __enter__(self) -> ZooServer:
+        self.start()
+        return self
 
 
 @dataclass
@@ -71,4 +75,5 @@ class Probe:
         """The ``data`` of one status read."""
         response = self.send("GET", "/v1/sys/replication/status")
         response.raise_for_status()
-        return response.json()["data"]
+        data: dict[str, Any] = response.json()["data"]
+        return data

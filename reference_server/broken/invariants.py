@@ -8,11 +8,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from zoo_asgi import REINDEX, ResponseHook, ZooRequest, ZooResponse
-from zoo_model import BrokenServer, deviate, on_status, peers, primaries, reads_status, writes_to
-from zoo_serving import Probe
-
-from reference_server.replication import rfc3339
+from ..replication import rfc3339
+from .asgi import REINDEX, ResponseHook, ZooRequest, ZooResponse
+from .model import BrokenServer, deviate, on_status, peers, primaries, reads_status, writes_to
+from .serving import Probe
 
 
 def _known_secondaries_mismatch(data: dict[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zoo_asgi import (
+from .asgi import (
     API,
     RECOVER,
     REINDEX,
@@ -13,7 +13,7 @@ from zoo_asgi import (
     ZooResponse,
     vault_error,
 )
-from zoo_model import (
+from .model import (
     INVALID_TOKEN,
     PERMISSION_DENIED,
     BrokenServer,

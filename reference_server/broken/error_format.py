@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zoo_asgi import (
+from .asgi import (
     API,
     RECOVER,
     REINDEX,
@@ -13,7 +13,7 @@ from zoo_asgi import (
     ZooResponse,
     vault_error,
 )
-from zoo_model import BrokenServer, deviate, ok, on_errors, status_code_of
+from .model import BrokenServer, deviate, ok, on_errors, status_code_of
 
 
 def _errors_as_string(request: ZooRequest, response: ZooResponse, errors: list[str]) -> ZooResponse:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from zoo_asgi import REINDEX
-from zoo_model import BrokenServer, bypass_sudo, deviate, reindex_as_update
+from .asgi import REINDEX
+from .model import BrokenServer, bypass_sudo, deviate, reindex_as_update
 
 ENTRIES: tuple[BrokenServer, ...] = (
     BrokenServer(

@@ -16,18 +16,19 @@ A ``BrokenServer`` is one deviation from the reference server and what must catc
   stay fast in tests; ``hostile``: the deviation attacks the runner itself (bodies too big, too
   slow, too deep), so the run may also end with ``RunAborted`` (exit 2, one sentence).
 
-Each category of deviation has its module (``zoo_auth``, ``zoo_methods``...), holding its
-broken servers next to their hooks; ``zoo_registry`` puts them together.
+Each category of deviation has its module (``auth``, ``methods``...), holding its broken
+servers next to their hooks; ``registry`` puts them together.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from starlette.applications import Starlette
-from zoo_asgi import (
+
+from .asgi import (
     REINDEX,
     STATUS,
     WRITES,
@@ -38,10 +39,11 @@ from zoo_asgi import (
     ZooRequest,
     ZooResponse,
 )
-from zoo_serving import Factory, Probe
+from .serving import Factory, Probe
 
-from conformance.target import Profile
-
+#: The run profile a broken server needs (``conformance.target.Profile``; the server package
+#: does not import the engine that judges it).
+Profile = Literal["safe", "full"]
 FLAGS = ("diff", "force", "skip_flush")
 #: Vault's lenient boolean domain, restated here on purpose: the zoo must not borrow the
 #: engine's own tables, or a mistake there would hide in both.
@@ -79,6 +81,15 @@ class BrokenServer:
     settings: Mapping[str, Any] = field(default_factory=dict)
     #: The runner itself is attacked: ``RunAborted`` (exit 2, one sentence) is a catch too.
     hostile: bool = False
+
+    @property
+    def description(self) -> str:
+        """One line for users: what is broken, and what should catch it."""
+        if self.hostile:
+            caught = "the runner must survive it (not conformant, or stopped with one sentence)"
+        else:
+            caught = "caught by " + ", ".join(self.must_fail)
+        return f"{self.deviation}; {caught}"
 
 
 def deviate(

@@ -16,9 +16,10 @@ import json
 from typing import Any
 
 import httpx
-from zoo_asgi import STATUS, ZooRequest, ZooResponse
-from zoo_model import BrokenServer, deviate, on_status, reads_status
-from zoo_serving import Probe
+
+from .asgi import STATUS, ZooRequest, ZooResponse
+from .model import BrokenServer, deviate, on_status, reads_status
+from .serving import Probe
 
 MIB = 1024 * 1024
 #: The cap the runs use: far above any real status answer, far below the hostile bodies.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo_asgi import RECOVER, REINDEX, STATUS, WRITES, ZooRequest, ZooResponse
-from zoo_model import BrokenServer, deviate, on_status, peers, primaries, reads_status
+from .asgi import RECOVER, REINDEX, STATUS, WRITES, ZooRequest, ZooResponse
+from .model import BrokenServer, deviate, on_status, peers, primaries, reads_status
 
 
 def _cluster_id_not_uuid(data: dict[str, Any]) -> None:

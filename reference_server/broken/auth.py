@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from zoo_asgi import (
+from .asgi import (
     API,
     RECOVER,
     REINDEX,
@@ -15,7 +15,7 @@ from zoo_asgi import (
     ZooResponse,
     vault_error,
 )
-from zoo_model import (
+from .model import (
     INVALID_TOKEN,
     PERMISSION_DENIED,
     BrokenServer,

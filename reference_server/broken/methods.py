@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zoo_asgi import (
+from .asgi import (
     RECOVER,
     REINDEX,
     STATUS,
@@ -12,7 +12,7 @@ from zoo_asgi import (
     ZooResponse,
     vault_error,
 )
-from zoo_model import BrokenServer, deviate, ok, status_code_of
+from .model import BrokenServer, deviate, ok, status_code_of
 
 
 def _recover_get_is_post(request: ZooRequest) -> ZooRequest | ZooResponse:
