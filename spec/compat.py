@@ -193,6 +193,44 @@ def _types(schema: dict[str, Any]) -> set[str] | None:
     return {value} if isinstance(value, str) else set(value)
 
 
+_FINITE_TYPES = {"boolean": (True, False), "null": (None,)}
+
+
+def _finite_values(document: dict[str, Any], schema: Any) -> set[str] | None:
+    """The values a schema accepts, as JSON texts, when they are few enough to list (an
+    ``enum``, a ``const``, ``boolean`` or ``null``, or an ``anyOf`` of such); else ``None``."""
+    schema, _ = _resolve(document, schema)
+    if not isinstance(schema, dict):
+        return None
+    keys = {k for k in schema if k not in _ANNOTATIONS}
+    if keys == {"anyOf"} and isinstance(schema["anyOf"], list):
+        union: set[str] = set()
+        for part in schema["anyOf"]:
+            values = _finite_values(document, part)
+            if values is None:
+                return None
+            union |= values
+        return union
+    types = _types(schema)
+    if "enum" in keys or "const" in keys:
+        if keys - {"enum", "const", "type"}:
+            return None
+        listed = schema["enum"] if "enum" in schema else [schema["const"]]
+        return {json.dumps(v) for v in listed if types is None or _typed_as(v, types)}
+    if keys == {"type"} and types is not None and types <= set(_FINITE_TYPES):
+        return {json.dumps(v) for t in types for v in _FINITE_TYPES[t]}
+    return None
+
+
+def _typed_as(value: Any, types: set[str]) -> bool:
+    if value is None or isinstance(value, bool):
+        return ("null" if value is None else "boolean") in types
+    if isinstance(value, int):
+        return bool({"integer", "number"} & types)
+    kinds = {str: "string", float: "number", list: "array", dict: "object"}
+    return kinds.get(type(value)) in types
+
+
 class _Walker:
     def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         self.old, self.new = old, new
@@ -345,7 +383,8 @@ class _Walker:
         handled.update({"allOf", "anyOf", "oneOf", "prefixItems"})
         self._list("allOf", o, n, where, negated, extra_narrows=True)
         self._list("prefixItems", o, n, where, negated, extra_narrows=True)
-        self._list("anyOf", o, n, where, negated, extra_narrows=False)
+        if not self._finite_domains(o, n, where, negated):
+            self._list("anyOf", o, n, where, negated, extra_narrows=False)
         self._list("oneOf", o, n, where, negated, extra_narrows=False)
         handled.add("not")
         if "not" in o and "not" in n:
@@ -362,6 +401,25 @@ class _Walker:
             if o.get(key) != n.get(key):
                 self.add(where, f"keyword {key!r} changed (not judged: counted as breaking)",
                          True)
+
+    def _finite_domains(self, o: dict[str, Any], n: dict[str, Any], where: str,
+                        negated: bool) -> bool:
+        """Compare two ``anyOf``s of finite domains (enums, consts, booleans, null) by the
+        values they accept, not part by part: regrouping the same values (the lenient booleans
+        split into true and false forms) is no change. ``False`` when either is not finite."""
+        if "anyOf" not in o or "anyOf" not in n:
+            return False
+        old_values = _finite_values(self.old, {"anyOf": o["anyOf"]})
+        new_values = _finite_values(self.new, {"anyOf": n["anyOf"]})
+        if old_values is None or new_values is None:
+            return False
+        lost = sorted(old_values - new_values)
+        gained = sorted(new_values - old_values)
+        if lost:
+            self.add(where, f"values no longer accepted: {', '.join(lost)}", True, negated)
+        if gained:
+            self.add(where, f"values now accepted: {', '.join(gained)}", False, negated)
+        return True
 
     def _list(self, key: str, o: dict[str, Any], n: dict[str, Any], where: str, negated: bool,
               extra_narrows: bool) -> None:
