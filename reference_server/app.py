@@ -36,9 +36,12 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 
+from replcheck_spec.domains import lenient_bool
+
 from .acl import is_root_path
 from .config import ServerConfig
 from .core import VaultCore
+from .field_decoding import parse_fields
 from .handlers import all_routes
 from .handlers.docs_page import DOCS_PATH, serve_docs
 from .routing import Reply, Request, Route, RouteTable
@@ -55,7 +58,6 @@ from .vault_http import (
     is_relative_path,
     multierror,
     parse_body,
-    parse_fields,
     parse_json_object,
     read_body,
     redirect,
@@ -73,8 +75,6 @@ access_log = logging.getLogger("reference_server.access")
 _OPERATIONS = {"GET": "read", "POST": "update", "PUT": "update", "DELETE": "delete",
                "LIST": "list", "HEAD": "header", "PATCH": "patch", "OPTIONS": "options"}
 _MERGE_PATCH = "application/merge-patch+json"
-_TRUE_LIST = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_FALSE_LIST = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _PERMISSION_DENIED = "permission denied"
 #: Vault >= 1.16 names both reasons when the token is unknown, expired or revoked.
 _INVALID_TOKEN = multierror("permission denied", "invalid token")
@@ -289,11 +289,10 @@ def _list_flag(value: Any) -> bool:
     """``?list=`` takes Go's ``strconv.ParseBool`` values; anything else is a bad request."""
     if isinstance(value, list):
         value = value[0]
-    if value in _TRUE_LIST:
-        return True
-    if value in _FALSE_LIST or value == "":
-        return False
-    raise VaultError(400)
+    decoded = lenient_bool(value)  # a query value is a string: the spec's string forms
+    if decoded is None:
+        raise VaultError(400)
+    return decoded
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

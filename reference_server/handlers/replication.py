@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ..replication import ReindexBusyError
+from ..reindex_job import ReindexBusyError
 from ..routing import Reply, Request, Route
+from ..status_values import DR, PERFORMANCE
 from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
@@ -16,11 +17,11 @@ def read_status(request: Request) -> Reply:
 
 
 def read_dr_status(request: Request) -> Reply:
-    return Reply(data=request.core.replication.section_status("dr"))
+    return Reply(data=request.core.replication.section_status(DR))
 
 
 def read_performance_status(request: Request) -> Reply:
-    return Reply(data=request.core.replication.section_status("performance"))
+    return Reply(data=request.core.replication.section_status(PERFORMANCE))
 
 
 def recover(request: Request) -> Reply:
