@@ -13,8 +13,8 @@ and ``cleanhttp`` wrappers first, then ``http/logical.go``, then the core's requ
    and parsed as a form or JSON (→ 400); other methods never read the body;
 5. a ``.``/``..`` segment left after decoding (``%2e``) → 400 ``relative paths not supported``;
    a write to a path ending in ``/`` → 400; OPTIONS → 400 (an internal-only operation);
-6. authentication and ACL, unless the path is an unauthenticated one (403); sudo on root
-   paths (``sys/replication/reindex``, ``sys/rotate``);
+6. authentication and ACL, unless the route is unauthenticated (403); sudo where the route
+   (or, for a root path served by no route, the route table) says so;
 7. routing: unknown path → 404, known path without this operation → 405;
 8. field types (400), then the handler; unknown parameters earn Vault's warning.
 
@@ -38,11 +38,10 @@ from starlette.applications import Starlette
 
 from replcheck_spec.domains import lenient_bool
 
-from .acl import is_root_path
 from .config import ServerConfig
 from .core import VaultCore
 from .field_decoding import parse_fields
-from .handlers import all_routes
+from .handlers import ROOT_PATHS_WITHOUT_ROUTE, all_routes
 from .handlers.docs_page import DOCS_PATH, serve_docs
 from .routing import Reply, Request, Route, RouteTable
 from .vault_http import (
@@ -86,7 +85,7 @@ class VaultDispatcher:
 
     def __init__(self, core: VaultCore) -> None:
         self.core = core
-        self.routes = RouteTable(all_routes())
+        self.routes = RouteTable(all_routes(), ROOT_PATHS_WITHOUT_ROUTE)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -248,7 +247,8 @@ class VaultDispatcher:
         if operation == "update" and route is not None and route.exists is not None:
             operation = "update" if route.exists(request) else "create"
         acl = self.core.policies.acl(entry.policies)
-        if not acl.allows(request.path, operation, sudo=is_root_path(request.path)):
+        sudo = self.routes.needs_sudo(request.path, route)
+        if not acl.allows(request.path, operation, sudo=sudo):
             raise VaultError(403, multierror(_PERMISSION_DENIED))
         self.core.tokens.use(entry)
 

@@ -66,6 +66,6 @@ ROUTES = [
     Route("sys/replication/performance/status", {"read": read_performance_status},
           unauthenticated=True),
     Route("sys/replication/recover", {"update": recover}, enterprise_only=True),
-    Route("sys/replication/reindex", {"update": reindex}, fields=REINDEX_FIELDS,
+    Route("sys/replication/reindex", {"update": reindex}, fields=REINDEX_FIELDS, sudo=True,
           enterprise_only=True),
 ]

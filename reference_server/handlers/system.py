@@ -128,5 +128,5 @@ ROUTES = [
     Route("sys/leader", {"read": read_leader}, dedicated=True),
     Route("sys/init", {"read": read_init, "update": write_init}, dedicated=True),
     Route("sys/internal/specs/openapi", {"read": read_openapi}, unauthenticated=True),
-    Route("sys/rotate", {"update": rotate}),
+    Route("sys/rotate", {"update": rotate}, sudo=True),
 ]
