@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -68,6 +68,8 @@ from .vault_http import (
 
 __all__ = ["VaultDispatcher", "create_app"]
 
+Scope = MutableMapping[str, Any]
+
 log = logging.getLogger("reference_server")
 access_log = logging.getLogger("reference_server.access")
 
@@ -87,7 +89,7 @@ class VaultDispatcher:
         self.core = core
         self.routes = RouteTable(all_routes(), ROOT_PATHS_WITHOUT_ROUTE)
 
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1003})
@@ -119,7 +121,7 @@ class VaultDispatcher:
                             (time.perf_counter() - started) * 1000)
 
     async def _handle(
-        self, scope: dict[str, Any], receive: Receive, trace: list[str]
+        self, scope: Scope, receive: Receive, trace: list[str]
     ) -> tuple[int, bytes | None]:
         """Answer one request; ``trace`` receives the matched route template for the logs."""
         method = scope["method"]
@@ -185,7 +187,7 @@ class VaultDispatcher:
         return self._render(reply, route, unknown)
 
     async def _read_body(
-        self, scope: dict[str, Any], receive: Receive, content_type: str | None
+        self, scope: Scope, receive: Receive, content_type: str | None
     ) -> bytes:
         """The whole body; past the size limit, 413 with the parser's error text.
 
@@ -204,7 +206,7 @@ class VaultDispatcher:
                 ) from None
             raise
 
-    async def _parse_patch(self, scope: dict[str, Any], receive: Receive) -> dict[str, Any] | None:
+    async def _parse_patch(self, scope: Scope, receive: Receive) -> dict[str, Any] | None:
         """PATCH needs Go's ``mime.ParseMediaType`` to accept the type, and JSON merge patch."""
         content_type = _header(scope, b"content-type")
         media = (content_type or "").split(";", 1)[0].strip().lower()
@@ -217,14 +219,14 @@ class VaultDispatcher:
         return parse_json_object(await self._read_body(scope, receive, content_type))
 
     def _dedicated(
-        self, scope: dict[str, Any], route: Route, method: str
+        self, scope: Scope, route: Route, method: str
     ) -> tuple[int, bytes | None]:
         """A path Vault serves with its own HTTP handler: GET (and HEAD where served) only."""
         if method == "HEAD" and route.head:
             method = "GET"
         operation = {"GET": "read", "PUT": "update", "POST": "update"}.get(method)
         handler = route.handlers.get(operation) if operation else None
-        if handler is None:
+        if handler is None or operation is None:
             raise VaultError(405)
         query = scope.get("query_string", b"")
         data = _parse_query(query) if query and operation == "read" else None
@@ -232,7 +234,7 @@ class VaultDispatcher:
         reply = handler(Request(self.core, route.template, operation, params, {}))
         return self._render(reply, route, [])
 
-    def _authorize(self, scope: dict[str, Any], request: Request, route: Route | None) -> None:
+    def _authorize(self, scope: Scope, request: Request, route: Route | None) -> None:
         """403 unless the token is live and its ACL grants the operation (and sudo if needed)."""
         token = get_token(scope["headers"])
         if token is None:
@@ -295,14 +297,14 @@ def _list_flag(value: Any) -> bool:
     return decoded
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str | None:
+def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
-            return value.decode("latin-1")
+            return str(value.decode("latin-1"))
     return None
 
 
-def _content_length(scope: dict[str, Any]) -> int | None:
+def _content_length(scope: Scope) -> int | None:
     value = _header(scope, b"content-length")
     try:
         return None if value is None else int(value)

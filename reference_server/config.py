@@ -268,6 +268,7 @@ def load_config(path: str | Path) -> ServerConfig:
     if raw is None:
         raw = {}
     try:
-        return _build(ServerConfig, raw, "")
+        config: ServerConfig = _build(ServerConfig, raw, "")
     except ConfigError as exc:
         raise ConfigError(f"config file {str(path)!r}: {exc}") from exc
+    return config

@@ -260,7 +260,7 @@ async def read_body(receive: Receive, limit: int, content_length: int | None) ->
     message = await receive()
     if message["type"] == "http.disconnect":
         raise _disconnected(message)
-    first = message.get("body", b"")
+    first: bytes = message.get("body", b"")
     if not message.get("more_body", False):  # the usual case: the whole body in one message
         if len(first) > limit:
             raise _too_large()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator
 
@@ -54,6 +54,7 @@ LENIENT_TRUE = "reindex-request.json#/$defs/lenientTrue"
 LENIENT_FALSE = "reindex-request.json#/$defs/lenientFalse"
 
 _SECTION = "cluster-section.json"
+_Value = TypeVar("_Value")
 
 
 def _split(ref: str) -> tuple[str, list[str]]:
@@ -106,7 +107,7 @@ def enum(ref: str) -> tuple[Any, ...]:
     raise KeyError(f"{ref!r} enumerates nothing (no enum, no const)")
 
 
-def member(ref: str, value: Any) -> Any:
+def member(ref: str, value: _Value) -> _Value:
     """``value``, after checking that the domain at ``ref`` enumerates it.
 
     For code that picks one value of a domain (a default, a state it moves to): the choice is
