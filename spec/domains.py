@@ -36,6 +36,7 @@ __all__ = [
     "member",
     "modes",
     "primary_states",
+    "reindex_flags",
     "reindex_stages",
     "secondary_states",
     "sections",
@@ -200,6 +201,17 @@ def lenient_bool(value: Any) -> bool | None:
     except TypeError:  # an unhashable value (a list, an object) is no boolean
         pass
     return None
+
+
+@cache
+def reindex_flags() -> tuple[str, ...]:
+    """The members of a reindex request body (``diff``, ``force``, ``skip_flush``): each one a
+    lenient boolean."""
+    properties = _node("reindex-request.json#/properties")
+    return tuple(
+        name for name, member in properties.items()
+        if str(member.get("$ref", "")).endswith("#/$defs/lenientBoolean")
+    )
 
 
 def lenient_boolean_forms() -> tuple[Any, ...]:

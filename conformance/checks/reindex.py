@@ -10,7 +10,7 @@ from conformance.checks.registry import check
 from conformance.checks.watch import sections
 from replcheck_spec import domains
 
-FLAGS = ("diff", "force", "skip_flush")
+FLAGS = domains.reindex_flags()
 #: Every form Vault's weak decode accepts as a bool (sdk/framework/field_data.go), from the spec.
 BOOLEAN_FORMS: tuple[Any, ...] = domains.lenient_boolean_forms()
 INVALID_VALUES: tuple[Any, ...] = ("maybe", "yes", 2, -1, {"value": True}, [True])

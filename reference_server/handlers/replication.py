@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from replcheck_spec import domains
+
 from ..reindex_job import ReindexBusyError
 from ..routing import Reply, Request, Route
 from ..status_values import DR, PERFORMANCE
@@ -9,7 +11,8 @@ from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
 
-REINDEX_FIELDS = {"diff": "bool", "force": "bool", "skip_flush": "bool"}
+#: The reindex flags, as the spec lists them, each decoded as a lenient bool.
+REINDEX_FIELDS = dict.fromkeys(domains.reindex_flags(), "bool")
 
 
 def read_status(request: Request) -> Reply:

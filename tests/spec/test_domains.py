@@ -69,6 +69,10 @@ def test_status_enumerations() -> None:
     assert domains.connection_statuses() == ("connected", "disconnected")
 
 
+def test_reindex_flags_are_the_lenient_boolean_members() -> None:
+    assert domains.reindex_flags() == ("diff", "force", "skip_flush")
+
+
 def test_member_accepts_only_values_of_the_domain() -> None:
     ref = "cluster-section.json#/properties/mode"
     assert domains.member(ref, "primary") == "primary"
