@@ -6,7 +6,9 @@
   highest-priority glob (``*`` suffix) / segment-wildcard (``+``) pattern, ranked as Vault ranks
   them (later first wildcard, no trailing ``*``, fewer ``+``, longer, lexicographically larger).
 * Root paths (Vault's ``PathsSpecial.Root``, e.g. ``sys/replication/reindex``) need ``sudo`` on
-  top of the operation's capability.
+  top of the operation's capability. Which paths those are is declared by the routes
+  (``Route.sudo``, and ``RouteTable.needs_sudo`` for root paths without a handler here); the
+  ACL only evaluates ``allows(path, operation, sudo=...)``.
 * Tokens are kept by the SHA-256 of their value, so a lookup never compares secret bytes with
   ``==`` and the store never holds a token in clear.
 """
@@ -25,46 +27,13 @@ from functools import cached_property
 from .hcl import PathRule, parse_policy
 
 __all__ = [
-    "ROOT_PATHS",
     "Acl",
     "Policy",
     "PolicyStore",
     "TokenEntry",
     "TokenStore",
-    "is_root_path",
     "token_hash",
 ]
-
-#: Paths that need ``sudo`` (the system backend's root paths plus the token store's).
-ROOT_PATHS = (
-    "sys/replication/reindex",
-    "sys/replication/dr/reindex",
-    "sys/replication/performance/reindex",
-    "sys/replication/primary/secondary-token",
-    "sys/replication/dr/primary/secondary-token",
-    "sys/replication/performance/primary/secondary-token",
-    "sys/auth/*",
-    "sys/remount",
-    "sys/audit",
-    "sys/audit/*",
-    "sys/raw",
-    "sys/raw/*",
-    "sys/rotate",
-    "sys/config/cors",
-    "sys/config/auditing/*",
-    "sys/config/ui/headers/*",
-    "sys/plugins/catalog/*",
-    "sys/revoke-prefix/*",
-    "sys/revoke-force/*",
-    "sys/leases/revoke-prefix/*",
-    "sys/leases/revoke-force/*",
-    "sys/leases/lookup/*",
-    "auth/token/revoke-orphan",
-    "auth/token/accessors/",
-)
-
-_ROOT_EXACT = frozenset(p for p in ROOT_PATHS if not p.endswith("*"))
-_ROOT_PREFIXES = tuple(p[:-1] for p in ROOT_PATHS if p.endswith("*"))
 
 _OPERATION_CAPABILITY = {
     "read": "read",
@@ -91,11 +60,6 @@ path "sys/capabilities-self" {
   capabilities = ["update"]
 }
 """
-
-
-def is_root_path(path: str) -> bool:
-    """Whether ``path`` (no leading slash, e.g. ``sys/replication/reindex``) needs sudo."""
-    return path in _ROOT_EXACT or path.startswith(_ROOT_PREFIXES)
 
 
 def token_hash(token: str | bytes) -> bytes:

@@ -13,8 +13,8 @@ and ``cleanhttp`` wrappers first, then ``http/logical.go``, then the core's requ
    and parsed as a form or JSON (→ 400); other methods never read the body;
 5. a ``.``/``..`` segment left after decoding (``%2e``) → 400 ``relative paths not supported``;
    a write to a path ending in ``/`` → 400; OPTIONS → 400 (an internal-only operation);
-6. authentication and ACL, unless the path is an unauthenticated one (403); sudo on root
-   paths (``sys/replication/reindex``, ``sys/rotate``);
+6. authentication and ACL, unless the route is unauthenticated (403); sudo where the route
+   (or, for a root path served by no route, the route table) says so;
 7. routing: unknown path → 404, known path without this operation → 405;
 8. field types (400), then the handler; unknown parameters earn Vault's warning.
 
@@ -30,16 +30,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 
-from .acl import is_root_path
+from replcheck_spec.domains import lenient_bool
+
 from .config import ServerConfig
 from .core import VaultCore
-from .handlers import all_routes
+from .field_decoding import parse_fields
+from .handlers import ROOT_PATHS_WITHOUT_ROUTE, all_routes
 from .handlers.docs_page import DOCS_PATH, serve_docs
 from .routing import Reply, Request, Route, RouteTable
 from .vault_http import (
@@ -55,7 +57,6 @@ from .vault_http import (
     is_relative_path,
     multierror,
     parse_body,
-    parse_fields,
     parse_json_object,
     read_body,
     redirect,
@@ -67,14 +68,14 @@ from .vault_http import (
 
 __all__ = ["VaultDispatcher", "create_app"]
 
+Scope = MutableMapping[str, Any]
+
 log = logging.getLogger("reference_server")
 access_log = logging.getLogger("reference_server.access")
 
 _OPERATIONS = {"GET": "read", "POST": "update", "PUT": "update", "DELETE": "delete",
                "LIST": "list", "HEAD": "header", "PATCH": "patch", "OPTIONS": "options"}
 _MERGE_PATCH = "application/merge-patch+json"
-_TRUE_LIST = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_FALSE_LIST = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _PERMISSION_DENIED = "permission denied"
 #: Vault >= 1.16 names both reasons when the token is unknown, expired or revoked.
 _INVALID_TOKEN = multierror("permission denied", "invalid token")
@@ -86,9 +87,9 @@ class VaultDispatcher:
 
     def __init__(self, core: VaultCore) -> None:
         self.core = core
-        self.routes = RouteTable(all_routes())
+        self.routes = RouteTable(all_routes(), ROOT_PATHS_WITHOUT_ROUTE)
 
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1003})
@@ -120,7 +121,7 @@ class VaultDispatcher:
                             (time.perf_counter() - started) * 1000)
 
     async def _handle(
-        self, scope: dict[str, Any], receive: Receive, trace: list[str]
+        self, scope: Scope, receive: Receive, trace: list[str]
     ) -> tuple[int, bytes | None]:
         """Answer one request; ``trace`` receives the matched route template for the logs."""
         method = scope["method"]
@@ -186,7 +187,7 @@ class VaultDispatcher:
         return self._render(reply, route, unknown)
 
     async def _read_body(
-        self, scope: dict[str, Any], receive: Receive, content_type: str | None
+        self, scope: Scope, receive: Receive, content_type: str | None
     ) -> bytes:
         """The whole body; past the size limit, 413 with the parser's error text.
 
@@ -205,7 +206,7 @@ class VaultDispatcher:
                 ) from None
             raise
 
-    async def _parse_patch(self, scope: dict[str, Any], receive: Receive) -> dict[str, Any] | None:
+    async def _parse_patch(self, scope: Scope, receive: Receive) -> dict[str, Any] | None:
         """PATCH needs Go's ``mime.ParseMediaType`` to accept the type, and JSON merge patch."""
         content_type = _header(scope, b"content-type")
         media = (content_type or "").split(";", 1)[0].strip().lower()
@@ -218,14 +219,14 @@ class VaultDispatcher:
         return parse_json_object(await self._read_body(scope, receive, content_type))
 
     def _dedicated(
-        self, scope: dict[str, Any], route: Route, method: str
+        self, scope: Scope, route: Route, method: str
     ) -> tuple[int, bytes | None]:
         """A path Vault serves with its own HTTP handler: GET (and HEAD where served) only."""
         if method == "HEAD" and route.head:
             method = "GET"
         operation = {"GET": "read", "PUT": "update", "POST": "update"}.get(method)
         handler = route.handlers.get(operation) if operation else None
-        if handler is None:
+        if handler is None or operation is None:
             raise VaultError(405)
         query = scope.get("query_string", b"")
         data = _parse_query(query) if query and operation == "read" else None
@@ -233,7 +234,7 @@ class VaultDispatcher:
         reply = handler(Request(self.core, route.template, operation, params, {}))
         return self._render(reply, route, [])
 
-    def _authorize(self, scope: dict[str, Any], request: Request, route: Route | None) -> None:
+    def _authorize(self, scope: Scope, request: Request, route: Route | None) -> None:
         """403 unless the token is live and its ACL grants the operation (and sudo if needed)."""
         token = get_token(scope["headers"])
         if token is None:
@@ -248,7 +249,8 @@ class VaultDispatcher:
         if operation == "update" and route is not None and route.exists is not None:
             operation = "update" if route.exists(request) else "create"
         acl = self.core.policies.acl(entry.policies)
-        if not acl.allows(request.path, operation, sudo=is_root_path(request.path)):
+        sudo = self.routes.needs_sudo(request.path, route)
+        if not acl.allows(request.path, operation, sudo=sudo):
             raise VaultError(403, multierror(_PERMISSION_DENIED))
         self.core.tokens.use(entry)
 
@@ -289,21 +291,20 @@ def _list_flag(value: Any) -> bool:
     """``?list=`` takes Go's ``strconv.ParseBool`` values; anything else is a bad request."""
     if isinstance(value, list):
         value = value[0]
-    if value in _TRUE_LIST:
-        return True
-    if value in _FALSE_LIST or value == "":
-        return False
-    raise VaultError(400)
+    decoded = lenient_bool(value)  # a query value is a string: the spec's string forms
+    if decoded is None:
+        raise VaultError(400)
+    return decoded
 
 
-def _header(scope: dict[str, Any], name: bytes) -> str | None:
+def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope["headers"]:
         if key == name:
-            return value.decode("latin-1")
+            return str(value.decode("latin-1"))
     return None
 
 
-def _content_length(scope: dict[str, Any]) -> int | None:
+def _content_length(scope: Scope) -> int | None:
     value = _header(scope, b"content-length")
     try:
         return None if value is None else int(value)

@@ -13,7 +13,19 @@ from typing import Any
 
 import yaml
 
-import replcheck_spec
+from .status_values import (
+    CONNECTED,
+    CONNECTION_STATES,
+    CONNECTION_STATUSES,
+    DISABLED,
+    MODELLED_MODES,
+    PRIMARY,
+    READY,
+    RUNNING,
+    SECONDARY_STATES,
+    SECTIONS,
+    STREAM_WALS,
+)
 
 __all__ = [
     "MAX_REQUEST_BYTES",
@@ -31,22 +43,6 @@ MAX_REQUEST_BYTES = 32 * 1024 * 1024
 #: Scenario names a server can start in (see ``reference_server.scenarios``).
 SCENARIOS = ("dr-perf-primary", "perf-secondary", "disabled", "dr-secondary-idle", "community")
 
-_MODES = ("disabled", "primary", "secondary")
-
-
-def _spec_enum(schema_file: str, *pointer: str) -> tuple[str, ...]:
-    """An enumeration as the spec's schema states it (the one source of truth)."""
-    node: Any = replcheck_spec.schema(schema_file)
-    for key in pointer:
-        node = node[key]
-    return tuple(node["enum"])
-
-
-_SECONDARY_STATES = _spec_enum("cluster-section.json", "$defs", "secondary", "properties", "state")
-_CONNECTION_STATES = _spec_enum("cluster-section.json", "properties", "connection_state")
-_CONNECTION_STATUSES = _spec_enum("peer.json", "properties", "connection_status")
-
-
 class ConfigError(ValueError):
     """A setting has a bad name or value; the message names both."""
 
@@ -58,7 +54,7 @@ class PeerConfig:
     api_address: str
     cluster_address: str
     node_id: str = ""
-    connection_status: str = "connected"
+    connection_status: str = CONNECTED
     clock_skew_ms: int = 0
 
 
@@ -66,15 +62,15 @@ class PeerConfig:
 class SectionConfig:
     """One replication section (``dr`` or ``performance``) of the local cluster."""
 
-    mode: str = "disabled"
+    mode: str = DISABLED
     cluster_id: str = ""
     primary_cluster_addr: str = ""
     known_primary_cluster_addrs: list[str] | None = None
     secondary_id: str = ""
     #: Secondary stream state; ``idle`` or ``merkle-sync`` make an adverse state that
     #: ``recover`` repairs.
-    state: str = "stream-wals"
-    connection_state: str = "ready"
+    state: str = STREAM_WALS
+    connection_state: str = READY
     last_wal: int = 0
     peers: list[PeerConfig] = field(default_factory=list)
 
@@ -184,22 +180,22 @@ def _validate(config: ServerConfig) -> None:
         raise _fail("access_log", config.access_log, "true or false")
     if config.log_level not in ("critical", "error", "warning", "info", "debug"):
         raise _fail("log_level", config.log_level, "one of critical, error, warning, info, debug")
-    for name in ("dr", "performance"):
+    for name in SECTIONS:
         section = getattr(config, name)
         if section is not None:
             _validate_section(name, section)
 
 
 def _validate_section(name: str, section: SectionConfig) -> None:
-    if section.mode not in _MODES:
-        raise _fail(f"{name}.mode", section.mode, "one of " + ", ".join(_MODES))
-    if section.state not in (*_SECONDARY_STATES, "running"):
-        raise _fail(f"{name}.state", section.state, "one of " + ", ".join(_SECONDARY_STATES))
-    if section.connection_state not in _CONNECTION_STATES:
+    if section.mode not in MODELLED_MODES:
+        raise _fail(f"{name}.mode", section.mode, "one of " + ", ".join(MODELLED_MODES))
+    if section.state not in (*SECONDARY_STATES, RUNNING):
+        raise _fail(f"{name}.state", section.state, "one of " + ", ".join(SECONDARY_STATES))
+    if section.connection_state not in CONNECTION_STATES:
         raise _fail(
             f"{name}.connection_state",
             section.connection_state,
-            "one of " + ", ".join(_CONNECTION_STATES),
+            "one of " + ", ".join(CONNECTION_STATES),
         )
     if isinstance(section.last_wal, bool) or not isinstance(section.last_wal, int):
         raise _fail(f"{name}.last_wal", section.last_wal, "an integer >= 0")
@@ -208,10 +204,10 @@ def _validate_section(name: str, section: SectionConfig) -> None:
     node_ids: set[str] = set()
     for index, peer in enumerate(section.peers):
         where = f"{name}.peers[{index}]"
-        if peer.connection_status not in _CONNECTION_STATUSES:
+        if peer.connection_status not in CONNECTION_STATUSES:
             raise _fail(f"{where}.connection_status", peer.connection_status,
-                        "one of " + ", ".join(_CONNECTION_STATUSES))
-        if section.mode == "primary":
+                        "one of " + ", ".join(CONNECTION_STATUSES))
+        if section.mode == PRIMARY:
             if not peer.node_id:
                 raise _fail(f"{where}.node_id", peer.node_id, "a non-empty string on a primary")
             if peer.node_id in node_ids:
@@ -233,7 +229,7 @@ def _build(cls: type, raw: Any, where: str) -> Any:
             raise ConfigError(
                 f"unknown setting {path!r}; known settings: {', '.join(sorted(known))}"
             )
-        if key in ("dr", "performance") and value is not None:
+        if key in SECTIONS and value is not None:
             value = _build(SectionConfig, value, path)
         elif key == "peers":
             if not isinstance(value, list):
@@ -272,6 +268,7 @@ def load_config(path: str | Path) -> ServerConfig:
     if raw is None:
         raw = {}
     try:
-        return _build(ServerConfig, raw, "")
+        config: ServerConfig = _build(ServerConfig, raw, "")
     except ConfigError as exc:
         raise ConfigError(f"config file {str(path)!r}: {exc}") from exc
+    return config

@@ -10,10 +10,9 @@ reindex job) and the status document is computed from them and the clock on ever
   last heartbeat and its canary age grows.
 * A secondary's ``last_remote_wal`` follows its primary only while the stream runs; its merkle
   root is computed from the replicated WAL index, so an in-sync pair shows the same root.
-* A reindex is a job whose stage is a function of its start time and the clock (scanning,
-  building, wal-replay, commit, with the tree flush inside commit unless ``skip_flush``).
-  Every read advances it under the lock, so a status read during a reindex always sees one
-  consistent stage, and tests can drive it with a manual clock instead of sleeping.
+* A reindex is a job (``reindex_job``) whose stage is a function of its start time and the
+  clock. Every read advances it under the lock, so a status read during a reindex always sees
+  one consistent stage, and tests can drive it with a manual clock instead of sleeping.
 
 Every read and write takes one lock and works on the live objects inside it, so concurrent
 requests never observe a half-applied change.
@@ -30,11 +29,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from .reindex_job import ReindexBusyError, ReindexJob
+from .status_values import (
+    CONNECTED,
+    DISABLED,
+    DISCONNECTED,
+    DR,
+    PRIMARY,
+    READY,
+    RUNNING,
+    SECONDARY,
+    SECTIONS,
+    STREAM_WALS,
+    TRANSIENT_FAILURE,
+)
+from .status_values import IDLE as STREAM_IDLE
+
 __all__ = [
     "NEVER_CHECKED_EPOCH",
     "Peer",
-    "ReindexBusyError",
-    "ReindexJob",
     "ReplicationState",
     "Section",
     "rfc3339",
@@ -43,16 +56,9 @@ __all__ = [
 #: What Vault reports in ``last_corruption_check_epoch`` before any check (Go's zero time).
 NEVER_CHECKED_EPOCH = -62135596800
 
-SECTION_NAMES = ("dr", "performance")
-
-
 def rfc3339(epoch: float) -> str:
     """An RFC 3339 timestamp with an explicit zone offset, as Vault prints heartbeats."""
     return datetime.fromtimestamp(int(epoch), UTC).isoformat(timespec="seconds")
-
-
-class ReindexBusyError(Exception):
-    """A reindex was requested while another one runs."""
 
 
 @dataclass
@@ -73,13 +79,13 @@ class Section:
     """One replication section (``dr`` or ``performance``) of the local cluster."""
 
     name: str
-    mode: str = "disabled"
+    mode: str = DISABLED
     cluster_id: str = ""
     primary_cluster_addr: str = ""
     known_primary_cluster_addrs: list[str] | None = None
     secondary_id: str = ""
-    state: str = "running"
-    connection_state: str = "ready"
+    state: str = RUNNING
+    connection_state: str = READY
     peers: list[Peer] = field(default_factory=list)
     #: Secondary only: WAL index received from the primary, and the primary's own index.
     last_remote_wal: int = 0
@@ -88,57 +94,7 @@ class Section:
 
     @property
     def streaming(self) -> bool:
-        return self.state == "stream-wals" and self.connection_state == "ready"
-
-
-@dataclass(frozen=True)
-class ReindexJob:
-    """A reindex in flight: the stage at any moment follows from ``started`` and the plan."""
-
-    started: float
-    diff: bool
-    force: bool
-    skip_flush: bool
-    stages: tuple[tuple[str, float], ...]
-    building_total: int
-
-    @classmethod
-    def plan(
-        cls, started: float, stage_seconds: float, keys: int, *, diff: bool, force: bool,
-        skip_flush: bool,
-    ) -> ReindexJob:
-        """The stages: ``force`` doubles the scan, ``diff`` triples the key-level build.
-
-        Vault flushes the rebuilt tree to storage while committing; the status reports that
-        under ``commit`` (the stage names the contract knows), so without ``skip_flush`` the
-        commit stage lasts twice as long, and with it the flush is left to run afterwards.
-        """
-        stages = (
-            ("scanning", stage_seconds * (2 if force else 1)),
-            ("building", stage_seconds * (3 if diff else 1)),
-            ("wal-replay", stage_seconds),
-            ("commit", stage_seconds * (1 if skip_flush else 2)),
-        )
-        return cls(started, diff, force, skip_flush, stages, keys)
-
-    @property
-    def finish(self) -> float:
-        return self.started + sum(duration for _, duration in self.stages)
-
-    def position(self, now: float) -> tuple[str, int] | None:
-        """``(stage, keys built so far)`` at ``now``, or ``None`` once the job has finished."""
-        elapsed = now - self.started
-        built = 0
-        for stage, duration in self.stages:
-            if elapsed < duration:
-                if stage == "building":
-                    fraction = elapsed / duration if duration else 1.0
-                    built = min(self.building_total, int(self.building_total * fraction))
-                return stage, built
-            elapsed -= duration
-            if stage == "building":
-                built = self.building_total
-        return None
+        return self.state == STREAM_WALS and self.connection_state == READY
 
 
 class ReplicationState:
@@ -174,7 +130,7 @@ class ReplicationState:
 
     @property
     def enabled(self) -> bool:
-        return not self.community and any(s.mode != "disabled" for s in self.sections.values())
+        return not self.community and any(s.mode != DISABLED for s in self.sections.values())
 
     def status(self) -> dict[str, Any]:
         """The ``data`` member of ``sys/replication/status``, computed now."""
@@ -199,7 +155,7 @@ class ReplicationState:
             now = self._clock()
             self._advance(now)
             if self.community:
-                return {"mode": "disabled"}
+                return {"mode": DISABLED}
             return self._section_json(self.sections[name], now)
 
     def modes(self) -> dict[str, str]:
@@ -224,12 +180,12 @@ class ReplicationState:
     def _status_locked(self, now: float) -> dict[str, Any]:
         self._advance(now)
         if self.community:
-            return {"mode": "disabled"}
-        return {name: self._section_json(self.sections[name], now) for name in SECTION_NAMES}
+            return {"mode": DISABLED}
+        return {name: self._section_json(self.sections[name], now) for name in SECTIONS}
 
     def _merkle_root(self, section: Section) -> str:
-        index = section.last_remote_wal if section.mode == "secondary" else (
-            self.wal if section.name == "dr" else self.performance_wal
+        index = section.last_remote_wal if section.mode == SECONDARY else (
+            self.wal if section.name == DR else self.performance_wal
         )
         seed = f"{section.name}:{section.cluster_id}:{index}:{self.ssct_generation_counter}"
         return hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()
@@ -247,7 +203,7 @@ class ReplicationState:
         out: dict[str, Any] = {
             "api_address": peer.api_address,
             "cluster_address": peer.cluster_address,
-            "connection_status": "connected" if peer.connected else "disconnected",
+            "connection_status": CONNECTED if peer.connected else DISCONNECTED,
             "last_heartbeat": rfc3339(heartbeat),
             "clock_skew_ms": str(peer.clock_skew_ms),
             "last_heartbeat_duration_ms": str(duration_ms),
@@ -258,8 +214,8 @@ class ReplicationState:
         return out
 
     def _section_json(self, section: Section, now: float) -> dict[str, Any]:
-        if section.mode == "disabled":
-            return {"mode": "disabled"}
+        if section.mode == DISABLED:
+            return {"mode": DISABLED}
         out: dict[str, Any] = {
             "cluster_id": section.cluster_id,
             "merkle_root": self._merkle_root(section),
@@ -270,7 +226,7 @@ class ReplicationState:
             "last_reindex_epoch": str(self.last_reindex_epoch),
             "ssct_generation_counter": self.ssct_generation_counter,
         }
-        if section.mode == "primary":
+        if section.mode == PRIMARY:
             secondaries = [self._peer_json(p, now, with_node_id=True) for p in section.peers]
             out.update(
                 known_secondaries=[p.node_id for p in section.peers],
@@ -278,7 +234,7 @@ class ReplicationState:
                 last_dr_wal=self.wal,
                 last_performance_wal=self.performance_wal,
                 secondaries=secondaries,
-                state="running",
+                state=RUNNING,
             )
         else:
             out.update(
@@ -326,7 +282,7 @@ class ReplicationState:
             if replicated:
                 self.performance_wal += 1
                 for section in self.sections.values():
-                    if section.mode == "secondary" and section.primary_cluster_addr:
+                    if section.mode == SECONDARY and section.primary_cluster_addr:
                         section.primary_wal += 1
                         if section.streaming:
                             section.last_remote_wal = section.primary_wal
@@ -358,11 +314,11 @@ class ReplicationState:
             now = self._clock()
             self._advance(now)
             warnings: list[str] = []
-            for name in SECTION_NAMES:
+            for name in SECTIONS:
                 section = self.sections[name]
-                if section.mode == "primary":
+                if section.mode == PRIMARY:
                     warnings += self._recover_primary(section, now)
-                elif section.mode == "secondary":
+                elif section.mode == SECONDARY:
                     warnings += self._recover_secondary(section, now)
             if not self.enabled:
                 return ["replication is not enabled on this cluster; there is nothing to recover"]
@@ -393,14 +349,14 @@ class ReplicationState:
             ]
         before = section.state
         behind = section.primary_wal - section.last_remote_wal
-        section.state, section.connection_state = "stream-wals", "ready"
+        section.state, section.connection_state = STREAM_WALS, READY
         section.last_start = now
         section.last_remote_wal = section.primary_wal
         for peer in section.peers:
             peer.connected, peer.since = True, now
         return [
             f"{section.name}: restarted replication from primary "
-            f"{section.primary_cluster_addr} (state was {before!r}, now 'stream-wals'; "
+            f"{section.primary_cluster_addr} (state was {before!r}, now {STREAM_WALS!r}; "
             f"caught up {behind} WAL entries)"
         ]
 
@@ -416,14 +372,14 @@ class ReplicationState:
                     peer.connected = False
             self.version += 1
 
-    def stop_stream(self, section_name: str, *, state: str = "idle",
-                    connection_state: str = "transient_failure") -> None:
+    def stop_stream(self, section_name: str, *, state: str = STREAM_IDLE,
+                    connection_state: str = TRANSIENT_FAILURE) -> None:
         """Adverse state for tests and demos: a secondary's WAL stream stops."""
         with self._lock:
             now = self._clock()
             self._advance(now)
             section = self.sections[section_name]
-            if section.mode != "secondary":
+            if section.mode != SECONDARY:
                 raise ValueError(f"section {section_name!r} is not a secondary")
             section.state, section.connection_state = state, connection_state
             for peer in section.peers:

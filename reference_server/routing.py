@@ -66,12 +66,19 @@ class Route:
     ``dedicated`` routes are served by their own HTTP handler in Vault (``sys/health``,
     ``sys/seal-status``, ...), not by the system backend: no token, no body parsing, and any
     method they do not serve is 405 ``{"errors":[]}``. ``head`` lets such a route answer HEAD.
+
+    What Vault's router knows about the path is declared here, so the dispatcher and the ACL
+    read it from the route: its operations (the keys of ``handlers``), ``sudo`` (the path is
+    one of the backend's root paths, ``PathsSpecial.Root``: every operation needs the ``sudo``
+    capability too) and ``unauthenticated`` (``PathsSpecial.Unauthenticated``: no token
+    needed, none looked at).
     """
 
     template: str
     handlers: dict[str, Handler]
     fields: dict[str, str] = field(default_factory=dict)
     unauthenticated: bool = False
+    sudo: bool = False
     exists: Callable[[Request], bool] | None = None
     enterprise_only: bool = False
     head: bool = False
@@ -89,6 +96,11 @@ class Route:
         return re.compile(pattern + r"\Z", re.DOTALL)
 
     @property
+    def operations(self) -> frozenset[str]:
+        """The logical operations the path serves (``read``, ``update``, ``list``, ...)."""
+        return frozenset(self.handlers)
+
+    @property
     def mount_type(self) -> str:
         return "token" if self.template.startswith("auth/token/") else "system"
 
@@ -98,9 +110,16 @@ class RouteTable:
 
     A route that lists also matches its template with a trailing ``/`` (Vault's ``acl/?$``):
     a list request's path always ends in ``/``.
+
+    ``root_paths_without_route`` are root paths of Vault's backends that the table serves no
+    handler for (``sys/raw``, ``sys/audit/*``, ...): Vault checks sudo there before routing,
+    so a token without it is refused with 403 there too rather than told 404. A pattern ending
+    in ``*`` is a prefix.
     """
 
-    def __init__(self, routes: list[Route]) -> None:
+    def __init__(self, routes: list[Route], root_paths_without_route: tuple[str, ...] = ()) -> None:
+        self._root_exact = frozenset(p for p in root_paths_without_route if not p.endswith("*"))
+        self._root_prefixes = tuple(p[:-1] for p in root_paths_without_route if p.endswith("*"))
         self._exact: dict[str, Route] = {}
         self._patterns: list[tuple[re.Pattern[str], Route]] = []
         for route in routes:
@@ -111,6 +130,12 @@ class RouteTable:
                     self._exact[route.template + "/"] = route
             else:
                 self._patterns.append((regex, route))
+
+    def needs_sudo(self, path: str, route: Route | None) -> bool:
+        """Whether a request to ``path`` (matched to ``route``, or to none) needs sudo."""
+        if route is not None:
+            return route.sudo
+        return path in self._root_exact or path.startswith(self._root_prefixes)
 
     def match(self, path: str) -> tuple[Route, dict[str, str]] | None:
         route = self._exact.get(path)

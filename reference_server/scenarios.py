@@ -17,6 +17,20 @@ from collections.abc import Callable
 
 from .config import PeerConfig, SectionConfig, ServerConfig
 from .replication import Peer, ReplicationState, Section
+from .status_values import (
+    CONNECTED,
+    CONNECTION_IDLE,
+    DISABLED,
+    DR,
+    IDLE,
+    PERFORMANCE,
+    PRIMARY,
+    READY,
+    RUNNING,
+    SECONDARY,
+    SECTIONS,
+    STREAM_WALS,
+)
 
 __all__ = ["base_sections", "build_replication"]
 
@@ -36,44 +50,44 @@ def _peer(node_id: str, api_port: int, cluster_port: int) -> PeerConfig:
 
 def base_sections(scenario: str) -> dict[str, SectionConfig]:
     """The two sections a scenario starts with, before any topology override."""
-    disabled = SectionConfig(mode="disabled")
+    disabled = SectionConfig(mode=DISABLED)
     if scenario == "dr-perf-primary":
         return {
-            "dr": SectionConfig(mode="primary", cluster_id=_DR_ID, state="running",
+            DR: SectionConfig(mode=PRIMARY, cluster_id=_DR_ID, state=RUNNING,
                                 peers=[_peer("3", 49264, 49267)]),
-            "performance": SectionConfig(mode="primary", cluster_id=_PERF_ID, state="running",
+            PERFORMANCE: SectionConfig(mode=PRIMARY, cluster_id=_PERF_ID, state=RUNNING,
                                          peers=[_peer("2", 49253, 49256)]),
         }
     if scenario == "perf-secondary":
         primary = PeerConfig(api_address="https://127.0.0.1:49244", cluster_address=_PRIMARY_ADDR)
         return {
-            "dr": SectionConfig(mode="primary", cluster_id="e4bfa800-002e-7b6d-14c2-617855ece02f",
-                                state="running", peers=[_peer("4", 49277, 49281)]),
-            "performance": SectionConfig(
-                mode="secondary", cluster_id=_PERF_ID, primary_cluster_addr=_PRIMARY_ADDR,
+            DR: SectionConfig(mode=PRIMARY, cluster_id="e4bfa800-002e-7b6d-14c2-617855ece02f",
+                              state=RUNNING, peers=[_peer("4", 49277, 49281)]),
+            PERFORMANCE: SectionConfig(
+                mode=SECONDARY, cluster_id=_PERF_ID, primary_cluster_addr=_PRIMARY_ADDR,
                 known_primary_cluster_addrs=[_PRIMARY_ADDR], secondary_id="2",
-                state="stream-wals", connection_state="ready", last_wal=_INITIAL_WAL,
+                state=STREAM_WALS, connection_state=READY, last_wal=_INITIAL_WAL,
                 peers=[primary],
             ),
         }
     if scenario == "dr-secondary-idle":
         return {
-            "dr": SectionConfig(mode="secondary", cluster_id=_DR_ID, state="idle",
-                                connection_state="idle"),
-            "performance": disabled,
+            DR: SectionConfig(mode=SECONDARY, cluster_id=_DR_ID, state=IDLE,
+                              connection_state=CONNECTION_IDLE),
+            PERFORMANCE: disabled,
         }
-    return {"dr": disabled, "performance": SectionConfig(mode="disabled")}
+    return {DR: disabled, PERFORMANCE: SectionConfig(mode=DISABLED)}
 
 
 def _section(name: str, config: SectionConfig, now: float) -> Section:
-    secondary = config.mode == "secondary"
-    streaming = secondary and config.state == "stream-wals" and config.connection_state == "ready"
+    secondary = config.mode == SECONDARY
+    streaming = secondary and config.state == STREAM_WALS and config.connection_state == READY
     peers = [
         Peer(
             api_address=p.api_address,
             cluster_address=p.cluster_address,
             node_id=p.node_id,
-            connected=p.connection_status == "connected" and (streaming or not secondary),
+            connected=p.connection_status == CONNECTED and (streaming or not secondary),
             since=now,
             clock_skew_ms=p.clock_skew_ms,
         )
@@ -82,11 +96,11 @@ def _section(name: str, config: SectionConfig, now: float) -> Section:
     return Section(
         name=name,
         mode=config.mode,
-        cluster_id=config.cluster_id or (str(uuid.uuid4()) if config.mode != "disabled" else ""),
+        cluster_id=config.cluster_id or (str(uuid.uuid4()) if config.mode != DISABLED else ""),
         primary_cluster_addr=config.primary_cluster_addr,
         known_primary_cluster_addrs=config.known_primary_cluster_addrs,
         secondary_id=config.secondary_id,
-        state="running" if config.mode == "primary" else config.state,
+        state=RUNNING if config.mode == PRIMARY else config.state,
         connection_state=config.connection_state,
         peers=peers,
         last_remote_wal=config.last_wal,
@@ -99,7 +113,7 @@ def build_replication(config: ServerConfig, clock: Callable[[], float]) -> Repli
     """The live replication state for ``config``: its scenario, with topology overrides."""
     now = clock()
     sections = base_sections(config.scenario)
-    for name in ("dr", "performance"):
+    for name in SECTIONS:
         override = getattr(config, name)
         if override is not None:
             sections[name] = override

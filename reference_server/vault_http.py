@@ -1,4 +1,4 @@
-"""Vault's HTTP conventions: envelope, errors, tokens, paths, bodies and lenient parameters.
+"""Vault's HTTP conventions: envelope, errors, tokens, paths and bodies.
 
 Everything here is independent of routes and state, so the dispatcher in ``app`` stays a short
 list of Vault's checks in Vault's order.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import json
 import random
-import re
 import tempfile
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
@@ -28,7 +27,6 @@ __all__ = [
     "is_relative_path",
     "multierror",
     "parse_body",
-    "parse_fields",
     "parse_json_object",
     "read_body",
     "redirect",
@@ -262,7 +260,7 @@ async def read_body(receive: Receive, limit: int, content_length: int | None) ->
     message = await receive()
     if message["type"] == "http.disconnect":
         raise _disconnected(message)
-    first = message.get("body", b"")
+    first: bytes = message.get("body", b"")
     if not message.get("more_body", False):  # the usual case: the whole body in one message
         if len(first) > limit:
             raise _too_large()
@@ -368,124 +366,3 @@ def _media_type(content_type: str | None) -> str | None:
 
 def unrecognized_warning(names: Iterable[str]) -> str:
     return "Endpoint ignored these unrecognized parameters: [" + " ".join(sorted(names)) + "]"
-
-
-# --- lenient field decoding (sdk/framework/field_data.go) ----------------------------------
-
-_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
-_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False", ""})
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)")
-_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600,
-                 "d": 86400}
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else value
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _invalid(name: str, value: Any, kind: str) -> VaultError:
-    return VaultError(
-        400,
-        f"Field validation failed: error converting input {_shown(value)} for field "
-        f'"{name}": cannot parse as {kind}',
-    )
-
-
-def _to_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return value == 1
-    if isinstance(value, str):
-        if value in _TRUE:
-            return True
-        if value in _FALSE:
-            return False
-    raise _invalid(name, value, "bool")
-
-
-def _to_int(name: str, value: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,18}", value.strip()):
-        return int(value)
-    raise _invalid(name, value, "int")
-
-
-def _to_duration(name: str, value: Any) -> int:
-    """Seconds from an integer, a numeric string or a Go duration (``1h30m``, ``90s``)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    if isinstance(value, str):
-        text = value.strip()
-        if text == "":
-            return 0
-        if re.fullmatch(r"\d{1,12}", text):
-            return int(text)
-        parts = _DURATION.findall(text)
-        if parts and "".join(n + u for n, u in parts) == text:
-            return int(sum(float(n) * _UNIT_SECONDS[u] for n, u in parts))
-    raise _invalid(name, value, "duration")
-
-
-def _to_go_duration(name: str, value: Any) -> int:
-    """A duration decoded by the handler itself (token TTLs): Go's ``time`` error text."""
-    try:
-        return _to_duration(name, value)
-    except VaultError:
-        raise VaultError(400, f"time: invalid duration {json.dumps(str(value))}") from None
-
-
-def _to_string(name: str, value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    raise _invalid(name, value, "string")
-
-
-def _to_string_list(name: str, value: Any) -> list[str]:
-    """Vault's TypeCommaStringSlice: a list of strings or one comma-separated string."""
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list) and all(isinstance(v, str | int) for v in value):
-        out: list[str] = []
-        for item in value:
-            out += _to_string_list(name, str(item))
-        return out
-    raise _invalid(name, value, "comma-separated string or list of strings")
-
-
-def _to_kv(name: str, value: Any) -> dict[str, str]:
-    if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
-        return dict(value)
-    raise _invalid(name, value, "map of string to string")
-
-
-FIELD_TYPES: dict[str, Callable[[str, Any], Any]] = {
-    "bool": _to_bool,
-    "int": _to_int,
-    "duration": _to_duration,
-    "go_duration": _to_go_duration,
-    "string": _to_string,
-    "string_list": _to_string_list,
-    "kv": _to_kv,
-}
-
-
-def parse_fields(
-    data: dict[str, Any] | None, fields: dict[str, str]
-) -> tuple[dict[str, Any], list[str]]:
-    """Decode known fields (``null`` counts as absent) and list the unknown parameter names."""
-    values: dict[str, Any] = {}
-    unknown: list[str] = []
-    for name, raw in (data or {}).items():
-        kind = fields.get(name)
-        if kind is None:
-            unknown.append(name)
-        elif raw is not None:
-            values[name] = FIELD_TYPES[kind](name, raw)
-    return values, unknown

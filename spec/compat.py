@@ -25,31 +25,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 import replcheck_spec
+from replcheck_spec.compat_documents import METHODS, DocumentWalker
+from replcheck_spec.compat_schemas import Change, resolve
 
 __all__ = ["REPLAY_KEYS", "Change", "SpecSourceError", "diff", "load_document",
            "project_corpus"]
-
-_ANNOTATIONS = frozenset(
-    {"title", "description", "summary", "examples", "example", "$comment", "default",
-     "deprecated", "readOnly", "writeOnly", "externalDocs", "$id", "$schema", "$anchor"}
-)
-_LOWER_BOUNDS = ("minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties",
-                 "minContains")
-_UPPER_BOUNDS = ("maximum", "exclusiveMaximum", "maxLength", "maxItems", "maxProperties",
-                 "maxContains")
-_SUBSCHEMA_ONE = ("items", "additionalProperties", "unevaluatedProperties", "unevaluatedItems",
-                  "contains", "propertyNames", "then", "else")
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 #: Where a captured ``GET sys/replication/status`` answer is replayed (path, method, status,
 #: media type): the only real output of the API a corpus holds.
@@ -64,18 +53,6 @@ REPLAY_KEYS = {"status": replay_key_status, "section": replay_key_section}
 
 class SpecSourceError(Exception):
     """A document to compare could not be read; the message is one sentence."""
-
-
-@dataclass(frozen=True, order=True)
-class Change:
-    """One difference between the old and the new document."""
-
-    where: str
-    what: str
-    breaking: bool
-
-    def __str__(self) -> str:
-        return f"{'breaking' if self.breaking else 'ok':9} {self.where}: {self.what}"
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -127,392 +104,29 @@ def load_document(source: str) -> tuple[str, dict[str, Any]]:
     return source, document
 
 
-# --- structure -------------------------------------------------------------------------------
-
-
-def _resolve(document: dict[str, Any], node: Any) -> tuple[Any, str | None]:
-    """Follow local ``$ref``s; also return the last reference followed (its pointer)."""
-    pointer = None
-    hops = 0
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and hops < 50:
-        pointer = node["$ref"]
-        siblings = {k: v for k, v in node.items() if k != "$ref"}
-        target: Any = document
-        for part in pointer.removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")] if part else target
-        node = {**target, **siblings} if siblings and isinstance(target, dict) else target
-        hops += 1
-    return node, pointer
-
-
-def _merge_all_of(schema: Any, document: dict[str, Any]) -> Any:
-    """A schema whose ``allOf`` parts touch different keywords, as one flat schema (or the
-    schema unchanged when two parts constrain the same keyword or member)."""
-    if not isinstance(schema, dict) or not isinstance(schema.get("allOf"), list):
-        return schema
-    merged = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema["allOf"]:
-        part, _ = _resolve(document, part)
-        part = _merge_all_of(part, document)
-        if not isinstance(part, dict):
-            return schema
-        clash = False
-        for key, value in part.items():
-            if key in _ANNOTATIONS:
-                continue
-            if key == "required" and isinstance(merged.get(key), list):
-                continue
-            if key == "properties" and isinstance(merged.get(key), dict):
-                clash = clash or bool(set(merged[key]) & set(value))
-                continue
-            clash = clash or key in merged
-        if clash:
-            return schema
-        for key, value in part.items():
-            if key in _ANNOTATIONS:
-                merged.setdefault(key, value)
-            elif key == "required":
-                merged["required"] = sorted({*merged.get("required", []), *value})
-            elif key == "properties":
-                merged["properties"] = {**merged.get("properties", {}), **value}
-            else:
-                merged[key] = value
-    return merged
-
-
-def _unconstrained(schema: Any) -> bool:
-    if schema is True:
-        return True
-    return isinstance(schema, dict) and all(k in _ANNOTATIONS for k in schema)
-
-
-def _types(schema: dict[str, Any]) -> set[str] | None:
-    value = schema.get("type")
-    if value is None:
-        return None
-    return {value} if isinstance(value, str) else set(value)
-
-
-class _Walker:
-    def __init__(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        self.old, self.new = old, new
-        self.changes: list[Change] = []
-        self._compared: set[tuple[str, str, bool]] = set()
-
-    def add(self, where: str, what: str, narrows: bool, negated: bool = False) -> None:
-        breaking = narrows != negated
-        if negated:
-            what += " (inside a negated rule)"
-        self.changes.append(Change(where, what, breaking))
-
-    # -- schemas ---------------------------------------------------------------------------
-
-    def schema(self, o: Any, n: Any, where: str, negated: bool = False) -> None:
-        o_ref = o.get("$ref") if isinstance(o, dict) else None
-        n_ref = n.get("$ref") if isinstance(n, dict) else None
-        if isinstance(o_ref, str) and o_ref == n_ref:
-            key = (o_ref, n_ref, negated)
-            if key in self._compared:
-                return
-            self._compared.add(key)
-            where = o_ref.removeprefix("#/")
-        o, _ = _resolve(self.old, o)
-        n, _ = _resolve(self.new, n)
-        o, n = _merge_all_of(o, self.old), _merge_all_of(n, self.new)
-        if o is False or n is False or o is True or n is True:
-            if n is False and o is not False:
-                self.add(where, "now rejects every value", True, negated)
-            elif o is False and n is not False:
-                self.add(where, "now accepts values it rejected", False, negated)
-            elif o is True and isinstance(n, dict):
-                self.schema({}, n, where, negated)
-            elif n is True and isinstance(o, dict):
-                self.schema(o, {}, where, negated)
-            return
-        if not isinstance(o, dict) or not isinstance(n, dict):
-            if o != n:
-                self.add(where, "schema replaced", True, negated)
-            return
-        self._keywords(o, n, where, negated)
-
-    def _keywords(self, o: dict[str, Any], n: dict[str, Any], where: str, negated: bool) -> None:
-        handled: set[str] = set()
-
-        def both(key: str) -> bool:
-            handled.add(key)
-            return key in o and key in n
-
-        for key in sorted(set(o) | set(n)):
-            if key in _ANNOTATIONS or key.startswith("x-"):
-                handled.add(key)
-                if key in ("description", "title", "summary") and o.get(key) != n.get(key):
-                    self.add(where, f"{key} reworded", False)
-        # type
-        handled.add("type")
-        ot, nt = _types(o), _types(n)
-        if ot is not None or nt is not None:
-            if nt is not None and ot is None:
-                self.add(where, f"type {sorted(nt)} now required", True, negated)
-            elif nt is None and ot is not None:
-                self.add(where, "no longer constrains the type", False, negated)
-            elif ot is not None and nt is not None:
-                widen = lambda s: s | ({"integer"} if "number" in s else set())  # noqa: E731
-                lost = widen(ot) - widen(nt)
-                if lost:
-                    self.add(where, f"type narrowed: {sorted(lost)} no longer accepted", True,
-                             negated)
-                if widen(nt) - widen(ot):
-                    self.add(where, f"type widened: {sorted(widen(nt) - widen(ot))} accepted",
-                             False, negated)
-        # enum / const
-        handled.update({"enum", "const"})
-        if "enum" in n and "enum" not in o:
-            self.add(where, f"enum {n['enum']} added", True, negated)
-        elif "enum" in o and "enum" not in n:
-            self.add(where, "enum removed", False, negated)
-        elif "enum" in o:
-            lost = [v for v in o["enum"] if v not in n["enum"]]
-            gained = [v for v in n["enum"] if v not in o["enum"]]
-            if lost:
-                self.add(where, f"enum narrowed: {lost} no longer accepted", True, negated)
-            if gained:
-                self.add(where, f"enum widened: {gained} accepted", False, negated)
-        if o.get("const", ...) != n.get("const", ...):
-            if "const" in n:
-                self.add(where, f"const {n['const']!r} now required", True, negated)
-            else:
-                self.add(where, "const removed", False, negated)
-        # pattern / format
-        for key in ("pattern", "format"):
-            handled.add(key)
-            if o.get(key) != n.get(key):
-                if key in n:
-                    self.add(where, f"{key} changed to {n[key]!r} (was {o.get(key)!r})", True,
-                             negated)
-                else:
-                    self.add(where, f"{key} {o[key]!r} removed", False, negated)
-        # ranges
-        for key in _LOWER_BOUNDS + _UPPER_BOUNDS:
-            handled.add(key)
-            ov, nv = o.get(key), n.get(key)
-            if ov == nv:
-                continue
-            lower = key in _LOWER_BOUNDS
-            if nv is None:
-                self.add(where, f"{key} {ov} removed", False, negated)
-            elif ov is None or (nv > ov if lower else nv < ov):
-                self.add(where, f"{key} narrowed to {nv} (was {ov})", True, negated)
-            else:
-                self.add(where, f"{key} widened to {nv} (was {ov})", False, negated)
-        # required
-        handled.add("required")
-        o_req, n_req = set(o.get("required", [])), set(n.get("required", []))
-        for member in sorted(n_req - o_req):
-            self.add(where, f"member {member!r} newly required", True, negated)
-        for member in sorted(o_req - n_req):
-            self.add(where, f"member {member!r} no longer required", False, negated)
-        # properties
-        handled.add("properties")
-        o_props, n_props = o.get("properties", {}), n.get("properties", {})
-        for member in sorted(set(o_props) - set(n_props)):
-            if _unconstrained(o_props[member]):
-                # A declaration that constrained nothing (a mode rule naming a member typed
-                # elsewhere): removing it changes no verdict.
-                self.changes.append(Change(where, f"unconstrained {member!r} undeclared", False))
-            else:
-                self.add(where, f"member {member!r} removed", True, negated)
-        for member in sorted(set(n_props) - set(o_props)):
-            # Declaring a member is never counted as breaking: an unconstrained declaration
-            # changes nothing, and a typed one is what the replay of real outputs judges.
-            self.changes.append(Change(where, f"member {member!r} declared", False))
-        for member in sorted(set(o_props) & set(n_props)):
-            self.schema(o_props[member], n_props[member], f"{where}.{member}", negated)
-        # single subschemas: absent means "anything"
-        for key in _SUBSCHEMA_ONE:
-            handled.add(key)
-            if key in o or key in n:
-                self.schema(o.get(key, True), n.get(key, True), f"{where}/{key}", negated)
-        # $defs matter only where a $ref uses them, and are compared there.
-        handled.add("$defs")
-        for key in ("patternProperties", "dependentSchemas"):
-            handled.add(key)
-            o_map, n_map = o.get(key, {}), n.get(key, {})
-            for name in sorted(set(o_map) & set(n_map)):
-                self.schema(o_map[name], n_map[name], f"{where}/{key}/{name}", negated)
-            for name in sorted(set(n_map) - set(o_map)):
-                self.add(where, f"{key} {name!r} added", True, negated)
-        # combinators
-        handled.update({"allOf", "anyOf", "oneOf", "prefixItems"})
-        self._list("allOf", o, n, where, negated, extra_narrows=True)
-        self._list("prefixItems", o, n, where, negated, extra_narrows=True)
-        self._list("anyOf", o, n, where, negated, extra_narrows=False)
-        self._list("oneOf", o, n, where, negated, extra_narrows=False)
-        handled.add("not")
-        if "not" in o and "not" in n:
-            self.schema(o["not"], n["not"], f"{where}/not", not negated)
-        elif "not" in o:
-            self.add(where, "negated rule removed", False, negated)
-        elif "not" in n:
-            self.add(where, "negated rule added", True, negated)
-        handled.add("if")
-        if o.get("if") != n.get("if"):
-            self.add(where, "condition (if) changed", True)
-        handled.add("$ref")
-        for key in sorted((set(o) | set(n)) - handled):
-            if o.get(key) != n.get(key):
-                self.add(where, f"keyword {key!r} changed (not judged: counted as breaking)",
-                         True)
-
-    def _list(self, key: str, o: dict[str, Any], n: dict[str, Any], where: str, negated: bool,
-              extra_narrows: bool) -> None:
-        o_list, n_list = o.get(key, []), n.get(key, [])
-        for index in range(min(len(o_list), len(n_list))):
-            self.schema(o_list[index], n_list[index], f"{where}/{key}/{index}", negated)
-        for index in range(len(n_list), len(o_list)):
-            self.add(where, f"{key} part {index} removed", not extra_narrows, negated)
-        for index in range(len(o_list), len(n_list)):
-            if not _unconstrained(n_list[index]):
-                self.add(where, f"{key} part {index} added", extra_narrows, negated)
-
-    # -- operations ------------------------------------------------------------------------
-
-    def document(self) -> None:
-        old_paths, new_paths = self.old.get("paths", {}), self.new.get("paths", {})
-        for path in sorted(set(old_paths) - set(new_paths)):
-            self.add(path, "path removed", True)
-        for path in sorted(set(new_paths) - set(old_paths)):
-            self.add(path, "path added", False)
-        for path in sorted(set(old_paths) & set(new_paths)):
-            o_item, _ = _resolve(self.old, old_paths[path])
-            n_item, _ = _resolve(self.new, new_paths[path])
-            for method in _METHODS:
-                where = f"{method.upper()} {path}"
-                if method in o_item and method not in n_item:
-                    self.add(where, "operation removed", True)
-                elif method in n_item and method not in o_item:
-                    self.add(where, "operation added", False)
-                elif method in o_item:
-                    self.operation(o_item, n_item, method, where)
-        if self.old.get("info", {}).get("description") != self.new.get("info", {}).get(
-            "description"
-        ):
-            self.add("info", "description reworded", False)
-
-    def operation(self, o_item: dict[str, Any], n_item: dict[str, Any], method: str,
-                  where: str) -> None:
-        o, n = o_item[method], n_item[method]
-        for key in ("summary", "description"):
-            if o.get(key) != n.get(key):
-                self.add(where, f"{key} reworded", False)
-        o_sec = o.get("security", self.old.get("security"))
-        n_sec = n.get("security", self.new.get("security"))
-        if o_sec != n_sec:
-            self.add(where, f"security changed from {o_sec} to {n_sec}", True)
-        for key in sorted({k for k in (*o, *n) if k.startswith("x-")}):
-            if o.get(key) != n.get(key):
-                self.add(where, f"{key} changed from {o.get(key)!r} to {n.get(key)!r}", True)
-        self.parameters(o_item, n_item, o, n, where)
-        self.request_body(o, n, where)
-        self.responses(o, n, where)
-
-    def parameters(self, o_item: dict[str, Any], n_item: dict[str, Any], o: dict[str, Any],
-                   n: dict[str, Any], where: str) -> None:
-        def index(doc: dict[str, Any], item: dict[str, Any], op: dict[str, Any]) -> dict:
-            out = {}
-            for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
-                parameter, _ = _resolve(doc, raw)
-                out[(parameter.get("in"), parameter.get("name"))] = parameter
-            return out
-
-        o_params, n_params = index(self.old, o_item, o), index(self.new, n_item, n)
-        for key in sorted(set(o_params) - set(n_params)):
-            self.add(where, f"{key[0]} parameter {key[1]!r} removed", True)
-        for key in sorted(set(n_params) - set(o_params)):
-            self.add(where, f"{key[0]} parameter {key[1]!r} added"
-                     + (" as required" if n_params[key].get("required") else ""),
-                     bool(n_params[key].get("required")))
-        for key in sorted(set(o_params) & set(n_params)):
-            op_, np_ = o_params[key], n_params[key]
-            if np_.get("required") and not op_.get("required"):
-                self.add(where, f"{key[0]} parameter {key[1]!r} now required", True)
-            self.schema(op_.get("schema", True), np_.get("schema", True),
-                        f"{where} {key[0]} parameter {key[1]}")
-
-    def _content(self, o: dict[str, Any], n: dict[str, Any], where: str) -> None:
-        o_content, n_content = o.get("content", {}), n.get("content", {})
-        for media in sorted(set(o_content) - set(n_content)):
-            self.add(where, f"media type {media} removed", True)
-        for media in sorted(set(n_content) - set(o_content)):
-            self.add(where, f"media type {media} added", False)
-        for media in sorted(set(o_content) & set(n_content)):
-            self.schema(o_content[media].get("schema", True), n_content[media].get("schema", True),
-                        f"{where} {media}")
-
-    def request_body(self, o: dict[str, Any], n: dict[str, Any], where: str) -> None:
-        o_body, _ = _resolve(self.old, o.get("requestBody"))
-        n_body, _ = _resolve(self.new, n.get("requestBody"))
-        where = f"{where} request body"
-        if o_body and not n_body:
-            self.add(where, "request body removed", True)
-        elif n_body and not o_body:
-            self.add(where, "request body added", bool(n_body.get("required")))
-        elif o_body and n_body:
-            if n_body.get("required") and not o_body.get("required"):
-                self.add(where, "now required", True)
-            self._content(o_body, n_body, where)
-
-    def responses(self, o: dict[str, Any], n: dict[str, Any], where: str) -> None:
-        o_resp, n_resp = o.get("responses", {}), n.get("responses", {})
-        for status in sorted(set(o_resp) - set(n_resp)):
-            self.add(where, f"documented status {status} removed", True)
-        for status in sorted(set(n_resp) - set(o_resp)):
-            self.add(where, f"status {status} documented", False)
-        for status in sorted(set(o_resp) & set(n_resp)):
-            o_r, _ = _resolve(self.old, o_resp[status])
-            n_r, _ = _resolve(self.new, n_resp[status])
-            at = f"{where} {status}"
-            if o_r.get("description") != n_r.get("description"):
-                self.add(at, "description reworded", False)
-            if o_r.get("content") and not n_r.get("content"):
-                self.add(at, "body no longer described", True)
-            elif n_r.get("content") and not o_r.get("content"):
-                self.add(at, "body now described", True)
-            else:
-                self._content(o_r, n_r, at)
-            o_h, n_h = o_r.get("headers", {}), n_r.get("headers", {})
-            for header in sorted(set(o_h) - set(n_h)):
-                self.add(at, f"header {header} removed", True)
-            for header in sorted(set(n_h) - set(o_h)):
-                n_header, _ = _resolve(self.new, n_h[header])
-                self.add(at, f"header {header} documented", bool(n_header.get("required")))
-            for header in sorted(set(o_h) & set(n_h)):
-                o_header, _ = _resolve(self.old, o_h[header])
-                n_header, _ = _resolve(self.new, n_h[header])
-                self.schema(o_header.get("schema", True), n_header.get("schema", True),
-                            f"{at} header {header}")
-
-
 # --- replay ----------------------------------------------------------------------------------
 
 
-def _media(document: dict[str, Any]) -> Iterator[tuple[tuple[str, str, str, str], str, dict]]:
+def _media(
+    document: dict[str, Any],
+) -> Iterator[tuple[tuple[str, str, str, str], str, dict[str, Any]]]:
     """(path, method, status or "request", media type), JSON pointer of the schema, media."""
     for path, raw_item in document.get("paths", {}).items():
-        item, _ = _resolve(document, raw_item)
+        item, _ = resolve(document, raw_item)
         escaped = path.replace("~", "~0").replace("/", "~1")
-        for method in _METHODS:
+        for method in METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
             base = f"#/paths/{escaped}/{method}"
-            body, ref = _resolve(document, operation.get("requestBody"))
+            body, ref = resolve(document, operation.get("requestBody"))
             if isinstance(body, dict):
                 at = ref or f"{base}/requestBody"
                 for media, content in body.get("content", {}).items():
                     pointer = f"{at}/content/{media.replace('/', '~1')}/schema"
                     yield (path, method, "request", media), pointer, content
             for status, raw in operation.get("responses", {}).items():
-                response, ref = _resolve(document, raw)
+                response, ref = resolve(document, raw)
                 at = ref or f"{base}/responses/{status}"
                 for media, content in response.get("content", {}).items():
                     pointer = f"{at}/content/{media.replace('/', '~1')}/schema"
@@ -523,7 +137,7 @@ class _Judge:
     """Validators for every media schema of one document, by (path, method, status, media)."""
 
     def __init__(self, document: dict[str, Any], uri: str) -> None:
-        resource = Resource(contents=document, specification=DRAFT202012)
+        resource = DRAFT202012.create_resource(document)
         registry = Registry().with_resource(uri, resource)
         self.validators: dict[tuple[str, str, str, str], Draft202012Validator] = {}
         self.examples: list[tuple[tuple[str, str, str, str], str, Any]] = []
@@ -539,7 +153,7 @@ class _Judge:
             )
         for key, _, content in _media(document):
             for name, raw in (content.get("examples") or {}).items():
-                example, _ = _resolve(document, raw)
+                example, _ = resolve(document, raw)
                 if isinstance(example, dict) and "value" in example:
                     self.examples.append((key, f"example {name}", example["value"]))
 
@@ -582,7 +196,7 @@ def diff(old: dict[str, Any], new: dict[str, Any],
          corpus: list[tuple[str, str, Any]] | None = None) -> list[Change]:
     """Every change from ``old`` to ``new`` (bundled documents), structure then replay of the
     examples and of ``corpus``: (label, kind, body) with kind ``status`` or ``section``."""
-    walker = _Walker(old, new)
+    walker = DocumentWalker(old, new)
     walker.document()
     unique = sorted(set(walker.changes), key=lambda c: (not c.breaking, c.where, c.what))
     return unique + _replay(old, new, corpus or [])

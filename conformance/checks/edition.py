@@ -19,6 +19,10 @@ from urllib.parse import urlsplit
 from conformance.checks.context import CheckContext
 from conformance.checks.registry import check
 from conformance.exchange import Exchange
+from replcheck_spec import domains
+
+#: The one mode Community Edition's flat status reports.
+(_DISABLED,) = domains.enum("status-response.json#/$defs/community/properties/mode")
 
 COMMUNITY_REASON = (
     'the target is Vault Community Edition (status answers a flat {"mode": "disabled"}): '
@@ -45,9 +49,9 @@ def detect(status: Exchange) -> Edition:
     data = status.data()
     if status.status != 200 or data is None:
         return Edition.UNKNOWN
-    if "dr" in data or "performance" in data:
+    if any(name in data for name in domains.sections()):
         return Edition.ENTERPRISE
-    if data.get("mode") == "disabled":
+    if data.get("mode") == _DISABLED:
         return Edition.COMMUNITY
     return Edition.UNKNOWN
 
@@ -79,7 +83,7 @@ def reports_enterprise_sections(ctx: CheckContext) -> None:
     ctx.judged()
     data = exchange.data()
     missing = [
-        name for name in ("dr", "performance") if not isinstance((data or {}).get(name), dict)
+        name for name in domains.sections() if not isinstance((data or {}).get(name), dict)
     ]
     if missing:
         ctx.fail(

@@ -20,6 +20,7 @@ from conformance import contract
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Finding, Outcome
 from conformance.target import written_forms
+from replcheck_spec import domains
 from replcheck_spec.violations import violations
 
 #: What a judge yields per deviation: (message, expected), or (message, expected, json_paths)
@@ -149,19 +150,17 @@ def error_body(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
     """Every status >= 400 of Vault's JSON layer carries {"errors": [string, ...]}."""
     if not _error_answer(exchange):
         return
-    body = exchange.json()
     expected = '{"errors": [string, ...]} (the list may be empty)'
     if not exchange.is_json:
         yield f"{exchange.status} with a body that is not JSON: {_excerpt(exchange)}", expected
-    elif not isinstance(body, dict) or not isinstance(body.get("errors"), list):
+        return
+    problems = violations(domains.ERROR_BODY, exchange.json())
+    if problems:
         yield (
-            f"{exchange.status} with a JSON body lacking an errors list: {_excerpt(exchange)}",
+            f"{exchange.status} with a body that is not Vault's error body ({problems[0]}): "
+            f"{_excerpt(exchange)}",
             expected,
-        )
-    elif not all(isinstance(item, str) for item in body["errors"]):
-        yield (
-            f"{exchange.status} with errors that are not all strings: {_excerpt(exchange)}",
-            expected,
+            tuple(p.path for p in problems),
         )
 
 

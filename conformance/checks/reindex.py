@@ -8,29 +8,11 @@ from typing import Any
 from conformance.checks.context import REINDEX, STATUS, CheckContext
 from conformance.checks.registry import check
 from conformance.checks.watch import sections
+from replcheck_spec import domains
 
-FLAGS = ("diff", "force", "skip_flush")
-#: Every form Vault's weak decode accepts as a bool (sdk/framework/field_data.go).
-BOOLEAN_FORMS: tuple[Any, ...] = (
-    True,
-    False,
-    1,
-    0,
-    "1",
-    "t",
-    "T",
-    "TRUE",
-    "true",
-    "True",
-    "0",
-    "f",
-    "F",
-    "FALSE",
-    "false",
-    "False",
-    "",
-    None,
-)
+FLAGS = domains.reindex_flags()
+#: Every form Vault's weak decode accepts as a bool (sdk/framework/field_data.go), from the spec.
+BOOLEAN_FORMS: tuple[Any, ...] = domains.lenient_boolean_forms()
 INVALID_VALUES: tuple[Any, ...] = ("maybe", "yes", 2, -1, {"value": True}, [True])
 NON_JSON_BODIES: tuple[tuple[str, str | bytes], ...] = (
     ("malformed JSON", "{not json"),

@@ -17,6 +17,7 @@ from conformance.checks.context import (
 from conformance.checks.registry import check
 from conformance.checks.watch import sections
 from conformance.exchange import Exchange
+from replcheck_spec import domains
 from replcheck_spec.violations import violations
 
 INTEGER_STRING_FIELDS = ("last_reindex_epoch", "last_corruption_check_epoch")
@@ -25,12 +26,13 @@ PEER_INTEGER_STRING_FIELDS = (
     "last_heartbeat_duration_ms",
     "replication_primary_canary_age_ms",
 )
-_INTEGER = re.compile(r"^-?[0-9]+$")
 #: A heartbeat this far in the future is implausible even with generous clock skew.
 HEARTBEAT_FUTURE_TOLERANCE = timedelta(minutes=5)
 #: Reads made in a row to watch ids and WAL counters over time.
 REPEATED_READS = 3
 MODE_RULE = "/then/"
+_PRIMARY = domains.member("cluster-section.json#/properties/mode", "primary")
+_CONNECTED = domains.member("peer.json#/properties/connection_status", "connected")
 
 
 def _peers(section: dict[str, Any]) -> Iterator[tuple[str, int, dict[str, Any]]]:
@@ -117,7 +119,7 @@ def secondaries_are_known(ctx: CheckContext) -> None:
     """Every secondary peer's node_id is listed in known_secondaries."""
     exchange = ctx.read_status()
     for name, section in _status_sections(ctx, exchange):
-        if section.get("mode") != "primary":
+        if section.get("mode") != _PRIMARY:
             ctx.nothing_to_judge(f"no primary section (the {name} section is not a primary)")
             continue
         known = section.get("known_secondaries")
@@ -152,7 +154,7 @@ def integer_strings_parse(ctx: CheckContext) -> None:
 
 
 def _expect_integer_string(ctx: CheckContext, exchange: Exchange, where: str, value: Any) -> None:
-    if isinstance(value, str) and not _INTEGER.match(value):
+    if isinstance(value, str) and not domains.conforms(domains.INTEGER_STRING, value):
         ctx.fail(f"{where} is {value!r}", 'a string of a base-10 integer, e.g. "42"', exchange)
 
 
@@ -164,7 +166,7 @@ def heartbeats_are_plausible(ctx: CheckContext) -> None:
     for name, section in _status_sections(ctx, exchange):
         ctx.nothing_to_judge("no peer of the status is connected")
         for peers, index, peer in _peers(section):
-            if peer.get("connection_status") != "connected":
+            if peer.get("connection_status") != _CONNECTED:
                 continue
             ctx.judged()
             where = f"$.data.{name}.{peers}[{index}].last_heartbeat"
@@ -183,11 +185,9 @@ def heartbeats_are_plausible(ctx: CheckContext) -> None:
 
 
 def _parse_rfc3339(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not re.match(
-        r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", value
-    ):
+    if not isinstance(value, str) or not domains.conforms(domains.TIMESTAMP, value):
         return None
-    text = re.sub(r"(\.\d{6})\d+", r"\1", value.replace("z", "Z").replace("Z", "+00:00"))
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value.replace("Z", "+00:00"))
     try:
         return datetime.fromisoformat(text)
     except ValueError:

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 from conformance.exchange import Exchange
 from conformance.outcomes import Finding
+from replcheck_spec import domains
 
-SECTIONS = ("dr", "performance")
+SECTIONS = domains.sections()
 WAL_FIELDS = ("last_wal", "last_remote_wal", "last_dr_wal", "last_performance_wal")
 WAL_REQUIREMENT = "STATUS-WAL-MONOTONIC"
 #: Findings kept by one watcher; the rest are counted.

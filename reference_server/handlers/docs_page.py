@@ -6,6 +6,7 @@ path to ``serve_docs`` before Vault's checks; the page is rendered once per proc
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -21,7 +22,7 @@ def _page() -> bytes:
     return render_html().encode("utf-8")
 
 
-async def serve_docs(scope: dict[str, Any], send: Any) -> None:
+async def serve_docs(scope: Mapping[str, Any], send: Any) -> None:
     """Answer GET/HEAD with the page; any other method gets 405 like the rest of ``/ui``."""
     method = scope["method"]
     if method not in ("GET", "HEAD"):

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from ..replication import ReindexBusyError
+from replcheck_spec import domains
+
+from ..reindex_job import ReindexBusyError
 from ..routing import Reply, Request, Route
+from ..status_values import DR, PERFORMANCE
 from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
 
-REINDEX_FIELDS = {"diff": "bool", "force": "bool", "skip_flush": "bool"}
+#: The reindex flags, as the spec lists them, each decoded as a lenient bool.
+REINDEX_FIELDS = dict.fromkeys(domains.reindex_flags(), "bool")
 
 
 def read_status(request: Request) -> Reply:
@@ -16,11 +20,11 @@ def read_status(request: Request) -> Reply:
 
 
 def read_dr_status(request: Request) -> Reply:
-    return Reply(data=request.core.replication.section_status("dr"))
+    return Reply(data=request.core.replication.section_status(DR))
 
 
 def read_performance_status(request: Request) -> Reply:
-    return Reply(data=request.core.replication.section_status("performance"))
+    return Reply(data=request.core.replication.section_status(PERFORMANCE))
 
 
 def recover(request: Request) -> Reply:
@@ -65,6 +69,6 @@ ROUTES = [
     Route("sys/replication/performance/status", {"read": read_performance_status},
           unauthenticated=True),
     Route("sys/replication/recover", {"update": recover}, enterprise_only=True),
-    Route("sys/replication/reindex", {"update": reindex}, fields=REINDEX_FIELDS,
+    Route("sys/replication/reindex", {"update": reindex}, fields=REINDEX_FIELDS, sudo=True,
           enterprise_only=True),
 ]

@@ -15,6 +15,7 @@ import json
 from functools import cache
 
 from ..routing import Reply, Request, Route
+from ..status_values import DISABLED, DR, PERFORMANCE, SECONDARY, SECTIONS
 from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
@@ -38,15 +39,15 @@ def read_health(request: Request) -> Reply:
     core = request.core
     modes = core.replication.modes()
     if core.community:
-        modes = {"dr": "disabled", "performance": "disabled"}
+        modes = dict.fromkeys(SECTIONS, DISABLED)
     now = core.clock()
     body = {
         "initialized": True,
         "sealed": False,
         "standby": False,
         "performance_standby": False,
-        "replication_performance_mode": modes["performance"],
-        "replication_dr_mode": modes["dr"],
+        "replication_performance_mode": modes[PERFORMANCE],
+        "replication_dr_mode": modes[DR],
         "server_time_utc": int(now),
         "version": core.version,
         "enterprise": not core.community,
@@ -57,7 +58,7 @@ def read_health(request: Request) -> Reply:
         "replication_primary_canary_age_ms": 0,
     }
     status = 200
-    if modes["dr"] == "secondary":
+    if modes[DR] == SECONDARY:
         status = request.params.get("drsecondarycode", DR_SECONDARY_CODE)
         if not 200 <= status <= 499:
             raise VaultError(400, "drsecondarycode must be an HTTP status between 200 and 499")
@@ -127,5 +128,5 @@ ROUTES = [
     Route("sys/leader", {"read": read_leader}, dedicated=True),
     Route("sys/init", {"read": read_init, "update": write_init}, dedicated=True),
     Route("sys/internal/specs/openapi", {"read": read_openapi}, unauthenticated=True),
-    Route("sys/rotate", {"update": rotate}),
+    Route("sys/rotate", {"update": rotate}, sudo=True),
 ]

@@ -3,6 +3,7 @@ current (ids, checks and docs cannot drift apart)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -46,3 +47,12 @@ def test_requirements_command_prints_json_and_survives_a_closed_pipe() -> None:
     )  # fmt: skip
     assert "Traceback" not in closed.stderr
     assert closed.stdout.startswith("STATUS-")
+
+
+def test_the_index_names_the_module_of_each_enforcer_and_the_server_code_exercised() -> None:
+    for entry in catalogue.entries():
+        for enforcer in entry.enforcers:
+            module = importlib.import_module(enforcer.module)
+            named = enforcer.name if enforcer.kind != "watcher" else "WalWatcher"
+            assert hasattr(module, named), enforcer
+        assert catalogue.exercised(entry.requirement), entry.requirement.id

@@ -6,7 +6,8 @@ import base64
 
 import pytest
 
-from reference_server.acl import Acl, Policy, is_root_path
+import replcheck_spec
+from reference_server.acl import Acl, Policy
 from reference_server.hcl import PolicyParseError, parse_policy
 
 from .conftest import UPDATE_AND_SUDO, UPDATE_NO_SUDO, token_with_policy, vault
@@ -253,7 +254,33 @@ def test_acl_priority_follows_vault():
     assert acl.capabilities("elsewhere") == frozenset()
 
 
-def test_reindex_is_a_root_path():
-    assert is_root_path("sys/replication/reindex")
-    assert not is_root_path("sys/replication/recover")
-    assert is_root_path("sys/raw/anything")
+def _needs_sudo(dispatcher, path: str) -> bool:
+    matched = dispatcher.routes.match(path)
+    return dispatcher.routes.needs_sudo(path, matched[0] if matched else None)
+
+
+def test_reindex_is_a_root_path(client):
+    """The route declares it; a root path with no route here is known to the table."""
+    dispatcher = client.app.router.default
+    assert _needs_sudo(dispatcher, "sys/replication/reindex")
+    assert _needs_sudo(dispatcher, "sys/rotate")
+    assert not _needs_sudo(dispatcher, "sys/replication/recover")
+    assert not _needs_sudo(dispatcher, "sys/replication/status")
+    assert _needs_sudo(dispatcher, "sys/raw/anything")
+    assert not _needs_sudo(dispatcher, "sys/replication/reindex/")
+
+
+def test_routes_declare_what_the_contract_says_of_their_operations(client):
+    """``x-vault-sudo`` and ``x-vault-unauthenticated`` of the OpenAPI document are what the
+    routes declare, so the ACL's rule and the published contract cannot part."""
+    routes = client.app.router.default.routes
+    for path, item in replcheck_spec.openapi()["paths"].items():
+        matched = routes.match(path.lstrip("/"))
+        assert matched is not None, path
+        route = matched[0]
+        for method, operation in item.items():
+            if method not in ("get", "post", "put"):
+                continue
+            assert ("read" if method == "get" else "update") in route.operations, (path, method)
+            assert route.sudo is bool(operation.get("x-vault-sudo")), (path, method)
+            assert route.unauthenticated is bool(operation.get("x-vault-unauthenticated")), path

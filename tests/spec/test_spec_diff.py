@@ -67,6 +67,11 @@ BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
         "oneOf"].pop(), "oneOf part 1 removed"),
     ("mode-rule-widened-negation", lambda d: _cluster(d)["$defs"]["disabled"]["not"][
         "anyOf"].append({"required": ["state"]}), "anyOf part 8 added (inside a negated rule)"),
+    ("lenient-true-narrowed", lambda d: _lenient(d, "lenientTrue").remove("t"),
+     'values no longer accepted: "t"'),
+    ("lenient-form-moved-to-false", lambda d: (_lenient(d, "lenientTrue").remove("T"),
+                                               _lenient(d, "lenientFalse").append(1.5)),
+     'values no longer accepted: "T"'),
 ]
 
 NOT_BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
@@ -89,7 +94,23 @@ NOT_BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
         "properties"].pop("known_secondaries"), "unconstrained 'known_secondaries' undeclared"),
     ("mode-rule-narrowed-negation", lambda d: _cluster(d)["$defs"]["disabled"]["not"][
         "anyOf"].pop(), "anyOf part 7 removed (inside a negated rule)"),
+    ("lenient-false-widened", lambda d: _lenient(d, "lenientFalse").append("no"),
+     'values now accepted: "no"'),
 ]
+
+
+def _lenient(doc: Doc, name: str) -> list[Any]:
+    enum: list[Any] = _schemas(doc)["ReindexRequest"]["$defs"][name]["enum"]
+    return enum
+
+
+def test_lenient_booleans_split_into_true_and_false_forms_are_the_same_domain() -> None:
+    """The 1.0.0 lenientBoolean listed its forms by JSON type; the current one groups them by
+    the bool they decode to. The gate compares the values accepted, not the parts."""
+    old = copy.deepcopy(_bundle())
+    _schemas(old)["ReindexRequest"]["$defs"]["lenientBoolean"] = replcheck_spec.released_openapi(
+        "1.0.0")["components"]["schemas"]["ReindexRequest"]["$defs"]["lenientBoolean"]
+    assert not [str(c) for c in diff(old, _bundle()) if "lenientBoolean" in c.where]
 
 
 @pytest.mark.parametrize(("case", "change", "words"), BREAKING, ids=[c[0] for c in BREAKING])

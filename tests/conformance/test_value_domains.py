@@ -1,0 +1,75 @@
+"""The checks and judges judge values by the spec's domains (issue 13): both ways each."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conformance.checks import judges, status
+from conformance.checks.context import STATUS
+from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+
+
+class _Recorder:
+    """The part of a check context ``_expect_integer_string`` uses: it records failures."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+
+    def fail(self, message: str, expected: str, exchange: Any = None) -> None:
+        self.failures.append(message)
+
+
+def _answer(status_code: int, body: Any) -> Exchange:
+    text = body if isinstance(body, str) else json.dumps(body)
+    return Exchange(
+        SentRequest("GET", f"http://127.0.0.1:1{STATUS}", ()),
+        ReceivedResponse(status_code, (("Content-Type", "application/json"),), text),
+    )
+
+
+@pytest.mark.parametrize(("value", "fails"), [
+    ("42", False), ("-1", False), ("0", False),
+    ("007", True), ("0ms", True), ("", True), ("+3", True),
+])
+def test_integer_strings_are_judged_by_the_schema_pattern(value: str, fails: bool) -> None:
+    """``"007"`` passed the check's own regex (``^-?[0-9]+$``) though the schema refuses it."""
+    ctx = _Recorder()
+    status._expect_integer_string(ctx, _answer(200, {}), "$.data.dr.clock_skew_ms", value)
+    assert bool(ctx.failures) is fails
+
+
+@pytest.mark.parametrize("value", ["2024-03-01T10:00:00Z", "2024-03-01T10:00:00.123456789-05:00"])
+def test_timestamps_of_the_schema_parse(value: str) -> None:
+    assert status._parse_rfc3339(value) is not None
+
+
+@pytest.mark.parametrize(
+    "value", ["2024-03-01 10:00:00Z", "2024-03-01T10:00:00", "2024-02-30T25:00:00Z", 1709287200]
+)
+def test_values_outside_the_timestamp_domain_do_not_parse(value: Any) -> None:
+    assert status._parse_rfc3339(value) is None
+
+
+@pytest.mark.parametrize("body", [{"errors": []}, {"errors": ["permission denied"]},
+                                  {"errors": ["x"], "extra": 1}])
+def test_error_bodies_of_the_schema_pass(body: Any) -> None:
+    assert list(judges.error_body(_answer(403, body), ())) == []
+
+
+@pytest.mark.parametrize(("body", "path"), [
+    ({"errors": [1]}, "$.errors[0]"),
+    ({"errors": "permission denied"}, "$.errors"),
+    ({"error": "permission denied"}, "$"),
+    (["permission denied"], "$"),
+])
+def test_error_bodies_outside_the_schema_fail_with_the_path(body: Any, path: str) -> None:
+    [verdict] = list(judges.error_body(_answer(403, body), ()))
+    assert path in verdict[2]
+
+
+def test_an_error_answer_that_is_not_json_fails() -> None:
+    [verdict] = list(judges.error_body(_answer(500, "internal error"), ()))
+    assert "not JSON" in verdict[0]
