@@ -48,6 +48,10 @@ _BAD_REQUEST = (
 )
 
 
+#: How long Go keeps reading (and dropping) a connection's input after its plain 400
+#: (net/http's ``rstAvoidanceDelay``).
+_LINGER_SECONDS = 0.5
+
 #: Scope key the protocol sets, to Go's reason, when the request's body could not be read
 #: (broken framing, or an EOF before its end) while the app handled it.
 _BODY_ERROR = "replcheck.body_error"
@@ -111,6 +115,10 @@ class _CoalescingTransport:
     def close(self) -> None:
         self.flush()
         self._transport.close()
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._transport, name)
@@ -207,7 +215,8 @@ class VaultHttpProtocol(ZttpProtocol):
             # The error is in a request head: nothing was answered yet.
             self.logger.warning("Invalid HTTP request received; answered 400 and closed.")
             self.transport.write(_BAD_REQUEST)
-            self.transport.close()
+            self._input_broken = True
+            self._linger_then_close()
         elif cycle.response_started:
             # In the body of a request already answered: the client has its answer.
             self.logger.warning("Invalid HTTP framing after the response; connection closed.")
@@ -225,6 +234,17 @@ class VaultHttpProtocol(ZttpProtocol):
             cycle.message_event.set()
             self._input_broken = True
             self.flow.pause_reading()
+
+    def _linger_then_close(self) -> None:
+        """Close as Go does after its plain 400: half-close, drop what still arrives for up to
+        half a second, then close. Closed at once, a socket with request bytes still arriving
+        (the rest of an over-long head) answers them with a reset, and the client, still
+        writing, fails with 'connection reset by peer' before it reads the 400."""
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            self.loop.call_later(_LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
 
     # --- header-read timeout ---------------------------------------------------------------
     # A request only records when its head began; one timer per connection checks that time

@@ -308,3 +308,20 @@ def test_an_absolute_form_target_is_served_as_its_path(server, target):
 @pytest.fixture
 def client(make_client):
     return make_client(root_token=ROOT)
+
+
+def test_plain_400_reaches_a_client_still_sending_an_over_long_head(
+    server: ServeProcess,
+) -> None:
+    """A 64 KiB header (the suite's extreme token) is refused once the parser has seen too
+    much of it. Go then drains the connection for a while before closing; closed at once, the
+    server's socket answers the bytes still arriving with a reset, and the client, still
+    writing, gets 'connection reset by peer' instead of the 400."""
+    head = (b"GET /v1/sys/replication/status HTTP/1.1\r\nHost: vault\r\n"
+            b"X-Vault-Token: " + b"t" * 64 * 1024 + b"\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        for start in range(0, len(head), 4096):
+            conn.sendall(head[start:start + 4096])
+            time.sleep(0.005)
+        answer = conn.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request"), answer
