@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import replcheck_spec
 from conformance.exchange import Exchange
 
 
@@ -124,3 +125,15 @@ def combine(requirement: str, checks: Iterable[CheckResult]) -> RequirementResul
         return RequirementResult(requirement, Outcome.UNSUPPORTED, checks[0].reason, checks)
     reasons = "; ".join(dict.fromkeys(c.reason for c in checks if c.reason)) or "no check selected"
     return RequirementResult(requirement, Outcome.NOT_RUN, reasons, checks)
+
+
+def per_requirement(results: list[CheckResult]) -> dict[str, RequirementResult]:
+    """Results grouped by requirement, in catalogue order, each combined into one outcome."""
+    by_id: dict[str, list[CheckResult]] = {}
+    for result in results:
+        by_id.setdefault(result.requirement, []).append(result)
+    return {
+        req.id: combine(req.id, by_id[req.id])
+        for req in replcheck_spec.requirements()
+        if req.id in by_id
+    }

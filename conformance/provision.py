@@ -36,7 +36,7 @@ from types import TracebackType
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.exchange import Exchange
 from conformance.interruption import shielded
-from conformance.target import NO_UPDATE_LABEL, NON_SUDO_LABEL
+from conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
 POLICY_PATH = "/v1/sys/policies/acl/"
 CREATE_PATH = "/v1/auth/token/create"

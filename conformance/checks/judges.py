@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 import replcheck_spec
 from conformance import contract
 from conformance.exchange import Exchange
+from conformance.masking import written_forms
 from conformance.outcomes import CheckResult, Finding, Outcome
-from conformance.target import written_forms
 from replcheck_spec.violations import violations
 
 #: What a judge yields per deviation: (message, expected), or (message, expected, json_paths)

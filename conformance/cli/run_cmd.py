@@ -21,11 +21,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.target import OPTIONS, PROFILES, SettingError, Settings
+from conformance.setting_values import SettingError
+from conformance.target import OPTIONS, PROFILES, Settings
 from conformance.tls import client_context
 
 if TYPE_CHECKING:
-    from conformance.runner import RunResult
+    from conformance.run_result import RunResult
 
 #: The report flags (``--junit`` …). Their renderers, like the runner, are imported only when a
 #: run starts: every other sub-command shares this parser and should not load the engine.
@@ -139,9 +140,10 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _run_and_report(args: argparse.Namespace, settings: Settings, stop: Any) -> int:
+    from conformance.aborted import RunAborted
     from conformance.interruption import RunInterrupted, signal_name
     from conformance.report import TerminalReporter
-    from conformance.runner import RunAborted, run
+    from conformance.runner import run
 
     reporter = TerminalReporter()
     try:

@@ -26,8 +26,8 @@ from typing import Any
 from conformance.checks.edition import Edition
 from conformance.checks.judges import merge_judgements
 from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Finding, Outcome
-from conformance.runner import RunResult, per_requirement
+from conformance.outcomes import CheckResult, Finding, Outcome, per_requirement
+from conformance.run_result import RunResult
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 

@@ -33,6 +33,7 @@ from typing import NoReturn
 import pytest
 
 import replcheck_spec
+from conformance.aborted import RunAborted
 from conformance.checks import registered
 from conformance.checks.judges import registered as registered_judges
 from conformance.checks.watch import WAL_REQUIREMENT, WalWatcher
@@ -42,7 +43,7 @@ from conformance.plugin_support.options import plugin_words
 from conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
 from conformance.report.grouping import group_findings
 from conformance.report.terminal import TerminalReporter
-from conformance.runner import RunAborted, Session, session
+from conformance.session import Session, session
 from conformance.target import Settings
 
 #: How long a test waits, under xdist, for the tests it depends on in other processes. A check

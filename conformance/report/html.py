@@ -17,7 +17,7 @@ from conformance.exchange import Exchange, visible
 from conformance.outcomes import Outcome, RequirementResult
 from conformance.report.grouping import FindingGroup, group_findings
 from conformance.report.json_view import pretty_json_html
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:80em;padding:0 1em;color:#222}

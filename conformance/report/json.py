@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import replcheck_spec
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
 #: Add members under a minor bump; remove or change one only under a major bump.

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from conformance.exchange import visible
 from conformance.outcomes import Finding, Outcome
 from conformance.report.grouping import FindingGroup, group_findings
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

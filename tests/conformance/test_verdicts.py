@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 
+from conformance.aborted import RunAborted
 from conformance.cli import main
 from conformance.outcomes import Outcome
-from conformance.runner import RunAborted, run
+from conformance.runner import run
 
 STATUS = "/v1/sys/replication/status"
 CAPABILITIES = "/v1/sys/capabilities-self"

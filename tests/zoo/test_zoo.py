@@ -28,8 +28,10 @@ from zoo_registry import ZOO
 from zoo_serving import Factory, Probe, ZooServer
 
 import replcheck_spec
+from conformance.aborted import RunAborted
 from conformance.outcomes import Outcome
-from conformance.runner import RunAborted, RunResult, run
+from conformance.run_result import RunResult
+from conformance.runner import run
 from conformance.target import Profile, Settings
 from reference_server.config import ServerConfig
 
