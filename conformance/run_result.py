@@ -6,6 +6,7 @@ secret is in one (its exchanges are masked).
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,40 @@ from conformance.checks.edition import Edition
 from conformance.exchange import Exchange
 from conformance.interruption import signal_name
 from conformance.outcomes import CheckResult, Outcome, RequirementResult
+
+
+class Verdict(enum.StrEnum):
+    """What a run concludes about its target; the values are the JSON report's strings."""
+
+    CONFORMANT = "conformant"
+    NOT_CONFORMANT = "not conformant"
+    #: The suite itself broke on a check: no verdict can be claimed.
+    INCOMPLETE = "incomplete"
+    #: No replication API (Community Edition, or a 404 on the status as from OpenBao).
+    UNSUPPORTED = "unsupported"
+    #: The run judged no requirement ("NO VERDICT" in the sentence).
+    NOTHING_JUDGED = "nothing judged"
+    PLAN = "plan"
+    #: Stopped by a signal; the exit code is 128 + the signal number.
+    INTERRUPTED = "interrupted"
+
+    @property
+    def exit_code(self) -> int:
+        """``replcheck run``'s exit status for this verdict: 0 conformant (or a plan), 1 not
+        conformant or unsupported (a gate must not pass without the API), 2 no verdict. An
+        interrupted run's status depends on the signal (``RunResult.exit_code``)."""
+        return _EXIT_CODES[self]
+
+
+_EXIT_CODES = {
+    Verdict.PLAN: 0,
+    Verdict.CONFORMANT: 0,
+    Verdict.NOT_CONFORMANT: 1,
+    Verdict.UNSUPPORTED: 1,
+    Verdict.INCOMPLETE: 2,
+    Verdict.NOTHING_JUDGED: 2,
+    Verdict.INTERRUPTED: 130,
+}
 
 
 @dataclass
@@ -69,67 +104,61 @@ class RunResult:
         ]
 
     @property
-    def verdict(self) -> str:
-        """interrupted, plan, not conformant, incomplete, unsupported, nothing judged, or
-        conformant.
+    def verdict(self) -> Verdict:
+        """The run's verdict, the first that holds of: interrupted, plan, not conformant,
+        incomplete, unsupported, nothing judged, not conformant under ``--strict``, conformant.
 
         An interrupted run claims nothing; failed wins (the target deviated); then an engine
         error (no verdict can be claimed); then an edition without the replication API; then a
         run that judged no requirement at all (a gate must not pass on nothing); then
         ``--strict`` gaps; else conformant."""
         if self.interrupted_by is not None:
-            return "interrupted"
+            return Verdict.INTERRUPTED
         if self.plan:
-            return "plan"
+            return Verdict.PLAN
         if self.failed:
-            return "not conformant"
+            return Verdict.NOT_CONFORMANT
         if self.errored:
-            return "incomplete"
+            return Verdict.INCOMPLETE
         if self.edition.unsupported:
-            return "unsupported"
+            return Verdict.UNSUPPORTED
         if not self._with(Outcome.PASSED):
-            return "nothing judged"
+            return Verdict.NOTHING_JUDGED
         if self.strict and self.gaps:
-            return "not conformant"
-        return "conformant"
+            return Verdict.NOT_CONFORMANT
+        return Verdict.CONFORMANT
 
     @property
     def verdict_sentence(self) -> str:
         counts = {o: len(self._with(o)) for o in Outcome}
         tally = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n) or "none selected"
         verdict = self.verdict
-        if verdict == "interrupted":
+        if verdict is Verdict.INTERRUPTED:
             return (
                 f"INTERRUPTED by {signal_name(self.interrupted_by)}: the run stopped before its "
                 f"end, so no verdict can be given; partial results ({tally})."
             )
-        if verdict == "not conformant" and not self.failed:
+        if verdict is Verdict.NOT_CONFORMANT and not self.failed:
             return (
                 f"NOT CONFORMANT (--strict): {len(self.gaps)} requirement(s) not fully run: "
                 f"{', '.join(self.gaps)} ({tally})."
             )
         return {
-            "plan": "Plan only: nothing was sent.",
-            "not conformant": f"NOT CONFORMANT: {counts[Outcome.FAILED]} requirement(s) failed "
-            f"({tally}).",
-            "incomplete": f"INCOMPLETE: the suite itself broke on {counts[Outcome.ERROR]} "
+            Verdict.PLAN: "Plan only: nothing was sent.",
+            Verdict.NOT_CONFORMANT: f"NOT CONFORMANT: {counts[Outcome.FAILED]} requirement(s) "
+            f"failed ({tally}).",
+            Verdict.INCOMPLETE: f"INCOMPLETE: the suite itself broke on {counts[Outcome.ERROR]} "
             f"requirement(s), so no verdict can be given ({tally}).",
-            "unsupported": f"UNSUPPORTED: {self.edition_observed or 'replication is not available'}"
-            f"; nothing deviated ({tally}).",
-            "nothing judged": "NO VERDICT: the run judged no requirement, so it cannot say the "
-            f"target conforms ({tally}).",
-            "conformant": f"CONFORMANT: every judged requirement passed ({tally}).",
+            Verdict.UNSUPPORTED: "UNSUPPORTED: "
+            f"{self.edition_observed or 'replication is not available'}; nothing deviated "
+            f"({tally}).",
+            Verdict.NOTHING_JUDGED: "NO VERDICT: the run judged no requirement, so it cannot say "
+            f"the target conforms ({tally}).",
+            Verdict.CONFORMANT: f"CONFORMANT: every judged requirement passed ({tally}).",
         }[verdict]
 
     @property
     def exit_code(self) -> int:
         if self.interrupted_by is not None:
             return 128 + int(self.interrupted_by)
-        return {
-            "plan": 0,
-            "conformant": 0,
-            "not conformant": 1,
-            "unsupported": 1,
-            "incomplete": 2,
-            "nothing judged": 2,
-        }[self.verdict]
+        return self.verdict.exit_code

@@ -218,12 +218,12 @@ def render_html(result: RunResult) -> str:
         for rid, outcome in result.results.items()
         for note in outcome.notes
     ]
-    verdict_class = result.verdict.replace(" ", "-")
+    verdict_class = result.verdict.value.replace(" ", "-")
     return "".join(
         [
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width'>",
-            f"<title>replcheck: {escape(result.verdict)}</title>",
+            f"<title>replcheck: {escape(result.verdict.value)}</title>",
             f"<style>{_STYLE}</style></head><body>",
             "<header id='summary'>",
             "<h1>replcheck conformance report</h1>",

@@ -53,7 +53,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "edition": result.edition.value,
         "edition_observed": result.edition_observed,
         "strict": result.strict,
-        "verdict": result.verdict,
+        "verdict": result.verdict.value,
         "verdict_sentence": result.verdict_sentence,
         "exit_code": result.exit_code,
         "cluster_ids": result.cluster_ids,

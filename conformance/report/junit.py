@@ -65,7 +65,7 @@ def render_junit(result: RunResult) -> str:
         ("seed", str(result.seed)),
         ("target", result.target_url),
         ("profile", result.profile),
-        ("verdict", result.verdict),
+        ("verdict", result.verdict.value),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for check in checks:
