@@ -27,10 +27,16 @@ The pytest plugin runs the same checks one per test, through the same ``Session`
                 result, judgements = opened.run_judged(item)
 
 ``run_judged`` gives a check's result and the judges' verdicts on that check's exchanges only;
-``judges.merge_judgements`` combines such pieces (from several processes) into what one ``run``
-reports, and ``per_requirement`` groups results by requirement as ``RunResult.results`` does.
+``outcomes.merge`` (``judges.merge_judgements`` for judges) combines such pieces, from several
+processes, into what one ``run`` reports, by the rule every enforcer follows
+(``conformance.enforcers``), and ``outcomes.per_requirement`` groups results by requirement as
+``RunResult.results`` does.
 
-Exit codes, as ``RunResult.exit_code`` gives them:
+The modules: ``session`` (the ``Session`` and its checks, judges and watchers),
+``session_opening`` (before the first check), ``run_result`` (``RunResult`` and its
+``Verdict``), this module (the run entry and its target).
+
+Exit codes, as ``RunResult.exit_code`` gives them (``Verdict.exit_code``):
 
 - 0: every requirement that was judged passed (requirements not run are listed with reasons);
 - 1: at least one requirement failed (or, with ``--strict``, was not run for a reason other
@@ -45,7 +51,7 @@ Order of a run: look every given token up (``preflight``), read the status once 
 cluster ids, printed before any state-changing call; without them the full profile changes
 nothing; without a replication API nothing more is sent), provision missing tokens, run the
 non-mutating checks, then (``full`` only) the mutating ones; the per-response judges watch
-every exchange throughout, and the run-wide watchers (``Session.watch_results``: WAL counters
+every exchange throughout, and the run-wide watchers (``Session.watch_result``: WAL counters
 never go back) every status answer, bookkeeping reads included, with a last read after the
 checks. Provisioned tokens and policies are removed at the end, also on failure or Ctrl-C.
 """

@@ -13,19 +13,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from conformance import contract
+from conformance import contract, enforcers
 from conformance.aborted import RunAborted
-from conformance.checks import registered
 from conformance.checks.context import STATUS, CheckContext, RunState
 from conformance.checks.edition import Edition
 from conformance.checks.judges import Judge, JudgePanel
-from conformance.checks.judges import registered as registered_judges
 from conformance.checks.registry import Check
-from conformance.checks.watch import WAL_REQUIREMENT, WalWatcher
+from conformance.checks.watch import NOTHING_WATCHED, Watcher
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.interruption import RunInterrupted, StopRequest, signal_name, stopping_on_signals
 from conformance.masking import Masker
-from conformance.outcomes import CheckResult, Outcome, per_requirement
+from conformance.outcomes import CheckResult, Outcome, conclude, per_requirement
 from conformance.run_result import RunResult
 from conformance.selection import Selection, SelectionError
 from conformance.session_opening import look_up_tokens, probe, provisioned
@@ -49,16 +47,13 @@ class Silent:
 
 
 def choose(settings: Settings) -> Selection:
-    """The ``-k`` selection; one that selects no check and no judge stops the run (exit 2)
-    before anything is sent: a run that judges nothing cannot give a verdict."""
+    """The ``-k`` selection; one that selects no enforcer (check, judge or watcher) stops the
+    run (exit 2) before anything is sent: a run that judges nothing cannot give a verdict."""
     try:
         selection = Selection(settings.keyword)
     except SelectionError as exc:
         raise RunAborted(str(exc)) from None
-    chosen = [c for c in registered() if selection.matches(c.id, c.requirement)]
-    chosen += [j for j in registered_judges() if selection.matches(j.id, j.requirement)]
-    watcher_id = f"{WAL_REQUIREMENT}::{WalWatcher.name}"
-    if not chosen and not selection.matches(watcher_id, WAL_REQUIREMENT):
+    if not enforcers.selected(selection):
         raise RunAborted(f"-k {settings.keyword!r} selects no check, so there is nothing to run")
     return selection
 
@@ -131,23 +126,27 @@ class Session:
         self.notes: list[str] = []
         self.plan_lines: list[str] = []
         self.cluster_ids: dict[str, dict[str, Any]] = {}
-        judges = [j for j in registered_judges() if selection.matches(j.id, j.requirement)]
-        self.panel = JudgePanel(judges, client.mask, client.masker.mask)
+        #: The selected enforcers, by id, in run order.
+        self.chosen = {
+            item.id: item
+            for item in enforcers.in_run_order(
+                enforcers.selected(selection), budget=settings.budget is not None
+            )
+        }
+        self.judges = [item for item in self.chosen.values() if isinstance(item, Judge)]
+        self.watchers = [item for item in self.chosen.values() if isinstance(item, Watcher)]
+        self.panel = JudgePanel(self.judges, client.mask, client.masker.mask)
         client.observers.append(self.panel)
+        # The WAL watcher sees every answer, selected or not: the WAL check reads its findings.
         client.watchers.append(self.state.wal)
         self.state.wal.mask = client.mask
-        self.judges: list[Judge] = judges
 
     def ordered_checks(self) -> list[Check]:
         """The selected checks in run order: the non-mutating ones, then the mutating ones.
 
         With a ``--budget``, the checks that fill the time left (the fuzzer) come last, so
         every other check runs whatever the budget, and generation gets what remains."""
-        checks = [c for c in registered() if self.selection.matches(c.id, c.requirement)]
-        ordered = [c for c in checks if not c.mutating] + [c for c in checks if c.mutating]
-        if self.settings.budget is None:
-            return ordered
-        return [c for c in ordered if not c.fills_budget] + [c for c in ordered if c.fills_budget]
+        return [item for item in self.chosen.values() if isinstance(item, Check)]
 
     @contextmanager
     def opened(self) -> Iterator[None]:
@@ -225,8 +224,7 @@ class Session:
     def edition_judged(self, result: CheckResult) -> CheckResult:
         """A judge's result as the edition allows: unsupported where the target has no
         replication API and the judge's rule is about that API."""
-        judges = {(j.requirement, j.name): j for j in self.judges}
-        item = judges.get((result.requirement, result.name))
+        item = self.chosen.get(result.id)
         if self.edition is Edition.ABSENT and item is not None and not item.any_edition:
             result.outcome, result.reason = Outcome.UNSUPPORTED, self.edition_observed
             result.findings = []
@@ -240,11 +238,11 @@ class Session:
             result = self.run_check(item)
         return result, self.judge_results(panel)
 
-    def watch_judged(self) -> tuple[list[CheckResult], list[CheckResult]]:
-        """``watch_results`` under a judge panel of its own, as ``run_judged`` runs a check."""
+    def watch_judged(self, watcher: Watcher) -> tuple[CheckResult, list[CheckResult]]:
+        """``watch_result`` under a judge panel of its own, as ``run_judged`` runs a check."""
         with self.judged_apart() as panel:
-            results = self.watch_results()
-        return results, self.judge_results(panel)
+            result = self.watch_result(watcher)
+        return result, self.judge_results(panel)
 
     @contextmanager
     def judged_apart(self) -> Iterator[JudgePanel]:
@@ -269,15 +267,17 @@ class Session:
         return result
 
     def watch_results(self) -> list[CheckResult]:
-        """The run-wide watchers' verdicts, after a last status read; call once, after the
-        checks (the WAL watcher has seen every status answer of the run until then)."""
-        watcher = self.state.wal
-        if not self.selection.matches(watcher.id, WAL_REQUIREMENT):
-            return []
-        result = CheckResult(WAL_REQUIREMENT, watcher.name, Outcome.NOT_RUN)
+        """The selected run-wide watchers' verdicts; call once, after the checks."""
+        return [self.watch_result(watcher) for watcher in self.watchers]
+
+    def watch_result(self, watcher: Watcher) -> CheckResult:
+        """A watcher's verdict after a last status read: what it saw since it was last asked
+        (in ``run``: the whole run; the plugin merges the pieces it took per check)."""
         started = time.perf_counter()
         if self.edition.unsupported:
-            result.outcome, result.reason = Outcome.UNSUPPORTED, self.edition_observed
+            result = CheckResult(
+                watcher.requirement, watcher.name, Outcome.UNSUPPORTED, self.edition_observed
+            )
         else:
             operation = contract.operation_for("GET", STATUS)
             self.client.send(
@@ -287,21 +287,11 @@ class Session:
                 origin=watcher.name,
                 operation=operation.key if operation else None,
             )
-            result.findings = watcher.take()
-            result.exchanges = result.judged = watcher.reads
-            if watcher.hidden:
-                result.notes.append(f"{watcher.hidden} more step(s) back not shown")
-            if self.client.plan:
-                result.reason = "plan only: nothing was sent"
-            elif result.findings:
-                result.outcome = Outcome.FAILED
-            elif watcher.reads:
-                result.outcome = Outcome.PASSED
-            else:
-                result.reason = "no status answer of the run carried a WAL counter"
+            # The WAL watcher is the one watcher today; its instance lives in the run's state.
+            result = conclude(self.state.wal.take_piece(), NOTHING_WATCHED, plan=self.client.plan)
         result.duration_s = time.perf_counter() - started
         self.listener.check_finished(result)
-        return [result]
+        return result
 
     def _why_not(self, item: Check, result: CheckResult) -> tuple[Outcome, str] | None:
         if self.edition is Edition.ABSENT or (
@@ -330,15 +320,6 @@ class Session:
             result.outcome = Outcome.ERROR
             result.reason = self.client.masker.mask(f"{type(exc).__name__}: {exc}")
         else:
-            if self.client.plan:
-                result.outcome, result.reason = Outcome.NOT_RUN, "plan only: nothing was sent"
-            elif result.findings:
-                result.outcome, result.reason = Outcome.FAILED, ""
-            elif result.judged:
-                result.outcome, result.reason = Outcome.PASSED, ""
-            else:
-                result.outcome = Outcome.NOT_RUN
-                result.reason = result.reason or (
-                    f"nothing to judge in the {result.exchanges} answer(s) it got"
-                )
+            nothing = f"nothing to judge in the {result.exchanges} answer(s) it got"
+            conclude(result, nothing, plan=self.client.plan)
         result.duration_s = time.perf_counter() - started

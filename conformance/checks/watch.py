@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from conformance.exchange import Exchange
-from conformance.outcomes import Finding
+from conformance.outcomes import CheckResult, Finding, Outcome
 
 SECTIONS = ("dr", "performance")
 WAL_FIELDS = ("last_wal", "last_remote_wal", "last_dr_wal", "last_performance_wal")
@@ -43,6 +43,22 @@ class _Highest:
     exchange: Exchange
 
 
+@dataclass(frozen=True)
+class Watcher:
+    """A run-wide watcher as the registry lists it (the enforcer model's third kind)."""
+
+    kind: ClassVar[str] = "watcher"
+    requirement: str
+    name: str
+    doc: str
+    #: Watchers judge the replication API's answers: unsupported on a target without it.
+    any_edition: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.requirement}::{self.name}"
+
+
 class WalWatcher:
     """WAL counters never go back, over every status answer of the run."""
 
@@ -59,10 +75,8 @@ class WalWatcher:
         self.reads = 0
         #: Turns an exchange into what a report may show (secrets masked).
         self.mask: Callable[[Exchange], Exchange] = lambda exchange: exchange
-
-    @property
-    def id(self) -> str:
-        return f"{WAL_REQUIREMENT}::{self.name}"
+        self._pieced_reads = 0
+        self._pieced_hidden = 0
 
     def __call__(self, exchange: Exchange) -> None:
         if (
@@ -112,3 +126,25 @@ class WalWatcher:
         """The findings recorded since the last call (each finding is handed out once)."""
         pending, self._pending = self._pending, []
         return pending
+
+    def take_piece(self) -> CheckResult:
+        """What the watcher saw since the last piece, as a result to merge or conclude: the
+        findings recorded, the status answers counted (judged) and the findings only counted."""
+        piece = CheckResult(WAL_REQUIREMENT, self.name, Outcome.NOT_RUN, findings=self.take())
+        piece.exchanges = piece.judged = self.reads - self._pieced_reads
+        piece.hidden = self.hidden - self._pieced_hidden
+        self._pieced_reads, self._pieced_hidden = self.reads, self.hidden
+        return piece
+
+
+#: Why the watcher judged nothing, when no status answer of the run had a WAL counter.
+NOTHING_WATCHED = "no status answer of the run carried a WAL counter"
+
+WAL_WATCHER = Watcher(
+    WAL_REQUIREMENT, WalWatcher.name, " ".join((WalWatcher.__doc__ or "").split())
+)
+
+
+def registered() -> tuple[Watcher, ...]:
+    """Every run-wide watcher."""
+    return (WAL_WATCHER,)

@@ -32,7 +32,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
                         "name": check.name,
                         "outcome": check.outcome.value,
                         "reason": check.reason,
-                        "notes": check.notes,
+                        "notes": check.all_notes,
                         "requests": check.exchanges,
                         "judged": check.judged,
                         "duration_s": round(check.duration_s, 4),

@@ -94,8 +94,8 @@ def render_junit(result: RunResult) -> str:
             )
         elif check.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED):
             ET.SubElement(case, "skipped", {"message": f"{check.outcome.value}: {check.reason}"})
-        if check.notes:
-            ET.SubElement(case, "system-out").text = _xml_safe("\n".join(check.notes))
+        if check.all_notes:
+            ET.SubElement(case, "system-out").text = _xml_safe("\n".join(check.all_notes))
     ET.indent(suite)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
