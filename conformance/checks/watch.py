@@ -9,6 +9,10 @@ the exchanges masked (``mask``, set by the session to the client's masking).
 per section, cluster id and mode, from every status answer, and records a finding, with the
 earlier and the later exchange, when an answer reports less. A section whose cluster id or mode
 changed is another cluster (Vault's counters belong to a cluster), so its counters start afresh.
+
+``registered`` lists the watchers (``Watcher``, the enforcer model's third kind beside checks and
+judges); ``WalWatcher.take_piece`` hands out what it saw since it was last asked, as a result that
+``outcomes.merge`` combines with the other pieces of the run.
 """
 
 from __future__ import annotations
