@@ -115,8 +115,9 @@ class SuiteRun:
             return self._check(item)
         if isinstance(item, Watcher):
             return self._watch(item)
-        assert isinstance(item, Judge)
-        return self._judge(item)
+        if isinstance(item, Judge):
+            return self._judge(item)
+        raise TypeError(f"{item_id} is a {item.kind}, which the suite cannot run")
 
     def _wait(self, item_id: str, needed: list[str]) -> None:
         missing = self.folder.wait_for(needed, WAIT_SECONDS)
