@@ -1,8 +1,9 @@
 """The requirement catalogue joined with what judges each requirement.
 
-``spec/requirements.yaml`` says what a target must do; the registries say which checks, judges
-and run-wide watchers enforce it (and in which module), and the reference server's route table
-which of its code serves the endpoint concerned. This module puts them side by side, for
+``spec/requirements.yaml`` says what a target must do; ``conformance.enforcers`` says which
+checks, judges and run-wide watchers enforce it (and in which module), and the reference
+server's route table which of its code serves the endpoint concerned. This module puts them
+side by side, for
 ``replcheck requirements`` and for the checked-in index ``docs/requirements.md``, whose test keeps
 ids, checks and docs from drifting apart (the way Kubernetes checks its conformance index).
 """
@@ -12,42 +13,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import replcheck_spec
-from conformance.checks import registered
-from conformance.checks.judges import registered as registered_judges
-from conformance.checks.watch import WAL_REQUIREMENT, WalWatcher
-
-
-@dataclass(frozen=True)
-class Enforcer:
-    """One thing that judges a requirement: a check, a judge (every exchange) or a watcher."""
-
-    kind: str
-    name: str
-    doc: str
-    #: The module that holds it, e.g. ``conformance.checks.reindex``.
-    module: str = ""
+from conformance import enforcers
 
 
 @dataclass(frozen=True)
 class Entry:
     requirement: replcheck_spec.Requirement
-    enforcers: tuple[Enforcer, ...]
+    enforcers: tuple[enforcers.Enforcer, ...]
 
 
-def _enforcers() -> dict[str, list[Enforcer]]:
-    found: dict[str, list[Enforcer]] = {}
-    for check in registered():
-        found.setdefault(check.requirement, []).append(
-            Enforcer("check", check.name, check.doc, check.func.__module__)
-        )
-    for judge in registered_judges():
-        found.setdefault(judge.requirement, []).append(
-            Enforcer("judge", judge.name, judge.doc, judge.func.__module__)
-        )
-    watcher_doc = " ".join((WalWatcher.__doc__ or "").split())
-    found.setdefault(WAL_REQUIREMENT, []).append(
-        Enforcer("watcher", WalWatcher.name, watcher_doc, WalWatcher.__module__)
-    )
+def _enforcers() -> dict[str, list[enforcers.Enforcer]]:
+    found: dict[str, list[enforcers.Enforcer]] = {}
+    for item in enforcers.registered():
+        found.setdefault(item.requirement, []).append(item)
     return found
 
 

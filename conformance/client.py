@@ -29,7 +29,8 @@ import httpx
 from conformance import bounded_http, tls, tls_probe
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
 from conformance.interruption import RunInterrupted, StopRequest
-from conformance.target import Masker, Settings
+from conformance.masking import Masker
+from conformance.target import Settings
 
 #: What a judge gets: the raw exchange (secrets visible) and the tokens to look for in its
 #: answer: the ones sent with this request first, then every other secret the run holds.

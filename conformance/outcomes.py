@@ -9,10 +9,11 @@ Three things are kept apart on purpose:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import replcheck_spec
 from conformance.exchange import Exchange
 
 
@@ -74,6 +75,22 @@ class CheckResult:
     #: Not run because of a choice the user made (``--profile safe``), not a gap in the run:
     #: ``--strict`` does not count it.
     by_choice: bool = False
+    #: Findings beyond the enforcer's cap (a fuzzer can repeat one deviation hundreds of
+    #: times): counted here, not kept in ``findings``.
+    hidden: int = 0
+
+    @property
+    def id(self) -> str:
+        """The id of the check, judge or watcher this is the result of."""
+        return f"{self.requirement}::{self.name}"
+
+    @property
+    def all_notes(self) -> list[str]:
+        """What a report shows under the result: its notes, then how many findings were
+        counted but not kept."""
+        if not self.hidden:
+            return list(self.notes)
+        return [*self.notes, f"{self.hidden} more finding(s) not shown (counted, not kept)"]
 
 
 @dataclass
@@ -91,7 +108,7 @@ class RequirementResult:
 
     @property
     def notes(self) -> list[str]:
-        return [note for check in self.checks for note in check.notes]
+        return [note for check in self.checks for note in check.all_notes]
 
     @property
     def gaps(self) -> list[CheckResult]:
@@ -124,3 +141,53 @@ def combine(requirement: str, checks: Iterable[CheckResult]) -> RequirementResul
         return RequirementResult(requirement, Outcome.UNSUPPORTED, checks[0].reason, checks)
     reasons = "; ".join(dict.fromkeys(c.reason for c in checks if c.reason)) or "no check selected"
     return RequirementResult(requirement, Outcome.NOT_RUN, reasons, checks)
+
+
+def per_requirement(results: list[CheckResult]) -> dict[str, RequirementResult]:
+    """Results grouped by requirement, in catalogue order, each combined into one outcome."""
+    by_id: dict[str, list[CheckResult]] = {}
+    for result in results:
+        by_id.setdefault(result.requirement, []).append(result)
+    return {
+        req.id: combine(req.id, by_id[req.id])
+        for req in replcheck_spec.requirements()
+        if req.id in by_id
+    }
+
+
+def conclude(result: CheckResult, nothing_judged: str, *, plan: bool = False) -> CheckResult:
+    """A check's, judge's or watcher's outcome from what it recorded, by one rule for all:
+    failed with findings (kept or only counted), passed when it judged something, otherwise
+    not run with the reason it had, else ``nothing_judged``. In a plan nothing was sent."""
+    if plan:
+        result.outcome, result.reason = Outcome.NOT_RUN, "plan only: nothing was sent"
+    elif result.findings or result.hidden:
+        result.outcome, result.reason = Outcome.FAILED, ""
+    elif result.judged:
+        result.outcome, result.reason = Outcome.PASSED, ""
+    else:
+        result.outcome = Outcome.NOT_RUN
+        result.reason = result.reason or nothing_judged
+    return result
+
+
+def merge(
+    pieces: Iterable[CheckResult], cap: int, nothing_judged: Callable[[CheckResult], str]
+) -> list[CheckResult]:
+    """One result per enforcer from results over parts of a run (one per check, or per
+    process), as one enforcer watching the whole run would have given: exchanges, judged
+    answers, durations and hidden findings add up, findings are kept up to ``cap`` and the rest
+    counted, and the outcome follows ``conclude``."""
+    merged: dict[str, CheckResult] = {}
+    for part in pieces:
+        into = merged.setdefault(
+            part.id, CheckResult(part.requirement, part.name, Outcome.NOT_RUN)
+        )
+        into.exchanges += part.exchanges
+        into.judged += part.judged
+        into.duration_s += part.duration_s
+        room = max(cap - len(into.findings), 0)
+        into.findings.extend(part.findings[:room])
+        into.hidden += part.hidden + max(len(part.findings) - room, 0)
+        into.notes.extend(note for note in part.notes if note not in into.notes)
+    return [conclude(result, nothing_judged(result)) for result in merged.values()]

@@ -127,6 +127,7 @@ class RunHooks:
         from conformance.plugin_support.results import assemble
         from conformance.plugin_support.suite import suite_ids
         from conformance.report import render_html, render_json
+        from conformance.run_result import Verdict
 
         render = {"json": render_json, "html": render_html}
         users = list(state.user_results.values())
@@ -134,7 +135,7 @@ class RunHooks:
         if state.result is None:
             return
         gate_fails = state.result.exit_code == 1 or (
-            state.result.verdict == "nothing judged" and bool(state.suite_order)
+            state.result.verdict is Verdict.NOTHING_JUDGED and bool(state.suite_order)
         )
         if gate_fails and session.exitstatus == pytest.ExitCode.OK:
             # A target without the replication API (every replication test skipped as

@@ -37,7 +37,7 @@ from typing import Any
 from conformance.client import Credential, RecordingClient, TargetUnreachable
 from conformance.exchange import Exchange
 from conformance.interruption import shielded
-from conformance.target import NO_UPDATE_LABEL, NON_SUDO_LABEL
+from conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
 POLICY_PATH = "/v1/sys/policies/acl/"
 CREATE_PATH = "/v1/auth/token/create"

@@ -5,21 +5,25 @@ reads for it and its pytest flag (whose ini key is the flag without dashes). The
 (``replcheck run``) and the pytest plugin both build their flags from this table and resolve
 values with ``Settings.resolve``: an explicit value wins, then the environment variable, then an
 ini value (pytest only), then the default. Nothing here lives in a module global beyond the
-declarations.
-
-``Masker`` is the one place that turns secrets into printable labels; every output (terminal,
-JUnit, JSON, HTML, curl lines) goes through it.
+declarations. Textual values are parsed in ``conformance.setting_values``; secrets are masked
+in ``conformance.masking``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
+
+from conformance.setting_values import (
+    SettingError,
+    parse_bool,
+    parse_bytes,
+    parse_int,
+    parse_seconds,
+)
 
 Profile = Literal["safe", "full"]
 PROFILES: tuple[Profile, ...] = ("safe", "full")
@@ -40,52 +44,6 @@ DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 #: ``--max-examples`` is not given: high enough that time, not the count, ends the drawing.
 BUDGET_MAX_EXAMPLES = 1000
 DEFAULT_CLIENT_TIMEOUT = 30.0
-
-_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-_FALSE = {"0", "f", "F", "FALSE", "false", "False", ""}
-
-
-def parse_bool(name: str, raw: str) -> bool:
-    """Parse a boolean the way Vault's CLI does (Go ``strconv.ParseBool``; empty means false)."""
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise SettingError(f"{name} must be a boolean (1, t, true, 0, f, false), not {raw!r}")
-
-
-def _parse_int(name: str, raw: str) -> int:
-    try:
-        return int(raw, 10)
-    except ValueError:
-        raise SettingError(f"{name} must be an integer, not {raw!r}") from None
-
-
-_BYTE_UNITS = {"": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20, "g": 1 << 30}
-_BYTE_UNITS["gib"] = 1 << 30
-_SECOND_UNITS = {"": 1.0, "s": 1.0, "ms": 0.001, "m": 60.0, "h": 3600.0}
-
-
-def parse_bytes(name: str, raw: str) -> int:
-    """A size: bytes, or a number with KiB/MiB/GiB (K, M, G are read as binary units too)."""
-    match = re.fullmatch(r"\s*([0-9]+)\s*([A-Za-z]*)\s*", raw)
-    unit = match.group(2).lower() if match else ""
-    if match is None or unit not in _BYTE_UNITS:
-        raise SettingError(f"{name} must be a size such as 16MiB, 512KiB or 1048576, not {raw!r}")
-    return int(match.group(1)) * _BYTE_UNITS[unit]
-
-
-def parse_seconds(name: str, raw: str) -> float:
-    """A duration as Vault reads VAULT_CLIENT_TIMEOUT: seconds, or a number with s/ms/m/h."""
-    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([a-z]*)\s*", raw)
-    unit = match.group(2) if match else ""
-    if match is None or unit not in _SECOND_UNITS:
-        raise SettingError(f"{name} must be a duration such as 30, 30s or 2m, not {raw!r}")
-    return float(match.group(1)) * _SECOND_UNITS[unit]
-
-
-class SettingError(ValueError):
-    """A setting has a value the suite cannot use; the message names the setting and the value."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +73,7 @@ class Option:
         if self.kind == "bool":
             return parse_bool(source, raw)
         if self.kind == "int":
-            return _parse_int(source, raw)
+            return parse_int(source, raw)
         if self.kind == "bytes":
             return parse_bytes(source, raw)
         if self.kind == "seconds":
@@ -179,8 +137,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "tls_server_name",
-        "name sent as SNI and checked against the target's certificate, instead of the "
-        "URL's host",
+        "name sent as SNI and checked against the target's certificate, instead of the URL's host",
         env="VAULT_TLS_SERVER_NAME",
         pytest_flag="--vault-tls-server-name",
     ),
@@ -408,136 +365,3 @@ class Settings:
         out["client_timeout"] = self.timeout_s
         out["keyword"] = self.keyword
         return out
-
-
-#: Labels that stand for each kind of token in every output: the environment variable a person
-#: would export to replay a masked curl line.
-SUDO_LABEL = "$VAULT_TOKEN"
-NON_SUDO_LABEL = "$VAULT_NON_SUDO_TOKEN"
-NO_UPDATE_LABEL = "$VAULT_NO_UPDATE_TOKEN"
-#: A token made from the sudo token by a small change (it reveals the token, so it is masked).
-NEAR_MISS_LABEL = "$VAULT_NEAR_MISS_TOKEN"
-
-
-#: Characters that continue a token: a secret is masked only where it stands alone, so that the
-#: token ``root`` never rewrites ``merkle_root`` (nor ``s.x`` the ``s.xyz`` of another text).
-_TOKEN_CHAR = r"[A-Za-z0-9_\-]"
-#: A server that echoes a truncated token (``hvs.CAESIJ...``) still leaks it: a run of at least
-#: this many of a token's first characters is masked too.
-MIN_PREFIX_ECHO = 8
-#: A secret this long is random enough that it never occurs in legitimate text by chance: it is
-#: masked wherever it occurs, also glued to other characters (``Bearerhvs.…``).
-MIN_ANYWHERE = 16
-
-
-def written_forms(secret: str) -> list[str]:
-    """The secret as written, and as JSON writes it inside a string (escaped quotes,
-    backslashes and control characters; ``\\uXXXX`` for non-ASCII; ``\\/`` for ``/``)."""
-    forms = [secret]
-    for ensure_ascii in (False, True):
-        escaped = json.dumps(secret, ensure_ascii=ensure_ascii)[1:-1]
-        forms.append(escaped)
-        forms.append(escaped.replace("/", "\\/"))
-    return list(dict.fromkeys(form for form in forms if form))
-
-
-def _whole(secret: str) -> str:
-    """A written form of a secret, whole, at token boundaries (anywhere when it is long)."""
-    if len(secret) >= MIN_ANYWHERE:
-        return re.escape(secret)
-    return f"(?<!{_TOKEN_CHAR}){re.escape(secret)}(?!{_TOKEN_CHAR})"
-
-
-def _prefix_start(secret: str) -> str | None:
-    """Where an echoed prefix of ``MIN_PREFIX_ECHO``+ characters may start: the secret's first
-    ``MIN_PREFIX_ECHO`` characters at a token boundary (the match is then extended as far as
-    the text goes on agreeing with the secret); None for a secret too short to have one."""
-    if len(secret) <= MIN_PREFIX_ECHO:
-        return None
-    return f"(?<!{_TOKEN_CHAR}){re.escape(secret[:MIN_PREFIX_ECHO])}"
-
-
-def _agreeing(text: str, start: int, secret: str) -> int:
-    """How many characters of ``text`` from ``start`` agree with ``secret``."""
-    count = 0
-    for char, expected in zip(text[start : start + len(secret)], secret, strict=False):
-        if char != expected:
-            break
-        count += 1
-    return count
-
-
-class Masker:
-    """Replaces every known secret by a label in any text that leaves the process.
-
-    Labels name the environment variable a person would export to replay a curl line
-    (``$VAULT_TOKEN``), so a masked curl line is still runnable. Only output is masked: checks
-    and judges see the exact bytes the target sent. A secret is matched at token boundaries
-    (``root`` leaves ``merkle_root`` alone), also JSON-escaped, and also as an echoed prefix of
-    ``MIN_PREFIX_ECHO`` or more characters.
-    """
-
-    def __init__(self) -> None:
-        self._secrets: dict[str, str] = {}
-        self._compiled: re.Pattern[str] | None = None
-        #: Per group of ``_compiled``: the label, and for a prefix group the written form it
-        #: is a prefix of.
-        self._shapes: list[tuple[str, str | None]] = []
-
-    @classmethod
-    def for_tokens(cls, sudo: str | None, non_sudo: str | None = None) -> Masker:
-        """A masker holding the run's sudo and non-sudo tokens under their labels."""
-        masker = cls()
-        masker.add(sudo, SUDO_LABEL)
-        masker.add(non_sudo, NON_SUDO_LABEL)
-        return masker
-
-    def add(self, secret: str | None, label: str) -> None:
-        # Adding what is already held changes nothing: keep the compiled matcher (checks add
-        # the same secrets once per run of each).
-        if secret and self._secrets.get(secret) != label:
-            self._secrets[secret] = label
-            self._compiled = None
-
-    def secrets(self) -> tuple[str, ...]:
-        """Every secret the run holds (tokens given or provisioned), longest first."""
-        return tuple(sorted(self._secrets, key=len, reverse=True))
-
-    def _matcher(self) -> re.Pattern[str] | None:
-        if self._compiled is None and self._secrets:
-            # Longest first, so a token that contains another is replaced whole; one group per
-            # written form, so the match says which label to write. Every whole form comes
-            # before any prefix: a prefix of one token must not win over another token written
-            # whole.
-            groups: list[str] = []
-            shapes: list[tuple[str, str | None]] = []
-            for secret in self.secrets():
-                for form in written_forms(secret):
-                    groups.append(f"({_whole(form)})")
-                    shapes.append((self._secrets[secret], None))
-            for secret in self.secrets():
-                for form in written_forms(secret):
-                    start = _prefix_start(form)
-                    if start is not None:
-                        groups.append(f"({start})")
-                        shapes.append((self._secrets[secret], form))
-            self._compiled = re.compile("|".join(groups))
-            self._shapes = shapes
-        return self._compiled
-
-    def mask(self, text: str) -> str:
-        matcher = self._matcher()
-        if matcher is None or not text:
-            return text
-        out: list[str] = []
-        position = 0
-        while (match := matcher.search(text, position)) is not None:
-            label, prefix_of = self._shapes[(match.lastindex or 1) - 1]
-            end = match.end()
-            if prefix_of is not None:
-                end = match.start() + _agreeing(text, match.start(), prefix_of)
-            out.append(text[position : match.start()])
-            out.append(label)
-            position = max(end, match.start() + 1)
-        out.append(text[position:])
-        return "".join(out)

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import certifi
 
-from conformance.target import SettingError, option_named
+from conformance.setting_values import SettingError
+from conformance.target import option_named
 
 if TYPE_CHECKING:
     import httpx

@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import replcheck_spec
 from conformance import contract
 from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Finding, Outcome
-from conformance.target import written_forms
+from conformance.masking import written_forms
+from conformance.outcomes import CheckResult, Finding, Outcome, conclude, merge
 from replcheck_spec import domains
 from replcheck_spec.violations import violations
 
@@ -39,6 +40,7 @@ def _answered(exchange: Exchange) -> bool:
 
 @dataclass(frozen=True)
 class Judge:
+    kind: ClassVar[str] = "judge"
     requirement: str
     name: str
     func: JudgeFunction
@@ -53,6 +55,11 @@ class Judge:
     @property
     def id(self) -> str:
         return f"{self.requirement}::{self.name}"
+
+    @property
+    def module(self) -> str:
+        """The module that holds it, e.g. ``conformance.checks.judges``."""
+        return self.func.__module__
 
 
 _JUDGES: list[Judge] = []
@@ -293,10 +300,8 @@ class JudgePanel:
     ) -> None:
         self._mask = mask_exchange
         self._mask_text = mask_text
-        self._extra: dict[str, int] = {}
         self.results: dict[str, CheckResult] = {
-            j.id: CheckResult(j.requirement, j.name, Outcome.NOT_RUN, "no answer to judge")
-            for j in judges
+            j.id: CheckResult(j.requirement, j.name, Outcome.NOT_RUN) for j in judges
         }
         self._judges = {j.id: j for j in judges}
 
@@ -310,7 +315,7 @@ class JudgePanel:
             result.judged += 1
             for message, expected, *paths in item.func(exchange, tokens):
                 if len(result.findings) >= MAX_FINDINGS_PER_JUDGE:
-                    self._extra[judge_id] = self._extra.get(judge_id, 0) + 1
+                    result.hidden += 1
                     continue
                 masked = masked or self._mask(exchange)
                 where = f"{exchange.request.method} {masked.request.url}"
@@ -326,59 +331,20 @@ class JudgePanel:
                 )
 
     def finish(self) -> list[CheckResult]:
-        for judge_id, result in self.results.items():
-            if judge_id in self._extra:
-                result.notes.append(_more_note(self._extra[judge_id]))
-            _conclude(result)
-        return list(self.results.values())
+        return [conclude(result, nothing_judged(result)) for result in self.results.values()]
 
 
 def merge_judgements(pieces: Iterable[Iterable[CheckResult]]) -> list[CheckResult]:
     """One result per judge from judge results over parts of a run (e.g. one per check, from
-    several processes), as one ``JudgePanel`` watching the whole run would have given: the
-    exchanges add up, findings are kept up to ``MAX_FINDINGS_PER_JUDGE``, and a judge that saw
-    no answer at all stays not run."""
-    merged: dict[str, CheckResult] = {}
-    hidden: dict[str, int] = {}
-    for piece in pieces:
-        for part in piece:
-            key = f"{part.requirement}::{part.name}"
-            into = merged.setdefault(
-                key, CheckResult(part.requirement, part.name, Outcome.NOT_RUN, "no answer to judge")
-            )
-            into.exchanges += part.exchanges
-            into.judged += part.judged
-            into.duration_s += part.duration_s
-            room = MAX_FINDINGS_PER_JUDGE - len(into.findings)
-            into.findings.extend(part.findings[: max(room, 0)])
-            hidden[key] = hidden.get(key, 0) + max(len(part.findings) - max(room, 0), 0)
-            hidden[key] += sum(_hidden_count(note) for note in part.notes)
-    for key, result in merged.items():
-        if hidden.get(key):
-            result.notes.append(_more_note(hidden[key]))
-        _conclude(result)
-    return list(merged.values())
+    several processes), as one ``JudgePanel`` watching the whole run would have given (see
+    ``outcomes.merge``): a judge that saw no answer at all stays not run."""
+    return merge(
+        (part for piece in pieces for part in piece), MAX_FINDINGS_PER_JUDGE, nothing_judged
+    )
 
 
-def _conclude(result: CheckResult) -> None:
-    """A judge's outcome: failed with findings, passed when it judged an answer, otherwise
-    not run (it was shown answers, but none its rule applies to)."""
-    if result.findings:
-        result.outcome, result.reason = Outcome.FAILED, ""
-    elif result.judged:
-        result.outcome, result.reason = Outcome.PASSED, ""
-    elif result.exchanges:
-        result.outcome = Outcome.NOT_RUN
-        result.reason = f"none of the {result.exchanges} answer(s) it saw is one its rule covers"
-
-
-_MORE = " more finding(s) of this judge not shown"
-
-
-def _more_note(count: int) -> str:
-    return f"{count}{_MORE}"
-
-
-def _hidden_count(note: str) -> int:
-    number = note.removesuffix(_MORE)
-    return int(number) if number != note and number.isdigit() else 0
+def nothing_judged(result: CheckResult) -> str:
+    """Why a judge that judged no answer is not run: it saw none, or none its rule covers."""
+    if not result.exchanges:
+        return "no answer to judge"
+    return f"none of the {result.exchanges} answer(s) it saw is one its rule covers"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import replcheck_spec
 
@@ -25,6 +25,7 @@ Need = Literal["sudo", "non_sudo", "no_update"]
 
 @dataclass(frozen=True)
 class Check:
+    kind: ClassVar[str] = "check"
     requirement: str
     name: str
     func: Callable[[CheckContext], None]
@@ -41,6 +42,11 @@ class Check:
     def id(self) -> str:
         """Stable test id: requirement and function name, as JUnit and ``-k`` see it."""
         return f"{self.requirement}::{self.name}"
+
+    @property
+    def module(self) -> str:
+        """The module that holds it, e.g. ``conformance.checks.reindex``."""
+        return self.func.__module__
 
     @property
     def mutating(self) -> bool:

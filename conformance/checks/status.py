@@ -7,13 +7,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.checks.context import (
-    LIST_PROBES,
-    STATUS,
-    STATUS_OTHER_PROBES,
-    STATUS_WRITE_PROBES,
-    CheckContext,
-)
+from conformance.checks.context import STATUS, CheckContext
+from conformance.checks.probes import LIST_PROBES, STATUS_OTHER_PROBES, STATUS_WRITE_PROBES
 from conformance.checks.registry import check
 from conformance.checks.watch import sections
 from conformance.exchange import Exchange

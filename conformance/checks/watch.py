@@ -9,17 +9,21 @@ the exchanges masked (``mask``, set by the session to the client's masking).
 per section, cluster id and mode, from every status answer, and records a finding, with the
 earlier and the later exchange, when an answer reports less. A section whose cluster id or mode
 changed is another cluster (Vault's counters belong to a cluster), so its counters start afresh.
+
+``registered`` lists the watchers (``Watcher``, the enforcer model's third kind beside checks and
+judges); ``WalWatcher.take_piece`` hands out what it saw since it was last asked, as a result that
+``outcomes.merge`` combines with the other pieces of the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from conformance.exchange import Exchange
-from conformance.outcomes import Finding
+from conformance.outcomes import CheckResult, Finding, Outcome
 from replcheck_spec import domains
 
 SECTIONS = domains.sections()
@@ -44,6 +48,24 @@ class _Highest:
     exchange: Exchange
 
 
+@dataclass(frozen=True)
+class Watcher:
+    """A run-wide watcher as the registry lists it (the enforcer model's third kind)."""
+
+    kind: ClassVar[str] = "watcher"
+    requirement: str
+    name: str
+    doc: str
+    #: Watchers judge the replication API's answers: unsupported on a target without it.
+    any_edition: bool = False
+    #: The module that holds it, e.g. ``conformance.checks.watch``.
+    module: str = __name__
+
+    @property
+    def id(self) -> str:
+        return f"{self.requirement}::{self.name}"
+
+
 class WalWatcher:
     """WAL counters never go back, over every status answer of the run."""
 
@@ -60,10 +82,8 @@ class WalWatcher:
         self.reads = 0
         #: Turns an exchange into what a report may show (secrets masked).
         self.mask: Callable[[Exchange], Exchange] = lambda exchange: exchange
-
-    @property
-    def id(self) -> str:
-        return f"{WAL_REQUIREMENT}::{self.name}"
+        self._pieced_reads = 0
+        self._pieced_hidden = 0
 
     def __call__(self, exchange: Exchange) -> None:
         if (
@@ -113,3 +133,25 @@ class WalWatcher:
         """The findings recorded since the last call (each finding is handed out once)."""
         pending, self._pending = self._pending, []
         return pending
+
+    def take_piece(self) -> CheckResult:
+        """What the watcher saw since the last piece, as a result to merge or conclude: the
+        findings recorded, the status answers counted (judged) and the findings only counted."""
+        piece = CheckResult(WAL_REQUIREMENT, self.name, Outcome.NOT_RUN, findings=self.take())
+        piece.exchanges = piece.judged = self.reads - self._pieced_reads
+        piece.hidden = self.hidden - self._pieced_hidden
+        self._pieced_reads, self._pieced_hidden = self.reads, self.hidden
+        return piece
+
+
+#: Why the watcher judged nothing, when no status answer of the run had a WAL counter.
+NOTHING_WATCHED = "no status answer of the run carried a WAL counter"
+
+WAL_WATCHER = Watcher(
+    WAL_REQUIREMENT, WalWatcher.name, " ".join((WalWatcher.__doc__ or "").split())
+)
+
+
+def registered() -> tuple[Watcher, ...]:
+    """Every run-wide watcher."""
+    return (WAL_WATCHER,)

@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance.cli import broken_names
-from conformance.target import OPTIONS, PROFILES, SettingError, Settings
+from conformance.setting_values import SettingError
+from conformance.target import OPTIONS, PROFILES, Settings
 from conformance.tls import client_context
 
 if TYPE_CHECKING:
-    from conformance.runner import RunResult
+    from conformance.run_result import RunResult
     from reference_server.broken import BrokenServer
 
 #: The report flags (``--junit`` …). Their renderers, like the runner, are imported only when a
@@ -178,10 +179,11 @@ def handle(args: argparse.Namespace) -> int:
 def _run_and_report(
     args: argparse.Namespace, settings: Settings, stop: Any, broken: BrokenServer | None
 ) -> int:
+    from conformance.aborted import RunAborted
     from conformance.cli import scenario_target
     from conformance.interruption import RunInterrupted, signal_name
     from conformance.report import TerminalReporter
-    from conformance.runner import RunAborted, run
+    from conformance.runner import run
 
     reporter = TerminalReporter()
     try:

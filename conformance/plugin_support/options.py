@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from conformance.target import OPTIONS, Option, SettingError, Settings
+from conformance.setting_values import SettingError
+from conformance.target import OPTIONS, Option, Settings
 
 GROUP = "replcheck"
 EMBEDDED_FLAG = "--replcheck-embedded"

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.checks.edition import Edition
-from conformance.checks.judges import merge_judgements
+from conformance.checks.judges import Judge, merge_judgements
 from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Finding, Outcome
-from conformance.runner import RunResult, per_requirement
+from conformance.outcomes import CheckResult, Outcome, per_requirement
+from conformance.run_result import RunResult
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -42,8 +42,8 @@ class SessionRecord:
     judgements: list[CheckResult]
     exchanges: list[Exchange]
     notes: list[str] = field(default_factory=list)
-    #: Status answers the run-wide watcher counted in the probe.
-    watch_reads: int = 0
+    #: What the run-wide watcher saw in the probe (a piece to merge).
+    watch: CheckResult | None = None
     #: What the status showed when the target has no replication (one sentence).
     edition_observed: str = ""
 
@@ -54,10 +54,8 @@ class CheckRecord:
     #: The judges' verdicts on this check's exchanges only.
     judgements: list[CheckResult]
     exchanges: list[Exchange]
-    #: What the run-wide watcher of this process found during this check, and how many
-    #: status answers it counted.
-    watch_findings: list[Finding] = field(default_factory=list)
-    watch_reads: int = 0
+    #: What the run-wide watcher of this process saw during this check (a piece to merge).
+    watch: CheckResult | None = None
 
 
 class ResultsFolder:
@@ -82,7 +80,7 @@ class ResultsFolder:
         return records
 
     def checks(self) -> dict[str, CheckRecord]:
-        return {f"{r.result.requirement}::{r.result.name}": r for r in self.read("check")}
+        return {r.result.id: r for r in self.read("check")}
 
     def missing(self, check_ids: Iterable[str]) -> list[str]:
         done = {
@@ -100,15 +98,21 @@ class ResultsFolder:
             missing = self.missing(missing)
         return missing
 
-    def judge(self, judge_id: str) -> CheckResult:
+    def judge(self, judge: Judge) -> CheckResult:
         """One judge's verdict over every exchange recorded so far (probes and checks)."""
         pieces = [record.judgements for record in self.read("session")]
         pieces += [record.judgements for record in self.checks().values()]
         for result in merge_judgements(pieces):
-            if f"{result.requirement}::{result.name}" == judge_id:
+            if result.id == judge.id:
                 return result
-        requirement, _, name = judge_id.partition("::")
-        return CheckResult(requirement, name, Outcome.NOT_RUN, "no answer to judge")
+        return CheckResult(judge.requirement, judge.name, Outcome.NOT_RUN, "no answer to judge")
+
+    def watch_pieces(self, but: str) -> list[CheckResult]:
+        """What the run-wide watchers of every process saw, piece by piece (probes, then
+        checks), but the record ``but``."""
+        records: list[SessionRecord | CheckRecord] = [*self.read("session")]
+        records += [r for key, r in self.checks().items() if key != but]
+        return [record.watch for record in records if record.watch is not None]
 
     def remove(self) -> None:
         for path in self.path.iterdir():
@@ -137,7 +141,7 @@ def assemble(
     """
     sessions: list[SessionRecord] = folder.read("session")
     checks = folder.checks()
-    judges = {f"{r.requirement}::{r.name}": r for r in folder.read("judge")}
+    judges = {r.id: r for r in folder.read("judge")}
     if not (checks or judges or users):
         return None
     results: list[CheckResult] = []

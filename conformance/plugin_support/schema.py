@@ -30,8 +30,8 @@ import replcheck_spec
 from conformance import contract
 from conformance.checks.judges import registered as registered_judges
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.masking import SUDO_LABEL, Masker
 from conformance.plugin_support.target import VaultTarget
-from conformance.target import SUDO_LABEL, Masker
 from conformance.tls import folder_certificates
 
 VAULT_CHECK = "replcheck_vault_judges"

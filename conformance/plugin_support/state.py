@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from conformance.masking import NON_SUDO_LABEL, SUDO_LABEL, Masker
 from conformance.plugin_support.options import PluginOptions, read_options
-from conformance.target import NON_SUDO_LABEL, SUDO_LABEL, Masker, Settings
+from conformance.target import Settings
 
 if TYPE_CHECKING:
     from conformance.outcomes import CheckResult
     from conformance.plugin_support.results import ResultsFolder, RunFacts
     from conformance.plugin_support.target import VaultTarget
-    from conformance.runner import RunResult
+    from conformance.run_result import RunResult
 
 #: The key of ``workerinput`` the controller fills for its workers.
 WORKER_KEY = "replcheck"
@@ -95,7 +96,8 @@ class PluginState:
         return state
 
     def _start_embedded(self) -> None:
-        from conformance.runner import RunAborted, open_target
+        from conformance.aborted import RunAborted
+        from conformance.runner import open_target
 
         try:
             url, token, _ = self.stack.enter_context(open_target(Settings()))

@@ -1,6 +1,6 @@
 """The bundled suite's tests: one per engine check and per judge, with the engine's ids.
 
-Each test runs its check through the engine (``runner.Session.run_judged``) in the test's
+Each test runs its check through the engine (``session.Session.run_judged``) in the test's
 setup, so that an engine *error* (the suite broke) is a pytest error; the test body then turns
 the outcome into pytest's: failed -> a failure naming the requirement, the exchange, the
 expectation and a curl line; not run / unsupported -> a skip with the reason; passed -> pass.
@@ -33,16 +33,19 @@ from typing import NoReturn
 import pytest
 
 import replcheck_spec
-from conformance.checks import registered
-from conformance.checks.judges import registered as registered_judges
-from conformance.checks.watch import WAL_REQUIREMENT, WalWatcher
+from conformance import enforcers
+from conformance.aborted import RunAborted
+from conformance.checks.judges import Judge
+from conformance.checks.registry import Check
+from conformance.checks.watch import MAX_WATCH_FINDINGS, NOTHING_WATCHED, Watcher
 from conformance.client import TargetUnreachable
-from conformance.outcomes import CheckResult, Outcome
+from conformance.enforcers import Enforcer
+from conformance.outcomes import CheckResult, Outcome, merge
 from conformance.plugin_support.options import plugin_words
 from conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
 from conformance.report.grouping import group_findings
 from conformance.report.terminal import TerminalReporter
-from conformance.runner import RunAborted, Session, session
+from conformance.session import Session, session
 from conformance.target import Settings
 
 #: How long a test waits, under xdist, for the tests it depends on in other processes. A check
@@ -50,35 +53,36 @@ from conformance.target import Settings
 WAIT_SECONDS = 600.0
 
 
-WATCHER_ID = f"{WAL_REQUIREMENT}::{WalWatcher.name}"
+def _in_order() -> list[Enforcer]:
+    return enforcers.in_run_order(enforcers.registered())
 
 
 def check_ids() -> list[str]:
-    """The engine's checks in run order: the non-mutating ones, the mutating ones, then the
-    run-wide watcher (everything that sends requests and leaves a record)."""
-    checks = registered()
-    return (
-        [c.id for c in checks if not c.mutating]
-        + [c.id for c in checks if c.mutating]
-        + [WATCHER_ID]
-    )
+    """The engine's checks in run order, then the run-wide watchers: every enforcer that sends
+    requests and leaves a record."""
+    return [item.id for item in _in_order() if item.kind != "judge"]
 
 
 def judge_ids() -> list[str]:
-    return [judge.id for judge in registered_judges()]
+    return [item.id for item in _in_order() if item.kind == "judge"]
 
 
 def suite_ids() -> list[str]:
-    """The suite's parameters: the checks in run order, then the judges (as ``run`` does)."""
-    return check_ids() + judge_ids()
+    """The suite's parameters: every enforcer in the order ``run`` takes them."""
+    return [item.id for item in _in_order()]
 
 
 def prerequisites(item_id: str, selected: list[str]) -> list[str]:
     """The selected checks that must have finished before ``item_id`` may run (see above)."""
-    checks = [i for i in selected if i not in set(judge_ids())]
+    judges = set(judge_ids())
+    checks = [i for i in selected if i not in judges]
     if item_id not in checks:
         return checks
-    waits = {c.id for c in registered() if c.mutating} | {WATCHER_ID}
+    waits = {
+        item.id
+        for item in enforcers.registered()
+        if item.kind == "watcher" or (isinstance(item, Check) and item.mutating)
+    }
     return checks[: checks.index(item_id)] if item_id in waits else []
 
 
@@ -99,18 +103,21 @@ class SuiteRun:
         self.folder = folder
         self.record = record
         self.parallel = parallel
-        self.checks = {item.id: item for item in engine.ordered_checks()}
+        self.enforcers = {item.id: item for item in enforcers.registered()}
         self.watcher = engine.state.wal
 
     def run(self, item_id: str, selected: list[str]) -> CheckResult:
-        """Run one suite test's check or judge; ``selected`` is the session's suite ids."""
+        """Run one suite test's enforcer; ``selected`` is the session's suite ids."""
         if self.parallel:
             self._wait(item_id, prerequisites(item_id, selected))
-        if item_id in self.checks:
-            return self._check(item_id)
-        if item_id == WATCHER_ID:
-            return self._watch()
-        return self._judge(item_id)
+        item = self.enforcers[item_id]
+        if isinstance(item, Check):
+            return self._check(item)
+        if isinstance(item, Watcher):
+            return self._watch(item)
+        if isinstance(item, Judge):
+            return self._judge(item)
+        raise TypeError(f"{item_id} is a {item.kind}, which the suite cannot run")
 
     def _wait(self, item_id: str, needed: list[str]) -> None:
         missing = self.folder.wait_for(needed, WAIT_SECONDS)
@@ -122,44 +129,37 @@ class SuiteRun:
                 pytrace=False,
             )
 
-    def _check(self, check_id: str) -> CheckResult:
-        before, reads = len(self.engine.client.exchanges), self.watcher.reads
+    def _check(self, item: Check) -> CheckResult:
+        before = len(self.engine.client.exchanges)
         try:
-            result, judgements = self.engine.run_judged(self.checks[check_id])
+            result, judgements = self.engine.run_judged(item)
         except TargetUnreachable as exc:
             _could_not_run(plugin_words(str(exc)))
         exchanges = self.engine.client.exchanges[before:]
-        record = CheckRecord(
-            result, judgements, exchanges, self.watcher.take(), self.watcher.reads - reads
-        )
-        self.folder.write("check", check_id, record)
+        record = CheckRecord(result, judgements, exchanges, self.watcher.take_piece())
+        self.folder.write("check", item.id, record)
         return result
 
-    def _watch(self) -> CheckResult:
-        """The watcher's last read and verdict, with every process's steps back and reads."""
-        before, reads = len(self.engine.client.exchanges), self.watcher.reads
+    def _watch(self, item: Watcher) -> CheckResult:
+        """The watcher's last read and verdict, merged with what every process's watcher saw
+        (``outcomes.merge``, the rule ``run`` follows for judges too)."""
+        before = len(self.engine.client.exchanges)
         try:
-            results, judgements = self.engine.watch_judged()
+            result, judgements = self.engine.watch_judged(item)
         except TargetUnreachable as exc:
             _could_not_run(plugin_words(str(exc)))
-        requirement, _, name = WATCHER_ID.partition("::")
-        result = results[0] if results else CheckResult(requirement, name, Outcome.NOT_RUN)
-        records = [r for r in self.folder.checks().values() if r.result is not result]
-        earlier = [f for r in records for f in r.watch_findings]
-        counted = sum(r.watch_reads for r in records) + sum(
-            r.watch_reads for r in self.folder.read("session")
-        )
         if result.outcome in (Outcome.PASSED, Outcome.FAILED):
-            result.findings = earlier + result.findings
-            result.exchanges = counted + self.watcher.reads - reads
-            result.outcome = Outcome.FAILED if result.findings else Outcome.PASSED
+            pieces = [*self.folder.watch_pieces(but=item.id), result]
+            (merged,) = merge(pieces, MAX_WATCH_FINDINGS, lambda _: NOTHING_WATCHED)
+            merged.duration_s = result.duration_s
+            result = merged
         exchanges = self.engine.client.exchanges[before:]
-        self.folder.write("check", WATCHER_ID, CheckRecord(result, judgements, exchanges, [], 0))
+        self.folder.write("check", item.id, CheckRecord(result, judgements, exchanges))
         return result
 
-    def _judge(self, judge_id: str) -> CheckResult:
-        result = self.engine.edition_judged(self.folder.judge(judge_id))
-        self.folder.write("judge", judge_id, result)
+    def _judge(self, item: Judge) -> CheckResult:
+        result = self.engine.edition_judged(self.folder.judge(item))
+        self.folder.write("judge", item.id, result)
         return result
 
 
@@ -179,7 +179,7 @@ def open_suite(
                 edition_observed=engine.edition_observed,
                 exchanges=list(engine.client.exchanges),
                 notes=list(engine.notes),
-                watch_reads=engine.state.wal.reads,
+                watch=engine.state.wal.take_piece(),
             )
             folder.write("session", key, record)
             yield SuiteRun(engine, folder, record, parallel=parallel)
@@ -237,5 +237,5 @@ def failure_text(result: CheckResult) -> str:
         "",
         buffer.getvalue().rstrip(),
     ]
-    lines += [f"note: {note}" for note in result.notes]
+    lines += [f"note: {note}" for note in result.all_notes]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from conformance.outcomes import Outcome
 from conformance.plugin_support.options import plugin_words
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 
 def summary_lines(result: RunResult, reports: dict[str, Path]) -> list[str]:

@@ -13,8 +13,9 @@ import pytest
 
 from conformance import contract
 from conformance.client import Credential, RecordingClient
+from conformance.masking import Masker
 from conformance.provision import Provisioner
-from conformance.target import Masker, Profile, Settings
+from conformance.target import Profile, Settings
 from conformance.tls import client_context, server_name_hook
 from replcheck_spec.violations import violations
 

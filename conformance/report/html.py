@@ -17,7 +17,7 @@ from conformance.exchange import Exchange, visible
 from conformance.outcomes import Outcome, RequirementResult
 from conformance.report.grouping import FindingGroup, group_findings
 from conformance.report.json_view import pretty_json_html
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:80em;padding:0 1em;color:#222}
@@ -218,12 +218,12 @@ def render_html(result: RunResult) -> str:
         for rid, outcome in result.results.items()
         for note in outcome.notes
     ]
-    verdict_class = result.verdict.replace(" ", "-")
+    verdict_class = result.verdict.value.replace(" ", "-")
     return "".join(
         [
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width'>",
-            f"<title>replcheck: {escape(result.verdict)}</title>",
+            f"<title>replcheck: {escape(result.verdict.value)}</title>",
             f"<style>{_STYLE}</style></head><body>",
             "<header id='summary'>",
             "<h1>replcheck conformance report</h1>",

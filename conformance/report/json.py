@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import replcheck_spec
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
 #: Add members under a minor bump; remove or change one only under a major bump.
@@ -32,7 +32,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
                         "name": check.name,
                         "outcome": check.outcome.value,
                         "reason": check.reason,
-                        "notes": check.notes,
+                        "notes": check.all_notes,
                         "requests": check.exchanges,
                         "judged": check.judged,
                         "duration_s": round(check.duration_s, 4),
@@ -53,7 +53,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "edition": result.edition.value,
         "edition_observed": result.edition_observed,
         "strict": result.strict,
-        "verdict": result.verdict,
+        "verdict": result.verdict.value,
         "verdict_sentence": result.verdict_sentence,
         "exit_code": result.exit_code,
         "cluster_ids": result.cluster_ids,

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from conformance.exchange import visible
 from conformance.outcomes import Finding, Outcome
 from conformance.report.grouping import FindingGroup, group_findings
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -65,7 +65,7 @@ def render_junit(result: RunResult) -> str:
         ("seed", str(result.seed)),
         ("target", result.target_url),
         ("profile", result.profile),
-        ("verdict", result.verdict),
+        ("verdict", result.verdict.value),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for check in checks:
@@ -94,8 +94,8 @@ def render_junit(result: RunResult) -> str:
             )
         elif check.outcome in (Outcome.NOT_RUN, Outcome.UNSUPPORTED):
             ET.SubElement(case, "skipped", {"message": f"{check.outcome.value}: {check.reason}"})
-        if check.notes:
-            ET.SubElement(case, "system-out").text = _xml_safe("\n".join(check.notes))
+        if check.all_notes:
+            ET.SubElement(case, "system-out").text = _xml_safe("\n".join(check.all_notes))
     ET.indent(suite)
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"

@@ -15,7 +15,7 @@ import replcheck_spec
 from conformance.exchange import Exchange, visible
 from conformance.outcomes import CheckResult, Outcome
 from conformance.report.grouping import FindingGroup, group_findings
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 _MARK = {
     Outcome.PASSED: "passed",

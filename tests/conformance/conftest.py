@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from suite_support import server_config
 
-from conformance.target import Masker
+from conformance.masking import Masker
 from reference_server.embedded import EmbeddedServer
 
 

@@ -11,7 +11,8 @@ from suite_support import settings_for
 
 from conformance import contract, fuzz
 from conformance.runner import run
-from conformance.target import BUDGET_MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES, SettingError, Settings
+from conformance.setting_values import SettingError
+from conformance.target import BUDGET_MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES, Settings
 
 FUZZ = "fuzz_openapi_operations"
 

@@ -11,9 +11,10 @@ from conformance.checks import judges
 from conformance.checks.context import CheckContext, RunState
 from conformance.client import RecordingClient
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.masking import Masker
 from conformance.outcomes import CheckResult, Outcome
 from conformance.selection import Selection, SelectionError
-from conformance.target import Masker, Settings
+from conformance.target import Settings
 
 JSON_ONLY = (("Content-Type", "application/json"),)
 JSON = (*JSON_ONLY, ("Cache-Control", "no-store"))

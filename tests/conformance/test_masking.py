@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
-from conformance.target import MIN_ANYWHERE, MIN_PREFIX_ECHO, Masker
+from conformance.masking import MIN_ANYWHERE, MIN_PREFIX_ECHO, Masker
 from reference_server.config import ServerConfig
 from reference_server.embedded import EmbeddedServer
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from suite_support import ROOT_TOKEN, settings_for
 
-from conformance import runner
+from conformance.checks import registry
 from conformance.checks.registry import Check
 from conformance.outcomes import Outcome
 from conformance.runner import run
@@ -41,8 +41,8 @@ def _with_extra_check(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> 
         raise error
 
     crashing = Check("REINDEX-SUDO", "explodes", explode, ("non_sudo",), True, "")
-    original = runner.registered
-    monkeypatch.setattr(runner, "registered", lambda: (*original(), crashing))
+    original = registry.registered
+    monkeypatch.setattr(registry, "registered", lambda: (*original(), crashing))
 
 
 def test_cleanup_happens_when_a_check_raises(reference, secrets_seen, monkeypatch) -> None:

@@ -13,9 +13,9 @@ from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 import replcheck_spec
 from conformance import __version__
 from conformance.cli import main
+from conformance.masking import NEAR_MISS_LABEL
 from conformance.outcomes import Outcome
 from conformance.runner import run
-from conformance.target import NEAR_MISS_LABEL
 
 
 def _echoing_app():

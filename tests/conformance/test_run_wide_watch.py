@@ -15,9 +15,10 @@ from conformance.checks.context import STATUS
 from conformance.checks.watch import WalWatcher
 from conformance.client import RecordingClient
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from conformance.masking import Masker
 from conformance.outcomes import Outcome
 from conformance.runner import run
-from conformance.target import Masker, Settings
+from conformance.target import Settings
 from reference_server.embedded import EmbeddedServer
 
 CLUSTER = "f2c21cb5-523f-617b-20ac-c913d9154ba6"

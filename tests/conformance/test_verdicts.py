@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 
+from conformance.aborted import RunAborted
 from conformance.cli import main
 from conformance.outcomes import Outcome
-from conformance.runner import RunAborted, run
+from conformance.run_result import Verdict
+from conformance.runner import run
 
 STATUS = "/v1/sys/replication/status"
 CAPABILITIES = "/v1/sys/capabilities-self"
@@ -150,3 +152,17 @@ def test_a_non_sudo_token_whose_sudo_cannot_be_verified_is_not_used(reference) -
     outcome = result.results["REINDEX-SUDO"]
     assert outcome.outcome is Outcome.NOT_RUN
     assert "would not say whether the --non-sudo-token has sudo" in outcome.reason
+
+
+def test_each_verdict_keeps_its_report_string_and_exit_code() -> None:
+    """The JSON report's ``verdict`` strings and ``replcheck run``'s exit codes are a published
+    interface: the enum must not change them."""
+    assert {verdict.value: verdict.exit_code for verdict in Verdict} == {
+        "conformant": 0,
+        "plan": 0,
+        "not conformant": 1,
+        "unsupported": 1,
+        "incomplete": 2,
+        "nothing judged": 2,
+        "interrupted": 130,
+    }

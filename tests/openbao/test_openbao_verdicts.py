@@ -12,8 +12,9 @@ from openbao_support import OpenBaoServer
 
 from conformance.cli import main
 from conformance.client import Credential, RecordingClient
+from conformance.masking import Masker
 from conformance.preflight import token_problem
-from conformance.target import Masker, Settings
+from conformance.target import Settings
 
 
 def _policies(bao: OpenBaoServer) -> set[str]:

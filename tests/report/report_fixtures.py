@@ -12,7 +12,7 @@ import replcheck_spec
 from conformance.checks.edition import Edition
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest
 from conformance.outcomes import CheckResult, Finding, Outcome, combine
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 BASE = "http://127.0.0.1:8200/v1"
 STATUS = f"{BASE}/sys/replication/status"

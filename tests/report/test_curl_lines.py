@@ -18,7 +18,7 @@ import pytest
 from conformance.checks.edition import Edition
 from conformance.exchange import Exchange, SentRequest, escaped_body, visible
 from conformance.report import TerminalReporter
-from conformance.runner import RunResult
+from conformance.run_result import RunResult
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 

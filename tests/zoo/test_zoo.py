@@ -25,8 +25,10 @@ import httpx
 import pytest
 
 import replcheck_spec
+from conformance.aborted import RunAborted
 from conformance.outcomes import Outcome
-from conformance.runner import RunAborted, RunResult, run
+from conformance.run_result import RunResult
+from conformance.runner import run
 from conformance.target import Profile, Settings
 from reference_server.broken import CATEGORIES, ZOO, BrokenServer
 from reference_server.broken.serving import Factory, Probe, ZooServer

@@ -1,0 +1,164 @@
+"""What a run concludes as a whole: ``RunResult``, its verdict, its sentence and its exit code.
+
+Every report (terminal, JUnit, JSON, HTML, the plugin's summary) reads a ``RunResult``; no
+secret is in one (its exchanges are masked).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+import replcheck_spec
+from conformance import __version__
+from conformance.checks.edition import Edition
+from conformance.exchange import Exchange
+from conformance.interruption import signal_name
+from conformance.outcomes import CheckResult, Outcome, RequirementResult
+
+
+class Verdict(enum.StrEnum):
+    """What a run concludes about its target; the values are the JSON report's strings."""
+
+    CONFORMANT = "conformant"
+    NOT_CONFORMANT = "not conformant"
+    #: The suite itself broke on a check: no verdict can be claimed.
+    INCOMPLETE = "incomplete"
+    #: No replication API (Community Edition, or a 404 on the status as from OpenBao).
+    UNSUPPORTED = "unsupported"
+    #: The run judged no requirement ("NO VERDICT" in the sentence).
+    NOTHING_JUDGED = "nothing judged"
+    PLAN = "plan"
+    #: Stopped by a signal; the exit code is 128 + the signal number.
+    INTERRUPTED = "interrupted"
+
+    @property
+    def exit_code(self) -> int:
+        """``replcheck run``'s exit status for this verdict: 0 conformant (or a plan), 1 not
+        conformant or unsupported (a gate must not pass without the API), 2 no verdict. An
+        interrupted run's status depends on the signal (``RunResult.exit_code``)."""
+        return _EXIT_CODES[self]
+
+
+_EXIT_CODES = {
+    Verdict.PLAN: 0,
+    Verdict.CONFORMANT: 0,
+    Verdict.NOT_CONFORMANT: 1,
+    Verdict.UNSUPPORTED: 1,
+    Verdict.INCOMPLETE: 2,
+    Verdict.NOTHING_JUDGED: 2,
+    Verdict.INTERRUPTED: 130,
+}
+
+
+@dataclass
+class RunResult:
+    """Everything a report needs; no secret is in here (exchanges are masked)."""
+
+    target: str
+    target_url: str
+    settings: dict[str, Any]
+    seed: int
+    profile: str
+    plan: bool
+    edition: Edition
+    results: dict[str, RequirementResult]
+    checks: list[CheckResult]
+    exchanges: list[Exchange]
+    cluster_ids: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    plan_lines: list[str] = field(default_factory=list)
+    #: What the status answer showed when the edition has no replication (one sentence).
+    edition_observed: str = ""
+    #: ``--strict``: a requirement or check not run (other than by the profile) fails the run.
+    strict: bool = False
+    started_at: str = ""
+    duration_s: float = 0.0
+    #: The signal that stopped the run before its end; the result is then partial.
+    interrupted_by: int | None = None
+    #: Generated cases sent per documented operation ("POST /sys/replication/reindex": 26).
+    cases_per_operation: dict[str, int] = field(default_factory=dict)
+    suite_version: str = __version__
+    spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
+
+    def _with(self, outcome: Outcome) -> list[str]:
+        return [rid for rid, r in self.results.items() if r.outcome is outcome]
+
+    @property
+    def failed(self) -> list[str]:
+        return self._with(Outcome.FAILED)
+
+    @property
+    def errored(self) -> list[str]:
+        return self._with(Outcome.ERROR)
+
+    @property
+    def gaps(self) -> list[str]:
+        """Requirements with a check not run for a reason other than the profile (what
+        ``--strict`` fails on)."""
+        return [
+            rid
+            for rid, r in self.results.items()
+            if r.outcome in (Outcome.PASSED, Outcome.NOT_RUN) and r.gaps
+        ]
+
+    @property
+    def verdict(self) -> Verdict:
+        """The run's verdict, the first that holds of: interrupted, plan, not conformant,
+        incomplete, unsupported, nothing judged, not conformant under ``--strict``, conformant.
+
+        An interrupted run claims nothing; failed wins (the target deviated); then an engine
+        error (no verdict can be claimed); then an edition without the replication API; then a
+        run that judged no requirement at all (a gate must not pass on nothing); then
+        ``--strict`` gaps; else conformant."""
+        if self.interrupted_by is not None:
+            return Verdict.INTERRUPTED
+        if self.plan:
+            return Verdict.PLAN
+        if self.failed:
+            return Verdict.NOT_CONFORMANT
+        if self.errored:
+            return Verdict.INCOMPLETE
+        if self.edition.unsupported:
+            return Verdict.UNSUPPORTED
+        if not self._with(Outcome.PASSED):
+            return Verdict.NOTHING_JUDGED
+        if self.strict and self.gaps:
+            return Verdict.NOT_CONFORMANT
+        return Verdict.CONFORMANT
+
+    @property
+    def verdict_sentence(self) -> str:
+        counts = {o: len(self._with(o)) for o in Outcome}
+        tally = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n) or "none selected"
+        verdict = self.verdict
+        if verdict is Verdict.INTERRUPTED:
+            return (
+                f"INTERRUPTED by {signal_name(self.interrupted_by)}: the run stopped before its "
+                f"end, so no verdict can be given; partial results ({tally})."
+            )
+        if verdict is Verdict.NOT_CONFORMANT and not self.failed:
+            return (
+                f"NOT CONFORMANT (--strict): {len(self.gaps)} requirement(s) not fully run: "
+                f"{', '.join(self.gaps)} ({tally})."
+            )
+        return {
+            Verdict.PLAN: "Plan only: nothing was sent.",
+            Verdict.NOT_CONFORMANT: f"NOT CONFORMANT: {counts[Outcome.FAILED]} requirement(s) "
+            f"failed ({tally}).",
+            Verdict.INCOMPLETE: f"INCOMPLETE: the suite itself broke on {counts[Outcome.ERROR]} "
+            f"requirement(s), so no verdict can be given ({tally}).",
+            Verdict.UNSUPPORTED: "UNSUPPORTED: "
+            f"{self.edition_observed or 'replication is not available'}; nothing deviated "
+            f"({tally}).",
+            Verdict.NOTHING_JUDGED: "NO VERDICT: the run judged no requirement, so it cannot say "
+            f"the target conforms ({tally}).",
+            Verdict.CONFORMANT: f"CONFORMANT: every judged requirement passed ({tally}).",
+        }[verdict]
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted_by is not None:
+            return 128 + int(self.interrupted_by)
+        return self.verdict.exit_code
