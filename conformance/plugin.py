@@ -88,6 +88,12 @@ class RunHooks:
                 suite_places.append(index)
         if not suite_places:
             return
+        problem = self.state.options.problem
+        if problem is not None and not self.state.worker:
+            # The suite is selected and its settings are unusable (a bad VAULT_* variable):
+            # one usage error, not one error per test. An xdist worker cannot end the session
+            # this way; there each test errors with the reason.
+            raise pytest.UsageError(f"replcheck: {problem}")
         from conformance.plugin_support.suite import ordered
 
         suite_items = {str(_suite_id(items[i])): items[i] for i in suite_places}

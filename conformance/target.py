@@ -210,9 +210,18 @@ def option_named(name: str) -> Option:
     return next(option for option in OPTIONS if option.name == name)
 
 
-def _named(name: str) -> str:
-    """How a message names a setting: its flag, then its variable and pytest flag."""
+#: Who reads the settings: ``replcheck run`` (flags first) or the pytest plugin (its flags and
+#: ini keys first); messages name a setting the way that front end spells it.
+Front = Literal["cli", "pytest"]
+
+
+def _named(name: str, front: Front = "cli") -> str:
+    """How a message names a setting: the front end's flag first, then its twins."""
     option = option_named(name)
+    if front == "pytest":
+        twins = [f"ini {option.ini}", *([option.env] if option.env else [])]
+        twins.append(f"replcheck run: {option.flag}")
+        return f"{option.pytest_flag} ({'; '.join(twins)})"
     twins = [option.env] if option.env else []
     twins.append(f"pytest: {option.pytest_flag}")
     return f"{option.flag} ({'; '.join(twins)})"
@@ -270,6 +279,8 @@ class Settings:
         explicit: Mapping[str, Any],
         environ: Mapping[str, str],
         ini: Mapping[str, str] | None = None,
+        *,
+        front: Front = "cli",
         **extra: Any,
     ) -> Settings:
         """Build settings from explicit values (None = not given), the environment, and
@@ -288,41 +299,41 @@ class Settings:
             if value is not None:
                 values[option.name] = value
         settings = cls(**values, **extra)
-        settings.validate()
+        settings.validate(front)
         return settings
 
-    def validate(self) -> None:
-        """Reject unusable values; each message names the flag, its environment variable and
-        its pytest twin, never the attribute name (users never see ``max_examples``)."""
+    def validate(self, front: Front = "cli") -> None:
+        """Reject unusable values; each message names the front end's flag, then its twins,
+        never the attribute name (users never see ``max_examples``)."""
+        def named(name: str) -> str:
+            return _named(name, front)
+
         if self.profile is not None and self.profile not in PROFILES:
             raise SettingError(
-                f"{_named('profile')} must be one of {', '.join(PROFILES)}, not {self.profile!r}"
+                f"{named('profile')} must be one of {', '.join(PROFILES)}, not {self.profile!r}"
             )
         if self.max_examples is not None and self.max_examples < 1:
             raise SettingError(
-                f"{_named('max_examples')} must be at least 1, not {self.max_examples}"
+                f"{named('max_examples')} must be at least 1, not {self.max_examples}"
             )
         if self.max_response_bytes is not None and self.max_response_bytes < 1024:
             raise SettingError(
-                f"{_named('max_response_bytes')} must be at least 1KiB, "
+                f"{named('max_response_bytes')} must be at least 1KiB, "
                 f"not {self.max_response_bytes}"
             )
         if self.client_timeout is not None and self.client_timeout <= 0:
             raise SettingError(
-                f"{_named('client_timeout')} must be more than 0 s, not {self.client_timeout:g}"
+                f"{named('client_timeout')} must be more than 0 s, not {self.client_timeout:g}"
             )
         if self.budget is not None and self.budget <= 0:
-            raise SettingError(f"{_named('budget')} must be more than 0 s, not {self.budget:g}")
+            raise SettingError(f"{named('budget')} must be more than 0 s, not {self.budget:g}")
         if self.url is not None:
             problem = url_problem(self.url)
             if problem:
-                raise SettingError(f"{_named('url')} {problem}")
+                raise SettingError(f"{named('url')} {problem}")
         if (self.client_cert is None) != (self.client_key is None):
-            cert, key = option_named("client_cert"), option_named("client_key")
-            raise SettingError(
-                f"{cert.flag} and {key.flag} must be given together ({cert.env}, {key.env}; "
-                f"pytest: {cert.pytest_flag}, {key.pytest_flag})"
-            )
+            cert, key = named("client_cert"), named("client_key")
+            raise SettingError(f"{cert} and {key} must be given together")
 
     @property
     def embedded(self) -> bool:

@@ -129,7 +129,7 @@ def read_options(config: pytest.Config, environ: dict[str, str] | None = None) -
         if value:
             reports[kind] = Path(str(value))
     try:
-        settings: Settings | None = Settings.resolve(explicit, environ, ini)
+        settings: Settings | None = Settings.resolve(explicit, environ, ini, front="pytest")
         problem = None
         if settings is not None and settings.url and _tls_files(settings):
             from conformance.tls import client_context
@@ -137,7 +137,22 @@ def read_options(config: pytest.Config, environ: dict[str, str] | None = None) -
             client_context(settings)  # a file or folder that cannot be used is a bad option
     except SettingError as exc:
         settings, problem = None, str(exc)
+        if _given_wrong(explicit, ini):
+            # Flags or ini keys of the plugin: the user is running replcheck, so the session
+            # stops once with the reason (pytest's usage error, exit 4), instead of every test
+            # of the suite erroring with it. A bad environment variable alone (VAULT_ADDR set
+            # for other tools) only matters to tests that use the target, which error then.
+            raise pytest.UsageError(f"replcheck: {problem}") from None
     return PluginOptions(settings, problem, embedded, reports)
+
+
+def _given_wrong(explicit: dict[str, Any], ini: dict[str, str]) -> bool:
+    """Whether the plugin's own flags and ini keys, without the environment, are unusable."""
+    try:
+        Settings.resolve(explicit, {}, ini, front="pytest")
+    except SettingError:
+        return True
+    return False
 
 
 def _tls_files(settings: Settings) -> bool:

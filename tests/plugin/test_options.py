@@ -102,6 +102,34 @@ def test_malformed_flag_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(["*--replcheck-seed must be an integer, not 'abc'*"])
 
 
+def test_unusable_flag_value_stops_the_session_once_naming_the_pytest_flag(
+    pytester: pytest.Pytester,
+) -> None:
+    """A value the plugin cannot use, given by its own flag or ini key, is one usage error
+    that names the pytest spelling first (not 41 test errors naming ``replcheck run``'s)."""
+    result = pytester.runpytest("--pyargs", "conformance.suite", "--replcheck-max-examples", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "*replcheck: --replcheck-max-examples (ini replcheck_max_examples; "
+        "replcheck run: --max-examples) must be at least 1, not 0*"
+    ])
+    pytester.makeini("[pytest]\nreplcheck_budget = 0s\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*replcheck: --replcheck-budget (ini replcheck_budget;*"])
+
+
+def test_unusable_environment_stops_the_suite_once_but_not_unrelated_tests(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VAULT_ADDR", "ftp://vault")
+    suite = pytester.runpytest("--pyargs", "conformance.suite", "-p", "no:cacheprovider")
+    assert suite.ret == pytest.ExitCode.USAGE_ERROR
+    suite.stderr.fnmatch_lines(["*replcheck: --vault-addr (ini vault_addr; VAULT_ADDR;*ftp://*"])
+    pytester.makepyfile(test_unrelated=UNRELATED)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
 def test_fixtures_without_a_target_say_what_to_pass(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
