@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
 __all__ = [
@@ -72,15 +72,20 @@ def spec_dir() -> Path:
     return Path(str(resources.files(__name__)))
 
 
-def _read_json(path: Path) -> Any:
+def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON document of the spec; every one is an object."""
     with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
+        document = json.load(handle)
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a JSON object")
+    return document
 
 
 @cache
 def _openapi() -> dict[str, Any]:
     with (spec_dir() / "openapi.yaml").open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        document: dict[str, Any] = yaml.safe_load(handle)
+    return document
 
 
 def openapi() -> dict[str, Any]:
@@ -112,7 +117,7 @@ def registry() -> Registry:
     resources_ = []
     for name in schema_names():
         contents = _schema(name)
-        resource = Resource(contents=contents, specification=DRAFT202012)
+        resource = DRAFT202012.create_resource(contents)
         resources_.append((contents["$id"], resource))
     return Registry().with_resources(resources_)
 
@@ -184,7 +189,7 @@ def _bundle_ref(ref: str, base_file: str | None) -> str:
 
 @cache
 def _bundled() -> dict[str, Any]:
-    document = _rewrite_refs(_openapi(), None)
+    document: dict[str, Any] = _rewrite_refs(_openapi(), None)
     components = document.setdefault("components", {}).setdefault("schemas", {})
     for name in schema_names():
         body = _rewrite_refs(_schema(name), name)
