@@ -13,12 +13,18 @@ no response.
 
 Once the run was asked to stop (``conformance.interruption``), ``send`` refuses every request
 but cleanup ones (``cleanup=True``), whatever swallowed the ``KeyboardInterrupt`` on the way.
+
+``send`` may be called from several threads (``--concurrency``): the run-wide byte count is
+locked, answers a watcher compares are read one at a time, and judging and recording follow
+the run's order, not the threads' (``conformance.recording_order``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json as jsonlib
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -26,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from conformance import bounded_http, tls, tls_probe
+from conformance import bounded_http, recording_order, tls, tls_probe
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
 from conformance.interruption import RunInterrupted, StopRequest
 from conformance.target import Masker, Settings
@@ -38,6 +44,12 @@ Observer = Callable[[Exchange, tuple[str, ...]], None]
 Watcher = Callable[[Exchange], None]
 
 _USER_AGENT = "replcheck"
+_NO_LOCK = contextlib.nullcontext()
+
+
+def _watches_all(method: str, url: str) -> bool:
+    return True
+
 
 #: The deepest JSON nesting an answer may have. Vault's answers nest about six levels; Python's
 #: parser (and every recursive walk after it) breaks near a thousand, so deeper is refused.
@@ -98,6 +110,9 @@ class RecordingClient:
         self._namespace = settings.namespace
         self._budget = settings.response_cap * RUN_BUDGET_FACTOR
         self._received = 0
+        self._received_lock = threading.Lock()
+        self._watched_lock = threading.Lock()
+        self._halted = False
         self._answered = False
         self._client_cert = settings.client_cert
         self._server_name = settings.tls_server_name
@@ -109,8 +124,14 @@ class RecordingClient:
                 server_name=settings.tls_server_name,
                 max_response_bytes=settings.response_cap,
                 timeout_s=settings.timeout_s,
+                connections=settings.workers,
             )
         )
+
+    def halt(self) -> None:
+        """Refuse every request but cleanup from now on (a run stopping with requests of
+        other threads still in flight, under ``--concurrency``)."""
+        self._halted = True
 
     def close(self) -> None:
         if self._http is not None:
@@ -148,6 +169,8 @@ class RecordingClient:
         """
         if self.stop.requested and not cleanup:
             raise RunInterrupted(self.stop.signum)
+        if self._halted and not cleanup:
+            raise TargetUnreachable("the run stopped: no request but cleanup is sent any more")
         all_headers: dict[str, str] = {"User-Agent": _USER_AGENT}
         if self._namespace:
             all_headers["X-Vault-Namespace"] = self._namespace
@@ -176,19 +199,32 @@ class RecordingClient:
             headers=tuple((k, v) for k, v in all_headers.items()),
             **_shown_body(body),
         )
-        response = None if self._http is None else self._exchange(request)
-        raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
-        if response is not None and record:
-            sent = (credential.token,) if credential is not None else ()
-            tokens = tuple(dict.fromkeys(sent + self.masker.secrets()))
+        # Answers a watcher compares across the run are read one at a time (with
+        # --concurrency), so the order the watchers see is the order the target answered in.
+        with self._watched_lock if self._watched(method, sent.url) else _NO_LOCK:
+            response = None if self._http is None else self._exchange(request)
+            raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
+            if response is not None:
+                for watcher in self.watchers:
+                    watcher(raw)
+        if record:
+            given = (credential.token,) if credential is not None else ()
+            tokens = tuple(dict.fromkeys(given + self.masker.secrets()))
+            recording_order.after_send(lambda: self._record(raw, tokens))
+        return raw
+
+    def _record(self, raw: Exchange, tokens: tuple[str, ...]) -> None:
+        """Judge a recorded exchange and keep its masked copy (in the run's order: see
+        ``conformance.recording_order``)."""
+        if raw.response is not None:
             for observer in self.observers:
                 observer(raw, tokens)
-        if record:
-            self.exchanges.append(self.mask(raw))
-        if response is not None:
-            for watcher in self.watchers:
-                watcher(raw)
-        return raw
+        self.exchanges.append(self.mask(raw))
+
+    def _watched(self, method: str, url: str) -> bool:
+        """Whether a watcher compares this request's answer with others (a watcher that does
+        not say is taken to watch everything)."""
+        return any(getattr(w, "watches", _watches_all)(method, url) for w in self.watchers)
 
     def _exchange(self, request: httpx.Request) -> ReceivedResponse:
         assert self._http is not None
@@ -211,8 +247,10 @@ class RecordingClient:
         except bounded_http.ExchangeFailed as exc:
             raise TargetUnreachable(f"{where} {exc}") from None
         self._answered = True
-        self._received += len(answer.body)
-        if self._received > self._budget:
+        with self._received_lock:
+            self._received += len(answer.body)
+            received = self._received
+        if received > self._budget:
             raise TargetUnreachable(
                 f"{where} brought the answers of the run past "
                 f"{bounded_http.size_text(self._budget)} in all ({RUN_BUDGET_FACTOR} times "

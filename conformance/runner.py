@@ -62,7 +62,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import replcheck_spec
-from conformance import __version__, contract
+from conformance import __version__, contract, scheduling
 from conformance.checks import registered
 from conformance.checks.context import STATUS, CheckContext, RunState
 from conformance.checks.edition import Edition, detect, observed
@@ -419,8 +419,7 @@ class Session:
         try:
             with self.opened():
                 try:
-                    for item in checks:
-                        check_results.append(self.run_check(item))
+                    scheduling.run_checks(self, checks, check_results)
                     check_results += self.watch_results()
                 except KeyboardInterrupt as exc:
                     # Whatever swallows a later KeyboardInterrupt, no request but cleanup
@@ -627,13 +626,22 @@ class Session:
             observers[index] = self.panel
 
     def run_check(self, item: Check) -> CheckResult:
+        if item.fans_out and self.settings.workers > 1:
+            result = scheduling.run_fanning_out(self, item)  # --concurrency, one check alone
+        else:
+            result = self.judge_check(item)
+        self.listener.check_finished(result)
+        return result
+
+    def judge_check(self, item: Check) -> CheckResult:
+        """Run one check and give its result (``run_check`` without telling the listener:
+        ``conformance.scheduling`` tells it in the run's order)."""
         result = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
         reason = self._why_not(item, result)
         if reason is not None:
             result.outcome, result.reason = reason
         else:
             self._execute(item, result)
-        self.listener.check_finished(result)
         return result
 
     def watch_results(self) -> list[CheckResult]:

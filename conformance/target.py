@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -245,7 +246,19 @@ OPTIONS: tuple[Option, ...] = (
         kind="seconds",
         pytest_flag="--replcheck-budget",
     ),
+    # --- speed: requests in flight at once (issue 12, item 3) --------------------------------
+    Option(
+        "concurrency",
+        "checks and generated requests in flight at once (default 1: one after another); "
+        "checks that change the target's state still run one at a time, in order",
+        env="REPLCHECK_CONCURRENCY",
+        kind="int",
+        pytest_flag="--replcheck-concurrency",
+    ),
 )
+
+#: The most requests ``--concurrency`` may keep in flight: a conformance run is not a load test.
+MAX_CONCURRENCY = 64
 
 
 def option_named(name: str) -> Option:
@@ -304,6 +317,7 @@ class Settings:
     max_response_bytes: int | None = None
     client_timeout: float | None = None
     budget: float | None = None
+    concurrency: int | None = None
     keyword: str | None = None
     plan: bool = False
 
@@ -356,6 +370,11 @@ class Settings:
             )
         if self.budget is not None and self.budget <= 0:
             raise SettingError(f"{_named('budget')} must be more than 0 s, not {self.budget:g}")
+        if self.concurrency is not None and not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise SettingError(
+                f"{_named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, "
+                f"not {self.concurrency}"
+            )
         if self.url is not None:
             problem = url_problem(self.url)
             if problem:
@@ -390,6 +409,11 @@ class Settings:
         return DEFAULT_MAX_RESPONSE_BYTES
 
     @property
+    def workers(self) -> int:
+        """Requests in flight at once (``--concurrency``; 1: one after another)."""
+        return self.concurrency if self.concurrency is not None else 1
+
+    @property
     def timeout_s(self) -> float:
         return self.client_timeout if self.client_timeout is not None else DEFAULT_CLIENT_TIMEOUT
 
@@ -407,6 +431,7 @@ class Settings:
         out["max_response_bytes"] = self.response_cap
         out["client_timeout"] = self.timeout_s
         out["keyword"] = self.keyword
+        out["concurrency"] = self.workers
         return out
 
 
@@ -478,6 +503,9 @@ class Masker:
     """
 
     def __init__(self) -> None:
+        #: Held while the secrets or the compiled matcher change (checks add secrets from
+        #: several threads under ``--concurrency``).
+        self._lock = threading.RLock()
         self._secrets: dict[str, str] = {}
         self._compiled: re.Pattern[str] | None = None
         #: Per group of ``_compiled``: the label, and for a prefix group the written form it
@@ -495,15 +523,22 @@ class Masker:
     def add(self, secret: str | None, label: str) -> None:
         # Adding what is already held changes nothing: keep the compiled matcher (checks add
         # the same secrets once per run of each).
-        if secret and self._secrets.get(secret) != label:
-            self._secrets[secret] = label
-            self._compiled = None
+        with self._lock:
+            if secret and self._secrets.get(secret) != label:
+                self._secrets[secret] = label
+                self._compiled = None
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret the run holds (tokens given or provisioned), longest first."""
-        return tuple(sorted(self._secrets, key=len, reverse=True))
+        with self._lock:
+            return tuple(sorted(self._secrets, key=len, reverse=True))
 
-    def _matcher(self) -> re.Pattern[str] | None:
+    def _matcher(self) -> tuple[re.Pattern[str] | None, list[tuple[str, str | None]]]:
+        """The compiled matcher and its group shapes, taken together under the lock."""
+        with self._lock:
+            return self._compile(), self._shapes
+
+    def _compile(self) -> re.Pattern[str] | None:
         if self._compiled is None and self._secrets:
             # Longest first, so a token that contains another is replaced whole; one group per
             # written form, so the match says which label to write. Every whole form comes
@@ -526,13 +561,13 @@ class Masker:
         return self._compiled
 
     def mask(self, text: str) -> str:
-        matcher = self._matcher()
+        matcher, shapes = self._matcher()
         if matcher is None or not text:
             return text
         out: list[str] = []
         position = 0
         while (match := matcher.search(text, position)) is not None:
-            label, prefix_of = self._shapes[(match.lastindex or 1) - 1]
+            label, prefix_of = shapes[(match.lastindex or 1) - 1]
             end = match.end()
             if prefix_of is not None:
                 end = match.start() + _agreeing(text, match.start(), prefix_of)

@@ -21,6 +21,16 @@ if TYPE_CHECKING:
     from conformance.checks.context import CheckContext
 
 Need = Literal["sudo", "non_sudo", "no_update"]
+#: How a check may share the target with others under ``--concurrency N`` (N > 1):
+#:
+#: - ``parallel``: it only reads, or sends requests a conformant target refuses, and its verdict
+#:   does not depend on what runs beside it: it runs on any worker, beside others.
+#: - ``alone``: its verdict depends on what ran before it, or on nothing else changing the
+#:   target meanwhile (before/after comparisons): it runs at its place in the run's order,
+#:   with nothing else in flight.
+#: - ``in-order``: it changes the target's state: it runs in the state lane, one after another
+#:   in the run's order (a mutating requirement's check always does, whatever it declares).
+Sharing = Literal["parallel", "alone", "in-order"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,20 @@ class Check:
     #: True for a check whose amount of work fills the run's ``--budget`` (the fuzzer): it
     #: runs after every other check when a budget is given.
     fills_budget: bool = False
+    #: How it shares the target under ``--concurrency`` (see ``Sharing``); None: ``in-order``
+    #: for a mutating requirement, ``alone`` otherwise (today's order, the safe default).
+    declared_sharing: Sharing | None = None
+    #: True for a check whose requests are units of their own (the fuzzer's generated cases):
+    #: under ``--concurrency`` they are sent beside each other, those that may change state in
+    #: the state lane (``conformance.scheduling.fan_out``).
+    fans_out: bool = False
+
+    @property
+    def sharing(self) -> Sharing:
+        """The declared sharing, ``in-order`` for a mutating check whatever it declares."""
+        if self.mutating:
+            return "in-order"
+        return self.declared_sharing or "alone"
 
     @property
     def id(self) -> str:
@@ -56,6 +80,8 @@ def check(
     needs: tuple[Need, ...] = (),
     any_edition: bool = False,
     fills_budget: bool = False,
+    sharing: Sharing | None = None,
+    fans_out: bool = False,
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
     replcheck_spec.requirement(requirement)
@@ -63,7 +89,17 @@ def check(
     def decorate(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
         doc = " ".join((func.__doc__ or "").split())
         _CHECKS.append(
-            Check(requirement, func.__name__, func, needs, any_edition, doc, fills_budget)
+            Check(
+                requirement,
+                func.__name__,
+                func,
+                needs,
+                any_edition,
+                doc,
+                fills_budget,
+                sharing,
+                fans_out,
+            )
         )
         return func
 

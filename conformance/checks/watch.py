@@ -64,6 +64,10 @@ class WalWatcher:
     def id(self) -> str:
         return f"{WAL_REQUIREMENT}::{self.name}"
 
+    def watches(self, method: str, url: str) -> bool:
+        """Whether the answer to this request is one the watcher compares (a status read)."""
+        return method == "GET" and urlsplit(url).path == self._status_path
+
     def __call__(self, exchange: Exchange) -> None:
         if (
             exchange.request.method != "GET"
