@@ -15,13 +15,13 @@ Once the run was asked to stop (``conformance.interruption``), ``send`` refuses 
 but cleanup ones (``cleanup=True``), whatever swallowed the ``KeyboardInterrupt`` on the way.
 
 ``send`` may be called from several threads (``--concurrency``): the run-wide byte count is
-locked, answers a watcher compares are read one at a time, and judging and recording follow
-the run's order, not the threads' (``conformance.recording_order``).
+locked, watchers see each answer at once with when it arrived (``ReceivedResponse``), and
+judging and recording follow the run's order, not the threads'
+(``conformance.recording_order``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json as jsonlib
 import re
 import threading
@@ -44,12 +44,6 @@ Observer = Callable[[Exchange, tuple[str, ...]], None]
 Watcher = Callable[[Exchange], None]
 
 _USER_AGENT = "replcheck"
-_NO_LOCK = contextlib.nullcontext()
-
-
-def _watches_all(method: str, url: str) -> bool:
-    return True
-
 
 #: The deepest JSON nesting an answer may have. Vault's answers nest about six levels; Python's
 #: parser (and every recursive walk after it) breaks near a thousand, so deeper is refused.
@@ -111,7 +105,6 @@ class RecordingClient:
         self._budget = settings.response_cap * RUN_BUDGET_FACTOR
         self._received = 0
         self._received_lock = threading.Lock()
-        self._watched_lock = threading.Lock()
         self._halted = False
         self._answered = False
         self._client_cert = settings.client_cert
@@ -199,14 +192,12 @@ class RecordingClient:
             headers=tuple((k, v) for k, v in all_headers.items()),
             **_shown_body(body),
         )
-        # Answers a watcher compares across the run are read one at a time (with
-        # --concurrency), so the order the watchers see is the order the target answered in.
-        with self._watched_lock if self._watched(method, sent.url) else _NO_LOCK:
-            response = None if self._http is None else self._exchange(request)
-            raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
-            if response is not None:
-                for watcher in self.watchers:
-                    watcher(raw)
+        response = None if self._http is None else self._exchange(request)
+        raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
+        if response is not None:
+            # At once, from the sending thread: a watcher orders answers by when they came.
+            for watcher in self.watchers:
+                watcher(raw)
         if record:
             given = (credential.token,) if credential is not None else ()
             tokens = tuple(dict.fromkeys(given + self.masker.secrets()))
@@ -220,11 +211,6 @@ class RecordingClient:
             for observer in self.observers:
                 observer(raw, tokens)
         self.exchanges.append(self.mask(raw))
-
-    def _watched(self, method: str, url: str) -> bool:
-        """Whether a watcher compares this request's answer with others (a watcher that does
-        not say is taken to watch everything)."""
-        return any(getattr(w, "watches", _watches_all)(method, url) for w in self.watchers)
 
     def _exchange(self, request: httpx.Request) -> ReceivedResponse:
         assert self._http is not None
@@ -270,12 +256,13 @@ class RecordingClient:
                 "which the suite refuses to parse (a status with a thousand secondaries holds "
                 "about 30,000)"
             )
-        elapsed = (time.perf_counter() - started) * 1000
+        received_at = time.perf_counter()
         return ReceivedResponse(
             status=answer.status,
             headers=answer.headers,
             body=body,
-            elapsed_ms=elapsed,
+            elapsed_ms=(received_at - started) * 1000,
+            received_at=received_at,
         )
 
     def _client_cert_hint(self) -> str:
@@ -308,6 +295,7 @@ class RecordingClient:
                 headers=tuple((k, mask(v)) for k, v in response.headers),
                 body=mask(response.body),
                 elapsed_ms=response.elapsed_ms,
+                received_at=response.received_at,
             )
         return replace(exchange, request=masked_request, response=masked_response)
 

@@ -29,6 +29,7 @@ import functools
 import json
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -36,16 +37,16 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import HypothesisWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
 import replcheck_spec
 from conformance import contract, scheduling
-from conformance.checks.context import CheckContext
+from conformance.checks.context import CheckContext, RunState
 from conformance.checks.registry import check
 from conformance.client import Credential
 from conformance.exchange import Exchange
-from conformance.fuzz_sending import Clock, Tally
+from conformance.fuzz_sending import Clock, Prefetch, Tally, send_case
 from conformance.interruption import StopRequest
 from conformance.scheduling import Pending
 
@@ -154,7 +155,15 @@ def _draw(
             misses += 1
 
     # Unsatisfiable: e.g. no negative form exists for an operation without inputs.
-    with contextlib.suppress(Unsatisfiable, _SlotOver), _without_local_constants():
+    with (
+        contextlib.suppress(Unsatisfiable, _SlotOver),
+        _without_local_constants(),
+        warnings.catch_warnings(),
+    ):
+        # With --concurrency the embedded server (same process) draws request ids from the
+        # global `random` while cases are drawn; Hypothesis notices the global state moving
+        # and warns, but its draws come from its own generator.
+        warnings.filterwarnings("ignore", "Do not use the `random` module", HypothesisWarning)
         collect()
     return drawn
 
@@ -299,7 +308,30 @@ def _with_path_variants(
     turn[0] += len(cases)
 
 
-@check("SCHEMA-RESPONSES", fills_budget=True, sharing="parallel", fans_out=True)
+#: Cases drawn ahead for a run (by ``id`` of its ``RunState``), taken by the fuzzer.
+_PREFETCHED: dict[int, Prefetch] = {}
+
+
+def _prefetch(state: RunState) -> None:
+    """Start drawing every slot's cases (without a ``--budget``: with one, time decides how
+    many a slot draws, so they are drawn when sent)."""
+    if state.deadline is not None:
+        return
+    stop = state.client.stop
+    draws = [
+        functools.partial(_draw, operation, mode, state.seed, state.max_examples, stop)
+        for operation, mode in _slots()
+    ]
+    _PREFETCHED[id(state)] = Prefetch(draws)
+
+
+@check(
+    "SCHEMA-RESPONSES",
+    fills_budget=True,
+    sharing="parallel",
+    fans_out=True,
+    prepare=_prefetch,
+)
 def fuzz_openapi_operations(ctx: CheckContext) -> None:
     """Requests generated from spec/openapi.yaml (positive and negative), each judged by every
     per-response judge; this check adds no rule of its own, it feeds the judges.
@@ -314,17 +346,21 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
     clock = Clock(ctx, len(slots)) if state.deadline is not None else None
     turn = [0, 0]
     tally = Tally()
+    prefetched = _PREFETCHED.pop(id(state), None)
     in_flight: list[tuple[FuzzCase, Pending[Exchange | None]]] = []
-    for operation, mode in slots:
+    for index, (operation, mode) in enumerate(slots):
         time_left = clock.slot() if clock is not None else None
-        with stop.polled():
-            cases = _draw(operation, mode, state.seed, state.max_examples, stop, time_left)
+        if prefetched is not None:
+            cases = prefetched.cases(index)
+        else:
+            with stop.polled():
+                cases = _draw(operation, mode, state.seed, state.max_examples, stop, time_left)
         stop.check()
         tally.drawn += len(cases)
         started = time.perf_counter()
         sending: list[tuple[FuzzCase, Pending[Exchange | None]]] = []
         for case, path, label, credential, may in _with_path_variants(ctx, cases, turn):
-            send = functools.partial(_send, ctx, clock, case, path, label, credential)
+            send = functools.partial(send_case, ctx, clock, case, path, label, credential)
             reads = case.method == "GET"
             sending.append((case, scheduling.fan_out(send, changes_state=may, reads_state=reads)))
         tally.collect(ctx, in_flight)
@@ -344,30 +380,3 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
             f"{tally.unsendable} generated request(s) could not be put on the wire and were "
             "skipped"
         )
-
-
-def _send(
-    ctx: CheckContext,
-    clock: Clock | None,
-    case: FuzzCase,
-    path: str,
-    label: str,
-    credential: Credential | None,
-) -> Exchange | None:
-    """Send one generated request, or nothing (None) once the ``--budget`` ran out. It may run
-    on another thread: the check's result is only touched by ``Tally.collect``, in the
-    check's own thread."""
-    if clock is not None and clock.over():
-        return None
-    operation = contract.operation_for(case.method, path)
-    return ctx.state.client.send(
-        case.method,
-        path,
-        purpose=f"generated ({case.mode}), {label}",
-        origin=ctx.name,
-        operation=operation.key if operation else None,
-        credential=credential,
-        content=case.body,
-        headers=dict(case.headers),
-        params=dict(case.params) or None,
-    )

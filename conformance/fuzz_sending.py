@@ -1,17 +1,20 @@
-"""The fuzzer's sending side: a ``--budget``'s clock, and the tally of what was sent.
+"""The fuzzer's sending side: a ``--budget``'s clock, the tally of what was sent, and the
+cases drawn ahead while other checks run (``--concurrency``).
 
 Split from ``conformance.fuzz`` (which draws and hands out the cases) so each stays small.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from conformance import contract
 from conformance.checks.context import CheckContext
-from conformance.client import UnsendableRequest
+from conformance.client import Credential, UnsendableRequest
 from conformance.exchange import Exchange
 from conformance.scheduling import Pending
 
@@ -60,6 +63,33 @@ class Clock:
         return time.perf_counter() >= self.end
 
 
+def send_case(
+    ctx: CheckContext,
+    clock: Clock | None,
+    case: FuzzCase,
+    path: str,
+    label: str,
+    credential: Credential | None,
+) -> Exchange | None:
+    """Send one generated request, or nothing (None) once the ``--budget`` ran out. It may run
+    on another thread: the check's result is only touched by ``Tally.collect``, in the
+    check's own thread."""
+    if clock is not None and clock.over():
+        return None
+    operation = contract.operation_for(case.method, path)
+    return ctx.state.client.send(
+        case.method,
+        path,
+        purpose=f"generated ({case.mode}), {label}",
+        origin=ctx.name,
+        operation=operation.key if operation else None,
+        credential=credential,
+        content=case.body,
+        headers=dict(case.headers),
+        params=dict(case.params) or None,
+    )
+
+
 @dataclass
 class Tally:
     """What the fuzzer counts for its result and notes."""
@@ -93,3 +123,35 @@ class Tally:
                 # the judges.
                 ctx.judged()
         return tried
+
+
+class Prefetch:
+    """Every slot's cases, drawn in order in a thread of their own: drawing is computation that
+    needs nothing from the target, so with ``--concurrency`` it runs beside the checks that
+    come before the fuzzer, which then takes each slot's cases when it gets to it (the same
+    cases, in the same order, as drawing them then)."""
+
+    def __init__(self, draws: Sequence[Callable[[], list[FuzzCase]]]) -> None:
+        self._slots: list[Pending[list[FuzzCase]]] = [Pending() for _ in draws]
+        self._draws = draws
+        threading.Thread(target=self._draw_all, name="replcheck-draw", daemon=True).start()
+
+    def _draw_all(self) -> None:
+        for index, draw in enumerate(self._draws):
+            self._slots[index].settle(draw)
+            failed = self._slots[index].error
+            if failed is not None:  # stopped (a signal): every later slot fails alike
+                for later in self._slots[index + 1 :]:
+                    later.settle(_raising(failed))
+                return
+
+    def cases(self, slot: int) -> list[FuzzCase]:
+        """The cases of slot ``slot`` (waits while they are being drawn)."""
+        return self._slots[slot].result()
+
+
+def _raising(error: BaseException) -> Callable[[], list[FuzzCase]]:
+    def fail() -> list[FuzzCase]:
+        raise error
+
+    return fail

@@ -679,6 +679,11 @@ class Session:
         self.listener.check_finished(result)
         return [result]
 
+    def would_run(self, item: Check) -> bool:
+        """Whether ``item`` would run now (not skipped for the edition, profile or a token)."""
+        probe = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
+        return self._why_not(item, probe) is None
+
     def _why_not(self, item: Check, result: CheckResult) -> tuple[Outcome, str] | None:
         if self.edition is Edition.ABSENT or (
             self.edition is Edition.COMMUNITY and not item.any_edition

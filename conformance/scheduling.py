@@ -5,23 +5,29 @@ With N > 1 each check runs as its declared sharing says (``conformance.checks.re
 
 - ``parallel`` checks run on a pool of N worker threads, beside each other;
 - an ``alone`` check waits until nothing is in flight, runs, and only then is anything after
-  it started: it sees the target as a sequential run leaves it at that point;
+  it started: it sees what a sequential run has done before it, and nothing else meanwhile;
 - ``in-order`` checks (those that change the target's state) run in one *state lane*, one after
-  another in the run's order, beside the parallel work (which sends only requests a conformant
-  target refuses or answers without changing state, so nothing it judges depends on where the
-  lane is). A state-changing check starts only after every earlier check that fans out has
-  finished, so the lane keeps a sequential run's order of state changes exactly.
+  another in the run's order, each once every check before it in that order has finished (so
+  the target they change is the one a sequential run would show them, and everything judged
+  before a state change was answered before it). Checks after a state change may run beside
+  it: in a sequential run they come after it too.
 
-A check that fans out (the fuzzer) hands each generated request to ``fan_out``: requests that
-cannot change state go to the pool, those that may go to the lane, in order.
+A check may fan out (``fan_out``): the fuzzer's generated requests, and the independent
+refusals a check lists (``conformance.checks.fan``). Requests that cannot change a conformant
+target's state go to the pool; those that may go to the lane, in order, each once the check's
+earlier reads of the target's state were answered; an ``in-order`` check waits until every
+earlier check that fans out has handed all its requests in, so the lane keeps a sequential
+run's order of state changes exactly. Work that needs nothing from the target (drawing the
+fuzzer's cases) starts as the checks start (``Check.prepare``).
 
 Whatever the threads' timing, the record is a sequential run's: results are reported (to the
 listener and in the result list) in the run's order, and every exchange is judged and recorded
-in the run's order (``conformance.recording_order``). Ctrl-C or SIGTERM stops the dispatching at
-once: the main thread raises, requests not yet sent are refused by the client (its stop
-request), the workers are daemon threads that are not waited for, and the runner cleans up as
-it always does. A check that stops the run (unreachable target, an answer beyond the bounds)
-stops the dispatching, and the client refuses every further request but cleanup.
+in the run's order (``conformance.recording_order``), a check's as soon as it and every check
+before it have finished. Ctrl-C or SIGTERM stops the dispatching at once: the main thread
+raises, requests not yet sent are refused by the client (its stop request), the workers are
+daemon threads that are not waited for, and the runner cleans up as it always does. A check
+that stops the run (unreachable target, an answer beyond the bounds) stops the dispatching,
+and the client refuses every further request but cleanup.
 """
 
 from __future__ import annotations
@@ -62,7 +68,8 @@ class Pending(Generic[T]):
         self._error: BaseException | None = None
         self._later = later
 
-    def _run(self, work: Callable[[], T]) -> None:
+    def settle(self, work: Callable[[], T]) -> None:
+        """Run ``work`` in the calling thread and keep its value or its exception."""
         try:
             self._value = work()
         except BaseException as exc:  # handed to whoever asks for the result
@@ -80,7 +87,7 @@ class Pending(Generic[T]):
     def result(self) -> T:
         later, self._later = self._later, None
         if later is not None:
-            self._run(later)
+            self.settle(later)
         self._done.wait()
         if self._error is not None:
             raise self._error
@@ -188,7 +195,7 @@ class Scheduler:
             for earlier in job.after:
                 earlier.wait()
             with _running(_Context(self, job.entries)):
-                job.pending._run(job.work)
+                job.pending.settle(job.work)
 
     @contextmanager
     def fanning_out(self, entries: Entries) -> Iterator[None]:
@@ -224,8 +231,12 @@ def run_checks(session: Session, checks: list[Check], results: list[CheckResult]
         for item in checks:
             results.append(session.run_check(item))
         return
+    for item in checks:
+        if item.prepare is not None and session.would_run(item):
+            item.prepare(session.state)
     with scheduler(workers) as opened:
         _Dispatch(session, opened, checks, results).run()
+
 
 
 def run_fanning_out(session: Session, item: Check) -> CheckResult:

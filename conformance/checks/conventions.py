@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance import contract
 from conformance.checks.context import RECOVER, REINDEX, STATUS, CheckContext
+from conformance.checks.fan import Request, send_all
 from conformance.checks.registry import check
 from conformance.client import Credential
 
@@ -87,24 +88,27 @@ def bodies_not_utf8_are_4xx(ctx: CheckContext) -> None:
     ]
     if ctx.state.sudo is not None:
         sends.append((REINDEX, ctx.state.sudo, "sudo token"))
-    for path, credential, how in sends:
-        for label, body in NOT_UTF8_BODIES:
-            exchange = ctx.send(
-                "POST",
-                path,
-                f"{how}, body {label} (not UTF-8)",
-                credential=credential,
-                content=body,
-                headers={"Content-Type": "application/json"},
+    requests = [
+        Request(
+            "POST",
+            path,
+            f"{how}, body {label} (not UTF-8)",
+            credential,
+            headers={"Content-Type": "application/json"},
+            content=body,
+        )
+        for path, credential, how in sends
+        for label, body in NOT_UTF8_BODIES
+    ]
+    for exchange in send_all(ctx, requests):
+        status = exchange.status
+        if status is not None:
+            ctx.judged()
+        # Only a 5xx is this requirement's deviation; a write that got through without a
+        # token, or with an invalid body, is the AUTH and PARAMETERS checks' business.
+        if status is not None and status >= 500:
+            ctx.fail(
+                f"{exchange.purpose}: answered {status}",
+                "a 4xx refusal (Vault: 400 for the body, or 403 without a token), never 5xx",
+                exchange,
             )
-            status = exchange.status
-            if status is not None:
-                ctx.judged()
-            # Only a 5xx is this requirement's deviation; a write that got through without a
-            # token, or with an invalid body, is the AUTH and PARAMETERS checks' business.
-            if status is not None and status >= 500:
-                ctx.fail(
-                    f"{exchange.purpose}: answered {status}",
-                    "a 4xx refusal (Vault: 400 for the body, or 403 without a token), never 5xx",
-                    exchange,
-                )

@@ -9,15 +9,17 @@ check judges and reports exactly as a sequential run does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import scheduling
-from conformance.checks.context import CheckContext
 from conformance.client import Credential
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Outcome
+
+if TYPE_CHECKING:
+    from conformance.checks.context import CheckContext
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Request:
     purpose: str
     credential: Credential | None = None
     json: Any = None
+    headers: Mapping[str, str] | None = None
+    content: bytes | None = None
 
 
 def send_all(ctx: CheckContext, requests: Sequence[Request]) -> list[Exchange]:
@@ -46,7 +50,8 @@ def send_all(ctx: CheckContext, requests: Sequence[Request]) -> list[Exchange]:
 
 def _sender(ctx: CheckContext, request: Request) -> scheduling.Work[tuple[Exchange, int]]:
     def send() -> tuple[Exchange, int]:
-        unit = CheckContext(
+        # A context of the check's own class (``CheckContext``) with a result of its own.
+        unit = type(ctx)(
             ctx.state, ctx.name, CheckResult(ctx.result.requirement, ctx.name, Outcome.NOT_RUN)
         )
         exchange = unit.send(
@@ -55,6 +60,8 @@ def _sender(ctx: CheckContext, request: Request) -> scheduling.Work[tuple[Exchan
             request.purpose,
             credential=request.credential,
             json=request.json,
+            headers=request.headers,
+            content=request.content,
         )
         return exchange, unit.result.exchanges
 

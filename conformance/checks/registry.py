@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import replcheck_spec
 
 if TYPE_CHECKING:
-    from conformance.checks.context import CheckContext
+    from conformance.checks.context import CheckContext, RunState
 
 Need = Literal["sudo", "non_sudo", "no_update"]
 #: How a check may share the target with others under ``--concurrency N`` (N > 1):
@@ -53,6 +53,9 @@ class Check:
     #: under ``--concurrency`` they are sent beside each other, those that may change state in
     #: the state lane (``conformance.scheduling.fan_out``).
     fans_out: bool = False
+    #: Work that needs nothing from the target, started with ``--concurrency`` as the checks
+    #: start, so that it is done by the time the check runs (the fuzzer draws its cases).
+    prepare: Callable[[RunState], None] | None = None
 
     @property
     def sharing(self) -> Sharing:
@@ -82,6 +85,7 @@ def check(
     fills_budget: bool = False,
     sharing: Sharing | None = None,
     fans_out: bool = False,
+    prepare: Callable[[RunState], None] | None = None,
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
     replcheck_spec.requirement(requirement)
@@ -99,6 +103,7 @@ def check(
                 fills_budget,
                 sharing,
                 fans_out,
+                prepare,
             )
         )
         return func
