@@ -14,11 +14,12 @@ With N > 1 each check runs as its declared sharing says (``conformance.checks.re
 
 A check may fan out (``fan_out``): the fuzzer's generated requests, and the independent
 refusals a check lists (``conformance.checks.fan``). Requests that cannot change a conformant
-target's state go to the pool; those that may go to the lane, in order, each once the check's
-earlier reads of the target's state were answered; an ``in-order`` check waits until every
-earlier check that fans out has handed all its requests in, so the lane keeps a sequential
-run's order of state changes exactly. Work that needs nothing from the target (drawing the
-fuzzer's cases) starts as the checks start (``Check.prepare``).
+target's state go to the pool; those that may go to the lane, in order, each once every check
+before it has finished and the check's own earlier reads of the target's state were
+answered; an ``in-order`` check waits until every earlier check that fans out has handed all
+its requests in, so the lane keeps a sequential run's order of state changes exactly. Work
+that needs nothing from the target (drawing the fuzzer's cases) starts as the checks start
+(``Check.prepare``).
 
 Whatever the threads' timing, the record is a sequential run's: results are reported (to the
 listener and in the result list) in the run's order, and every exchange is judged and recorded
@@ -52,7 +53,8 @@ T = TypeVar("T")
 #: A unit of work handed to ``fan_out``.
 Work = Callable[[], T]
 
-#: How often the main thread looks at the stop request while it waits (seconds).
+#: How often the main thread looks at the stop request while it waits (seconds); a check that
+#: finishes wakes it at once.
 _POLL_S = 0.05
 
 
@@ -105,6 +107,8 @@ class _Job:
     entries: Entries
     #: Units that must have finished before this one starts.
     after: list[Pending[Any]] = field(default_factory=list)
+    #: Units before this one in the run's order: what a state change it fans out waits for.
+    before: list[Pending[Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -140,9 +144,10 @@ def fan_out(
     """Run ``work`` (one request of a check that fans out) beside the others.
 
     Under a scheduler, work that may change the target's state goes to the state lane (in
-    the order it is handed in) and starts once every earlier request of the check that reads
-    the target's state (``reads_state``: an answer that depends on it, as a status read) has
-    been answered; the rest goes to the pool. Its exchanges are recorded at the place of this
+    the order it is handed in) and starts once every check before this one in the run's order
+    has finished and every earlier request of this check that reads the target's state
+    (``reads_state``: an answer that depends on it, as a status read) has been answered; the
+    rest goes to the pool. Its exchanges are recorded at the place of this
     call in the run's order. Without a scheduler (a sequential run), ``work`` runs when its
     result is asked for, in the order asked."""
     context = _context()
@@ -187,14 +192,16 @@ class Scheduler:
         *,
         lane: bool,
         after: list[Pending[Any]] | None = None,
+        before: list[Pending[Any]] | None = None,
     ) -> None:
-        (self._lane if lane else self._pool).put(_Job(work, pending, entries, after or []))
+        job = _Job(work, pending, entries, after or [], before or [])
+        (self._lane if lane else self._pool).put(job)
 
     def _serve(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
         while (job := jobs.get()) is not None:
             for earlier in job.after:
                 earlier.wait()
-            with _running(_Context(self, job.entries)):
+            with _running(_Context(self, job.entries, list(job.before))):
                 job.pending.settle(job.work)
 
     @contextmanager
@@ -266,6 +273,8 @@ class _Dispatch:
         self.stop: StopRequest = session.client.stop
         self.units = [_Unit(item) for item in checks]
         self.results = results
+        #: Set whenever a check finishes, so the dispatcher looks at once.
+        self._changed = threading.Event()
 
     def run(self) -> None:
         try:
@@ -300,12 +309,19 @@ class _Dispatch:
             unit.entries,
             lane=sharing == "in-order",
             after=after if sharing == "in-order" else [],
+            before=after if unit.item.fans_out else [],
         )
         if sharing == "alone":
             self._wait(lambda: self._finished([unit]))
 
     def _work(self, unit: _Unit) -> Callable[[], CheckResult]:
-        return lambda: self.session.judge_check(unit.item)
+        def work() -> CheckResult:
+            try:
+                return self.session.judge_check(unit.item)
+            finally:
+                self._changed.set()
+
+        return work
 
     def _before(self, unit: _Unit) -> list[_Unit]:
         return self.units[: self.units.index(unit)]
@@ -328,9 +344,8 @@ class _Dispatch:
             if ready():
                 return
             self.stop.check()
-            waiting = [u.pending for u in self._started() if u.pending and not u.pending.done]
-            if waiting:
-                waiting[0].wait(_POLL_S)
+            self._changed.wait(_POLL_S)
+            self._changed.clear()
 
     def _report_finished(self) -> None:
         """Hand finished results to the listener and ``results``, in the run's order; a check
