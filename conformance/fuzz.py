@@ -318,10 +318,13 @@ def _prefetch(state: RunState) -> None:
     if state.deadline is not None:
         return
     stop = state.client.stop
-    draws = [
-        functools.partial(_draw, operation, mode, state.seed, state.max_examples, stop)
-        for operation, mode in _slots()
-    ]
+
+    def draws() -> list[Callable[[], list[FuzzCase]]]:
+        return [
+            functools.partial(_draw, operation, mode, state.seed, state.max_examples, stop)
+            for operation, mode in _slots()
+        ]
+
     _PREFETCHED[id(state)] = Prefetch(draws)
 
 

@@ -129,15 +129,27 @@ class Prefetch:
     """Every slot's cases, drawn in order in a thread of their own: drawing is computation that
     needs nothing from the target, so with ``--concurrency`` it runs beside the checks that
     come before the fuzzer, which then takes each slot's cases when it gets to it (the same
-    cases, in the same order, as drawing them then)."""
+    cases, in the same order, as drawing them then). ``make_draws`` (loading the schema
+    included) runs in that thread too."""
 
-    def __init__(self, draws: Sequence[Callable[[], list[FuzzCase]]]) -> None:
-        self._slots: list[Pending[list[FuzzCase]]] = [Pending() for _ in draws]
-        self._draws = draws
-        threading.Thread(target=self._draw_all, name="replcheck-draw", daemon=True).start()
+    def __init__(self, make_draws: Callable[[], Sequence[Callable[[], list[FuzzCase]]]]) -> None:
+        self._listed = threading.Event()
+        self._slots: list[Pending[list[FuzzCase]]] = []
+        self._failed: BaseException | None = None
+        threading.Thread(
+            target=self._draw_all, args=(make_draws,), name="replcheck-draw", daemon=True
+        ).start()
 
-    def _draw_all(self) -> None:
-        for index, draw in enumerate(self._draws):
+    def _draw_all(self, make_draws: Callable[[], Sequence[Callable[[], list[FuzzCase]]]]) -> None:
+        try:
+            draws = make_draws()
+        except BaseException as exc:  # handed to the fuzzer when it asks
+            self._failed = exc
+            self._listed.set()
+            return
+        self._slots = [Pending() for _ in draws]
+        self._listed.set()
+        for index, draw in enumerate(draws):
             self._slots[index].settle(draw)
             failed = self._slots[index].error
             if failed is not None:  # stopped (a signal): every later slot fails alike
@@ -147,6 +159,9 @@ class Prefetch:
 
     def cases(self, slot: int) -> list[FuzzCase]:
         """The cases of slot ``slot`` (waits while they are being drawn)."""
+        self._listed.wait()
+        if self._failed is not None:
+            raise self._failed
         return self._slots[slot].result()
 
 

@@ -344,6 +344,8 @@ class _Dispatch:
             if ready():
                 return
             self.stop.check()
+            # Judged while waiting, never before handing out what is ready to run.
+            self._replay_reported()
             self._changed.wait(_POLL_S)
             self._changed.clear()
 
@@ -357,10 +359,16 @@ class _Dispatch:
                 return
             result = unit.pending.result()  # raises what stopped the run
             unit.reported = True
-            # Judged and recorded in the run's order, while later checks are still in flight.
-            unit.entries.replay()
             self.results.append(result)
             self.session.listener.check_finished(result)
+
+    def _replay_reported(self) -> None:
+        """Judge and record the exchanges of the checks reported so far, in the run's order,
+        while later checks are still in flight (each unit's entries are replayed once)."""
+        for unit in self.units:
+            if not unit.reported:
+                return
+            unit.entries.replay()
 
     def _halt(self) -> None:
         """No request but cleanup from here on: from workers still running a check."""
