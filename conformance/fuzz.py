@@ -30,6 +30,7 @@ import json
 import re
 import time
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -41,14 +42,14 @@ from hypothesis.errors import HypothesisWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
 import replcheck_spec
-from conformance import contract, scheduling
+from conformance import contract, worker_pool
 from conformance.checks.context import CheckContext, RunState
 from conformance.checks.registry import check
 from conformance.client import Credential
 from conformance.exchange import Exchange
 from conformance.fuzz_sending import Clock, Prefetch, Tally, send_case
 from conformance.interruption import StopRequest
-from conformance.scheduling import Pending
+from conformance.worker_pool import Pending
 
 _AUTH_HEADERS = {"x-vault-token", "authorization"}
 _DROPPED_HEADERS = _AUTH_HEADERS | {
@@ -308,8 +309,15 @@ def _with_path_variants(
     turn[0] += len(cases)
 
 
-#: Cases drawn ahead for a run (by ``id`` of its ``RunState``), taken by the fuzzer.
-_PREFETCHED: dict[int, Prefetch] = {}
+#: Cases drawn ahead for a run, by ``id`` of its ``RunState`` (with a weak reference to it, so
+#: a later state at the same address never takes them), taken by the fuzzer.
+_PREFETCHED: dict[int, tuple[weakref.ref[RunState], Prefetch]] = {}
+
+
+def _prefetched(state: RunState) -> Prefetch | None:
+    """The cases drawn ahead for this run, handed out once."""
+    held = _PREFETCHED.pop(id(state), None)
+    return held[1] if held is not None and held[0]() is state else None
 
 
 def _prefetch(state: RunState) -> None:
@@ -325,7 +333,9 @@ def _prefetch(state: RunState) -> None:
             for operation, mode in _slots()
         ]
 
-    _PREFETCHED[id(state)] = Prefetch(draws)
+    for key in [key for key, (ref, _) in _PREFETCHED.items() if ref() is None]:
+        del _PREFETCHED[key]  # left by a run that stopped before its fuzzer
+    _PREFETCHED[id(state)] = (weakref.ref(state), Prefetch(draws))
 
 
 @check(
@@ -341,7 +351,7 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
 
     Slot by slot (operation and mode), cases are drawn, then sent. With a ``--budget``, each
     slot draws only what its share of the time left can send, and sending stops at the end.
-    With ``--concurrency`` each request is a unit of its own (``scheduling.fan_out``): a slot's
+    With ``--concurrency`` each request is a unit of its own (``worker_pool.fan_out``): a slot's
     requests are in flight while the next slot is drawn (with a budget, a slot's requests are
     awaited before the next is drawn, so the clock learns their cost)."""
     state, stop = ctx.state, ctx.state.client.stop
@@ -349,7 +359,7 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
     clock = Clock(ctx, len(slots)) if state.deadline is not None else None
     turn = [0, 0]
     tally = Tally()
-    prefetched = _PREFETCHED.pop(id(state), None)
+    prefetched = _prefetched(state)
     in_flight: list[tuple[FuzzCase, Pending[Exchange | None]]] = []
     for index, (operation, mode) in enumerate(slots):
         time_left = clock.slot() if clock is not None else None
@@ -365,7 +375,7 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
         for case, path, label, credential, may in _with_path_variants(ctx, cases, turn):
             send = functools.partial(send_case, ctx, clock, case, path, label, credential)
             reads = case.method == "GET"
-            sending.append((case, scheduling.fan_out(send, changes_state=may, reads_state=reads)))
+            sending.append((case, worker_pool.fan_out(send, changes_state=may, reads_state=reads)))
         tally.collect(ctx, in_flight)
         in_flight = sending
         if clock is not None:

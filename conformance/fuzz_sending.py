@@ -16,7 +16,7 @@ from conformance import contract
 from conformance.checks.context import CheckContext
 from conformance.client import Credential, UnsendableRequest
 from conformance.exchange import Exchange
-from conformance.scheduling import Pending
+from conformance.worker_pool import Pending
 
 if TYPE_CHECKING:
     from conformance.fuzz import FuzzCase

@@ -626,7 +626,7 @@ class Session:
             observers[index] = self.panel
 
     def run_check(self, item: Check) -> CheckResult:
-        if item.fans_out and self.settings.workers > 1:
+        if self.settings.workers > 1:
             result = scheduling.run_fanning_out(self, item)  # --concurrency, one check alone
         else:
             result = self.judge_check(item)

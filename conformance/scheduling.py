@@ -12,7 +12,7 @@ With N > 1 each check runs as its declared sharing says (``conformance.checks.re
   before a state change was answered before it). Checks after a state change may run beside
   it: in a sequential run they come after it too.
 
-A check may fan out (``fan_out``): the fuzzer's generated requests, and the independent
+A check may fan out (``worker_pool.fan_out``): the fuzzer's generated requests, and the independent
 refusals a check lists (``conformance.checks.fan``). Requests that cannot change a conformant
 target's state go to the pool; those that may go to the lane, in order, each once every check
 before it has finished and the check's own earlier reads of the target's state were
@@ -33,192 +33,24 @@ and the client refuses every further request but cleanup.
 
 from __future__ import annotations
 
-import queue
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from conformance.checks.registry import Check
 from conformance.interruption import StopRequest, signal_name
 from conformance.outcomes import CheckResult, Outcome
-from conformance.recording_order import Entries, recording_into
+from conformance.recording_order import Entries
+from conformance.worker_pool import Pending, Scheduler, scheduler
 
 if TYPE_CHECKING:
     from conformance.runner import Session
 
-T = TypeVar("T")
-#: A unit of work handed to ``fan_out``.
-Work = Callable[[], T]
-
 #: How often the main thread looks at the stop request while it waits (seconds); a check that
 #: finishes wakes it at once.
 _POLL_S = 0.05
-
-
-class Pending(Generic[T]):
-    """The outcome of a unit of work run elsewhere: ``result()`` waits for it and returns its
-    value or raises its exception, in the thread that asks. Made with ``later``, the work runs
-    in the first ``result()`` call instead (a sequential run: each request is sent when its
-    answer is asked for, so one that stops the run stops it before the next is sent)."""
-
-    def __init__(self, later: Callable[[], T] | None = None) -> None:
-        self._done = threading.Event()
-        self._value: T | None = None
-        self._error: BaseException | None = None
-        self._later = later
-
-    def settle(self, work: Callable[[], T]) -> None:
-        """Run ``work`` in the calling thread and keep its value or its exception."""
-        try:
-            self._value = work()
-        except BaseException as exc:  # handed to whoever asks for the result
-            self._error = exc
-        finally:
-            self._done.set()
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
-
-    def result(self) -> T:
-        later, self._later = self._later, None
-        if later is not None:
-            self.settle(later)
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return cast(T, self._value)
-
-    @property
-    def error(self) -> BaseException | None:
-        return self._error if self.done else None
-
-
-@dataclass
-class _Job:
-    work: Callable[[], Any]
-    pending: Pending[Any]
-    entries: Entries
-    #: Units that must have finished before this one starts.
-    after: list[Pending[Any]] = field(default_factory=list)
-    #: Units before this one in the run's order: what a state change it fans out waits for.
-    before: list[Pending[Any]] = field(default_factory=list)
-
-
-@dataclass
-class _Context:
-    scheduler: Scheduler
-    entries: Entries
-    #: The units this context fanned out that read the target's state, in order.
-    readers: list[Pending[Any]] = field(default_factory=list)
-
-
-_local = threading.local()
-
-
-def _context() -> _Context | None:
-    found: _Context | None = getattr(_local, "context", None)
-    return found
-
-
-@contextmanager
-def _running(context: _Context | None) -> Iterator[None]:
-    previous = _context()
-    _local.context = context
-    try:
-        with recording_into(context.entries if context is not None else None):
-            yield
-    finally:
-        _local.context = previous
-
-
-def fan_out(
-    work: Callable[[], T], *, changes_state: bool = False, reads_state: bool = False
-) -> Pending[T]:
-    """Run ``work`` (one request of a check that fans out) beside the others.
-
-    Under a scheduler, work that may change the target's state goes to the state lane (in
-    the order it is handed in) and starts once every check before this one in the run's order
-    has finished and every earlier request of this check that reads the target's state
-    (``reads_state``: an answer that depends on it, as a status read) has been answered; the
-    rest goes to the pool. Its exchanges are recorded at the place of this
-    call in the run's order. Without a scheduler (a sequential run), ``work`` runs when its
-    result is asked for, in the order asked."""
-    context = _context()
-    if context is None:
-        return Pending(work)
-    pending: Pending[T] = Pending()
-    after = list(context.readers) if changes_state else []
-    if reads_state:
-        context.readers.append(pending)
-    context.scheduler.submit(
-        work, pending, context.entries.nested(), lane=changes_state, after=after
-    )
-    return pending
-
-
-class Scheduler:
-    """A pool of worker threads and one state lane (a thread of its own)."""
-
-    def __init__(self, workers: int) -> None:
-        self._pool: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._lane: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(target=self._serve, args=(self._pool,), daemon=True)
-            for _ in range(workers)
-        ]
-        self._threads.append(threading.Thread(target=self._serve, args=(self._lane,), daemon=True))
-        for thread in self._threads:
-            thread.name = f"replcheck-{'lane' if thread is self._threads[-1] else 'worker'}"
-            thread.start()
-
-    def close(self) -> None:
-        """Let the threads end once their queues are empty (they are not waited for)."""
-        for _ in self._threads[:-1]:
-            self._pool.put(None)
-        self._lane.put(None)
-
-    def submit(
-        self,
-        work: Callable[[], Any],
-        pending: Pending[Any],
-        entries: Entries,
-        *,
-        lane: bool,
-        after: list[Pending[Any]] | None = None,
-        before: list[Pending[Any]] | None = None,
-    ) -> None:
-        job = _Job(work, pending, entries, after or [], before or [])
-        (self._lane if lane else self._pool).put(job)
-
-    def _serve(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
-        while (job := jobs.get()) is not None:
-            for earlier in job.after:
-                earlier.wait()
-            with _running(_Context(self, job.entries, list(job.before))):
-                job.pending.settle(job.work)
-
-    @contextmanager
-    def fanning_out(self, entries: Entries) -> Iterator[None]:
-        """Let the calling thread's check fan out into this scheduler, recording into
-        ``entries``."""
-        with _running(_Context(self, entries)):
-            yield
-
-
-@contextmanager
-def scheduler(workers: int) -> Iterator[Scheduler]:
-    opened = Scheduler(workers)
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @dataclass
@@ -247,8 +79,8 @@ def run_checks(session: Session, checks: list[Check], results: list[CheckResult]
 
 
 def run_fanning_out(session: Session, item: Check) -> CheckResult:
-    """One check whose requests fan out, outside a scheduled run (the pytest plugin runs one
-    check per test): its requests go out ``--concurrency`` at a time, recorded in order."""
+    """One check outside a scheduled run (the pytest plugin runs one check per test): the
+    requests it fans out go ``--concurrency`` at a time, recorded in order."""
     entries = Entries()
     with scheduler(session.settings.workers) as opened:
         try:
@@ -281,13 +113,13 @@ class _Dispatch:
             for unit in self.units:
                 self._dispatch(unit)
             self._wait(lambda: all(u.pending is not None and u.pending.done for u in self.units))
-        except KeyboardInterrupt:
-            self._halt()
+        except KeyboardInterrupt as exc:
+            self._halt(exc)
             self._replay()
             self._fill_interrupted()
             raise
-        except BaseException:
-            self._halt()
+        except BaseException as exc:
+            self._halt(exc)
             raise
         self._replay()
 
@@ -370,9 +202,11 @@ class _Dispatch:
                 return
             unit.entries.replay()
 
-    def _halt(self) -> None:
-        """No request but cleanup from here on: from workers still running a check."""
+    def _halt(self, error: BaseException) -> None:
+        """No request but cleanup from here on: from workers still running a check; work not
+        yet started is dropped."""
         self.session.client.halt()
+        self.scheduler.cancel(error)
 
     def _replay(self) -> None:
         """Judge and record every exchange of the finished (or stopped) checks, in order."""

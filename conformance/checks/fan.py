@@ -2,7 +2,7 @@
 
 A check that sends many requests whose answers do not depend on each other (each a refusal on
 a conformant target) lists them and judges the answers after: ``send_all`` sends them through
-``conformance.scheduling.fan_out`` (beside each other with ``--concurrency N``, one after
+``conformance.worker_pool.fan_out`` (beside each other with ``--concurrency N``, one after
 another in the listed order without it) and gives the answers in the listed order, so the
 check judges and reports exactly as a sequential run does.
 """
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from conformance import scheduling
+from conformance import worker_pool
 from conformance.client import Credential
 from conformance.exchange import Exchange
 from conformance.outcomes import CheckResult, Outcome
@@ -39,7 +39,7 @@ def send_all(ctx: CheckContext, requests: Sequence[Request]) -> list[Exchange]:
     """Send ``requests`` (none may change a conformant target's state); their answers, in
     order. Each is sent on a context of its own, so the check's result is only touched here,
     in the check's thread."""
-    pending = [scheduling.fan_out(_sender(ctx, request)) for request in requests]
+    pending = [worker_pool.fan_out(_sender(ctx, request)) for request in requests]
     answers: list[Exchange] = []
     for one in pending:
         exchange, sent = one.result()
@@ -48,7 +48,7 @@ def send_all(ctx: CheckContext, requests: Sequence[Request]) -> list[Exchange]:
     return answers
 
 
-def _sender(ctx: CheckContext, request: Request) -> scheduling.Work[tuple[Exchange, int]]:
+def _sender(ctx: CheckContext, request: Request) -> worker_pool.Work[tuple[Exchange, int]]:
     def send() -> tuple[Exchange, int]:
         # A context of the check's own class (``CheckContext``) with a result of its own.
         unit = type(ctx)(

@@ -49,9 +49,10 @@ class Check:
     #: How it shares the target under ``--concurrency`` (see ``Sharing``); None: ``in-order``
     #: for a mutating requirement, ``alone`` otherwise (today's order, the safe default).
     declared_sharing: Sharing | None = None
-    #: True for a check whose requests are units of their own (the fuzzer's generated cases):
-    #: under ``--concurrency`` they are sent beside each other, those that may change state in
-    #: the state lane (``conformance.scheduling.fan_out``).
+    #: True for a check that hands requests which may change state to
+    #: ``conformance.worker_pool.fan_out`` (the fuzzer's cases with a sufficient token): under
+    #: ``--concurrency`` they go to the state lane in order, and a state-changing check after
+    #: it waits until it has handed them all in.
     fans_out: bool = False
     #: Work that needs nothing from the target, started with ``--concurrency`` as the checks
     #: start, so that it is done by the time the check runs (the fuzzer draws its cases).

@@ -107,13 +107,7 @@ def refuses_token_without_sudo(ctx: CheckContext) -> None:
             ctx.expect_denied(exchange)
 
 
-@check(
-    "REINDEX-SUDO-PATH-VARIANTS",
-    needs=("non_sudo",),
-    any_edition=True,
-    sharing="alone",
-    fans_out=True,
-)
+@check("REINDEX-SUDO-PATH-VARIANTS", needs=("non_sudo",), any_edition=True, sharing="alone")
 def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
     """No spelling of the reindex path reaches the handler for a token without sudo: each is
     answered 4xx (or a redirect that is not followed) and no reindex starts."""
@@ -181,7 +175,7 @@ def every_boolean_form_is_accepted(ctx: CheckContext) -> None:
         ctx.expect_success(exchange)
 
 
-@check("REINDEX-INVALID-PARAMETERS", needs=("sudo",), sharing="alone", fans_out=True)
+@check("REINDEX-INVALID-PARAMETERS", needs=("sudo",), sharing="alone")
 def invalid_values_are_400(ctx: CheckContext) -> None:
     """Every flag value outside the boolean forms, in every flag, is answered 400 and starts
     no reindex (a conformant target refuses each one, so none changes its state)."""
