@@ -24,6 +24,7 @@ T = TypeVar("T")
 #: A unit of work handed to ``fan_out``.
 Work = Callable[[], T]
 
+
 class Pending(Generic[T]):
     """The outcome of a unit of work run elsewhere: ``result()`` waits for it and returns its
     value or raises its exception, in the thread that asks. Made with ``later``, the work runs
