@@ -24,7 +24,7 @@ import threading
 import time
 import urllib.request
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -345,6 +345,13 @@ def proxy_for(url: httpx.URL) -> str | None:
     """The proxy the environment names for ``url``, as Go's ProxyFromEnvironment picks it."""
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(url.scheme)
-    if not proxy or urllib.request.proxy_bypass_environment(url.host, proxies):
+    if not proxy or _proxy_bypass_environment(url.host, proxies):
         return None
     return proxy
+
+
+#: ``urllib.request.proxy_bypass_environment`` (NO_PROXY), typed here: typeshed does not
+#: declare it.
+_proxy_bypass_environment: Callable[[str, dict[str, str]], bool] = (
+    urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # not in typeshed
+)

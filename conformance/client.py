@@ -221,10 +221,10 @@ class RecordingClient:
         except bounded_http.Unsendable as exc:
             raise UnsendableRequest(str(exc)) from None
         except bounded_http.ConnectFailed as exc:
-            answer = tls_probe.probe(
+            spoken = tls_probe.probe(
                 self.base_url, self._server_name, bounded_http.CONNECT_TIMEOUT
             )
-            raise TargetUnreachable(_connect_reason(self.base_url, exc, answer)) from None
+            raise TargetUnreachable(_connect_reason(self.base_url, exc, spoken)) from None
         except bounded_http.ConnectionBroke as exc:
             raise TargetUnreachable(
                 f"the connection to {self.base_url} broke: {str(exc).rstrip('.')}"

@@ -96,9 +96,8 @@ class Exchange:
 
     def data(self) -> dict[str, Any] | None:
         body = self.json()
-        if isinstance(body, dict) and isinstance(body.get("data"), dict):
-            return body["data"]
-        return None
+        data = body.get("data") if isinstance(body, dict) else None
+        return data if isinstance(data, dict) else None
 
     def errors_text(self) -> str:
         """All error messages joined (Vault's multierror texts are matched as substrings)."""

@@ -72,7 +72,7 @@ class Check:
 
     @property
     def mutating(self) -> bool:
-        return replcheck_spec.requirement(self.requirement).mutating
+        return bool(replcheck_spec.requirement(self.requirement).mutating)
 
 
 _CHECKS: list[Check] = []
