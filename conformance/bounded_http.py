@@ -20,10 +20,11 @@ A breach raises ``AnswerTooSlow`` or ``AnswerTooLarge``: the run stops with one 
 from __future__ import annotations
 
 import ssl
+import threading
 import time
 import urllib.request
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ import httpx
 
 #: Connecting (TCP and TLS) gets at most this long, within the request's deadline.
 CONNECT_TIMEOUT = 5.0
+#: httpcore's own default size of a connection pool.
+_DEFAULT_CONNECTIONS = 10
 #: How many bytes one inflate step may produce; keeps a bomb's peak memory near the cap.
 _INFLATE_SLICE = 1024 * 1024
 
@@ -71,8 +74,9 @@ class Answer:
     body: bytes
 
 
-class _Deadline:
-    """The deadline of the exchange in flight; every socket operation asks it for its timeout."""
+class _Deadline(threading.local):
+    """The deadline of the exchange in flight in the calling thread (each thread sending with
+    ``--concurrency`` has its own); every socket operation asks it for its timeout."""
 
     def __init__(self) -> None:
         self.at: float | None = None
@@ -159,10 +163,14 @@ class BoundedHttp:
         max_response_bytes: int,
         timeout_s: float,
         server_name: str | None = None,
+        connections: int = 1,
     ) -> None:
         """``context`` from ``conformance.tls.client_context``; ``server_name`` (Vault's
         ``VAULT_TLS_SERVER_NAME``) is sent as SNI and checked against the certificate instead
-        of the URL's host."""
+        of the URL's host. ``connections``: how many threads send at once (``--concurrency``);
+        the pool keeps that many connections (httpcore's pool is thread-safe), each exchange's
+        deadline is its thread's own."""
+        self._connections = max(connections, _DEFAULT_CONNECTIONS)
         self.max_response_bytes = max_response_bytes
         self._extensions: dict[str, Any] = {"timeout": {"connect": CONNECT_TIMEOUT}}
         if server_name:
@@ -171,18 +179,28 @@ class BoundedHttp:
         self._deadline = _Deadline()
         self._context = context
         self._pools: dict[str | None, httpcore.ConnectionPool] = {}
+        self._pools_lock = threading.Lock()
 
     def _pool(self, url: httpx.URL) -> httpcore.ConnectionPool:
         proxy = proxy_for(url)
+        with self._pools_lock:
+            return self._pool_for(proxy)
+
+    def _pool_for(self, proxy: str | None) -> httpcore.ConnectionPool:
         if proxy not in self._pools:
             backend = _Backend(self._deadline)
             if proxy is None:
                 self._pools[proxy] = httpcore.ConnectionPool(
-                    ssl_context=self._context, network_backend=backend
+                    ssl_context=self._context,
+                    network_backend=backend,
+                    max_connections=self._connections,
                 )
             else:
                 self._pools[proxy] = httpcore.HTTPProxy(
-                    proxy_url=proxy, ssl_context=self._context, network_backend=backend
+                    proxy_url=proxy,
+                    ssl_context=self._context,
+                    network_backend=backend,
+                    max_connections=self._connections,
                 )
         return self._pools[proxy]
 
@@ -327,7 +345,13 @@ def proxy_for(url: httpx.URL) -> str | None:
     """The proxy the environment names for ``url``, as Go's ProxyFromEnvironment picks it."""
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(url.scheme)
-    bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # not in typeshed
-    if not proxy or bypass(url.host, proxies):
+    if not proxy or _proxy_bypass_environment(url.host, proxies):
         return None
     return proxy
+
+
+#: ``urllib.request.proxy_bypass_environment`` (NO_PROXY), typed here: typeshed does not
+#: declare it.
+_proxy_bypass_environment: Callable[[str, dict[str, str]], bool] = (
+    urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]  # not in typeshed
+)

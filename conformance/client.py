@@ -13,12 +13,18 @@ no response.
 
 Once the run was asked to stop (``conformance.interruption``), ``send`` refuses every request
 but cleanup ones (``cleanup=True``), whatever swallowed the ``KeyboardInterrupt`` on the way.
+
+``send`` may be called from several threads (``--concurrency``): the run-wide byte count is
+locked, watchers see each answer at once with when it arrived (``ReceivedResponse``), and
+judging and recording follow the run's order, not the threads'
+(``conformance.recording_order``).
 """
 
 from __future__ import annotations
 
 import json as jsonlib
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -26,7 +32,7 @@ from typing import Any
 
 import httpx
 
-from conformance import bounded_http, tls, tls_probe
+from conformance import bounded_http, recording_order, tls, tls_probe
 from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
 from conformance.interruption import RunInterrupted, StopRequest
 from conformance.masking import Masker
@@ -99,6 +105,8 @@ class RecordingClient:
         self._namespace = settings.namespace
         self._budget = settings.response_cap * RUN_BUDGET_FACTOR
         self._received = 0
+        self._received_lock = threading.Lock()
+        self._halted = False
         self._answered = False
         self._client_cert = settings.client_cert
         self._server_name = settings.tls_server_name
@@ -110,8 +118,14 @@ class RecordingClient:
                 server_name=settings.tls_server_name,
                 max_response_bytes=settings.response_cap,
                 timeout_s=settings.timeout_s,
+                connections=settings.workers,
             )
         )
+
+    def halt(self) -> None:
+        """Refuse every request but cleanup from now on (a run stopping with requests of
+        other threads still in flight, under ``--concurrency``)."""
+        self._halted = True
 
     def close(self) -> None:
         if self._http is not None:
@@ -149,6 +163,8 @@ class RecordingClient:
         """
         if self.stop.requested and not cleanup:
             raise RunInterrupted(self.stop.signum)
+        if self._halted and not cleanup:
+            raise TargetUnreachable("the run stopped: no request but cleanup is sent any more")
         all_headers: dict[str, str] = {"User-Agent": _USER_AGENT}
         if self._namespace:
             all_headers["X-Vault-Namespace"] = self._namespace
@@ -179,17 +195,23 @@ class RecordingClient:
         )
         response = None if self._http is None else self._exchange(request)
         raw = Exchange(sent, response, purpose=purpose, origin=origin, operation=operation)
-        if response is not None and record:
-            used = (credential.token,) if credential is not None else ()
-            tokens = tuple(dict.fromkeys(used + self.masker.secrets()))
-            for observer in self.observers:
-                observer(raw, tokens)
-        if record:
-            self.exchanges.append(self.mask(raw))
         if response is not None:
+            # At once, from the sending thread: a watcher orders answers by when they came.
             for watcher in self.watchers:
                 watcher(raw)
+        if record:
+            given = (credential.token,) if credential is not None else ()
+            tokens = tuple(dict.fromkeys(given + self.masker.secrets()))
+            recording_order.after_send(lambda: self._record(raw, tokens))
         return raw
+
+    def _record(self, raw: Exchange, tokens: tuple[str, ...]) -> None:
+        """Judge a recorded exchange and keep its masked copy (in the run's order: see
+        ``conformance.recording_order``)."""
+        if raw.response is not None:
+            for observer in self.observers:
+                observer(raw, tokens)
+        self.exchanges.append(self.mask(raw))
 
     def _exchange(self, request: httpx.Request) -> ReceivedResponse:
         assert self._http is not None
@@ -200,10 +222,10 @@ class RecordingClient:
         except bounded_http.Unsendable as exc:
             raise UnsendableRequest(str(exc)) from None
         except bounded_http.ConnectFailed as exc:
-            handshake = tls_probe.probe(
+            spoken = tls_probe.probe(
                 self.base_url, self._server_name, bounded_http.CONNECT_TIMEOUT
             )
-            raise TargetUnreachable(_connect_reason(self.base_url, exc, handshake)) from None
+            raise TargetUnreachable(_connect_reason(self.base_url, exc, spoken)) from None
         except bounded_http.ConnectionBroke as exc:
             raise TargetUnreachable(
                 f"the connection to {self.base_url} broke: {str(exc).rstrip('.')}"
@@ -212,8 +234,10 @@ class RecordingClient:
         except bounded_http.ExchangeFailed as exc:
             raise TargetUnreachable(f"{where} {exc}") from None
         self._answered = True
-        self._received += len(answer.body)
-        if self._received > self._budget:
+        with self._received_lock:
+            self._received += len(answer.body)
+            received = self._received
+        if received > self._budget:
             raise TargetUnreachable(
                 f"{where} brought the answers of the run past "
                 f"{bounded_http.size_text(self._budget)} in all ({RUN_BUDGET_FACTOR} times "
@@ -233,12 +257,13 @@ class RecordingClient:
                 "which the suite refuses to parse (a status with a thousand secondaries holds "
                 "about 30,000)"
             )
-        elapsed = (time.perf_counter() - started) * 1000
+        received_at = time.perf_counter()
         return ReceivedResponse(
             status=answer.status,
             headers=answer.headers,
             body=body,
-            elapsed_ms=elapsed,
+            elapsed_ms=(received_at - started) * 1000,
+            received_at=received_at,
         )
 
     def _client_cert_hint(self) -> str:
@@ -271,6 +296,7 @@ class RecordingClient:
                 headers=tuple((k, mask(v)) for k, v in response.headers),
                 body=mask(response.body),
                 elapsed_ms=response.elapsed_ms,
+                received_at=response.received_at,
             )
         return replace(exchange, request=masked_request, response=masked_response)
 

@@ -40,6 +40,10 @@ class ReceivedResponse:
     headers: tuple[tuple[str, str], ...]
     body: str
     elapsed_ms: float = 0.0
+    #: ``time.perf_counter()`` when the whole answer had arrived (0: not known); with
+    #: ``elapsed_ms`` it says when the target may have answered, which orders the answers of a
+    #: run whose requests were in flight at once (``--concurrency``).
+    received_at: float = 0.0
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

@@ -25,9 +25,12 @@ spelling of its path (``PATH_VARIANTS``) with a refused credential.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import time
+import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -35,15 +38,18 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from hypothesis.errors import Unsatisfiable
+from hypothesis.errors import HypothesisWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
 import replcheck_spec
-from conformance import contract
-from conformance.checks.context import CheckContext
+from conformance import contract, worker_pool
+from conformance.checks.context import CheckContext, RunState
 from conformance.checks.registry import check
-from conformance.client import Credential, UnsendableRequest
+from conformance.client import Credential
+from conformance.exchange import Exchange
+from conformance.fuzz_sending import Clock, Prefetch, Tally, send_case
 from conformance.interruption import StopRequest
+from conformance.worker_pool import Pending
 
 _AUTH_HEADERS = {"x-vault-token", "authorization"}
 _DROPPED_HEADERS = _AUTH_HEADERS | {
@@ -61,15 +67,6 @@ _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 #: a large ``--max-examples`` (or a budget's share) redrawing the same requests. Above the
 #: default ``max_examples``, so a run without a budget draws what it always drew.
 SATURATED_AFTER = 50
-#: Requests one generated case costs at most: seven credentials for the status; for a write, five
-#: refused ones, one sufficient (full profile) and a path variant.
-REQUESTS_PER_CASE = 7
-#: With a budget: the time kept for what follows the generated requests (the run's last
-#: status read, cleanup), and the first guess at one request's cost before any was timed.
-RESERVE_S = 0.3
-FIRST_GUESS_S = 0.005
-
-
 @dataclass(frozen=True)
 class FuzzCase:
     """One generated request, independent of any token: the credential is chosen when sent."""
@@ -159,7 +156,15 @@ def _draw(
             misses += 1
 
     # Unsatisfiable: e.g. no negative form exists for an operation without inputs.
-    with contextlib.suppress(Unsatisfiable, _SlotOver), _without_local_constants():
+    with (
+        contextlib.suppress(Unsatisfiable, _SlotOver),
+        _without_local_constants(),
+        warnings.catch_warnings(),
+    ):
+        # With --concurrency the embedded server (same process) draws request ids from the
+        # global `random` while cases are drawn; Hypothesis notices the global state moving
+        # and warns, but its draws come from its own generator.
+        warnings.filterwarnings("ignore", "Do not use the `random` module", HypothesisWarning)
         collect()
     return drawn
 
@@ -244,19 +249,20 @@ def _plan(ctx: CheckContext, case: FuzzCase) -> list[tuple[str, Credential | Non
 
 def _with_credentials(
     ctx: CheckContext, cases: list[FuzzCase], first: int = 0
-) -> Iterator[tuple[FuzzCase, str, Credential | None]]:
+) -> Iterator[tuple[FuzzCase, str, Credential | None, bool]]:
     """Each case with every credential of its plan that cannot change state, and one of those
     that can (in turn, case by case): breadth where it is free, while successful
-    state-changing calls stay at most one per generated case."""
+    state-changing calls stay at most one per generated case. The last member says whether
+    the request may change state."""
     for index, case in enumerate(cases, first):
         plan = _plan(ctx, case)
         changing = [(label, credential) for label, credential, may in plan if may]
         for label, credential, may in plan:
             if not may:
-                yield case, label, credential
+                yield case, label, credential, False
         if changing:
             label, credential = changing[index % len(changing)]
-            yield case, label, credential
+            yield case, label, credential, True
 
 
 #: Spellings of a write operation's path that real Vault refuses without reaching the
@@ -278,7 +284,7 @@ def _upper_last(path: str) -> str:
 
 def _with_path_variants(
     ctx: CheckContext, cases: list[FuzzCase], turn: list[int] | None = None
-) -> Iterator[tuple[FuzzCase, str, str, Credential | None]]:
+) -> Iterator[tuple[FuzzCase, str, str, Credential | None, bool]]:
     """Every (case, path, credential label, credential) to send: each case on its own path
     with its credentials (``_with_credentials``), and each write case once more on a variant
     of its path with a credential that no variant lets through (both in turn).
@@ -291,101 +297,99 @@ def _with_path_variants(
         ("invalid token", ctx.state.invalid),
         ("invalid Bearer token", ctx.state.invalid.as_bearer()),
     ]
-    for case, label, credential in _with_credentials(ctx, cases, turn[0]):
-        yield case, case.path, label, credential
+    for case, label, credential, may in _with_credentials(ctx, cases, turn[0]):
+        yield case, case.path, label, credential, may
         if case.method == "GET" or label != "no token":
             continue
         variant_label, spell = PATH_VARIANTS[turn[1] % len(PATH_VARIANTS)]
         refused_label, refused_credential = refused[turn[1] % len(refused)]
         turn[1] += 1
         purpose = f"{refused_label}, path with {variant_label}"
-        yield case, spell(case.path), purpose, refused_credential
+        yield case, spell(case.path), purpose, refused_credential, False
     turn[0] += len(cases)
 
 
-class _Clock:
-    """A budget's clock for the generated requests: each slot draws while the time left,
-    shared among the slots still to come, covers sending what it drew (at the cost per
-    request measured so far)."""
-
-    def __init__(self, ctx: CheckContext, slots: int) -> None:
-        assert ctx.state.deadline is not None
-        self.end = ctx.state.deadline - RESERVE_S
-        self.slots_left = slots
-        exchanges = ctx.state.client.exchanges
-        timed = [e.response.elapsed_ms for e in exchanges[-50:] if e.response is not None]
-        self.per_request = (sum(timed) / len(timed) / 1000) if timed else FIRST_GUESS_S
-        self.requests = 0
-        self.sending = 0.0
-
-    def slot(self) -> Callable[[int], bool]:
-        share = (self.end - time.perf_counter()) / max(self.slots_left, 1)
-        slot_end = time.perf_counter() + share
-        self.slots_left -= 1
-        cost = REQUESTS_PER_CASE * self.per_request
-        return lambda drawn: time.perf_counter() + (drawn + 1) * cost < slot_end
-
-    def sent(self, requests: int, seconds: float) -> None:
-        """Learn the cost per request from what was sent (judging included)."""
-        self.requests += requests
-        self.sending += seconds
-        if self.requests:
-            self.per_request = self.sending / self.requests
-
-    def over(self) -> bool:
-        return time.perf_counter() >= self.end
+#: Cases drawn ahead for a run, by ``id`` of its ``RunState`` (with a weak reference to it, so
+#: a later state at the same address never takes them), taken by the fuzzer.
+_PREFETCHED: dict[int, tuple[weakref.ref[RunState], Prefetch]] = {}
 
 
-@check("SCHEMA-RESPONSES", fills_budget=True)
+def _prefetched(state: RunState) -> Prefetch | None:
+    """The cases drawn ahead for this run, handed out once."""
+    held = _PREFETCHED.pop(id(state), None)
+    return held[1] if held is not None and held[0]() is state else None
+
+
+def _prefetch(state: RunState) -> None:
+    """Start drawing every slot's cases (without a ``--budget``: with one, time decides how
+    many a slot draws, so they are drawn when sent)."""
+    if state.deadline is not None:
+        return
+    stop = state.client.stop
+
+    def draws() -> list[Callable[[], list[FuzzCase]]]:
+        return [
+            functools.partial(_draw, operation, mode, state.seed, state.max_examples, stop)
+            for operation, mode in _slots()
+        ]
+
+    for key in [key for key, (ref, _) in _PREFETCHED.items() if ref() is None]:
+        del _PREFETCHED[key]  # left by a run that stopped before its fuzzer
+    _PREFETCHED[id(state)] = (weakref.ref(state), Prefetch(draws))
+
+
+@check(
+    "SCHEMA-RESPONSES",
+    fills_budget=True,
+    sharing="parallel",
+    fans_out=True,
+    prepare=_prefetch,
+)
 def fuzz_openapi_operations(ctx: CheckContext) -> None:
     """Requests generated from spec/openapi.yaml (positive and negative), each judged by every
     per-response judge; this check adds no rule of its own, it feeds the judges.
 
     Slot by slot (operation and mode), cases are drawn, then sent. With a ``--budget``, each
-    slot draws only what its share of the time left can send, and sending stops at the end."""
+    slot draws only what its share of the time left can send, and sending stops at the end.
+    With ``--concurrency`` each request is a unit of its own (``worker_pool.fan_out``): a slot's
+    requests are in flight while the next slot is drawn (with a budget, a slot's requests are
+    awaited before the next is drawn, so the clock learns their cost)."""
     state, stop = ctx.state, ctx.state.client.stop
     slots = _slots()
-    clock = _Clock(ctx, len(slots)) if state.deadline is not None else None
+    clock = Clock(ctx, len(slots)) if state.deadline is not None else None
     turn = [0, 0]
-    drawn = unsendable = unsent = 0
-    sent: dict[str, set[FuzzCase]] = {}
-    for operation, mode in slots:
+    tally = Tally()
+    prefetched = _prefetched(state)
+    in_flight: list[tuple[FuzzCase, Pending[Exchange | None]]] = []
+    for index, (operation, mode) in enumerate(slots):
         time_left = clock.slot() if clock is not None else None
-        with stop.polled():
-            cases = _draw(operation, mode, state.seed, state.max_examples, stop, time_left)
+        if prefetched is not None:
+            cases = prefetched.cases(index)
+        else:
+            with stop.polled():
+                cases = _draw(operation, mode, state.seed, state.max_examples, stop, time_left)
         stop.check()
-        drawn += len(cases)
-        started, requests = time.perf_counter(), 0
-        for case, path, label, credential in _with_path_variants(ctx, cases, turn):
-            if clock is not None and clock.over():
-                unsent += 1
-                continue
-            requests += 1
-            try:
-                exchange = ctx.send(
-                    case.method,
-                    path,
-                    f"generated ({case.mode}), {label}",
-                    credential=credential,
-                    content=case.body,
-                    headers=dict(case.headers),
-                    params=dict(case.params) or None,
-                )
-            except UnsendableRequest:
-                unsendable += 1
-                continue
-            sent.setdefault(case.operation, set()).add(case)
-            if exchange.response is not None:
-                # This check adds no rule of its own: what it judges is each answer it fed the
-                # judges.
-                ctx.judged()
+        tally.drawn += len(cases)
+        started = time.perf_counter()
+        sending: list[tuple[FuzzCase, Pending[Exchange | None]]] = []
+        for case, path, label, credential, may in _with_path_variants(ctx, cases, turn):
+            send = functools.partial(send_case, ctx, clock, case, path, label, credential)
+            reads = case.method == "GET"
+            sending.append((case, worker_pool.fan_out(send, changes_state=may, reads_state=reads)))
+        tally.collect(ctx, in_flight)
+        in_flight = sending
         if clock is not None:
-            clock.sent(requests, time.perf_counter() - started)
+            clock.sent(tally.collect(ctx, in_flight), time.perf_counter() - started)
+            in_flight = []
+    tally.collect(ctx, in_flight)
     state.cases_per_operation = {
-        key: len(sent.get(key, ())) for key in sorted(op.key for op in contract.operations())
+        key: len(tally.sent.get(key, ())) for key in sorted(op.key for op in contract.operations())
     }
-    ctx.note(f"{drawn} generated case(s) over {len(contract.operations())} operation(s)")
-    if unsent:
-        ctx.note(f"{unsent} generated request(s) not sent: the --budget ran out")
-    if unsendable:
-        ctx.note(f"{unsendable} generated request(s) could not be put on the wire and were skipped")
+    ctx.note(f"{tally.drawn} generated case(s) over {len(contract.operations())} operation(s)")
+    if tally.unsent:
+        ctx.note(f"{tally.unsent} generated request(s) not sent: the --budget ran out")
+    if tally.unsendable:
+        ctx.note(
+            f"{tally.unsendable} generated request(s) could not be put on the wire and were "
+            "skipped"
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 #: Labels that stand for each kind of token in every output: the environment variable a person
 #: would export to replay a masked curl line.
@@ -77,6 +78,9 @@ class Masker:
     """
 
     def __init__(self) -> None:
+        #: Held while the secrets or the compiled matcher change (checks add secrets from
+        #: several threads under ``--concurrency``).
+        self._lock = threading.RLock()
         self._secrets: dict[str, str] = {}
         self._compiled: re.Pattern[str] | None = None
         #: Per group of ``_compiled``: the label, and for a prefix group the written form it
@@ -94,15 +98,22 @@ class Masker:
     def add(self, secret: str | None, label: str) -> None:
         # Adding what is already held changes nothing: keep the compiled matcher (checks add
         # the same secrets once per run of each).
-        if secret and self._secrets.get(secret) != label:
-            self._secrets[secret] = label
-            self._compiled = None
+        with self._lock:
+            if secret and self._secrets.get(secret) != label:
+                self._secrets[secret] = label
+                self._compiled = None
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret the run holds (tokens given or provisioned), longest first."""
-        return tuple(sorted(self._secrets, key=len, reverse=True))
+        with self._lock:
+            return tuple(sorted(self._secrets, key=len, reverse=True))
 
-    def _matcher(self) -> re.Pattern[str] | None:
+    def _matcher(self) -> tuple[re.Pattern[str] | None, list[tuple[str, str | None]]]:
+        """The compiled matcher and its group shapes, taken together under the lock."""
+        with self._lock:
+            return self._compile(), self._shapes
+
+    def _compile(self) -> re.Pattern[str] | None:
         if self._compiled is None and self._secrets:
             # Longest first, so a token that contains another is replaced whole; one group per
             # written form, so the match says which label to write. Every whole form comes
@@ -125,13 +136,13 @@ class Masker:
         return self._compiled
 
     def mask(self, text: str) -> str:
-        matcher = self._matcher()
+        matcher, shapes = self._matcher()
         if matcher is None or not text:
             return text
         out: list[str] = []
         position = 0
         while (match := matcher.search(text, position)) is not None:
-            label, prefix_of = self._shapes[(match.lastindex or 1) - 1]
+            label, prefix_of = shapes[(match.lastindex or 1) - 1]
             end = match.end()
             if prefix_of is not None:
                 end = match.start() + _agreeing(text, match.start(), prefix_of)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from conformance import contract, enforcers
+from conformance import contract, enforcers, scheduling
 from conformance.aborted import RunAborted
 from conformance.checks.context import STATUS, CheckContext, RunState
 from conformance.checks.edition import Edition
@@ -173,8 +173,7 @@ class Session:
         try:
             with self.opened():
                 try:
-                    for item in checks:
-                        check_results.append(self.run_check(item))
+                    scheduling.run_checks(self, checks, check_results)
                     check_results += self.watch_results()
                 except KeyboardInterrupt as exc:
                     # Whatever swallows a later KeyboardInterrupt, no request but cleanup
@@ -257,14 +256,28 @@ class Session:
             observers[index] = self.panel
 
     def run_check(self, item: Check) -> CheckResult:
+        if self.settings.workers > 1:
+            result = scheduling.run_fanning_out(self, item)  # --concurrency, one check alone
+        else:
+            result = self.judge_check(item)
+        self.listener.check_finished(result)
+        return result
+
+    def judge_check(self, item: Check) -> CheckResult:
+        """Run one check and give its result (``run_check`` without telling the listener:
+        ``conformance.scheduling`` tells it in the run's order)."""
         result = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
         reason = self._why_not(item, result)
         if reason is not None:
             result.outcome, result.reason = reason
         else:
             self._execute(item, result)
-        self.listener.check_finished(result)
         return result
+
+    def would_run(self, item: Check) -> bool:
+        """Whether ``item`` would run now (not skipped for the edition, profile or a token)."""
+        probe = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
+        return self._why_not(item, probe) is None
 
     def watch_results(self) -> list[CheckResult]:
         """The selected run-wide watchers' verdicts; call once, after the checks."""

@@ -202,7 +202,19 @@ OPTIONS: tuple[Option, ...] = (
         kind="seconds",
         pytest_flag="--replcheck-budget",
     ),
+    # --- speed: requests in flight at once (issue 12, item 3) --------------------------------
+    Option(
+        "concurrency",
+        "checks and generated requests in flight at once (default 1: one after another); "
+        "checks that change the target's state still run one at a time, in order",
+        env="REPLCHECK_CONCURRENCY",
+        kind="int",
+        pytest_flag="--replcheck-concurrency",
+    ),
 )
+
+#: The most requests ``--concurrency`` may keep in flight: a conformance run is not a load test.
+MAX_CONCURRENCY = 64
 
 
 def option_named(name: str) -> Option:
@@ -270,6 +282,7 @@ class Settings:
     max_response_bytes: int | None = None
     client_timeout: float | None = None
     budget: float | None = None
+    concurrency: int | None = None
     keyword: str | None = None
     plan: bool = False
 
@@ -327,6 +340,11 @@ class Settings:
             )
         if self.budget is not None and self.budget <= 0:
             raise SettingError(f"{named('budget')} must be more than 0 s, not {self.budget:g}")
+        if self.concurrency is not None and not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            raise SettingError(
+                f"{named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, "
+                f"not {self.concurrency}"
+            )
         if self.url is not None:
             problem = url_problem(self.url)
             if problem:
@@ -358,6 +376,11 @@ class Settings:
         return DEFAULT_MAX_RESPONSE_BYTES
 
     @property
+    def workers(self) -> int:
+        """Requests in flight at once (``--concurrency``; 1: one after another)."""
+        return self.concurrency if self.concurrency is not None else 1
+
+    @property
     def timeout_s(self) -> float:
         return self.client_timeout if self.client_timeout is not None else DEFAULT_CLIENT_TIMEOUT
 
@@ -375,4 +398,5 @@ class Settings:
         out["max_response_bytes"] = self.response_cap
         out["client_timeout"] = self.timeout_s
         out["keyword"] = self.keyword
+        out["concurrency"] = self.workers
         return out

@@ -14,6 +14,7 @@ from typing import Any
 
 import replcheck_spec
 from conformance import contract
+from conformance.checks.fan import Request, send_all
 from conformance.checks.judges import from_http_layer
 from conformance.checks.probes import (
     EXTREME_TOKEN_LENGTHS,
@@ -266,25 +267,31 @@ class CheckContext:
         that nearly match the sudo token: each must be refused with 403. Like an invalid token,
         a near miss can only change state on a target that compares tokens loosely, the very
         deviation looked for."""
-        self.expect_denied(self.send("POST", path, "no token"), no_token=True)
         invalid = self.invalid
         tokens = [
             (invalid, "invalid token in X-Vault-Token"),
             (invalid.as_bearer(), "invalid token in Bearer"),
         ]
+        masker = self.state.client.masker
         if self.state.sudo is not None:
-            masker = self.state.client.masker
             for how, near in near_misses(self.state.sudo.token):
                 # A near miss reveals the sudo token: it is masked like one (one of a few
                 # characters reveals little, and masking it would blot out ordinary words).
                 if len(near) >= NEAR_MISS_MASKED_LENGTH:
                     masker.add(near, NEAR_MISS_LABEL)
                 tokens.append((Credential(near), f"the sudo token {how}"))
-        for credential, how in tokens:
-            self.expect_denied(self.send("POST", path, how, credential=credential))
+        # Independent refusals: sent beside each other with --concurrency, judged in order.
+        answers = send_all(
+            self,
+            [Request("POST", path, "no token")]
+            + [Request("POST", path, how, credential) for credential, how in tokens],
+        )
+        self.expect_denied(answers[0], no_token=True)
+        for exchange in answers[1:]:
+            self.expect_denied(exchange)
         for length in EXTREME_TOKEN_LENGTHS:
             token, shown = extreme_token(length)
-            self.state.client.masker.add(token, shown)
+            masker.add(token, shown)
             exchange = self.send(
                 "POST", path, f"a token of {length // 1024} KiB", credential=Credential(token)
             )
@@ -305,17 +312,20 @@ class CheckContext:
         credential: Credential | None,
         how: str,
     ) -> None:
-        """Send each probe to ``path`` with ``credential`` and expect one of Vault's answers."""
-        for probe in probes:
-            target = f"{path}?{probe.query}" if probe.query else path
-            exchange = self.send(
+        """Send each probe to ``path`` with ``credential`` and expect one of Vault's answers
+        (sent beside each other with ``--concurrency``, judged in order)."""
+        requests = [
+            Request(
                 probe.method,
-                target,
+                f"{path}?{probe.query}" if probe.query else path,
                 f"{probe.label} {how}",
-                credential=credential,
+                credential,
                 headers=dict(probe.headers) or None,
                 content=probe.body,
             )
+            for probe in probes
+        ]
+        for probe, exchange in zip(probes, send_all(self, requests), strict=True):
             self.expect_status(exchange, probe.allowed, probe.expected)
 
     def expect_other_methods_refused(self, path: str) -> None:

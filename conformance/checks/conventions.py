@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conformance import contract
 from conformance.checks.context import RECOVER, REINDEX, STATUS, CheckContext
+from conformance.checks.fan import Request, send_all
 from conformance.checks.registry import check
 from conformance.client import Credential
 
@@ -20,7 +21,7 @@ NOT_UTF8_BODIES: tuple[tuple[str, bytes], ...] = (
 )
 
 
-@check("VAULT-BEARER-TOKEN", needs=("sudo",), any_edition=True)
+@check("VAULT-BEARER-TOKEN", needs=("sudo",), any_edition=True, sharing="parallel")
 def bearer_equals_header(ctx: CheckContext) -> None:
     """The same token as Bearer and in X-Vault-Token gets the same answer, on requests that
     cannot change state: a wrong method (405), an invalid flag (400), a status read (200)."""
@@ -46,7 +47,7 @@ def bearer_equals_header(ctx: CheckContext) -> None:
             )
 
 
-@check("VAULT-UNKNOWN-PATH", needs=("sudo",), any_edition=True)
+@check("VAULT-UNKNOWN-PATH", needs=("sudo",), any_edition=True, sharing="parallel")
 def unknown_path_is_404(ctx: CheckContext) -> None:
     """An unknown path under sys/replication is answered 404 (GET and POST, sudo token)."""
     for method in ("GET", "POST"):
@@ -54,7 +55,7 @@ def unknown_path_is_404(ctx: CheckContext) -> None:
         ctx.expect_status(exchange, {404}, "404 unsupported path")
 
 
-@check("VAULT-TRAILING-SLASH-WRITE", any_edition=True)
+@check("VAULT-TRAILING-SLASH-WRITE", any_edition=True, sharing="parallel")
 def trailing_slash_write_is_400(ctx: CheckContext) -> None:
     """POST or PUT to recover/ or reindex/ is 400; Vault checks this before the token, so no
     token is sent (nothing can succeed)."""
@@ -76,7 +77,7 @@ def success_body_is_envelope(ctx: CheckContext) -> None:
         ctx.expect_valid(exchange, "warnings")
 
 
-@check("VAULT-NO-SERVER-ERROR", any_edition=True)
+@check("VAULT-NO-SERVER-ERROR", any_edition=True, sharing="parallel")
 def bodies_not_utf8_are_4xx(ctx: CheckContext) -> None:
     """Bodies that are not valid UTF-8 are refused with a 4xx, never a 5xx: to recover and
     reindex with no token, and to reindex with the sudo token when there is one (each body is
@@ -87,24 +88,27 @@ def bodies_not_utf8_are_4xx(ctx: CheckContext) -> None:
     ]
     if ctx.state.sudo is not None:
         sends.append((REINDEX, ctx.state.sudo, "sudo token"))
-    for path, credential, how in sends:
-        for label, body in NOT_UTF8_BODIES:
-            exchange = ctx.send(
-                "POST",
-                path,
-                f"{how}, body {label} (not UTF-8)",
-                credential=credential,
-                content=body,
-                headers={"Content-Type": "application/json"},
+    requests = [
+        Request(
+            "POST",
+            path,
+            f"{how}, body {label} (not UTF-8)",
+            credential,
+            headers={"Content-Type": "application/json"},
+            content=body,
+        )
+        for path, credential, how in sends
+        for label, body in NOT_UTF8_BODIES
+    ]
+    for exchange in send_all(ctx, requests):
+        status = exchange.status
+        if status is not None:
+            ctx.judged()
+        # Only a 5xx is this requirement's deviation; a write that got through without a
+        # token, or with an invalid body, is the AUTH and PARAMETERS checks' business.
+        if status is not None and status >= 500:
+            ctx.fail(
+                f"{exchange.purpose}: answered {status}",
+                "a 4xx refusal (Vault: 400 for the body, or 403 without a token), never 5xx",
+                exchange,
             )
-            status = exchange.status
-            if status is not None:
-                ctx.judged()
-            # Only a 5xx is this requirement's deviation; a write that got through without a
-            # token, or with an invalid body, is the AUTH and PARAMETERS checks' business.
-            if status is not None and status >= 500:
-                ctx.fail(
-                    f"{exchange.purpose}: answered {status}",
-                    "a 4xx refusal (Vault: 400 for the body, or 403 without a token), never 5xx",
-                    exchange,
-                )

@@ -6,13 +6,13 @@ from conformance.checks.context import RECOVER, CheckContext
 from conformance.checks.registry import check
 
 
-@check("RECOVER-AUTH", any_edition=True)
+@check("RECOVER-AUTH", any_edition=True, sharing="parallel")
 def refuses_missing_or_invalid_token(ctx: CheckContext) -> None:
     """No token, an invalid token, an invalid Bearer token: each is refused with 403."""
     ctx.expect_token_required(RECOVER)
 
 
-@check("RECOVER-CAPABILITY", needs=("no_update",), any_edition=True)
+@check("RECOVER-CAPABILITY", needs=("no_update",), any_edition=True, sharing="parallel")
 def refuses_token_without_update(ctx: CheckContext) -> None:
     """A valid token without update on sys/replication/recover is refused with 403."""
     for credential, how in (
@@ -39,7 +39,7 @@ def put_behaves_as_post(ctx: CheckContext) -> None:
     )
 
 
-@check("RECOVER-METHODS", needs=("sudo",))
+@check("RECOVER-METHODS", needs=("sudo",), sharing="parallel")
 def other_methods_are_405(ctx: CheckContext) -> None:
     """Methods other than POST and PUT on recover, with a sudo token, get Vault's refusals: 405 for
     GET, DELETE, HEAD and unknown methods; 404 or 405 for LIST; 400/415/405 for PATCH; 400 or 405

@@ -18,9 +18,19 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 import replcheck_spec
 
 if TYPE_CHECKING:
-    from conformance.checks.context import CheckContext
+    from conformance.checks.context import CheckContext, RunState
 
 Need = Literal["sudo", "non_sudo", "no_update"]
+#: How a check may share the target with others under ``--concurrency N`` (N > 1):
+#:
+#: - ``parallel``: it only reads, or sends requests a conformant target refuses, and its verdict
+#:   does not depend on what runs beside it: it runs on any worker, beside others.
+#: - ``alone``: its verdict depends on what ran before it, or on nothing else changing the
+#:   target meanwhile (before/after comparisons): it runs at its place in the run's order,
+#:   with nothing else in flight.
+#: - ``in-order``: it changes the target's state: it runs in the state lane, one after another
+#:   in the run's order (a mutating requirement's check always does, whatever it declares).
+Sharing = Literal["parallel", "alone", "in-order"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,24 @@ class Check:
     #: True for a check whose amount of work fills the run's ``--budget`` (the fuzzer): it
     #: runs after every other check when a budget is given.
     fills_budget: bool = False
+    #: How it shares the target under ``--concurrency`` (see ``Sharing``); None: ``in-order``
+    #: for a mutating requirement, ``alone`` otherwise (today's order, the safe default).
+    declared_sharing: Sharing | None = None
+    #: True for a check that hands requests which may change state to
+    #: ``conformance.worker_pool.fan_out`` (the fuzzer's cases with a sufficient token): under
+    #: ``--concurrency`` they go to the state lane in order, and a state-changing check after
+    #: it waits until it has handed them all in.
+    fans_out: bool = False
+    #: Work that needs nothing from the target, started with ``--concurrency`` as the checks
+    #: start, so that it is done by the time the check runs (the fuzzer draws its cases).
+    prepare: Callable[[RunState], None] | None = None
+
+    @property
+    def sharing(self) -> Sharing:
+        """The declared sharing, ``in-order`` for a mutating check whatever it declares."""
+        if self.mutating:
+            return "in-order"
+        return self.declared_sharing or "alone"
 
     @property
     def id(self) -> str:
@@ -50,7 +78,7 @@ class Check:
 
     @property
     def mutating(self) -> bool:
-        return replcheck_spec.requirement(self.requirement).mutating
+        return bool(replcheck_spec.requirement(self.requirement).mutating)
 
 
 _CHECKS: list[Check] = []
@@ -62,6 +90,9 @@ def check(
     needs: tuple[Need, ...] = (),
     any_edition: bool = False,
     fills_budget: bool = False,
+    sharing: Sharing | None = None,
+    fans_out: bool = False,
+    prepare: Callable[[RunState], None] | None = None,
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
     replcheck_spec.requirement(requirement)
@@ -69,7 +100,18 @@ def check(
     def decorate(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
         doc = " ".join((func.__doc__ or "").split())
         _CHECKS.append(
-            Check(requirement, func.__name__, func, needs, any_edition, doc, fills_budget)
+            Check(
+                requirement,
+                func.__name__,
+                func,
+                needs,
+                any_edition,
+                doc,
+                fills_budget,
+                sharing,
+                fans_out,
+                prepare,
+            )
         )
         return func
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from conformance.checks.context import REINDEX, STATUS, CheckContext
+from conformance.checks.fan import Request, send_all
 from conformance.checks.registry import check
 from conformance.checks.watch import sections
 from replcheck_spec import domains
@@ -67,13 +68,13 @@ def _expect_no_reindex(ctx: CheckContext, before: dict[str, Any], what: str) -> 
             )
 
 
-@check("REINDEX-AUTH", any_edition=True)
+@check("REINDEX-AUTH", any_edition=True, sharing="parallel")
 def refuses_missing_or_invalid_token(ctx: CheckContext) -> None:
     """No token, an invalid token, an invalid Bearer token: each is refused with 403."""
     ctx.expect_token_required(REINDEX)
 
 
-@check("REINDEX-SUDO", needs=("non_sudo",), any_edition=True)
+@check("REINDEX-SUDO", needs=("non_sudo",), any_edition=True, sharing="parallel")
 def refuses_token_without_sudo(ctx: CheckContext) -> None:
     """A token with update but no sudo is refused with 403, in X-Vault-Token and as Bearer,
     with POST and with PUT."""
@@ -88,35 +89,38 @@ def refuses_token_without_sudo(ctx: CheckContext) -> None:
             ctx.expect_denied(exchange)
 
 
-@check("REINDEX-SUDO-PATH-VARIANTS", needs=("non_sudo",), any_edition=True)
+@check("REINDEX-SUDO-PATH-VARIANTS", needs=("non_sudo",), any_edition=True, sharing="alone")
 def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
     """No spelling of the reindex path reaches the handler for a token without sudo: each is
     answered 4xx (or a redirect that is not followed) and no reindex starts."""
     from conformance import contract
 
     before = {} if ctx.planning else _reindex_epochs(ctx)
-    for label, variant in PATH_VARIANTS:
+    requests = [
+        Request(
+            "POST",
+            contract.api_prefix() + variant,
+            f"{label} with a non-sudo token in {how}",
+            credential,
+        )
+        for label, variant in PATH_VARIANTS
         for credential, how in (
             (ctx.non_sudo, "X-Vault-Token"),
             (ctx.non_sudo.as_bearer(), "Bearer"),
-        ):
-            exchange = ctx.send(
-                "POST",
-                contract.api_prefix() + variant,
-                f"{label} with a non-sudo token in {how}",
-                credential=credential,
+        )
+    ]
+    for exchange in send_all(ctx, requests):
+        status = exchange.status
+        if status is not None:
+            ctx.judged()
+        # Go's ServeMux answers a non-clean path with a 301 to the clean one, which never
+        # reaches a handler; anything 2xx did reach one.
+        if status is not None and not (300 <= status < 500):
+            ctx.fail(
+                f"{exchange.purpose}: answered {status}",
+                "a 4xx refusal (or a redirect), never the handler's answer",
+                exchange,
             )
-            status = exchange.status
-            if status is not None:
-                ctx.judged()
-            # Go's ServeMux answers a non-clean path with a 301 to the clean one, which never
-            # reaches a handler; anything 2xx did reach one.
-            if status is not None and not (300 <= status < 500):
-                ctx.fail(
-                    f"{exchange.purpose}: answered {status}",
-                    "a 4xx refusal (or a redirect), never the handler's answer",
-                    exchange,
-                )
     _expect_no_reindex(ctx, before, "after the path variants")
 
 
@@ -153,21 +157,18 @@ def every_boolean_form_is_accepted(ctx: CheckContext) -> None:
         ctx.expect_success(exchange)
 
 
-@check("REINDEX-INVALID-PARAMETERS", needs=("sudo",))
+@check("REINDEX-INVALID-PARAMETERS", needs=("sudo",), sharing="alone")
 def invalid_values_are_400(ctx: CheckContext) -> None:
     """Every flag value outside the boolean forms, in every flag, is answered 400 and starts
     no reindex (a conformant target refuses each one, so none changes its state)."""
     before = {} if ctx.planning else _reindex_epochs(ctx)
-    for flag in FLAGS:
-        for value in INVALID_VALUES:
-            exchange = ctx.send(
-                "POST",
-                REINDEX,
-                f"{flag} = {json.dumps(value)}",
-                credential=ctx.sudo,
-                json={flag: value},
-            )
-            ctx.expect_status(exchange, {400}, "400 Field validation failed")
+    requests = [
+        Request("POST", REINDEX, f"{flag} = {json.dumps(value)}", ctx.sudo, {flag: value})
+        for flag in FLAGS
+        for value in INVALID_VALUES
+    ]
+    for exchange in send_all(ctx, requests):
+        ctx.expect_status(exchange, {400}, "400 Field validation failed")
     _expect_no_reindex(ctx, before, "after the invalid values")
 
 
@@ -193,7 +194,7 @@ def unknown_parameters_are_ignored(ctx: CheckContext) -> None:
         )
 
 
-@check("REINDEX-NON-JSON-BODY", needs=("sudo",))
+@check("REINDEX-NON-JSON-BODY", needs=("sudo",), sharing="parallel")
 def non_json_bodies_are_400(ctx: CheckContext) -> None:
     """A body that is not a JSON object is answered 400."""
     for label, body in NON_JSON_BODIES:
@@ -208,7 +209,7 @@ def non_json_bodies_are_400(ctx: CheckContext) -> None:
         ctx.expect_status(exchange, {400}, "400 error parsing JSON")
 
 
-@check("REINDEX-METHODS", needs=("sudo",))
+@check("REINDEX-METHODS", needs=("sudo",), sharing="parallel")
 def other_methods_are_405(ctx: CheckContext) -> None:
     """Methods other than POST and PUT on reindex, with a sudo token, get Vault's refusals: 405 for
     GET, DELETE, HEAD and unknown methods; 404 or 405 for LIST; 400/415/405 for PATCH; 400 or 405

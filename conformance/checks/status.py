@@ -51,13 +51,13 @@ def _status_sections(ctx: CheckContext, exchange: Exchange) -> list[tuple[str, d
     return found
 
 
-@check("STATUS-UNAUTHENTICATED", any_edition=True)
+@check("STATUS-UNAUTHENTICATED", any_edition=True, sharing="parallel")
 def answers_without_token(ctx: CheckContext) -> None:
     """GET status with no token at all is answered 200."""
     ctx.expect_status(ctx.read_status("no token"), {200}, "200: status is unauthenticated")
 
 
-@check("STATUS-IGNORES-TOKEN", any_edition=True)
+@check("STATUS-IGNORES-TOKEN", any_edition=True, sharing="parallel")
 def ignores_invalid_token(ctx: CheckContext) -> None:
     """An invalid token, in X-Vault-Token or as a Bearer token, is ignored by status."""
     for credential, how in ((ctx.invalid, "X-Vault-Token"), (ctx.invalid.as_bearer(), "Bearer")):
@@ -65,14 +65,14 @@ def ignores_invalid_token(ctx: CheckContext) -> None:
         ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
 
 
-@check("STATUS-IGNORES-TOKEN", needs=("sudo",), any_edition=True)
+@check("STATUS-IGNORES-TOKEN", needs=("sudo",), any_edition=True, sharing="parallel")
 def accepts_valid_token(ctx: CheckContext) -> None:
     """A valid token sent to status changes nothing: still 200."""
     exchange = ctx.send("GET", STATUS, "valid token", credential=ctx.sudo)
     ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
 
 
-@check("STATUS-METHODS", any_edition=True)
+@check("STATUS-METHODS", any_edition=True, sharing="parallel")
 def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
     """A write (POST, PUT) to status is refused with 405, with no token and with the sudo token;
     DELETE, HEAD, PATCH, OPTIONS, LIST and unknown methods get Vault's answers."""
@@ -85,7 +85,7 @@ def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
         ctx.expect_probes(STATUS, LIST_PROBES, ctx.state.sudo, "with a sudo token")
 
 
-@check("STATUS-SCHEMA")
+@check("STATUS-SCHEMA", sharing="parallel")
 def body_matches_schema(ctx: CheckContext) -> None:
     """The 200 body validates against schemas/status-response.json."""
     exchange = ctx.read_status()
@@ -94,7 +94,7 @@ def body_matches_schema(ctx: CheckContext) -> None:
     ctx.expect_valid(exchange, "status")
 
 
-@check("STATUS-MODE-SHAPE")
+@check("STATUS-MODE-SHAPE", sharing="parallel")
 def sections_follow_their_mode(ctx: CheckContext) -> None:
     """Each section keeps the members its mode allows (the schema's per-mode rules)."""
     exchange = ctx.read_status()
@@ -109,7 +109,7 @@ def sections_follow_their_mode(ctx: CheckContext) -> None:
             ctx.fail(str(problem), "only the members its mode allows", exchange)
 
 
-@check("STATUS-KNOWN-SECONDARIES")
+@check("STATUS-KNOWN-SECONDARIES", sharing="parallel")
 def secondaries_are_known(ctx: CheckContext) -> None:
     """Every secondary peer's node_id is listed in known_secondaries."""
     exchange = ctx.read_status()
@@ -133,7 +133,7 @@ def secondaries_are_known(ctx: CheckContext) -> None:
                 )
 
 
-@check("STATUS-INTEGER-STRINGS")
+@check("STATUS-INTEGER-STRINGS", sharing="parallel")
 def integer_strings_parse(ctx: CheckContext) -> None:
     """Members Vault encodes as strings of integers parse as base-10 integers."""
     exchange = ctx.read_status()
@@ -153,7 +153,7 @@ def _expect_integer_string(ctx: CheckContext, exchange: Exchange, where: str, va
         ctx.fail(f"{where} is {value!r}", 'a string of a base-10 integer, e.g. "42"', exchange)
 
 
-@check("STATUS-HEARTBEAT-PLAUSIBLE")
+@check("STATUS-HEARTBEAT-PLAUSIBLE", sharing="parallel")
 def heartbeats_are_plausible(ctx: CheckContext) -> None:
     """A connected peer's last_heartbeat is an RFC 3339 time with an offset, not in the future."""
     exchange = ctx.read_status()
@@ -189,7 +189,7 @@ def _parse_rfc3339(value: Any) -> datetime | None:
         return None
 
 
-@check("STATUS-STABLE-IDS")
+@check("STATUS-STABLE-IDS", sharing="parallel")
 def ids_stay_stable(ctx: CheckContext) -> None:
     """Over repeated reads each section keeps its mode and cluster_id."""
     reads = [ctx.read_status(f"read {i + 1} of {REPEATED_READS}") for i in range(REPEATED_READS)]
@@ -209,7 +209,7 @@ def ids_stay_stable(ctx: CheckContext) -> None:
                     )
 
 
-@check("STATUS-WAL-MONOTONIC")
+@check("STATUS-WAL-MONOTONIC", sharing="alone")
 def wal_counters_never_go_back(ctx: CheckContext) -> None:
     """Over repeated reads WAL counters never decrease. The reads feed the run-wide WAL watcher,
     which compares every status answer of the run (the reads around reindex and recover too);

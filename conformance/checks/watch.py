@@ -5,10 +5,17 @@ hands watchers every answered exchange of the run, raw, including the suite's ow
 reads (the polls while a reindex runs), so nothing the target said escapes them; a finding keeps
 the exchanges masked (``mask``, set by the session to the client's masking).
 
-``WalWatcher`` keeps STATUS-WAL-MONOTONIC: it remembers the highest value of each WAL counter
-per section, cluster id and mode, from every status answer, and records a finding, with the
-earlier and the later exchange, when an answer reports less. A section whose cluster id or mode
-changed is another cluster (Vault's counters belong to a cluster), so its counters start afresh.
+``WalWatcher`` keeps STATUS-WAL-MONOTONIC: it remembers the values of each WAL counter per
+section, cluster id and mode, from every status answer, and records a finding, with the earlier
+and the later exchange, when an answer reports less than the latest answer before it. A section
+whose cluster id or mode changed is another cluster (Vault's counters belong to a cluster), so
+its counters start afresh.
+
+"Before" means certainly before at the target: the earlier answer had fully arrived when the
+later request was sent. In a sequential run that is every earlier answer; with
+``--concurrency`` two status reads in flight at once may be answered in either order, so they
+are not compared with each other (a conformant target could be blamed for the threads' timing).
+Answers may reach the watcher from several threads: it holds a lock.
 
 ``registered`` lists the watchers (``Watcher``, the enforcer model's third kind beside checks and
 judges); ``WalWatcher.take_piece`` hands out what it saw since it was last asked, as a result that
@@ -17,6 +24,8 @@ judges); ``WalWatcher.take_piece`` hands out what it saw since it was last asked
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -42,10 +51,17 @@ def sections(exchange: Exchange) -> Iterator[tuple[str, dict[str, Any]]]:
             yield name, section
 
 
+#: Readings kept per counter to find the latest one before a new answer.
+KEPT_READINGS = 64
+
+
 @dataclass(frozen=True)
-class _Highest:
+class _Reading:
     value: int
     exchange: Exchange
+    #: When the request was sent and when its whole answer had arrived (``perf_counter``).
+    sent: float
+    arrived: float
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,10 @@ class WalWatcher:
 
     def __init__(self, status_path: str) -> None:
         self._status_path = status_path
-        self._highest: dict[tuple[str, Any, Any, str], _Highest] = {}
+        self._lock = threading.Lock()
+        #: Answers without a known arrival time are ordered as they come (a sequential run).
+        self._arrivals = itertools.count(1)
+        self._readings: dict[tuple[str, Any, Any, str], list[_Reading]] = {}
         self._pending: list[Finding] = []
         self._found = 0
         #: Findings beyond ``MAX_WATCH_FINDINGS``, counted but not kept.
@@ -92,6 +111,19 @@ class WalWatcher:
             or urlsplit(exchange.request.url).path != self._status_path
         ):
             return
+        with self._lock:
+            self._watch(exchange, *self._interval(exchange))
+
+    def _interval(self, exchange: Exchange) -> tuple[float, float]:
+        """When the request was sent and its answer arrived; for an answer whose arrival is
+        not known, the order in which answers reach the watcher."""
+        response = exchange.response
+        if response is None or not response.received_at:
+            arrival = float(next(self._arrivals))
+            return arrival, arrival
+        return response.received_at - response.elapsed_ms / 1000, response.received_at
+
+    def _watch(self, exchange: Exchange, sent: float, arrived: float) -> None:
         counted = False
         for name, section in sections(exchange):
             cluster = (section.get("cluster_id"), section.get("mode"))
@@ -100,16 +132,18 @@ class WalWatcher:
                 if not isinstance(value, int) or isinstance(value, bool):
                     continue
                 counted = True
-                key = (name, *cluster, member)
-                seen = self._highest.get(key)
+                readings = self._readings.setdefault((name, *cluster, member), [])
+                earlier = [r for r in readings if r.arrived <= sent]
+                seen = max(earlier, key=lambda r: r.arrived) if earlier else None
                 if seen is not None and value < seen.value:
                     self._went_back(f"$.data.{name}.{member}", seen, value, exchange)
-                # The latest read of the highest value; after a step back the new value is the
-                # baseline, so each step back is one finding.
-                self._highest[key] = _Highest(value, exchange)
+                # After a step back the new value is the baseline, so each step back is one
+                # finding.
+                readings.append(_Reading(value, exchange, sent, arrived))
+                del readings[:-KEPT_READINGS]
         self.reads += counted
 
-    def _went_back(self, where: str, seen: _Highest, value: int, exchange: Exchange) -> None:
+    def _went_back(self, where: str, seen: _Reading, value: int, exchange: Exchange) -> None:
         if self._found >= MAX_WATCH_FINDINGS:
             self.hidden += 1
             return
@@ -131,7 +165,8 @@ class WalWatcher:
 
     def take(self) -> list[Finding]:
         """The findings recorded since the last call (each finding is handed out once)."""
-        pending, self._pending = self._pending, []
+        with self._lock:
+            pending, self._pending = self._pending, []
         return pending
 
     def take_piece(self) -> CheckResult:

@@ -169,13 +169,15 @@ class PluginState:
         )
 
     def engine_settings(self, target: VaultTarget) -> Settings:
-        """The engine's settings: the target's, with the run's budget, bounds and strictness."""
+        """The engine's settings: the target's, with the run's budget, bounds, concurrency and
+        strictness."""
         given = self.options.settings or Settings()
         return target.settings(
             max_examples=given.max_examples,
             max_response_bytes=given.max_response_bytes,
             client_timeout=given.client_timeout,
             budget=given.budget,
+            concurrency=given.concurrency,
             strict=self.strict,
         )
 

@@ -64,6 +64,8 @@ def test_community_edition_exits_1_with_an_unsupported_verdict(capsys) -> None:
     [
         ("--seed", "abc"),
         ("--max-examples", "0"),
+        ("--concurrency", "eight"),
+        ("--concurrency", "0"),
         ("--url", "ftp://example.invalid"),
         ("--profile", "reckless"),
         ("-k", "reindex and"),
@@ -84,6 +86,11 @@ def test_bad_flags_exit_2_with_one_sentence(capsys, args: tuple[str, ...]) -> No
     [
         (("--max-examples", "0"), "--max-examples (pytest: --replcheck-max-examples) must be"),
         (("--budget", "0"), "--budget (REPLCHECK_BUDGET; pytest: --replcheck-budget) must"),
+        (
+            ("--concurrency", "65"),
+            "--concurrency (REPLCHECK_CONCURRENCY; pytest: --replcheck-concurrency) must be "
+            "between 1 and 64, not 65",
+        ),
         (("--url", "https://"), "--url (VAULT_ADDR; pytest: --vault-addr) has no host"),
         (("--url", "http://:8200"), "has no host"),
         (("--url", "ftp://x"), "must start with http:// or https://"),

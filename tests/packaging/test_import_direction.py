@@ -20,6 +20,7 @@ FRONT_ENDS = (
 #: The run and what it concludes: above the checks.
 RUN = (
     "conformance.session",
+    "conformance.scheduling",
     "conformance.session_opening",
     "conformance.runner",
     "conformance.run_result",
@@ -93,7 +94,10 @@ def test_the_engine_starts_the_server_only_from_the_run_entry_and_the_cli() -> N
 def test_the_engines_parts_never_reach_up_to_checks_or_the_run() -> None:
     """The parts every layer uses (settings, masking, exchanges, the client, outcomes, ...)."""
     engine = _sources("conformance")
-    above = ("conformance.checks", "conformance.fuzz", "conformance.enforcers", *RUN)
+    above = (
+        "conformance.checks", "conformance.fuzz", "conformance.fuzz_sending",
+        "conformance.enforcers", *RUN,
+    )
     parts = {
         m: names
         for m, names in engine.items()
