@@ -5,6 +5,7 @@ their types, the way Vault's CLI reads them; ``SettingError`` names the setting 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _TRUE = {"1", "t", "T", "TRUE", "true", "True"}
 _FALSE = {"0", "f", "F", "FALSE", "false", "False", ""}
@@ -51,3 +52,21 @@ def parse_seconds(name: str, raw: str) -> float:
 
 class SettingError(ValueError):
     """A setting has a value the suite cannot use; the message names the setting and the value."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot address a Vault server (None when it can): Vault's clients take an
+    absolute http(s) URL with a host, as VAULT_ADDR does; a port, when given, is a number
+    between 1 and 65535."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not url.lower().startswith(parts.scheme + "://"):
+        return f"must start with http:// or https:// (e.g. https://vault:8200), not {url!r}"
+    if not parts.hostname:
+        return f"has no host (e.g. {parts.scheme}://vault:8200): {url!r}"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        return f"has a port that is not a number between 1 and 65535: {url!r}"
+    return None

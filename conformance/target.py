@@ -15,7 +15,6 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from conformance.setting_values import (
     SettingError,
@@ -23,6 +22,7 @@ from conformance.setting_values import (
     parse_bytes,
     parse_int,
     parse_seconds,
+    url_problem,
 )
 
 Profile = Literal["safe", "full"]
@@ -222,8 +222,7 @@ def option_named(name: str) -> Option:
     return next(option for option in OPTIONS if option.name == name)
 
 
-#: Who reads the settings: ``replcheck run`` (flags first) or the pytest plugin (its flags and
-#: ini keys first); messages name a setting the way that front end spells it.
+#: Who reads the settings; messages name a setting as that front end spells it first.
 Front = Literal["cli", "pytest"]
 
 
@@ -237,24 +236,6 @@ def _named(name: str, front: Front = "cli") -> str:
     twins = [option.env] if option.env else []
     twins.append(f"pytest: {option.pytest_flag}")
     return f"{option.flag} ({'; '.join(twins)})"
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot address a Vault server (None when it can): Vault's clients take an
-    absolute http(s) URL with a host, as VAULT_ADDR does; a port, when given, is a number
-    between 1 and 65535."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not url.lower().startswith(parts.scheme + "://"):
-        return f"must start with http:// or https:// (e.g. https://vault:8200), not {url!r}"
-    if not parts.hostname:
-        return f"has no host (e.g. {parts.scheme}://vault:8200): {url!r}"
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0:
-        return f"has a port that is not a number between 1 and 65535: {url!r}"
-    return None
 
 
 @dataclass(frozen=True)
