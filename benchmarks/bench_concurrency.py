@@ -22,9 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conformance.runner import EMBEDDED_REINDEX_STAGE_SECONDS
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance.runner import EMBEDDED_REINDEX_STAGE_SECONDS
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 # After the imports above: tests/conformance must not stand for the conformance package.
 sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))

@@ -37,8 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from interrupt_support import SignallingProxy, is_cleanup, serve_asgi, start_cli
 
-from reference_server.app import create_app
-from reference_server.config import ServerConfig
+from replcheck.reference_server.app import create_app
+from replcheck.reference_server.config import ServerConfig
 
 ROOT_TOKEN = "bench-interrupts-root-token"
 #: The verdict lines: once one is printed, the run is over and a signal tests nothing.

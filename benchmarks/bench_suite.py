@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import replcheck_spec
-from conformance.runner import EMBEDDED_REINDEX_STAGE_SECONDS
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.runner import EMBEDDED_REINDEX_STAGE_SECONDS
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 ROOT_TOKEN = "bench-suite-root-token"
 BIN = Path(sys.executable).parent

@@ -1,3 +1,5 @@
 """replcheck's conformance engine: judges any target against the /sys/replication contract."""
 
-__version__ = "0.1.0"
+from replcheck import __version__
+
+__all__ = ["__version__"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import replcheck_spec
-from conformance import enforcers
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import enforcers
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def entries() -> list[Entry]:
 def exercised(requirement: replcheck_spec.Requirement) -> list[str]:
     """The reference server's code that serves the requirement's endpoint(s)."""
     # The reference server is imported only here, for the index: judging needs none of it.
-    from reference_server.route_index import exercised as served
+    from replcheck.reference_server.route_index import exercised as served
 
     return served(requirement.endpoint)
 
@@ -100,7 +100,7 @@ def as_json() -> list[dict[str, object]]:
                 {"kind": e.kind, "name": e.name, "module": e.module, "doc": e.doc}
                 for e in entry.enforcers
             ],
-            "reference_server": exercised(entry.requirement),
+            "replcheck.reference_server": exercised(entry.requirement),
         }
         for entry in entries()
     ]

@@ -32,11 +32,11 @@ from typing import Any
 
 import httpx
 
-from conformance import bounded_http, recording_order, tls, tls_probe
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
-from conformance.interruption import RunInterrupted, StopRequest
-from conformance.masking import Masker
-from conformance.target import Settings
+from replcheck.conformance import bounded_http, recording_order, tls, tls_probe
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
+from replcheck.conformance.interruption import RunInterrupted, StopRequest
+from replcheck.conformance.masking import Masker
+from replcheck.conformance.target import Settings
 
 #: What a judge gets: the raw exchange (secrets visible) and the tokens to look for in its
 #: answer: the ones sent with this request first, then every other secret the run holds.

@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _SCHEMA_PREFIX = "./schemas/"

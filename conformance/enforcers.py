@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from conformance.checks import judges, registry, watch
-from conformance.selection import Selection
+from replcheck.conformance.checks import judges, registry, watch
+from replcheck.conformance.selection import Selection
 
 
 class Enforcer(Protocol):

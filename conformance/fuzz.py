@@ -41,15 +41,15 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import HypothesisWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
-import replcheck_spec
-from conformance import contract, worker_pool
-from conformance.checks.context import CheckContext, RunState
-from conformance.checks.registry import check
-from conformance.client import Credential
-from conformance.exchange import Exchange
-from conformance.fuzz_sending import Clock, Prefetch, Tally, send_case
-from conformance.interruption import StopRequest
-from conformance.worker_pool import Pending
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import contract, worker_pool
+from replcheck.conformance.checks.context import CheckContext, RunState
+from replcheck.conformance.checks.registry import check
+from replcheck.conformance.client import Credential
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.fuzz_sending import Clock, Prefetch, Tally, send_case
+from replcheck.conformance.interruption import StopRequest
+from replcheck.conformance.worker_pool import Pending
 
 _AUTH_HEADERS = {"x-vault-token", "authorization"}
 _DROPPED_HEADERS = _AUTH_HEADERS | {

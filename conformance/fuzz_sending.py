@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from conformance import contract
-from conformance.checks.context import CheckContext
-from conformance.client import Credential, UnsendableRequest
-from conformance.exchange import Exchange
-from conformance.worker_pool import Pending
+from replcheck.conformance import contract
+from replcheck.conformance.checks.context import CheckContext
+from replcheck.conformance.client import Credential, UnsendableRequest
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.worker_pool import Pending
 
 if TYPE_CHECKING:
-    from conformance.fuzz import FuzzCase
+    from replcheck.conformance.fuzz import FuzzCase
 
 #: Requests one generated case costs at most: seven credentials for the status; for a write, five
 #: refused ones, one sufficient (full profile) and a path variant.

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import replcheck_spec
-from conformance.exchange import Exchange
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.exchange import Exchange
 
 
 class Outcome(enum.StrEnum):

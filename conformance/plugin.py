@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.plugin_support import marks, options
-from conformance.plugin_support.state import (
+from replcheck.conformance.plugin_support import marks, options
+from replcheck.conformance.plugin_support.state import (
     STATE,
     SUITE_PARAM,
     WORKER_KEY,
@@ -29,7 +29,7 @@ from conformance.plugin_support.state import (
 if TYPE_CHECKING:
     import httpx
 
-    from conformance.plugin_support.target import VaultTarget
+    from replcheck.conformance.plugin_support.target import VaultTarget
 
 _REQUIREMENTS = pytest.StashKey[list[str]]()
 _MISUSE = pytest.StashKey[str]()
@@ -94,7 +94,7 @@ class RunHooks:
             # one usage error, not one error per test. An xdist worker cannot end the session
             # this way; there each test errors with the reason.
             raise pytest.UsageError(f"replcheck: {problem}")
-        from conformance.plugin_support.suite import ordered
+        from replcheck.conformance.plugin_support.suite import ordered
 
         suite_items = {str(_suite_id(items[i])): items[i] for i in suite_places}
         for index, item_id in zip(suite_places, ordered(list(suite_items)), strict=True):
@@ -130,10 +130,10 @@ class RunHooks:
         state = self.state
         if state.folder is None or state.worker:
             return
-        from conformance.plugin_support.results import assemble
-        from conformance.plugin_support.suite import suite_ids
-        from conformance.report import render_html, render_json
-        from conformance.run_result import Verdict
+        from replcheck.conformance.plugin_support.results import assemble
+        from replcheck.conformance.plugin_support.suite import suite_ids
+        from replcheck.conformance.report import render_html, render_json
+        from replcheck.conformance.run_result import Verdict
 
         render = {"json": render_json, "html": render_html}
         users = list(state.user_results.values())
@@ -158,7 +158,7 @@ class RunHooks:
         state = self.state
         if state.worker or state.result is None:
             return
-        from conformance.plugin_support.summary import summary_lines
+        from replcheck.conformance.plugin_support.summary import summary_lines
 
         terminalreporter.write_sep("=", "replcheck")
         for line in summary_lines(state.result, state.options.reports):
@@ -194,7 +194,7 @@ def vault_client(vault_target: VaultTarget) -> Iterator[httpx.Client]:
 def replication_status(vault_client: httpx.Client, pytestconfig: pytest.Config) -> dict[str, Any]:
     """The ``data`` of GET sys/replication/status, validated against the spec's status schema
     (the fixture fails, naming each violation's JSON path, when it is not valid)."""
-    from conformance.plugin_support.target import StatusInvalid, read_status
+    from replcheck.conformance.plugin_support.target import StatusInvalid, read_status
 
     try:
         return read_status(vault_client)
@@ -204,7 +204,7 @@ def replication_status(vault_client: httpx.Client, pytestconfig: pytest.Config) 
 
 @pytest.fixture(scope="session")
 def _replcheck_bound_schema(vault_target: VaultTarget) -> Iterator[Any]:
-    from conformance.plugin_support.schema import bind_schema, ca_path_bundle
+    from replcheck.conformance.plugin_support.schema import bind_schema, ca_path_bundle
 
     with ca_path_bundle(vault_target) as ca_file:
         yield bind_schema(vault_target, ca_file)
@@ -214,7 +214,7 @@ def _replcheck_bound_schema(vault_target: VaultTarget) -> Iterator[Any]:
 def replication_schema(request: pytest.FixtureRequest, _replcheck_bound_schema: Any) -> Any:
     """The contract as a schemathesis schema bound to the target and judged by replcheck's
     Vault-aware judges: ``schemathesis.pytest.from_fixture("replication_schema")``."""
-    from conformance.plugin_support.schema import lazy_schema_compat
+    from replcheck.conformance.plugin_support.schema import lazy_schema_compat
 
     lazy_schema_compat(request.node)
     return _replcheck_bound_schema
@@ -229,7 +229,7 @@ def vault_non_sudo_token(vault_target: VaultTarget, pytestconfig: pytest.Config)
         return
     if not vault_target.token:
         pytest.skip("replcheck: no --vault-non-sudo-token, and no --vault-token to provision one")
-    from conformance.plugin_support.target import provision_non_sudo
+    from replcheck.conformance.plugin_support.target import provision_non_sudo
 
     with provision_non_sudo(vault_target, pytestconfig.stash[STATE].masker) as token:
         yield token

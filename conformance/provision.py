@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from conformance.client import Credential, RecordingClient, TargetUnreachable
-from conformance.exchange import Exchange
-from conformance.interruption import shielded
-from conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
+from replcheck.conformance.client import Credential, RecordingClient, TargetUnreachable
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.interruption import shielded
+from replcheck.conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
 POLICY_PATH = "/v1/sys/policies/acl/"
 CREATE_PATH = "/v1/auth/token/create"

@@ -10,12 +10,12 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-import replcheck_spec
-from conformance import __version__
-from conformance.checks.edition import Edition
-from conformance.exchange import Exchange
-from conformance.interruption import signal_name
-from conformance.outcomes import CheckResult, Outcome, RequirementResult
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import __version__
+from replcheck.conformance.checks.edition import Edition
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.interruption import signal_name
+from replcheck.conformance.outcomes import CheckResult, Outcome, RequirementResult
 
 
 class Verdict(enum.StrEnum):

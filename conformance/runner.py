@@ -2,8 +2,8 @@
 
 Public API (used by the CLI, the pytest plugin and the broken-server zoo in ``tests/zoo``)::
 
-    from conformance.runner import run, RunAborted
-    from conformance.target import Settings
+    from replcheck.conformance.runner import run, RunAborted
+    from replcheck.conformance.target import Settings
 
     result = run(Settings(url="http://127.0.0.1:8200", token="hvs.…", seed=7))
     result.exit_code                          # 0 conformant, 1 not conformant / unsupported
@@ -64,13 +64,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from conformance.aborted import RunAborted
-from conformance.client import RecordingClient
-from conformance.interruption import RunInterrupted, StopRequest, stopping_on_signals
-from conformance.masking import Masker
-from conformance.run_result import RunResult
-from conformance.session import Listener, Session, Silent, choose
-from conformance.target import Settings
+from replcheck.conformance.aborted import RunAborted
+from replcheck.conformance.client import RecordingClient
+from replcheck.conformance.interruption import RunInterrupted, StopRequest, stopping_on_signals
+from replcheck.conformance.masking import Masker
+from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.session import Listener, Session, Silent, choose
+from replcheck.conformance.target import Settings
 
 __all__ = ["RunAborted", "RunResult", "open_target", "run"]
 
@@ -96,8 +96,8 @@ def open_target(settings: Settings) -> Iterator[tuple[str, str | None, str]]:
             "the embedded reference server (a free loopback port when run)",
         )
         return
-    from reference_server.config import ServerConfig
-    from reference_server.embedded import EmbeddedServer
+    from replcheck.reference_server.config import ServerConfig
+    from replcheck.reference_server.embedded import EmbeddedServer
 
     token = settings.token or f"hvs.{secrets.token_urlsafe(24)}"
     try:

@@ -39,14 +39,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from conformance.checks.registry import Check
-from conformance.interruption import StopRequest, signal_name
-from conformance.outcomes import CheckResult, Outcome
-from conformance.recording_order import Entries
-from conformance.worker_pool import Pending, Scheduler, scheduler
+from replcheck.conformance.checks.registry import Check
+from replcheck.conformance.interruption import StopRequest, signal_name
+from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.recording_order import Entries
+from replcheck.conformance.worker_pool import Pending, Scheduler, scheduler
 
 if TYPE_CHECKING:
-    from conformance.session import Session
+    from replcheck.conformance.session import Session
 
 #: How often the main thread looks at the stop request while it waits (seconds); a check that
 #: finishes wakes it at once.

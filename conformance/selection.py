@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
 _OPERATORS = {"and", "or", "not"}

@@ -13,21 +13,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from conformance import contract, enforcers, scheduling
-from conformance.aborted import RunAborted
-from conformance.checks.context import STATUS, CheckContext, RunState
-from conformance.checks.edition import Edition
-from conformance.checks.judges import Judge, JudgePanel
-from conformance.checks.registry import Check
-from conformance.checks.watch import NOTHING_WATCHED, Watcher
-from conformance.client import Credential, RecordingClient, TargetUnreachable
-from conformance.interruption import RunInterrupted, StopRequest, signal_name, stopping_on_signals
-from conformance.masking import Masker
-from conformance.outcomes import CheckResult, Outcome, conclude, per_requirement
-from conformance.run_result import RunResult
-from conformance.selection import Selection, SelectionError
-from conformance.session_opening import look_up_tokens, probe, provisioned
-from conformance.target import Settings
+from replcheck.conformance import contract, enforcers, scheduling
+from replcheck.conformance.aborted import RunAborted
+from replcheck.conformance.checks.context import STATUS, CheckContext, RunState
+from replcheck.conformance.checks.edition import Edition
+from replcheck.conformance.checks.judges import Judge, JudgePanel
+from replcheck.conformance.checks.registry import Check
+from replcheck.conformance.checks.watch import NOTHING_WATCHED, Watcher
+from replcheck.conformance.client import Credential, RecordingClient, TargetUnreachable
+from replcheck.conformance.interruption import (
+    RunInterrupted,
+    StopRequest,
+    signal_name,
+    stopping_on_signals,
+)
+from replcheck.conformance.masking import Masker
+from replcheck.conformance.outcomes import CheckResult, Outcome, conclude, per_requirement
+from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.selection import Selection, SelectionError
+from replcheck.conformance.session_opening import look_up_tokens, probe, provisioned
+from replcheck.conformance.target import Settings
 
 
 class Listener(Protocol):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.setting_values import (
+from replcheck.conformance.setting_values import (
     SettingError,
     parse_bool,
     parse_bytes,

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import certifi
 
-from conformance.setting_values import SettingError
-from conformance.target import option_named
+from replcheck.conformance.setting_values import SettingError
+from replcheck.conformance.target import option_named
 
 if TYPE_CHECKING:
     import httpx
 
-    from conformance.target import Settings
+    from replcheck.conformance.target import Settings
 
 
 def _names(name: str) -> str:

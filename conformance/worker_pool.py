@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from conformance.recording_order import Entries, recording_into
+from replcheck.conformance.recording_order import Entries, recording_into
 
 T = TypeVar("T")
 #: A unit of work handed to ``fan_out``.

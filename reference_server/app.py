@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 
-from replcheck_spec.domains import lenient_bool
+from replcheck.spec.domains import lenient_bool
 
 from .config import ServerConfig
 from .core import VaultCore
@@ -70,8 +70,8 @@ __all__ = ["VaultDispatcher", "create_app"]
 
 Scope = MutableMapping[str, Any]
 
-log = logging.getLogger("reference_server")
-access_log = logging.getLogger("reference_server.access")
+log = logging.getLogger("replcheck.reference_server")
+access_log = logging.getLogger("replcheck.reference_server.access")
 
 _OPERATIONS = {"GET": "read", "POST": "update", "PUT": "update", "DELETE": "delete",
                "LIST": "list", "HEAD": "header", "PATCH": "patch", "OPTIONS": "options"}

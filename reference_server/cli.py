@@ -248,11 +248,11 @@ def _configure_logging(config: ServerConfig) -> logging.handlers.QueueListener:
     handler.setFormatter(logging.Formatter("%(asctime)s [%(levelname)s] %(name)s: %(message)s"))
     records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     listener = logging.handlers.QueueListener(records, handler)
-    logger = logging.getLogger("reference_server")
+    logger = logging.getLogger("replcheck.reference_server")
     logger.handlers[:] = [_RecordQueueHandler(records)]
     logger.setLevel(config.log_level.upper())
     logger.propagate = False
-    access = logging.getLogger("reference_server.access")
+    access = logging.getLogger("replcheck.reference_server.access")
     access.setLevel(logging.INFO if config.access_log else logging.WARNING)
     listener.start()
     return listener

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from replcheck_spec.domains import lenient_bool
+from replcheck.spec.domains import lenient_bool
 
 from .vault_http import VaultError
 

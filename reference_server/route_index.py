@@ -41,7 +41,7 @@ def _served(method: str, path: str, routes: list[Route]) -> list[str]:
             handler = route.handlers.get(operation)
             if handler is None:
                 continue
-            module = handler.__module__.removeprefix("reference_server.")
+            module = handler.__module__.removeprefix(__package__ + ".")
             out.append(f"`{route.template}` {operation} → `{module}.{handler.__name__}`"
                        f"{_flags(route)}")
     if method == "*" or not out:

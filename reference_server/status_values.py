@@ -10,7 +10,7 @@ the server from starting instead of producing documents the contract refuses.
 
 from __future__ import annotations
 
-from replcheck_spec import domains
+from replcheck.spec import domains
 
 __all__ = [
     "CONNECTED",

@@ -237,7 +237,7 @@ def standalone_schema(name: str) -> dict[str, Any]:
     ``name`` is a file stem (``status-response``), a file name, or ``report``. The result
     validates offline, without this package or a network: see ``standalone.py``.
     """
-    from replcheck_spec.standalone import standalone
+    from replcheck.spec.standalone import standalone
 
     if name == "report":
         return report_schema()

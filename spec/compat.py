@@ -33,9 +33,9 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-import replcheck_spec
-from replcheck_spec.compat_documents import METHODS, DocumentWalker
-from replcheck_spec.compat_schemas import Change, resolve
+from replcheck import spec as replcheck_spec
+from replcheck.spec.compat_documents import METHODS, DocumentWalker
+from replcheck.spec.compat_schemas import Change, resolve
 
 __all__ = ["REPLAY_KEYS", "Change", "SpecSourceError", "diff", "load_document",
            "project_corpus"]
@@ -160,7 +160,7 @@ class _Judge:
 
 def project_corpus() -> list[tuple[str, str, Any]]:
     """The real outputs the project keeps (``replcheck_spec.corpus``): (label, kind, body)."""
-    from replcheck_spec import corpus
+    from replcheck.spec import corpus
 
     return [(output.file, output.kind, output.body) for output in corpus.outputs()
             if output.kind in REPLAY_KEYS]

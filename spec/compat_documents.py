@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from replcheck_spec.compat_schemas import SchemaWalker, resolve
+from replcheck.spec.compat_schemas import SchemaWalker, resolve
 
 __all__ = ["METHODS", "DocumentWalker"]
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from jsonschema import Draft202012Validator
 
-from replcheck_spec import registry, schema
+from replcheck.spec import registry, schema
 
 __all__ = [
     "ERROR_BODY",

@@ -21,8 +21,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-import replcheck_spec
-from replcheck_spec import Requirement
+from replcheck import spec as replcheck_spec
+from replcheck.spec import Requirement
 
 __all__ = ["Operation", "operations", "render_html"]
 
@@ -156,7 +156,7 @@ def _schema_name(schema: Any) -> str:
 @cache
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("replcheck_spec", "templates"),
+        loader=PackageLoader("replcheck.spec", "templates"),
         autoescape=select_autoescape(["html", "j2"], default=True),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema.exceptions import ValidationError
 
-from replcheck_spec import validator
+from replcheck.spec import validator
 
 __all__ = ["Violation", "violations"]
 

@@ -222,7 +222,7 @@ def run_cli(*args: str, timeout_s: float = 120.0, env: dict[str, str] | None = N
     """``replcheck run ARGS`` in a subprocess: exit code, output, duration and peak RSS."""
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", "run", *args],
+        [sys.executable, "-m", "replcheck.conformance.cli", "run", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

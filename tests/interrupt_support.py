@@ -124,7 +124,7 @@ def start_cli(*args: str) -> subprocess.Popen[bytes]:
     """``replcheck run ARGS`` in a subprocess, with no VAULT_* variable of the test's own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", "run", *args],
+        [sys.executable, "-m", "replcheck.conformance.cli", "run", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,

@@ -6,9 +6,9 @@
 - the spec-driven fuzzer lives in ``conformance.fuzz`` and registers itself the same way.
 """
 
-from conformance.checks import conventions, edition, recover, reindex, status
-from conformance.checks.context import CheckContext
-from conformance.checks.registry import Check, check, registered
+from replcheck.conformance.checks import conventions, edition, recover, reindex, status
+from replcheck.conformance.checks.context import CheckContext
+from replcheck.conformance.checks.registry import Check, check, registered
 
 __all__ = [
     "Check",

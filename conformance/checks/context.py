@@ -12,11 +12,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-import replcheck_spec
-from conformance import contract
-from conformance.checks.fan import Request, send_all
-from conformance.checks.judges import from_http_layer
-from conformance.checks.probes import (
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import contract
+from replcheck.conformance.checks.fan import Request, send_all
+from replcheck.conformance.checks.judges import from_http_layer
+from replcheck.conformance.checks.probes import (
     EXTREME_TOKEN_LENGTHS,
     NEAR_MISS_MASKED_LENGTH,
     UPDATE_ONLY_PROBES,
@@ -24,14 +24,14 @@ from conformance.checks.probes import (
     extreme_token,
     near_misses,
 )
-from conformance.checks.watch import WalWatcher
-from conformance.client import Credential, RecordingClient
-from conformance.exchange import Exchange
-from conformance.masking import NEAR_MISS_LABEL
-from conformance.outcomes import CheckResult, Finding
-from conformance.target import Profile
-from replcheck_spec import domains
-from replcheck_spec.violations import violations
+from replcheck.conformance.checks.watch import WalWatcher
+from replcheck.conformance.client import Credential, RecordingClient
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.masking import NEAR_MISS_LABEL
+from replcheck.conformance.outcomes import CheckResult, Finding
+from replcheck.conformance.target import Profile
+from replcheck.spec import domains
+from replcheck.spec.violations import violations
 
 STATUS = contract.api_prefix() + "/sys/replication/status"
 RECOVER = contract.api_prefix() + "/sys/replication/recover"

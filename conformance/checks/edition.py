@@ -16,10 +16,10 @@ from __future__ import annotations
 import enum
 from urllib.parse import urlsplit
 
-from conformance.checks.context import CheckContext
-from conformance.checks.registry import check
-from conformance.exchange import Exchange
-from replcheck_spec import domains
+from replcheck.conformance.checks.context import CheckContext
+from replcheck.conformance.checks.registry import check
+from replcheck.conformance.exchange import Exchange
+from replcheck.spec import domains
 
 #: The one mode Community Edition's flat status reports.
 (_DISABLED,) = domains.enum("status-response.json#/$defs/community/properties/mode")

@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from conformance import worker_pool
-from conformance.client import Credential
-from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance import worker_pool
+from replcheck.conformance.client import Credential
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.outcomes import CheckResult, Outcome
 
 if TYPE_CHECKING:
-    from conformance.checks.context import CheckContext
+    from replcheck.conformance.checks.context import CheckContext
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-import replcheck_spec
-from conformance import contract
-from conformance.exchange import Exchange
-from conformance.masking import written_forms
-from conformance.outcomes import CheckResult, Finding, Outcome, conclude, merge
-from replcheck_spec import domains
-from replcheck_spec.violations import violations
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import contract
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.masking import written_forms
+from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, conclude, merge
+from replcheck.spec import domains
+from replcheck.spec.violations import violations
 
 #: What a judge yields per deviation: (message, expected), or (message, expected, json_paths)
 #: when the deviation is a schema violation at those paths of the body.

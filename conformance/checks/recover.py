@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conformance.checks.context import RECOVER, CheckContext
-from conformance.checks.registry import check
+from replcheck.conformance.checks.context import RECOVER, CheckContext
+from replcheck.conformance.checks.registry import check
 
 
 @check("RECOVER-AUTH", any_edition=True, sharing="parallel")

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 if TYPE_CHECKING:
-    from conformance.checks.context import CheckContext, RunState
+    from replcheck.conformance.checks.context import CheckContext, RunState
 
 Need = Literal["sudo", "non_sudo", "no_update"]
 #: How a check may share the target with others under ``--concurrency N`` (N > 1):
@@ -120,8 +120,8 @@ def check(
 
 def registered() -> tuple[Check, ...]:
     """Every registered check, in catalogue order of their requirements, then definition order."""
-    import conformance.checks
-    import conformance.fuzz  # noqa: F401  (importing these modules registers their checks)
+    import replcheck.conformance.checks
+    import replcheck.conformance.fuzz  # noqa: F401  (importing these modules registers their checks)
 
     order = {req.id: index for index, req in enumerate(replcheck_spec.requirements())}
     return tuple(sorted(_CHECKS, key=lambda c: order[c.requirement]))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from conformance.checks.context import REINDEX, STATUS, CheckContext
-from conformance.checks.fan import Request, send_all
-from conformance.checks.registry import check
-from conformance.checks.watch import sections
-from replcheck_spec import domains
+from replcheck.conformance.checks.context import REINDEX, STATUS, CheckContext
+from replcheck.conformance.checks.fan import Request, send_all
+from replcheck.conformance.checks.registry import check
+from replcheck.conformance.checks.watch import sections
+from replcheck.spec import domains
 
 FLAGS = domains.reindex_flags()
 #: Every form Vault's weak decode accepts as a bool (sdk/framework/field_data.go), from the spec.
@@ -93,7 +93,7 @@ def refuses_token_without_sudo(ctx: CheckContext) -> None:
 def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
     """No spelling of the reindex path reaches the handler for a token without sudo: each is
     answered 4xx (or a redirect that is not followed) and no reindex starts."""
-    from conformance import contract
+    from replcheck.conformance import contract
 
     before = {} if ctx.planning else _reindex_epochs(ctx)
     requests = [

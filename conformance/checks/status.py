@@ -7,13 +7,17 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.checks.context import STATUS, CheckContext
-from conformance.checks.probes import LIST_PROBES, STATUS_OTHER_PROBES, STATUS_WRITE_PROBES
-from conformance.checks.registry import check
-from conformance.checks.watch import sections
-from conformance.exchange import Exchange
-from replcheck_spec import domains
-from replcheck_spec.violations import violations
+from replcheck.conformance.checks.context import STATUS, CheckContext
+from replcheck.conformance.checks.probes import (
+    LIST_PROBES,
+    STATUS_OTHER_PROBES,
+    STATUS_WRITE_PROBES,
+)
+from replcheck.conformance.checks.registry import check
+from replcheck.conformance.checks.watch import sections
+from replcheck.conformance.exchange import Exchange
+from replcheck.spec import domains
+from replcheck.spec.violations import violations
 
 INTEGER_STRING_FIELDS = ("last_reindex_epoch", "last_corruption_check_epoch")
 PEER_INTEGER_STRING_FIELDS = (

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Finding, Outcome
-from replcheck_spec import domains
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.outcomes import CheckResult, Finding, Outcome
+from replcheck.spec import domains
 
 SECTIONS = domains.sections()
 WAL_FIELDS = ("last_wal", "last_remote_wal", "last_dr_wal", "last_performance_wal")

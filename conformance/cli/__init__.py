@@ -7,8 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from conformance import __version__
-from conformance.cli import (
+from replcheck.conformance import __version__
+from replcheck.conformance.cli import (
     completion_cmd,
     requirements_cmd,
     run_cmd,

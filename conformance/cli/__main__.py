@@ -2,6 +2,6 @@
 
 import sys
 
-from conformance.cli import main
+from replcheck.conformance.cli import main
 
 sys.exit(main())

@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reference_server.broken import BrokenServer
+    from replcheck.reference_server.broken import BrokenServer
 
 #: The bash function that completes a broken server's name (its body is in ``_COMPLETION``).
 _BASH_FUNCTION = "_shtab_replcheck_broken_names"
@@ -34,7 +34,7 @@ def add_name_flag(parser: argparse.ArgumentParser, flag: str, dest: str, help: s
 def completion() -> dict[str, object]:
     """shtab's custom completion of a ``NameFlag``: bash calls a function written into the
     script's preamble, zsh takes the words themselves."""
-    from reference_server.broken import LIST, names
+    from replcheck.reference_server.broken import LIST, names
 
     words = " ".join([LIST, *names()])
     return {
@@ -48,7 +48,7 @@ def choose(name: str, flag: str, prefix: str) -> BrokenServer | int:
     """The broken server called ``name``, or the exit status when there is none to use: 0 after
     printing the list (``list``), 2 after one sentence on stderr, after ``prefix``, for an
     unknown name."""
-    from reference_server.broken import LIST, UnknownBrokenServer, find, listing
+    from replcheck.reference_server.broken import LIST, UnknownBrokenServer, find, listing
 
     if name == LIST:
         sys.stdout.write(listing())

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Iterator
 
-from conformance.cli import broken_names
+from replcheck.conformance.cli import broken_names
 
 SHELLS = ("bash", "zsh")
 #: Where each shell reads a completion script from, for the help text and the README.
@@ -44,7 +44,7 @@ def _actions(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:
 def script(shell: str) -> str:
     import shtab
 
-    from conformance.cli import build_parser
+    from replcheck.conformance.cli import build_parser
 
     parser = build_parser()
     names = broken_names.completion()

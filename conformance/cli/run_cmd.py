@@ -24,14 +24,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance.cli import broken_names
-from conformance.setting_values import SettingError
-from conformance.target import OPTIONS, PROFILES, Settings
-from conformance.tls import client_context
+from replcheck.conformance.cli import broken_names
+from replcheck.conformance.setting_values import SettingError
+from replcheck.conformance.target import OPTIONS, PROFILES, Settings
+from replcheck.conformance.tls import client_context
 
 if TYPE_CHECKING:
-    from conformance.run_result import RunResult
-    from reference_server.broken import BrokenServer
+    from replcheck.conformance.run_result import RunResult
+    from replcheck.reference_server.broken import BrokenServer
 
 #: The report flags (``--junit`` …). Their renderers, like the runner, are imported only when a
 #: run starts: every other sub-command shares this parser and should not load the engine.
@@ -39,7 +39,7 @@ REPORTS = ("junit", "json", "html")
 
 
 def _renderers() -> dict[str, Callable[[RunResult], str]]:
-    from conformance.report import render_html, render_json, render_junit
+    from replcheck.conformance.report import render_html, render_json, render_junit
 
     return {"junit": render_junit, "json": render_json, "html": render_html}
 
@@ -157,7 +157,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args, environ)
         if broken is not None:
-            from conformance.cli import scenario_target
+            from replcheck.conformance.cli import scenario_target
 
             settings = scenario_target.settings_for(broken, settings)
         _check_report_paths(args)
@@ -165,7 +165,7 @@ def handle(args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"replcheck run: error: {exc}", file=sys.stderr)
         return 2
-    from conformance.interruption import StopRequest, stopping_on_signals
+    from replcheck.conformance.interruption import StopRequest, stopping_on_signals
 
     stop = StopRequest()
     try:
@@ -179,11 +179,11 @@ def handle(args: argparse.Namespace) -> int:
 def _run_and_report(
     args: argparse.Namespace, settings: Settings, stop: Any, broken: BrokenServer | None
 ) -> int:
-    from conformance.aborted import RunAborted
-    from conformance.cli import scenario_target
-    from conformance.interruption import RunInterrupted, signal_name
-    from conformance.report import TerminalReporter
-    from conformance.runner import run
+    from replcheck.conformance.aborted import RunAborted
+    from replcheck.conformance.cli import scenario_target
+    from replcheck.conformance.interruption import RunInterrupted, signal_name
+    from replcheck.conformance.report import TerminalReporter
+    from replcheck.conformance.runner import run
 
     reporter = TerminalReporter()
     try:

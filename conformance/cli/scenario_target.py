@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from conformance.target import Settings
+from replcheck.conformance.target import Settings
 
 if TYPE_CHECKING:
-    from conformance.runner import RunResult
-    from reference_server.broken import BrokenServer
+    from replcheck.conformance.runner import RunResult
+    from replcheck.reference_server.broken import BrokenServer
 
 #: Reindex jobs finish at once, as in the zoo's tests: the checks' bounded waits for a running
 #: reindex then cost nothing, and the verdict does not depend on timing.
@@ -40,9 +40,9 @@ def settings_for(broken: BrokenServer, settings: Settings) -> Settings:
 def serving(broken: BrokenServer, settings: Settings) -> Iterator[Settings]:
     """Start the broken server, yield ``settings`` pointing at it (its root token as the sudo
     token), stop it on exit. Raises ``RunAborted`` when it cannot start."""
-    from conformance.runner import RunAborted
-    from reference_server.config import ServerConfig
-    from reference_server.embedded import EmbeddedServer
+    from replcheck.conformance.runner import RunAborted
+    from replcheck.reference_server.config import ServerConfig
+    from replcheck.reference_server.embedded import EmbeddedServer
 
     config = ServerConfig(
         root_token=settings.token or f"hvs.{secrets.token_urlsafe(24)}",

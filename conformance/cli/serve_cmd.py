@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import argparse
 
-from conformance.cli import broken_names
+from replcheck.conformance.cli import broken_names
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from reference_server import cli
+    from replcheck.reference_server import cli
 
     parser = sub.add_parser(
         "serve",
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from reference_server import cli
+    from replcheck.reference_server import cli
 
     if args.broken is None:
         return cli.serve(args)

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         return _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", args.output)
     if args.format == "html":
-        from replcheck_spec.reference_docs import render_html
+        from replcheck.spec.reference_docs import render_html
 
         return _emit(render_html(), args.output)
     if args.format == "yaml" and not args.bundle:
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _corpus(folders: list[str]) -> list[tuple[str, str, Any]]:
-    from replcheck_spec.compat import SpecSourceError, project_corpus
+    from replcheck.spec.compat import SpecSourceError, project_corpus
 
     samples = project_corpus()
     for folder in folders:
@@ -125,7 +125,7 @@ def _corpus(folders: list[str]) -> list[tuple[str, str, Any]]:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from replcheck_spec.compat import SpecSourceError, diff, load_document
+    from replcheck.spec.compat import SpecSourceError, diff, load_document
 
     try:
         old_label, old = load_document(args.old)

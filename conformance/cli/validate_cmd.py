@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from replcheck_spec.violations import violations
+from replcheck.spec.violations import violations
 
 KINDS = ("status", "warnings", "error")
 

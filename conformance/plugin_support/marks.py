@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from conformance.outcomes import CheckResult, Outcome
+    from replcheck.conformance.outcomes import CheckResult, Outcome
 
 MARKER = "replcheck_requirement"
 MARKER_HELP = (
@@ -30,8 +30,7 @@ def requirement_ids(item: pytest.Item) -> list[str]:
     marks = list(item.iter_markers(MARKER))
     if not marks:
         return []
-    import replcheck_spec
-
+    from replcheck import spec as replcheck_spec
     known = [req.id for req in replcheck_spec.requirements()]
     ids: list[str] = []
     for mark in marks:
@@ -51,7 +50,7 @@ def requirement_ids(item: pytest.Item) -> list[str]:
 
 def outcome_of(report: pytest.TestReport) -> tuple[Outcome, str] | None:
     """What one phase's report says about the test, or None when it says nothing new."""
-    from conformance.outcomes import Outcome
+    from replcheck.conformance.outcomes import Outcome
 
     if report.failed:
         if report.when == "call":
@@ -71,7 +70,7 @@ def record(
 ) -> None:
     """Fold one phase's report into the results of a marked test (one per requirement): the
     worst phase wins (error, then failed, then not run, then passed)."""
-    from conformance.outcomes import CheckResult, Finding, Outcome
+    from replcheck.conformance.outcomes import CheckResult, Finding, Outcome
 
     rank = {Outcome.PASSED: 0, Outcome.NOT_RUN: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
     seen = outcome_of(report)

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from conformance.setting_values import SettingError
-from conformance.target import OPTIONS, Option, Settings
+from replcheck.conformance.setting_values import SettingError
+from replcheck.conformance.target import OPTIONS, Option, Settings
 
 GROUP = "replcheck"
 EMBEDDED_FLAG = "--replcheck-embedded"
@@ -132,7 +132,7 @@ def read_options(config: pytest.Config, environ: dict[str, str] | None = None) -
         settings: Settings | None = Settings.resolve(explicit, environ, ini, front="pytest")
         problem = None
         if settings is not None and settings.url and _tls_files(settings):
-            from conformance.tls import client_context
+            from replcheck.conformance.tls import client_context
 
             client_context(settings)  # a file or folder that cannot be used is a bad option
     except SettingError as exc:

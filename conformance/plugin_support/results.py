@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.checks.edition import Edition
-from conformance.checks.judges import Judge, merge_judgements
-from conformance.exchange import Exchange
-from conformance.outcomes import CheckResult, Outcome, per_requirement
-from conformance.run_result import RunResult
+from replcheck.conformance.checks.edition import Edition
+from replcheck.conformance.checks.judges import Judge, merge_judgements
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.outcomes import CheckResult, Outcome, per_requirement
+from replcheck.conformance.run_result import RunResult
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 

@@ -26,13 +26,13 @@ from urllib.parse import urlsplit
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-import replcheck_spec
-from conformance import contract
-from conformance.checks.judges import registered as registered_judges
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from conformance.masking import SUDO_LABEL, Masker
-from conformance.plugin_support.target import VaultTarget
-from conformance.tls import folder_certificates
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import contract
+from replcheck.conformance.checks.judges import registered as registered_judges
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.masking import SUDO_LABEL, Masker
+from replcheck.conformance.plugin_support.target import VaultTarget
+from replcheck.conformance.tls import folder_certificates
 
 VAULT_CHECK = "replcheck_vault_judges"
 #: Extension member marking a document bound here (survives schemathesis's clones).

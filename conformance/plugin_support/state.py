@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conformance.masking import NON_SUDO_LABEL, SUDO_LABEL, Masker
-from conformance.plugin_support.options import PluginOptions, read_options
-from conformance.target import Settings
+from replcheck.conformance.masking import NON_SUDO_LABEL, SUDO_LABEL, Masker
+from replcheck.conformance.plugin_support.options import PluginOptions, read_options
+from replcheck.conformance.target import Settings
 
 if TYPE_CHECKING:
-    from conformance.outcomes import CheckResult
-    from conformance.plugin_support.results import ResultsFolder, RunFacts
-    from conformance.plugin_support.target import VaultTarget
-    from conformance.run_result import RunResult
+    from replcheck.conformance.outcomes import CheckResult
+    from replcheck.conformance.plugin_support.results import ResultsFolder, RunFacts
+    from replcheck.conformance.plugin_support.target import VaultTarget
+    from replcheck.conformance.run_result import RunResult
 
 #: The key of ``workerinput`` the controller fills for its workers.
 WORKER_KEY = "replcheck"
@@ -96,8 +96,8 @@ class PluginState:
         return state
 
     def _start_embedded(self) -> None:
-        from conformance.aborted import RunAborted
-        from conformance.runner import open_target
+        from replcheck.conformance.aborted import RunAborted
+        from replcheck.conformance.runner import open_target
 
         try:
             url, token, _ = self.stack.enter_context(open_target(Settings()))
@@ -133,7 +133,7 @@ class PluginState:
 
     def target(self) -> VaultTarget:
         """The session's target; ``NoTarget`` says why there is none and what to pass."""
-        from conformance.plugin_support.target import VaultTarget
+        from replcheck.conformance.plugin_support.target import VaultTarget
 
         options = self.options
         if self.embedded_url is not None:
@@ -182,7 +182,7 @@ class PluginState:
         )
 
     def facts(self) -> RunFacts:
-        from conformance.plugin_support.results import RunFacts
+        from replcheck.conformance.plugin_support.results import RunFacts
 
         try:
             target = self.target()
@@ -216,7 +216,7 @@ class PluginState:
 
 
 def _folder(path: Path | None) -> ResultsFolder:
-    from conformance.plugin_support.results import ResultsFolder
+    from replcheck.conformance.plugin_support.results import ResultsFolder
 
     return ResultsFolder.create() if path is None else ResultsFolder(path)
 

@@ -32,21 +32,21 @@ from typing import NoReturn
 
 import pytest
 
-import replcheck_spec
-from conformance import enforcers
-from conformance.aborted import RunAborted
-from conformance.checks.judges import Judge
-from conformance.checks.registry import Check
-from conformance.checks.watch import MAX_WATCH_FINDINGS, NOTHING_WATCHED, Watcher
-from conformance.client import TargetUnreachable
-from conformance.enforcers import Enforcer
-from conformance.outcomes import CheckResult, Outcome, merge
-from conformance.plugin_support.options import plugin_words
-from conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
-from conformance.report.grouping import group_findings
-from conformance.report.terminal import TerminalReporter
-from conformance.session import Session, session
-from conformance.target import Settings
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import enforcers
+from replcheck.conformance.aborted import RunAborted
+from replcheck.conformance.checks.judges import Judge
+from replcheck.conformance.checks.registry import Check
+from replcheck.conformance.checks.watch import MAX_WATCH_FINDINGS, NOTHING_WATCHED, Watcher
+from replcheck.conformance.client import TargetUnreachable
+from replcheck.conformance.enforcers import Enforcer
+from replcheck.conformance.outcomes import CheckResult, Outcome, merge
+from replcheck.conformance.plugin_support.options import plugin_words
+from replcheck.conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
+from replcheck.conformance.report.grouping import group_findings
+from replcheck.conformance.report.terminal import TerminalReporter
+from replcheck.conformance.session import Session, session
+from replcheck.conformance.target import Settings
 
 #: How long a test waits, under xdist, for the tests it depends on in other processes. A check
 #: may wait up to a minute for a reindex; a test gives up (an error) after this.

@@ -11,13 +11,13 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance import contract
-from conformance.client import Credential, RecordingClient
-from conformance.masking import Masker
-from conformance.provision import Provisioner
-from conformance.target import Profile, Settings
-from conformance.tls import client_context, server_name_hook
-from replcheck_spec.violations import violations
+from replcheck.conformance import contract
+from replcheck.conformance.client import Credential, RecordingClient
+from replcheck.conformance.masking import Masker
+from replcheck.conformance.provision import Provisioner
+from replcheck.conformance.target import Profile, Settings
+from replcheck.conformance.tls import client_context, server_name_hook
+from replcheck.spec.violations import violations
 
 #: The label a masked sudo token reads as, the same as in the engine's reports.
 #: Relative to ``VaultTarget.api_url``.

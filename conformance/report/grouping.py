@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from conformance.exchange import Exchange
-from conformance.outcomes import Finding
+from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.outcomes import Finding
 
 
 @dataclass

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from html import escape
 
-import replcheck_spec
-from conformance.exchange import Exchange, visible
-from conformance.outcomes import Outcome, RequirementResult
-from conformance.report.grouping import FindingGroup, group_findings
-from conformance.report.json_view import pretty_json_html
-from conformance.run_result import RunResult
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.exchange import Exchange, visible
+from replcheck.conformance.outcomes import Outcome, RequirementResult
+from replcheck.conformance.report.grouping import FindingGroup, group_findings
+from replcheck.conformance.report.json_view import pretty_json_html
+from replcheck.conformance.run_result import RunResult
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:80em;padding:0 1em;color:#222}

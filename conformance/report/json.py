@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import replcheck_spec
-from conformance.run_result import RunResult
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.run_result import RunResult
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
 #: Add members under a minor bump; remove or change one only under a major bump.

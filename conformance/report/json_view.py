@@ -13,8 +13,8 @@ import re
 from html import escape
 from typing import Any
 
-from conformance.exchange import visible
-from replcheck_spec.violations import json_path
+from replcheck.conformance.exchange import visible
+from replcheck.spec.violations import json_path
 
 _INDENT = "  "
 #: Bodies longer than this are shown as they came, cut at this length (a person will not read

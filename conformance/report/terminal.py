@@ -11,11 +11,11 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-import replcheck_spec
-from conformance.exchange import Exchange, visible
-from conformance.outcomes import CheckResult, Outcome
-from conformance.report.grouping import FindingGroup, group_findings
-from conformance.run_result import RunResult
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.exchange import Exchange, visible
+from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.report.grouping import FindingGroup, group_findings
+from replcheck.conformance.run_result import RunResult
 
 _MARK = {
     Outcome.PASSED: "passed",

@@ -10,10 +10,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.outcomes import CheckResult
-from conformance.plugin_support.state import STATE, SUITE_PARAM
-from conformance.plugin_support.suite import SuiteRun, conclude, open_suite, raise_error, suite_ids
-from conformance.plugin_support.target import VaultTarget
+from replcheck.conformance.outcomes import CheckResult
+from replcheck.conformance.plugin_support.state import STATE, SUITE_PARAM
+from replcheck.conformance.plugin_support.suite import (
+    SuiteRun,
+    conclude,
+    open_suite,
+    raise_error,
+    suite_ids,
+)
+from replcheck.conformance.plugin_support.target import VaultTarget
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ the engine).
 
 from __future__ import annotations
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 from . import (
     auth,

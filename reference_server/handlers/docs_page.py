@@ -17,7 +17,7 @@ DOCS_PATH = "/ui/replcheck"
 
 @cache
 def _page() -> bytes:
-    from replcheck_spec.reference_docs import render_html
+    from replcheck.spec.reference_docs import render_html
 
     return render_html().encode("utf-8")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from replcheck_spec import domains
+from replcheck.spec import domains
 
 from ..reindex_job import ReindexBusyError
 from ..routing import Reply, Request, Route

@@ -26,8 +26,7 @@ DR_SECONDARY_CODE = 472
 
 @cache
 def openapi_json() -> bytes:
-    import replcheck_spec
-
+    from replcheck import spec as replcheck_spec
     return json.dumps(replcheck_spec.bundled_openapi(), separators=(",", ":")).encode()
 
 

@@ -1,6 +1,6 @@
 """Real replication status outputs from public sources, with their provenance (``index.yaml``).
 
-    from replcheck_spec import corpus
+    from replcheck.spec import corpus
     for output in corpus.outputs():
         output.kind, output.file, output.body, output.source
 

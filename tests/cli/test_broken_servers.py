@@ -24,15 +24,16 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.cli import main, scenario_target, serve_cmd
-from conformance.target import Settings
-from reference_server import cli as server_cli
-from reference_server.broken import CATEGORIES, ZOO, find
+from replcheck.conformance.cli import main, scenario_target, serve_cmd
+from replcheck.conformance.target import Settings
+from replcheck.reference_server import cli as server_cli
+from replcheck.reference_server.broken import CATEGORIES, ZOO, find
 
 
 def _replcheck(*args: str, env: dict[str, str] | None = None,
                timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "replcheck.conformance.cli",
+    *args], capture_output=True,
                           text=True, timeout=timeout, check=False, env=env)
 
 
@@ -127,7 +128,8 @@ def _get(url: str, **kwargs: Any) -> httpx.Response:
 def test_serve_break_serves_the_deviation_and_says_so_first() -> None:
     """status-requires-token: Vault answers the status without a token; this one refuses."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "conformance.cli", "serve", "--break", "status-requires-token",
+        [sys.executable, "-m", "replcheck.conformance.cli",
+        "serve", "--break", "status-requires-token",
          "--port", "0", "--dev-root-token", "root"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=_default_sigint,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import build_parser, main
-from reference_server.broken import ZOO
+from replcheck.conformance.cli import build_parser, main
+from replcheck.reference_server.broken import ZOO
 
 
 def _sub_commands() -> list[str]:
@@ -23,7 +23,7 @@ def _sub_commands() -> list[str]:
 
 
 def _script(shell: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "conformance.cli", "completion", shell],
+    done = subprocess.run([sys.executable, "-m", "replcheck.conformance.cli", "completion", shell],
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     return done.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import build_parser, main, requirements_cmd
+from replcheck.conformance.cli import build_parser, main, requirements_cmd
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "run", "-k", "STATUS-UNAUTHENTICATED", *args],
+        [sys.executable, "-m", "replcheck.conformance.cli",
+        "run", "-k", "STATUS-UNAUTHENTICATED", *args],
         capture_output=True,
         text=True,
         timeout=120,

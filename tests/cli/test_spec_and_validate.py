@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-import replcheck_spec
-from conformance.cli import main
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.cli import main
 
 
 def _replcheck(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *args],
+        [sys.executable, "-m", "replcheck.conformance.cli", *args],
         input=stdin,
         capture_output=True,
         text=True,

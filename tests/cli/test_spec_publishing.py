@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-import replcheck_spec
-from conformance import __version__
-from conformance.cli import main
-from replcheck_spec.compat import project_corpus
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import __version__
+from replcheck.conformance.cli import main
+from replcheck.spec.compat import project_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _replcheck(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "conformance.cli", *map(str, args)],
+        [sys.executable, "-m", "replcheck.conformance.cli", *map(str, args)],
         capture_output=True, text=True, timeout=120, check=False,
     )
 
@@ -179,7 +179,7 @@ def test_json_report_of_a_real_run_validates_against_its_schema(tmp_path: Path) 
 def test_the_package_version_lives_in_one_place() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'dynamic = ["version"]' in pyproject
-    assert 'version = {attr = "conformance.__version__"}' in pyproject
+    assert 'version = {attr = "replcheck.__version__"}' in pyproject
     assert importlib.metadata.version("replcheck") == __version__
     assert _replcheck("--version").stdout.strip() == f"replcheck {__version__}"
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from suite_support import server_config
 
-from conformance.masking import Masker
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance.masking import Masker
+from replcheck.reference_server.embedded import EmbeddedServer
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from typing import Any
 
 from asgi_serving import serve_asgi
 
-from conformance.target import Settings
-from reference_server.app import create_app
-from reference_server.config import ServerConfig
+from replcheck.conformance.target import Settings
+from replcheck.reference_server.app import create_app
+from replcheck.reference_server.config import ServerConfig
 
 #: Serve any ASGI app on a free loopback port (the shared helper, under this suite's name).
 serve_app = serve_asgi

@@ -9,10 +9,10 @@ from typing import Any
 
 from suite_support import server_config, settings_for
 
-from conformance.checks.context import REINDEX
-from conformance.outcomes import Outcome
-from conformance.runner import run
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance.checks.context import REINDEX
+from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.runner import run
+from replcheck.reference_server.embedded import EmbeddedServer
 
 
 def _reworded_refusals(text: str, *, always: bool = False) -> Any:

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import replcheck_spec
-from conformance import catalogue
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import catalogue
 
 INDEX = Path(__file__).resolve().parents[2] / "docs" / "requirements.md"
 
@@ -35,7 +35,7 @@ def test_checked_in_index_is_current() -> None:
 
 def test_requirements_command_prints_json_and_survives_a_closed_pipe() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "conformance.cli", "requirements", "--format", "json"],
+        [sys.executable, "-m", "replcheck.conformance.cli", "requirements", "--format", "json"],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     listed = json.loads(done.stdout)

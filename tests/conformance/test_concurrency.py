@@ -24,14 +24,14 @@ from delay_proxy import DelayProxy
 from interrupt_support import SignallingProxy, finish, is_cleanup, nth, start_cli
 from suite_support import ROOT_TOKEN, app_for, serve_app
 
-from conformance.checks.context import STATUS
-from conformance.checks.watch import WalWatcher
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from conformance.report.json import as_dict
-from conformance.runner import RunResult, run
-from conformance.target import SettingError, Settings
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance.checks.context import STATUS
+from replcheck.conformance.checks.watch import WalWatcher
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.report.json import as_dict
+from replcheck.conformance.runner import RunResult, run
+from replcheck.conformance.target import SettingError, Settings
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 SEED = 4242
 #: Enough to make requests in flight overlap, small enough to keep the test short.

@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import json
 
-import replcheck_spec
-from conformance import enforcers
-from conformance.checks import judges
-from conformance.checks.context import STATUS
-from conformance.checks.judges import JudgePanel, merge_judgements
-from conformance.checks.registry import Check
-from conformance.checks.watch import MAX_WATCH_FINDINGS, NOTHING_WATCHED, WAL_WATCHER, WalWatcher
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from conformance.outcomes import CheckResult, Outcome, conclude, merge
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import enforcers
+from replcheck.conformance.checks import judges
+from replcheck.conformance.checks.context import STATUS
+from replcheck.conformance.checks.judges import JudgePanel, merge_judgements
+from replcheck.conformance.checks.registry import Check
+from replcheck.conformance.checks.watch import (
+    MAX_WATCH_FINDINGS,
+    NOTHING_WATCHED,
+    WAL_WATCHER,
+    WalWatcher,
+)
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.outcomes import CheckResult, Outcome, conclude, merge
 
 
 def _answer(status: int, body: str = "{}", path: str = "/v1/sys/replication/reindex") -> Exchange:

@@ -9,10 +9,10 @@ from collections import defaultdict
 import pytest
 from suite_support import settings_for
 
-from conformance import contract, fuzz
-from conformance.runner import run
-from conformance.setting_values import SettingError
-from conformance.target import BUDGET_MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES, Settings
+from replcheck.conformance import contract, fuzz
+from replcheck.conformance.runner import run
+from replcheck.conformance.setting_values import SettingError
+from replcheck.conformance.target import BUDGET_MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES, Settings
 
 FUZZ = "fuzz_openapi_operations"
 

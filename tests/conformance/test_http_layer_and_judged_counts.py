@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from conformance.checks import judges
-from conformance.checks.judges import JudgePanel, from_http_layer, merge_judgements
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from conformance.outcomes import Outcome
+from replcheck.conformance.checks import judges
+from replcheck.conformance.checks.judges import JudgePanel, from_http_layer, merge_judgements
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.outcomes import Outcome
 
 JSON = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
 BARE: tuple[tuple[str, str], ...] = ()

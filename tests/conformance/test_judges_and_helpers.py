@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from conformance.checks import judges
-from conformance.checks.context import CheckContext, RunState
-from conformance.client import RecordingClient
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from conformance.masking import Masker
-from conformance.outcomes import CheckResult, Outcome
-from conformance.selection import Selection, SelectionError
-from conformance.target import Settings
+from replcheck.conformance.checks import judges
+from replcheck.conformance.checks.context import CheckContext, RunState
+from replcheck.conformance.client import RecordingClient
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.masking import Masker
+from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.selection import Selection, SelectionError
+from replcheck.conformance.target import Settings
 
 JSON_ONLY = (("Content-Type", "application/json"),)
 JSON = (*JSON_ONLY, ("Cache-Control", "no-store"))
@@ -176,8 +176,7 @@ def test_malformed_keyword_expressions_are_refused(expression: str) -> None:
 def _status_with_bad_cluster_id() -> dict:
     import copy
 
-    import replcheck_spec
-
+    from replcheck import spec as replcheck_spec
     body = copy.deepcopy(replcheck_spec.example("status-dr-perf-primary-2024"))
     body["data"]["dr"]["cluster_id"] = "not-a-uuid"
     return body

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import main
-from conformance.masking import MIN_ANYWHERE, MIN_PREFIX_ECHO, Masker
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance.cli import main
+from replcheck.conformance.masking import MIN_ANYWHERE, MIN_PREFIX_ECHO, Masker
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 LABEL = "$VAULT_TOKEN"
 #: Tokens a person really uses: ``vault server -dev``'s ``root``, a legacy service token, a

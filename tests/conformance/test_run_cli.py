@@ -7,7 +7,7 @@ import socket
 import pytest
 from suite_support import ROOT_TOKEN, app_for, serve_app, wrap
 
-from conformance.cli import main
+from replcheck.conformance.cli import main
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -174,8 +174,8 @@ def test_plan_sends_nothing(capsys) -> None:
 
 
 def test_plan_lists_the_same_requests_a_run_sends(capsys) -> None:
-    from conformance.runner import run
-    from conformance.target import Settings
+    from replcheck.conformance.runner import run
+    from replcheck.conformance.target import Settings
 
     with serve_app(app_for()) as url:
         settings = Settings(

@@ -6,10 +6,10 @@ import httpx
 import pytest
 from suite_support import ROOT_TOKEN, settings_for
 
-from conformance.checks import registry
-from conformance.checks.registry import Check
-from conformance.outcomes import Outcome
-from conformance.runner import run
+from replcheck.conformance.checks import registry
+from replcheck.conformance.checks.registry import Check
+from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.runner import run
 
 
 def _provisioned(seen: dict[str, str]) -> list[str]:

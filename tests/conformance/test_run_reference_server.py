@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from suite_support import server_config, settings_for
 
-from conformance.checks.edition import Edition
-from conformance.outcomes import Outcome
-from conformance.runner import run
-from reference_server.config import SCENARIOS
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance.checks.edition import Edition
+from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.runner import run
+from replcheck.reference_server.config import SCENARIOS
+from replcheck.reference_server.embedded import EmbeddedServer
 
 ENTERPRISE = [s for s in SCENARIOS if s != "community"]
 #: What a scenario's status leaves a check with nothing to judge, and the reason it says.

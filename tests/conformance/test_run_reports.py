@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 
-import replcheck_spec
-from conformance import __version__
-from conformance.cli import main
-from conformance.masking import NEAR_MISS_LABEL
-from conformance.outcomes import Outcome
-from conformance.runner import run
+from replcheck import spec as replcheck_spec
+from replcheck.conformance import __version__
+from replcheck.conformance.cli import main
+from replcheck.conformance.masking import NEAR_MISS_LABEL
+from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.runner import run
 
 
 def _echoing_app():
@@ -72,7 +72,7 @@ def test_no_token_in_any_output_even_when_the_target_echoes_it(
 
 
 def test_json_report_has_provenance_and_one_entry_per_requirement(reference) -> None:
-    from conformance.report import render_json
+    from replcheck.conformance.report import render_json
 
     result = run(settings_for(reference.url, seed=77))
     document = json.loads(render_json(result))
@@ -87,7 +87,7 @@ def test_json_report_has_provenance_and_one_entry_per_requirement(reference) -> 
 
 
 def test_junit_has_one_testcase_per_check_and_html_is_self_contained(reference) -> None:
-    from conformance.report import render_html, render_junit
+    from replcheck.conformance.report import render_html, render_junit
 
     with serve_app(_echoing_app()) as url:
         result = run(settings_for(url, keyword="STATUS or ECHO"))
@@ -110,8 +110,8 @@ def test_a_real_run_against_a_server_answering_401_shows_the_finding_once() -> N
     import io
     import re
 
-    from conformance.report import TerminalReporter, render_html
-    from conformance.report.grouping import group_findings
+    from replcheck.conformance.report import TerminalReporter, render_html
+    from replcheck.conformance.report.grouping import group_findings
 
     def to_401(scope: dict, message: dict) -> None:
         if message["status"] == 403:

@@ -10,16 +10,16 @@ from typing import Any
 
 from suite_support import ROOT_TOKEN, server_config, settings_for
 
-from conformance.checks import judges
-from conformance.checks.context import STATUS
-from conformance.checks.watch import WalWatcher
-from conformance.client import RecordingClient
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from conformance.masking import Masker
-from conformance.outcomes import Outcome
-from conformance.runner import run
-from conformance.target import Settings
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance.checks import judges
+from replcheck.conformance.checks.context import STATUS
+from replcheck.conformance.checks.watch import WalWatcher
+from replcheck.conformance.client import RecordingClient
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.masking import Masker
+from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.runner import run
+from replcheck.conformance.target import Settings
+from replcheck.reference_server.embedded import EmbeddedServer
 
 CLUSTER = "f2c21cb5-523f-617b-20ac-c913d9154ba6"
 OTHER_CLUSTER = "0b5e8b4e-53f7-4a8e-9d7e-2a4b35d1c0aa"

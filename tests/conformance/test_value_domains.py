@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import judges, status
-from conformance.checks.context import STATUS
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.checks import judges, status
+from replcheck.conformance.checks.context import STATUS
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
 
 
 class _Recorder:

@@ -14,8 +14,8 @@ from typing import Any
 
 from suite_support import app_for, serve_app, settings_for
 
-from conformance.outcomes import Outcome
-from conformance.runner import run
+from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.runner import run
 
 _JSON = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
 _WRAPPED_404 = b'{"errors":["1 error occurred:\\n\\t* unsupported path\\n\\n"]}\n'

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from replcheck_spec import corpus
-from replcheck_spec.violations import violations
+from replcheck.spec import corpus
+from replcheck.spec.violations import violations
 
 OUTPUTS = corpus.outputs()
 STATUS_OUTPUTS = [o for o in OUTPUTS if o.kind == "status"]

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from openbao_support import bao_binary
 
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 POLICY = 'path "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
 

@@ -16,8 +16,8 @@ from diff_harness import Difference, Observation, compare, prepare, run_cases
 from known_differences import KnownDifference, load_known_differences
 from openbao_support import OpenBaoServer
 
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 KNOWN = load_known_differences()
 

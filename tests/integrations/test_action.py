@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from actions_runner import EXPRESSION, ActionResult, run_action
+from checkout_copy import copy_of_checkout
 from ci_support import (
     BIN,
     REPLCHECK,
@@ -300,24 +300,10 @@ def test_strict_input_on_a_conformant_run(tmp_path: Path) -> None:
     assert result.outputs["verdict"] == "conformant"
 
 
-def _copy_of_checkout(target: Path) -> Path:
-    """The files a checkout of the repository at this commit (and its uncommitted work) has."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=REPO, capture_output=True, text=True, check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = REPO / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
-
-
 def test_whole_action_from_a_copy_of_the_checkout(tmp_path: Path) -> None:
     """Every ``run:`` step for real, the install step included: a venv from the Python that
     setup-python would give, replcheck built and installed from the action's folder."""
-    action = _copy_of_checkout(tmp_path / "action")
+    action = copy_of_checkout(tmp_path / "action")
     workspace = tmp_path / "ws"
     workspace.mkdir()
     base_python = getattr(sys, "_base_executable", sys.executable)
@@ -335,7 +321,7 @@ def test_whole_action_from_a_copy_of_the_checkout(tmp_path: Path) -> None:
     assert install.ran and install.outputs["replcheck"].startswith(str(tmp_path))
     assert re.search(r"^replcheck \d", install.stdout, re.M)
     imported = subprocess.run(
-        [install.outputs["python"], "-c", "import conformance; print(conformance.__file__)"],
+        [install.outputs["python"], "-c", "import replcheck.conformance as c; print(c.__file__)"],
         cwd=workspace, env=env, capture_output=True, text=True, check=True,
     ).stdout
     assert imported.startswith(str(tmp_path / "ws-runner-temp" / "replcheck-venv"))  # not ours

@@ -21,7 +21,7 @@ import pytest
 import yaml
 from ci_support import BIN, REPO, check_jsonschema, job_env
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 MANIFEST_FILE = REPO / ".pre-commit-hooks.yaml"
 MANIFEST = yaml.safe_load(MANIFEST_FILE.read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ from interrupt_support import (
 )
 from openbao_support import OpenBaoServer
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 ENTERPRISE_STATUS = json.dumps(replcheck_spec.example("status-dr-perf-primary-2024")).encode()
 RUN = ("--token", "root", "--seed", "7", "--max-examples", "3", "--client-timeout", "20s")

@@ -10,11 +10,11 @@ import httpx
 import pytest
 from openbao_support import OpenBaoServer
 
-from conformance.cli import main
-from conformance.client import Credential, RecordingClient
-from conformance.masking import Masker
-from conformance.preflight import token_problem
-from conformance.target import Settings
+from replcheck.conformance.cli import main
+from replcheck.conformance.client import Credential, RecordingClient
+from replcheck.conformance.masking import Masker
+from replcheck.conformance.preflight import token_problem
+from replcheck.conformance.target import Settings
 
 
 def _policies(bao: OpenBaoServer) -> set[str]:
@@ -103,7 +103,7 @@ def test_the_pytest_plugin_says_unsupported_with_zero_failures(
     before = (_policies(openbao), _accessors(openbao))
     report = pytester.path / "replcheck.json"
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--vault-addr", openbao.url,
+        "--pyargs", "replcheck.conformance.suite", "--vault-addr", openbao.url,
         "--vault-token", openbao.root_token, "--replcheck-seed", "4",
         "--replcheck-max-examples", "3", "--replcheck-json", str(report),
         "-p", "no:cacheprovider",

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Every package installs under it; the rules below name modules without it.
+NAMESPACE = "replcheck."
 FRONT_ENDS = (
     "conformance.cli",
     "conformance.plugin",
@@ -30,9 +32,8 @@ RUN = (
 
 
 def _module(path: Path) -> str:
+    """The module's name without the ``replcheck.`` namespace (its folder in the layout)."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
-    if parts[0] == "spec":
-        parts[0] = "replcheck_spec"
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -47,7 +48,7 @@ def _imports(path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found.add(node.module)
             found.update(f"{node.module}.{alias.name}" for alias in node.names)
-    return found
+    return {name.removeprefix(NAMESPACE) for name in found}
 
 
 def _sources(folder: str) -> dict[str, set[str]]:

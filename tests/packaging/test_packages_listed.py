@@ -14,7 +14,7 @@ def test_every_package_folder_is_listed() -> None:
     listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
         "packages"])
     folders = {
-        ".".join(init.parent.relative_to(REPO).parts)
+        ".".join(("replcheck", *init.parent.relative_to(REPO).parts))
         for top in ("conformance", "reference_server")
         for init in (REPO / top).rglob("__init__.py")
     }

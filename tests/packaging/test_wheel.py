@@ -1,6 +1,6 @@
 """The wheel carries the spec as package data, and the installed code finds it there.
 
-The test builds the wheel (no dependencies), unpacks it, and imports ``replcheck_spec`` from the
+The test builds the wheel (no dependencies), unpacks it, and imports ``replcheck.spec`` from the
 unpacked copy in a child process whose working directory is outside the source tree, so the
 editable install of the repository cannot be what answers.
 """
@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
-import replcheck_spec
+from checkout_copy import copy_of_checkout
 
-REPO = Path(__file__).resolve().parents[2]
+from replcheck import spec as replcheck_spec
 
 
 def _build_wheel(out: Path) -> Path:
+    """The wheel, built from a copy of the checkout: an in-tree ``build/`` left by an earlier
+    build (setuptools reuses it) could otherwise ship modules the layout no longer has."""
+    source = copy_of_checkout(out.parent / "source")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-         "--wheel-dir", str(out), str(REPO)],
+         "--wheel-dir", str(out), str(source)],
         check=True,
         capture_output=True,
         timeout=300,
@@ -34,7 +38,7 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(tmp_path:
     names = set(zipfile.ZipFile(wheel).namelist())
     spec_dir = replcheck_spec.spec_dir()
     expected = {
-        "replcheck_spec/" + path.relative_to(spec_dir).as_posix()
+        "replcheck/spec/" + path.relative_to(spec_dir).as_posix()
         for path in spec_dir.rglob("*")
         if path.is_file() and path.suffix in {".yaml", ".json", ".py", ".j2"}
     }
@@ -44,8 +48,8 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(tmp_path:
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     probe = (
-        "import replcheck_spec, sys\n"
-        "from replcheck_spec.violations import violations\n"
+        "from replcheck import spec as replcheck_spec\n"
+        "from replcheck.spec.violations import violations\n"
         f"assert str(replcheck_spec.spec_dir()).startswith({str(unpacked)!r}), "
         "replcheck_spec.spec_dir()\n"
         "bundled = replcheck_spec.bundled_openapi()\n"
@@ -66,3 +70,69 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(tmp_path:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok ")
+
+
+USER_PACKAGE = {
+    "conformance/__init__.py": '"""A user\'s own package with a generic name."""\n',
+    "conformance/rules.py": "def allowed(name: str) -> bool:\n    return name != 'forbidden'\n",
+    "reference_server/__init__.py": "PORT = 8200\n",
+    "tests/test_rules.py": (
+        "from conformance.rules import allowed\n"
+        "from reference_server import PORT\n\n\n"
+        "def test_rules() -> None:\n"
+        "    assert allowed('x') and not allowed('forbidden') and PORT == 8200\n"
+    ),
+}
+
+
+def test_wheel_installs_under_one_namespace_beside_a_users_conformance_package(
+    tmp_path: Path,
+) -> None:
+    """Installed, replcheck owns the single top-level package ``replcheck``: a user project with
+    its own ``conformance`` and ``reference_server`` packages still runs its tests, with the
+    replcheck plugin loaded from ``replcheck.conformance.plugin`` and its suite collectable with
+    ``pytest --pyargs replcheck.conformance.suite``."""
+    wheel = _build_wheel(tmp_path / "dist")
+    tops = {name.split("/", 1)[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {top for top in tops if not top.endswith(".dist-info")} == {"replcheck"}
+
+    venv = tmp_path / "venv"
+    base_python = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base_python, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    # Only replcheck itself comes from the wheel; its dependencies are borrowed from this venv
+    # (no download), the way the GitHub Action test does it.
+    env = {
+        "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
+        "PYTHONPATH": sysconfig.get_paths()["purelib"],
+        "HOME": str(tmp_path),
+    }
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
+         str(wheel)],
+        check=True, env=env, capture_output=True, timeout=300,
+    )
+    project = tmp_path / "project"
+    for name, text in USER_PACKAGE.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text)
+
+    def pytest(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [python, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+
+    own = pytest("tests", "-q")
+    assert own.returncode == 0, own.stdout + own.stderr
+    assert "1 passed" in own.stdout
+    plugins = pytest("tests", "-q", "--trace-config", "--co")
+    assert "replcheck.conformance.plugin" in plugins.stdout, plugins.stdout
+    suite = pytest("--pyargs", "replcheck.conformance.suite", "--collect-only", "-q")
+    assert suite.returncode == 0, suite.stdout + suite.stderr
+    assert "STATUS" in suite.stdout
+    located = subprocess.run(
+        [python, "-c", "import replcheck.conformance as c; print(c.__file__)"],
+        cwd=project, env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    assert located.startswith(str(venv))

@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from reference_server.config import ServerConfig
-from reference_server.core import VaultCore
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.core import VaultCore
+from replcheck.reference_server.embedded import EmbeddedServer
 
 ROOT_TOKEN = "hvs.plugin0test0root0token0for0replcheck"
 #: Arguments every run of the bundled suite gets: a small fuzzing budget keeps runs short.

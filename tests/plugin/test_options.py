@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.target import OPTIONS
+from replcheck.conformance.target import OPTIONS
 
 UNRELATED = """
 def test_one():
@@ -107,7 +107,8 @@ def test_unusable_flag_value_stops_the_session_once_naming_the_pytest_flag(
 ) -> None:
     """A value the plugin cannot use, given by its own flag or ini key, is one usage error
     that names the pytest spelling first (not 41 test errors naming ``replcheck run``'s)."""
-    result = pytester.runpytest("--pyargs", "conformance.suite", "--replcheck-max-examples", "0")
+    result = pytester.runpytest("--pyargs", "replcheck.conformance.suite",
+    "--replcheck-max-examples", "0")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([
         "*replcheck: --replcheck-max-examples (ini replcheck_max_examples; "
@@ -123,7 +124,7 @@ def test_unusable_environment_stops_the_suite_once_but_not_unrelated_tests(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("VAULT_ADDR", "ftp://vault")
-    suite = pytester.runpytest("--pyargs", "conformance.suite", "-p", "no:cacheprovider")
+    suite = pytester.runpytest("--pyargs", "replcheck.conformance.suite", "-p", "no:cacheprovider")
     assert suite.ret == pytest.ExitCode.USAGE_ERROR
     suite.stderr.fnmatch_lines(["*replcheck: --vault-addr (ini vault_addr; VAULT_ADDR;*ftp://*"])
     pytester.makepyfile(test_unrelated=UNRELATED)

@@ -9,7 +9,7 @@ from hostile_servers import dribble, hostile, large_every_time
 
 def _status_schema(pytester: pytest.Pytester, url: str, *args: str) -> pytest.RunResult:
     return pytester.runpytest(
-        "--pyargs", "conformance.suite", "--vault-addr", url, "-k", "STATUS-SCHEMA", "-p",
+        "--pyargs", "replcheck.conformance.suite", "--vault-addr", url, "-k", "STATUS-SCHEMA", "-p",
         "no:cacheprovider", *args,
     )  # fmt: skip
 

@@ -11,7 +11,8 @@ from plugin_servers import ROOT_TOKEN, SUITE_ARGS, Served, outcomes, read_json
 
 def _suite(pytester: pytest.Pytester, server: Served, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--vault-addr", server.url, "--vault-token", ROOT_TOKEN,
+        "--pyargs", "replcheck.conformance.suite",
+        "--vault-addr", server.url, "--vault-token", ROOT_TOKEN,
         "--replcheck-profile", "full", *SUITE_ARGS, *args,
     )  # fmt: skip
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from plugin_servers import SUITE_ARGS, Served, read_json, serve
 
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 DEV_TOKEN = "root"
 #: How a leaked token would read in a report: as a header value, a JSON string, a Bearer token.
@@ -30,7 +30,8 @@ def test_the_dev_root_token_is_conformant_and_masked(
 ) -> None:
     report = pytester.path / "replcheck.json"
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--vault-addr", dev_root, "--vault-token", DEV_TOKEN,
+        "--pyargs", "replcheck.conformance.suite",
+        "--vault-addr", dev_root, "--vault-token", DEV_TOKEN,
         "--replcheck-profile", "full", "--replcheck-json", str(report), *SUITE_ARGS,
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str()[-3000:]
@@ -52,7 +53,9 @@ def test_strict_turns_a_check_not_run_into_a_failure(
     """No token: the sudo checks cannot run. A skip without --replcheck-strict, a failure with
     it (its ini key is the same switch)."""
     selected = "refuses_token_without_sudo or answers_without_token"
-    args = ("--pyargs", "conformance.suite", "--vault-addr", reference.url, "-k", selected)
+    args = (
+        "--pyargs", "replcheck.conformance.suite", "--vault-addr", reference.url, "-k", selected
+    )
     lenient = pytester.runpytest_subprocess(*args, *SUITE_ARGS)
     assert lenient.ret == 0, lenient.stdout.str()[-2000:]
     pytester.makeini("[pytest]\nreplcheck_strict = true\n")
@@ -65,7 +68,8 @@ def test_a_wrong_token_is_an_error_in_one_sentence_not_a_failure_of_the_target(
     pytester: pytest.Pytester, reference: Served
 ) -> None:
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--vault-addr", reference.url, "--vault-token", "wrong",
+        "--pyargs", "replcheck.conformance.suite",
+        "--vault-addr", reference.url, "--vault-token", "wrong",
         "-k", "answers_without_token", *SUITE_ARGS,
     )  # fmt: skip
     result.assert_outcomes(errors=1)

@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from plugin_servers import ROOT_TOKEN, SUITE_ARGS, Served, outcomes, read_json
 
-from conformance.plugin_support.suite import suite_ids
-from conformance.report import render_json
-from conformance.runner import run
-from conformance.target import Settings
+from replcheck.conformance.plugin_support.suite import suite_ids
+from replcheck.conformance.report import render_json
+from replcheck.conformance.runner import run
+from replcheck.conformance.target import Settings
 
 #: What the broken server must be caught by: a check (sudo) and a judge (Cache-Control).
 CAUGHT = (
@@ -21,12 +21,12 @@ CAUGHT = (
 
 def _suite(pytester: pytest.Pytester, server: Served, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--vault-addr", server.url, *SUITE_ARGS, *args
+        "--pyargs", "replcheck.conformance.suite", "--vault-addr", server.url, *SUITE_ARGS, *args
     )  # fmt: skip
 
 
 def test_test_ids_are_the_engines_check_ids(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--pyargs", "conformance.suite", "--collect-only", "-q")
+    result = pytester.runpytest("--pyargs", "replcheck.conformance.suite", "--collect-only", "-q")
     collected = [line for line in result.outlines if "::test_requirement[" in line]
     assert [line.split("[", 1)[1].rstrip("]") for line in collected] == suite_ids()
 
@@ -103,7 +103,7 @@ def test_without_a_token_the_sudo_checks_are_skipped_loudly(
 
 def test_unreachable_target_is_an_error_in_one_sentence(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(
-        "--pyargs", "conformance.suite", "--vault-addr", "http://127.0.0.1:9", "-k",
+        "--pyargs", "replcheck.conformance.suite", "--vault-addr", "http://127.0.0.1:9", "-k",
         "STATUS-UNAUTHENTICATED", "-p", "no:cacheprovider",
     )  # fmt: skip
     result.assert_outcomes(errors=1)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-import replcheck_spec
-from conformance.checks.edition import Edition
-from conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from conformance.outcomes import CheckResult, Finding, Outcome, combine
-from conformance.run_result import RunResult
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.checks.edition import Edition
+from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, combine
+from replcheck.conformance.run_result import RunResult
 
 BASE = "http://127.0.0.1:8200/v1"
 STATUS = f"{BASE}/sys/replication/status"
@@ -33,7 +33,7 @@ SINGLE = [
 def broken_status_body() -> str:
     """The documented 2024 status sample with a cluster id that is not a UUID (~1.5 KB)."""
     text = (
-        resources.files("replcheck_spec")
+        resources.files("replcheck.spec")
         .joinpath("examples/status-dr-perf-primary-2024.json")
         .read_text(encoding="utf-8")
     )

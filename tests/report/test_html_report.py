@@ -16,8 +16,8 @@ from headless_chromium import CHROMIUM, SKIP_REASON, chromium
 from headless_chromium import probe as probe_page
 from report_fixtures import BROKEN_PATH, SINGLE, broken_run
 
-from conformance.report import render_html, render_json
-from conformance.report.json_view import pretty_json_html
+from replcheck.conformance.report import render_html, render_json
+from replcheck.conformance.report.json_view import pretty_json_html
 
 
 @pytest.fixture(scope="module")

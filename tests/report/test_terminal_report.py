@@ -13,8 +13,8 @@ from pathlib import Path
 
 from report_fixtures import broken_run
 
-from conformance.outcomes import CheckResult, Outcome
-from conformance.report import TerminalReporter, render_junit
+from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.report import TerminalReporter, render_junit
 
 
 class _Terminal(io.StringIO):

@@ -15,15 +15,15 @@ from typing import Any
 import httpx
 import pytest
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 with warnings.catch_warnings():
     # Starlette 1.x warns that its test client will move to httpx2; it works as is.
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from reference_server.app import create_app
-from reference_server.config import ServerConfig
+from replcheck.reference_server.app import create_app
+from replcheck.reference_server.config import ServerConfig
 
 ENVELOPE_MEMBERS = {
     "request_id", "lease_id", "renewable", "lease_duration", "data", "wrap_info", "warnings",

@@ -21,7 +21,7 @@ __all__ = ["ServeProcess", "read_until_closed", "replcheck_command"]
 
 def replcheck_command() -> list[str]:
     script = Path(sys.executable).with_name("replcheck")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "conformance.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "replcheck.conformance.cli"]
 
 
 def _default_sigint() -> None:

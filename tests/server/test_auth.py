@@ -6,9 +6,9 @@ import base64
 
 import pytest
 
-import replcheck_spec
-from reference_server.acl import Acl, Policy
-from reference_server.hcl import PolicyParseError, parse_policy
+from replcheck import spec as replcheck_spec
+from replcheck.reference_server.acl import Acl, Policy
+from replcheck.reference_server.hcl import PolicyParseError, parse_policy
 
 from .conftest import UPDATE_AND_SUDO, UPDATE_NO_SUDO, token_with_policy, vault
 

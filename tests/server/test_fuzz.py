@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import unsupported_method
 
-import replcheck_spec
-from reference_server.app import create_app
-from reference_server.config import ServerConfig
+from replcheck import spec as replcheck_spec
+from replcheck.reference_server.app import create_app
+from replcheck.reference_server.config import ServerConfig
 
 from .conftest import CheckingClient
 

@@ -10,15 +10,15 @@ import subprocess
 import httpx
 import pytest
 
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 from .conftest import UPDATE_NO_SUDO, token_with_policy, vault
 
 
 def test_access_log_names_routes_not_paths_or_tokens(client, caplog):
     token = token_with_policy(client, UPDATE_NO_SUDO)
-    with caplog.at_level(logging.INFO, logger="reference_server"):
+    with caplog.at_level(logging.INFO, logger="replcheck.reference_server"):
         client.post("/v1/sys/replication/reindex", headers={"X-Vault-Token": token})
         client.get(f"/v1/sys/replication/status?token={token}")
         client.get(f"/v1/secret/{token}", headers={"X-Vault-Token": token})
@@ -34,7 +34,7 @@ def test_an_internal_error_is_a_vault_style_500_logged_without_secrets(client, r
         raise RuntimeError("simulated failure")
 
     monkeypatch.setattr(vault(client).replication, "recover", broken)
-    with caplog.at_level(logging.ERROR, logger="reference_server"):
+    with caplog.at_level(logging.ERROR, logger="replcheck.reference_server"):
         response = client.raw_request("POST", "/v1/sys/replication/recover", headers=root)
     assert response.status_code == 500
     assert response.json() == {"errors": ["internal error"]}

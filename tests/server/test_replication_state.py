@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-import replcheck_spec
-from reference_server.config import PeerConfig, SectionConfig, ServerConfig
-from reference_server.core import VaultCore
+from replcheck import spec as replcheck_spec
+from replcheck.reference_server.config import PeerConfig, SectionConfig, ServerConfig
+from replcheck.reference_server.core import VaultCore
 
 from .conftest import ManualClock, status_data, vault
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reference_server.route_index import DISPATCHER, exercised
+from replcheck.reference_server.route_index import DISPATCHER, exercised
 
 
 def test_an_endpoint_names_its_route_handler_and_flags() -> None:

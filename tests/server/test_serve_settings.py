@@ -8,11 +8,11 @@ import subprocess
 import httpx
 import pytest
 
-from reference_server import cli
-from reference_server.app import VaultDispatcher, create_app
-from reference_server.config import ConfigError, ServerConfig, load_config
-from reference_server.http_connection import DEFAULT_READ_HEADER_TIMEOUT
-from reference_server.serving import asgi_entry
+from replcheck.reference_server import cli
+from replcheck.reference_server.app import VaultDispatcher, create_app
+from replcheck.reference_server.config import ConfigError, ServerConfig, load_config
+from replcheck.reference_server.http_connection import DEFAULT_READ_HEADER_TIMEOUT
+from replcheck.reference_server.serving import asgi_entry
 
 from .serve_process import ServeProcess, replcheck_command
 
@@ -82,7 +82,7 @@ def test_access_log_is_off_by_default(tmp_path):
     with ServeProcess(tmp_path / "server.log", root_token="dev-root") as server:
         _status_with_token(server)
     log = server.log()
-    assert "reference_server.access" not in log
+    assert "replcheck.reference_server.access" not in log
     assert "dev-root" not in log
 
 
@@ -91,8 +91,8 @@ def test_access_log_names_route_templates_never_tokens_or_queries(tmp_path):
                       root_token="dev-root") as server:
         _status_with_token(server)
     log = server.log()  # written by the queue's thread, flushed when the server stopped
-    assert "reference_server.access: GET sys/replication/status 200" in log
-    assert "reference_server.access: POST sys/replication/recover 200" in log
+    assert "replcheck.reference_server.access: GET sys/replication/status 200" in log
+    assert "replcheck.reference_server.access: POST sys/replication/recover 200" in log
     assert "dev-root" not in log and "secret-query" not in log
 
 

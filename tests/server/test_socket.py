@@ -17,9 +17,9 @@ import hvac
 import hvac.exceptions
 import pytest
 
-from reference_server import cli
-from reference_server.config import ConfigError, ServerConfig, load_config
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server import cli
+from replcheck.reference_server.config import ConfigError, ServerConfig, load_config
+from replcheck.reference_server.embedded import EmbeddedServer
 
 from .conftest import UPDATE_NO_SUDO, assert_conformant
 from .serve_process import ServeProcess
@@ -170,7 +170,7 @@ def test_serve_reports_a_busy_port_with_exit_2_in_one_sentence(capsys, server):
 
 def _replcheck() -> list[str]:
     script = Path(sys.executable).with_name("replcheck")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "conformance.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "replcheck.conformance.cli"]
 
 
 def test_replcheck_serve_runs_as_a_process(tmp_path):

@@ -15,11 +15,17 @@ from typing import Any
 
 import pytest
 
-from reference_server.config import SCENARIOS, ConfigError, PeerConfig, SectionConfig, ServerConfig
-from reference_server.replication import ReplicationState
-from reference_server.scenarios import build_replication
-from replcheck_spec import domains
-from replcheck_spec.violations import violations
+from replcheck.reference_server.config import (
+    SCENARIOS,
+    ConfigError,
+    PeerConfig,
+    SectionConfig,
+    ServerConfig,
+)
+from replcheck.reference_server.replication import ReplicationState
+from replcheck.reference_server.scenarios import build_replication
+from replcheck.spec import domains
+from replcheck.spec.violations import violations
 
 from .conftest import ManualClock
 

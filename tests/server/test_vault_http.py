@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from reference_server.vault_http import (
+from replcheck.reference_server.vault_http import (
     VaultError,
     envelope,
     is_relative_path,

@@ -11,7 +11,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 
 def _walk(node: Any):

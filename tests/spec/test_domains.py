@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from replcheck_spec import domains
+from replcheck.spec import domains
 
 
 @pytest.mark.parametrize("value", ["0", "42", "-1", "9007199254740993"])

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-import replcheck_spec
-from replcheck_spec.violations import violations
+from replcheck import spec as replcheck_spec
+from replcheck.spec.violations import violations
 
 Doc = dict[str, Any]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import replcheck_spec
+from replcheck import spec as replcheck_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 NPX = shutil.which("npx")

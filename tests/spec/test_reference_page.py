@@ -13,10 +13,10 @@ import pytest
 from headless_chromium import CHROMIUM, SKIP_REASON, chromium
 from headless_chromium import probe as probe_page
 
-import replcheck_spec
-from reference_server.app import create_app
-from reference_server.embedded import EmbeddedServer
-from replcheck_spec.reference_docs import operations, render_html
+from replcheck import spec as replcheck_spec
+from replcheck.reference_server.app import create_app
+from replcheck.reference_server.embedded import EmbeddedServer
+from replcheck.spec.reference_docs import operations, render_html
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-import replcheck_spec
-from replcheck_spec.compat import diff, project_corpus
+from replcheck import spec as replcheck_spec
+from replcheck.spec.compat import diff, project_corpus
 
 Doc = dict[str, Any]
 STATUS = "/sys/replication/status"

@@ -16,11 +16,11 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
-import replcheck_spec
-from conformance.cli import main
-from reference_server.app import create_app
-from reference_server.config import SCENARIOS, ServerConfig
-from replcheck_spec.violations import violations
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.cli import main
+from replcheck.reference_server.app import create_app
+from replcheck.reference_server.config import SCENARIOS, ServerConfig
+from replcheck.spec.violations import violations
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from tls_pki import Pki, make_pki
 
-from reference_server.config import ServerConfig
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 
 
 @pytest.fixture(scope="session")

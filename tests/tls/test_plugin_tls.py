@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tls_pki import Pki
 
-from reference_server.embedded import EmbeddedServer
+from replcheck.reference_server.embedded import EmbeddedServer
 
 TOKEN = "tls-root-token"
 

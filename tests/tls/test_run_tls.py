@@ -11,11 +11,11 @@ import httpx
 import pytest
 from tls_pki import Pki
 
-from conformance import bounded_http
-from conformance.cli import main
-from conformance.target import Settings
-from conformance.tls import client_context
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance import bounded_http
+from replcheck.conformance.cli import main
+from replcheck.conformance.target import Settings
+from replcheck.conformance.tls import client_context
+from replcheck.reference_server.embedded import EmbeddedServer
 
 TOKEN = "tls-root-token"
 

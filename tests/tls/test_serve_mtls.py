@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from tls_pki import Pki
 
-from reference_server.config import ConfigError, ServerConfig, load_config
+from replcheck.reference_server.config import ConfigError, ServerConfig, load_config
 
 
 def _replcheck() -> list[str]:
     script = Path(sys.executable).with_name("replcheck")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "conformance.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "replcheck.conformance.cli"]
 
 
 def test_replcheck_run_judges_replcheck_serve_over_mutual_tls(pki: Pki, tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ from contextlib import contextmanager
 import pytest
 from tls_pki import Pki
 
-from conformance import bounded_http, tls_probe
-from conformance.cli import main
-from reference_server.embedded import EmbeddedServer
+from replcheck.conformance import bounded_http, tls_probe
+from replcheck.conformance.cli import main
+from replcheck.reference_server.embedded import EmbeddedServer
 
 #: What Vault (Go's net/http, measured on OpenBao 2.7.2's plain-HTTP dev listener) answers a
 #: TLS ClientHello with, at once.

@@ -24,15 +24,15 @@ from typing import Any
 import httpx
 import pytest
 
-import replcheck_spec
-from conformance.aborted import RunAborted
-from conformance.outcomes import Outcome
-from conformance.run_result import RunResult
-from conformance.runner import run
-from conformance.target import Profile, Settings
-from reference_server.broken import CATEGORIES, ZOO, BrokenServer
-from reference_server.broken.serving import Factory, Probe, ZooServer
-from reference_server.config import ServerConfig
+from replcheck import spec as replcheck_spec
+from replcheck.conformance.aborted import RunAborted
+from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.runner import run
+from replcheck.conformance.target import Profile, Settings
+from replcheck.reference_server.broken import CATEGORIES, ZOO, BrokenServer
+from replcheck.reference_server.broken.serving import Factory, Probe, ZooServer
+from replcheck.reference_server.config import ServerConfig
 
 SEED = 20240517
 MAX_EXAMPLES = 2

@@ -14,10 +14,10 @@ import pytest
 from delay_proxy import DelayProxy
 from test_zoo import MAX_EXAMPLES, SEED, _config, zoo_problems
 
-from conformance.runner import RunResult, run
-from conformance.target import Settings
-from reference_server.broken import ZOO
-from reference_server.broken.serving import ZooServer
+from replcheck.conformance.runner import RunResult, run
+from replcheck.conformance.target import Settings
+from replcheck.reference_server.broken import ZOO
+from replcheck.reference_server.broken.serving import ZooServer
 
 CHOSEN = (
     "wal-goes-back",
