@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,23 +28,11 @@ from replcheck.reference_server.embedded import EmbeddedServer
 # After the imports above: tests/conformance must not stand for the conformance package.
 sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))
 
+from bench_suite import RequestCounter
 from delay_proxy import DelayProxy
 
 ROOT_TOKEN = "bench-concurrency-root-token"
 BIN = Path(sys.executable).parent
-
-
-class RequestCounter:
-    """Pure ASGI middleware that counts HTTP requests reaching the server."""
-
-    def __init__(self, app: Callable[..., Any]) -> None:
-        self.app = app
-        self.count = 0
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            self.count += 1
-        await self.app(scope, receive, send)
 
 
 def verdicts(report: dict[str, Any]) -> dict[str, str]:

@@ -35,7 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from interrupt_support import SignallingProxy, is_cleanup, serve_asgi, start_cli
+from asgi_serving import serve_asgi
+from interrupt_support import SignallingProxy, is_cleanup, start_cli
 
 from replcheck.reference_server.app import create_app
 from replcheck.reference_server.config import ServerConfig
