@@ -1,6 +1,6 @@
 """Run the suite against one target: the engine behind ``replcheck run`` and the pytest plugin.
 
-Public API (used by the CLI, the pytest plugin and the broken-server zoo in ``tests/zoo``)::
+Public API (used by the CLI, the pytest plugin and the zoo tests of the broken servers)::
 
     from replcheck.conformance.runner import run, RunAborted
     from replcheck.conformance.target import Settings
