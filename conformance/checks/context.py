@@ -280,21 +280,23 @@ class CheckContext:
                 if len(near) >= NEAR_MISS_MASKED_LENGTH:
                     masker.add(near, NEAR_MISS_LABEL)
                 tokens.append((Credential(near), f"the sudo token {how}"))
+        extremes = []
+        for length in EXTREME_TOKEN_LENGTHS:
+            token, shown = extreme_token(length)
+            masker.add(token, shown)
+            how = f"a token of {length // 1024} KiB"
+            extremes.append(Request("POST", path, how, Credential(token)))
         # Independent refusals: sent beside each other with --concurrency, judged in order.
         answers = send_all(
             self,
             [Request("POST", path, "no token")]
-            + [Request("POST", path, how, credential) for credential, how in tokens],
+            + [Request("POST", path, how, credential) for credential, how in tokens]
+            + extremes,
         )
         self.expect_denied(answers[0], no_token=True)
-        for exchange in answers[1:]:
+        for exchange in answers[1 : 1 + len(tokens)]:
             self.expect_denied(exchange)
-        for length in EXTREME_TOKEN_LENGTHS:
-            token, shown = extreme_token(length)
-            masker.add(token, shown)
-            exchange = self.send(
-                "POST", path, f"a token of {length // 1024} KiB", credential=Credential(token)
-            )
+        for length, exchange in zip(EXTREME_TOKEN_LENGTHS, answers[1 + len(tokens) :], strict=True):
             if from_http_layer(exchange):
                 self.judged()
                 self.note(
