@@ -13,9 +13,16 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
 from checkout_copy import copy_of_checkout
 
 from replcheck import spec as replcheck_spec
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel, built once for this module's tests."""
+    return _build_wheel(tmp_path_factory.mktemp("wheel") / "dist")
 
 
 def _build_wheel(out: Path) -> Path:
@@ -33,8 +40,9 @@ def _build_wheel(out: Path) -> Path:
     return wheel
 
 
-def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(tmp_path: Path) -> None:
-    wheel = _build_wheel(tmp_path / "dist")
+def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(
+    wheel: Path, tmp_path: Path
+) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     spec_dir = replcheck_spec.spec_dir()
     expected = {
@@ -86,13 +94,12 @@ USER_PACKAGE = {
 
 
 def test_wheel_installs_under_one_namespace_beside_a_users_conformance_package(
-    tmp_path: Path,
+    wheel: Path, tmp_path: Path
 ) -> None:
     """Installed, replcheck owns the single top-level package ``replcheck``: a user project with
     its own ``conformance`` and ``reference_server`` packages still runs its tests, with the
     replcheck plugin loaded from ``replcheck.conformance.plugin`` and its suite collectable with
     ``pytest --pyargs replcheck.conformance.suite``."""
-    wheel = _build_wheel(tmp_path / "dist")
     tops = {name.split("/", 1)[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert {top for top in tops if not top.endswith(".dist-info")} == {"replcheck"}
 
