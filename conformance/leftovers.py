@@ -26,6 +26,7 @@ from typing import Literal
 
 from replcheck.conformance.client import Credential, RecordingClient
 from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.masking import Masker
 from replcheck.conformance.provision import POLICY_NAME, POLICY_PATH, POLICY_TEXT, RUN_ID_META
 
 ACCESSORS_PATH = "/v1/auth/token/accessors"
@@ -77,10 +78,14 @@ class Removal:
     problems: list[str] = field(default_factory=list)
 
 
-def _said(exchange: Exchange) -> str:
+def _said(exchange: Exchange, masker: Masker) -> str:
+    """What the target answered, masked (the target's words may echo the token); the
+    sentences around it are replcheck's own and are not masked (a token such as ``root``
+    would be masked out of "a root token")."""
     errors = " ".join(exchange.errors_text().split())
-    return f"{exchange.request.method} {exchange.request.url} answered {exchange.status}" + (
-        f" ({errors[:120]})" if errors else ""
+    return masker.mask(
+        f"{exchange.request.method} {exchange.request.url} answered {exchange.status}"
+        + (f" ({errors[:120]})" if errors else "")
     )
 
 
@@ -94,6 +99,9 @@ class Cleaner:
         self._credential = credential
         self._run_id = run_id
 
+    def _said(self, exchange: Exchange) -> str:
+        return _said(exchange, self._client.masker)
+
     def _send(self, method: str, path: str, **kwargs: object) -> Exchange:
         return self._client.send(method, path, credential=self._credential, record=False, **kwargs)  # type: ignore[arg-type]
 
@@ -105,7 +113,7 @@ class Cleaner:
         keys = (answer.data() or {}).get("keys") if answer.status == 200 else None
         if not isinstance(keys, list):
             raise SurveyRefused(
-                f"the --token cannot list {what} ({_said(answer)}); cleanup needs a token "
+                f"the --token cannot list {what} ({self._said(answer)}); cleanup needs a token "
                 f"with list on sys/policies/acl and sudo on auth/token/accessors (a root token "
                 f"has both)"
             )
@@ -132,7 +140,9 @@ class Cleaner:
                     f"the policy {name} is named like a run's but its rules are not a run's"
                 )
             else:
-                survey.left_alone.append(f"the policy {name} could not be read ({_said(read)})")
+                survey.left_alone.append(
+                    f"the policy {name} could not be read ({self._said(read)})"
+                )
         survey.not_looked_up = max(0, len(accessors) - MAX_ACCESSOR_LOOKUPS)
         for accessor in accessors[:MAX_ACCESSOR_LOOKUPS]:
             token = self._token(accessor)
@@ -176,6 +186,6 @@ class Cleaner:
                 removal.removed.append(item)
             else:
                 removal.problems.append(
-                    f"could not remove {item}: {_said(answer)}; by hand: {by_hand}"
+                    f"could not remove {item}: {self._said(answer)}; by hand: {by_hand}"
                 )
         return removal

@@ -147,7 +147,9 @@ def handle(args: argparse.Namespace) -> int:
             cleaner = Cleaner(client, credential, args.run_id)
             survey = cleaner.survey()
             return _report(cleaner, survey, settings.url, dry_run=args.dry_run, masker=masker)
-    except (TargetUnreachable, UnsendableRequest, SurveyRefused) as exc:
+    except SurveyRefused as exc:  # masked where the target's words went in
+        return _error(str(exc))
+    except (TargetUnreachable, UnsendableRequest) as exc:
         return _error(masker.mask(str(exc)))
 
 
@@ -163,8 +165,8 @@ def _report(cleaner: Cleaner, survey: Survey, url: str, *, dry_run: bool, masker
     from replcheck.conformance.leftovers import MAX_ACCESSOR_LOOKUPS
 
     say = masker.mask
-    for line in survey.left_alone:
-        print(f"{PROG}: left alone: {say(line)}")
+    for line in survey.left_alone:  # masked in ``leftovers``: names and answers of the target
+        print(f"{PROG}: left alone: {line}")
     if survey.not_looked_up:
         print(
             f"{PROG}: WARNING {survey.not_looked_up} token accessor(s) beyond the first "
@@ -183,8 +185,8 @@ def _report(cleaner: Cleaner, survey: Survey, url: str, *, dry_run: bool, masker
     removal = cleaner.remove(survey)
     for item in removal.removed:
         print(f"{PROG}: removed {say(str(item))}")
-    for problem in removal.problems:
-        print(f"{PROG}: WARNING {say(problem)}", file=sys.stderr)
+    for problem in removal.problems:  # as ``left_alone``
+        print(f"{PROG}: WARNING {problem}", file=sys.stderr)
     left = len(survey.found) - len(removal.removed)
     print(
         f"{PROG}: removed {_counted(removal.removed)} from {say(url)}"
