@@ -1,4 +1,9 @@
-"""Ctrl-C and SIGTERM: the run stops before any further request, and cleans up whatever happens.
+"""Ctrl-C, SIGTERM and SIGHUP: the run stops before any further request, and cleans up whatever
+happens.
+
+SIGHUP is what a closed terminal, a dropped SSH session or a cancelled CI job sends: it is a
+request to stop like the other two, not a reason to leave provisioned policies and tokens on the
+target (its default action would end the process at once, skipping cleanup).
 
 A ``KeyboardInterrupt`` alone is not enough: libraries on the way (Hypothesis, schemathesis)
 catch it in places, and a swallowed one let a run go on to make successful reindex calls.
@@ -6,13 +11,17 @@ So a signal also sets a ``StopRequest`` that the recording client consults befor
 request: once set, only cleanup requests (revoking what the run provisioned) go out.
 
 - ``stopping_on_signals`` installs the run's handlers (main thread only; restored on exit):
-  the first SIGINT/SIGTERM sets the request and raises ``RunInterrupted`` (or, inside
+  the first SIGINT/SIGTERM/SIGHUP sets the request and raises ``RunInterrupted`` (or, inside
   ``StopRequest.polled``, leaves the raising to the code's next ``check``); later ones only say
   that the run is already stopping, so cleanup is never cut short by a second or third Ctrl-C.
-- ``shielded`` defers both signals while cleanup requests are in flight (also where no run
+- ``shielded`` defers the three signals while cleanup requests are in flight (also where no run
   handler is installed, e.g. under pytest); a signal that arrived meanwhile is raised after.
 
-Exit status of an interrupted run: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM).
+Exit status of an interrupted run: 128 + the signal number (130 for Ctrl-C, 143 for SIGTERM,
+129 for SIGHUP).
+
+Output written after a SIGHUP may have nowhere to go (the terminal is gone: writes fail with
+EIO); ``_say`` ignores that, and the run's other output is the CLI's concern.
 """
 
 from __future__ import annotations
@@ -24,7 +33,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: The signals that stop a run (SIGHUP where the platform has it: not on Windows).
+STOP_SIGNALS: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM) + (
+    (signal.SIGHUP,) if hasattr(signal, "SIGHUP") else ()
+)
 
 
 class StopRequest:
@@ -98,7 +110,7 @@ def _handlers(
     if not _in_main_thread():
         yield
         return
-    previous = {signum: signal.signal(signum, handler) for signum in _SIGNALS}
+    previous = {signum: signal.signal(signum, handler) for signum in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -109,9 +121,9 @@ def _handlers(
 
 @contextmanager
 def stopping_on_signals(stop: StopRequest, *, exiting: bool = False) -> Iterator[None]:
-    """The run's handlers for SIGINT and SIGTERM (see the module docstring).
+    """The run's handlers for SIGINT, SIGTERM and SIGHUP (see the module docstring).
 
-    ``exiting``: the process ends after the block (the CLI): both signals stay ignored instead
+    ``exiting``: the process ends after the block (the CLI): the signals stay ignored instead
     of being restored, so a Ctrl-C in the last milliseconds cannot turn an orderly exit (130
     after an interruption, or the verdict's) into a traceback."""
 
@@ -129,8 +141,8 @@ def stopping_on_signals(stop: StopRequest, *, exiting: bool = False) -> Iterator
 
 @contextmanager
 def shielded(stop: StopRequest) -> Iterator[None]:
-    """Defer SIGINT and SIGTERM for the block (cleanup); raise ``RunInterrupted`` after it if
-    one arrived and the run was not already stopping."""
+    """Defer SIGINT, SIGTERM and SIGHUP for the block (cleanup); raise ``RunInterrupted``
+    after it if one arrived and the run was not already stopping."""
     already = stop.requested
     arrived: list[int] = []
 

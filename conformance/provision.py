@@ -24,11 +24,17 @@ answer is in flight still leaves nothing behind:
   (``LIST auth/token/accessors``, which needs sudo), or prints how to do it by hand. Vault
   stores a chosen id's hash as SHA1 rather than its HMAC (it warns so); the ids are 192-bit
   random and the tokens live 30 minutes at most.
-Cleanup itself is shielded from Ctrl-C and SIGTERM (``conformance.interruption.shielded``).
+Cleanup itself is shielded from Ctrl-C, SIGTERM and SIGHUP (``conformance.interruption.shielded``).
+
+What nothing can clean up at the time (SIGKILL, a lost machine) is left findable: every policy
+is named ``replcheck-<run id>-<kind>`` (``POLICY_NAME``), every token carries the run id in its
+metadata (``RUN_ID_META``) and display name and lives ``TOKEN_TTL`` at most, and
+``replcheck cleanup`` (``conformance.leftovers``) finds and removes them later.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -43,7 +49,17 @@ POLICY_PATH = "/v1/sys/policies/acl/"
 CREATE_PATH = "/v1/auth/token/create"
 NON_SUDO_POLICY = 'path "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
 NO_UPDATE_POLICY = 'path "sys/replication/*" {\n  capabilities = ["read"]\n}\n'
+#: The policy each kind of provisioned token holds, as written (cleanup removes a policy only
+#: when its rules are exactly these).
+POLICY_TEXT = {"non-sudo": NON_SUDO_POLICY, "no-update": NO_UPDATE_POLICY}
+#: The provisioned tokens' lifetime: a run whose cleanup never ran (SIGKILL, a lost machine)
+#: leaves tokens that expire on their own within it (its policies stay until
+#: ``replcheck cleanup``).
 TOKEN_TTL = "30m"
+#: The token metadata key holding the run id.
+RUN_ID_META = "replcheck-run-id"
+#: A provisioned policy's name; a token's display name is Vault's ``token-`` and the same.
+POLICY_NAME = re.compile(r"replcheck-(?P<run_id>[0-9a-f]{8})-(?P<kind>non-sudo|no-update)")
 #: Vault's answer when the caller may not choose a token's id.
 _ID_REFUSED = "specify token id"
 #: At most this many accessors are looked up when searching for a token whose answer was lost.
@@ -96,7 +112,9 @@ class Provisioner:
         self._client = client
         self._sudo = sudo
         self._want_non_sudo = want_non_sudo
-        self._prefix = f"replcheck-{secrets.token_hex(4)}"
+        #: Names every policy and token of this run, for ``replcheck cleanup --run-id``.
+        self.run_id = secrets.token_hex(4)
+        self._prefix = f"replcheck-{self.run_id}"
         #: False once the target said the sudo token may not choose token ids.
         self._may_choose_id = True
         self.result = Provisioned()
@@ -180,6 +198,7 @@ class Provisioner:
             "ttl": TOKEN_TTL,
             "renewable": False,
             "display_name": pending.name,
+            "meta": {RUN_ID_META: self.run_id},
         }
         pending.token = None
         if self._may_choose_id:

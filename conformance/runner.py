@@ -13,7 +13,7 @@ Public API (used by the CLI, the pytest plugin and the zoo tests of the broken s
 
 ``run`` raises ``RunAborted`` (exit code 2, one sentence in ``str(exc)``) when the run cannot be
 made: unreachable target, TLS failure, a bad ``-k`` expression, an answer beyond the run's
-bounds (too slow, too large, nested too deep). On Ctrl-C or SIGTERM it stops before any
+bounds (too slow, too large, nested too deep). On Ctrl-C, SIGTERM or SIGHUP it stops before any
 further request but cleanup, removes what it provisioned, and raises ``RunInterrupted`` (a
 ``KeyboardInterrupt``) whose ``result`` is the partial ``RunResult`` (verdict "interrupted",
 exit code 128 + the signal number: 130 for Ctrl-C). ``Settings(url=None)`` starts the

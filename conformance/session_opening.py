@@ -115,7 +115,8 @@ def provisioned(session: Session) -> Iterator[None]:
             if made.tokens:
                 session.listener.message(
                     f"provisioned {len(made.tokens)} token(s) and {len(made.policies)} "
-                    "policy(ies); they are removed at the end of the run"
+                    f"policy(ies), run id {provisioner.run_id}; they are removed at the end of "
+                    "the run (if the run is killed: replcheck cleanup)"
                 )
             yield
     finally:

@@ -4,14 +4,19 @@
 OpenBao) that records every request, and when a chosen request arrives (the trigger) sends
 signals to the runner's process and holds that request's answer a moment, so the signal lands
 while the runner waits for it, as a Ctrl-C would. ``start_cli`` starts ``replcheck run`` in a
-subprocess whose pid the proxy signals. ``forwarding_app`` puts the proxy in front of a server
-of another process (OpenBao); ``asgi_serving.serve_asgi`` serves either on a free loopback port.
+subprocess whose pid the proxy signals; ``start_cli_on_terminal`` starts the console script on
+a pseudo-terminal of its own (``Terminal``), which the proxy can close at the trigger
+(``on_trigger``) as a closed terminal window or a dropped SSH session would.
+``forwarding_app`` puts the proxy in front of a server of another process (OpenBao);
+``asgi_serving.serve_asgi`` serves either on a free loopback port.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
@@ -19,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 #: Requests that only remove what the run provisioned: the only ones allowed after a signal.
@@ -69,6 +75,9 @@ class SignallingProxy:
     fired_at: int | None = None
     #: ``time.monotonic()`` when the first signal was sent.
     signalled_at: float | None = None
+    #: Called when the trigger fires, after the signals (if any): e.g. closing the runner's
+    #: terminal (``Terminal.hang_up``), which makes the kernel send it SIGHUP.
+    on_trigger: Callable[[], None] | None = None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -78,11 +87,13 @@ class SignallingProxy:
         index = len(self.requests)
         self.requests.append((method, path))
         signals: tuple[int, ...] = ()
+        fired = False
         if self.fired_at is None and self.pid is not None and self.trigger(method, path, index):
-            self.fired_at, signals = index, self.signals
+            self.fired_at, signals, fired = index, self.signals, True
         elif self.fired_at is not None and self.during_cleanup and is_cleanup(method, path):
             signals, self.during_cleanup = self.during_cleanup, ()
-        if not signals:
+        action = self.on_trigger if fired else None
+        if not signals and action is None:
             await self.app(scope, receive, send)
             return
 
@@ -95,6 +106,10 @@ class SignallingProxy:
                     if self.signalled_at is None:
                         self.signalled_at = time.monotonic()
                     os.kill(self.pid, signum)  # type: ignore[arg-type]
+                if action is not None:
+                    if self.signalled_at is None:
+                        self.signalled_at = time.monotonic()
+                    await asyncio.to_thread(action)
                 await asyncio.sleep(self.hold_s)
             await send(message)
 
@@ -129,6 +144,90 @@ def start_cli(*args: str) -> subprocess.Popen[bytes]:
         stderr=subprocess.PIPE,
         env=env,
     )
+
+
+class Terminal:
+    """A pseudo-terminal that is the controlling terminal of a process started on it.
+
+    Its output is drained as it comes (a full terminal would block the writer); ``hang_up``
+    closes it as closing a terminal window or dropping an SSH session does: the kernel sends
+    SIGHUP to the process, and its later writes fail with EIO."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = pty.openpty()
+        self.output = bytearray()
+        self._closing = threading.Event()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+
+    def _drain(self) -> None:
+        while not self._closing.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            self.output.extend(chunk)
+
+    def start(self) -> None:
+        os.close(self.slave)  # the child holds its own copy
+        self._reader.start()
+
+    def hang_up(self) -> None:
+        if self._closing.is_set():
+            return
+        self._closing.set()
+        self._reader.join(timeout=5)
+        os.close(self.master)
+
+
+def start_cli_on_terminal(*args: str) -> tuple[subprocess.Popen[bytes], Terminal]:
+    """``replcheck run ARGS`` (the console script) on a terminal of its own; stderr as well."""
+    terminal = Terminal()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VAULT_")}
+    process = subprocess.Popen(
+        [sys.executable, "-c", _ON_TERMINAL, console_script(), "run", *args],
+        stdin=terminal.slave,
+        stdout=terminal.slave,
+        stderr=terminal.slave,
+        env=env,
+        start_new_session=True,
+    )
+    terminal.start()
+    return process, terminal
+
+
+#: Run in the new session's leader: make the terminal on stdin the controlling one, then become
+#: the command (same process, so the pid the proxy knows is the command's).
+_ON_TERMINAL = (
+    "import fcntl, os, sys, termios; fcntl.ioctl(0, termios.TIOCSCTTY, 0); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
+def finish_on_terminal(
+    process: subprocess.Popen[bytes], terminal: Terminal, timeout_s: float = 120.0
+) -> Finished:
+    """Wait for a process started by ``start_cli_on_terminal``; its output is what the
+    terminal showed until it was closed (the whole output when it never was)."""
+    started = time.monotonic()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    ended = time.monotonic()
+    terminal.hang_up()
+    shown = terminal.output.decode(errors="replace")
+    return Finished(process.returncode, shown, "", ended - started, ended)
+
+
+def console_script() -> str:
+    """The ``replcheck`` console script of this environment (beside its Python)."""
+    return str(Path(sys.executable).with_name("replcheck"))
 
 
 def finish(process: subprocess.Popen[bytes], timeout_s: float = 120.0) -> Finished:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from replcheck.conformance import __version__
 from replcheck.conformance.cli import (
+    cleanup_cmd,
     completion_cmd,
     requirements_cmd,
     run_cmd,
@@ -16,8 +17,17 @@ from replcheck.conformance.cli import (
     spec_cmd,
     validate_cmd,
 )
+from replcheck.conformance.cli.lost_output import surviving_lost_output
 
-COMMANDS = (run_cmd, serve_cmd, spec_cmd, validate_cmd, requirements_cmd, completion_cmd)
+COMMANDS = (
+    run_cmd,
+    cleanup_cmd,
+    serve_cmd,
+    spec_cmd,
+    validate_cmd,
+    requirements_cmd,
+    completion_cmd,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,10 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """The command (the console script's entry is ``replcheck.__main__.main``, which loads
+    this module behind a quiet Ctrl-C handler)."""
     try:
-        return int(args.handler(args))
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        with surviving_lost_output():
+            return int(args.handler(args))
     except KeyboardInterrupt:
         print("replcheck: interrupted", file=sys.stderr)
         return 130

@@ -9,9 +9,9 @@ bounds) ends with one sentence on stderr and exit 2, never a traceback.
 ``--scenario NAME`` judges a deliberately broken embedded server instead (``list`` names them):
 a user sees the gate fail, and reads a real report, in one command.
 
-Ctrl-C or SIGTERM stops the run before any further request but cleanup; the run says what it
-cleaned up, the summary and report files are written from what was judged until then, and the
-exit status is 130 (Ctrl-C) or 143 (SIGTERM).
+Ctrl-C, SIGTERM or SIGHUP stops the run before any further request but cleanup; the run says
+what it cleaned up, the summary and report files are written from what was judged until then,
+and the exit status is 130 (Ctrl-C), 143 (SIGTERM) or 129 (SIGHUP).
 """
 
 from __future__ import annotations

@@ -87,6 +87,7 @@ def test_bash_completes_sub_commands(bash_script: Path) -> None:
     assert set(_complete(bash_script, "")) >= set(_sub_commands())
     assert _complete(bash_script, "se") == ["serve"]
     assert _complete(bash_script, "comp") == ["completion"]
+    assert _complete(bash_script, "cl") == ["cleanup"]
 
 
 def test_bash_completes_flags_and_broken_server_names(bash_script: Path) -> None:
@@ -95,3 +96,5 @@ def test_bash_completes_flags_and_broken_server_names(bash_script: Path) -> None
     assert _complete(bash_script, "run", "--scenario", "wal-go") == ["wal-goes-back"]
     assert "list" in _complete(bash_script, "run", "--scenario", "li")
     assert _complete(bash_script, "completion", "z") == ["zsh"]
+    assert _complete(bash_script, "cleanup", "--dr") == ["--dry-run"]
+    assert _complete(bash_script, "cleanup", "--run-") == ["--run-id"]

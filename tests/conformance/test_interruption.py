@@ -1,6 +1,7 @@
-"""Ctrl-C and SIGTERM stop ``replcheck run`` before any further request but cleanup, at every
-moment: a token's create answer in flight, between policy writes, fuzzing, checks; repeated
-Ctrl-C does not cut cleanup short; the run says what it removed and writes partial reports."""
+"""Ctrl-C, SIGTERM and SIGHUP stop ``replcheck run`` before any further request but cleanup, at
+every moment: a token's create answer in flight, between policy writes, fuzzing, checks;
+repeated Ctrl-C does not cut cleanup short; the run says what it removed and writes partial
+reports. A closed terminal (SIGHUP, then writes that fail) ends the same way, with 129."""
 
 from __future__ import annotations
 
@@ -11,7 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-from interrupt_support import Finished, SignallingProxy, finish, nth, start_cli
+from interrupt_support import (
+    Finished,
+    SignallingProxy,
+    finish,
+    finish_on_terminal,
+    nth,
+    start_cli,
+    start_cli_on_terminal,
+)
 from suite_support import ROOT_TOKEN, app_for, serve_app
 
 from replcheck.conformance.interruption import RunInterrupted, StopRequest, shielded
@@ -92,6 +101,41 @@ def test_sigterm_stops_the_run_with_143(tmp_path: Path) -> None:
     assert sent_after == []
     assert after == before
     assert "INTERRUPTED by SIGTERM" in done.out
+
+
+@pytest.mark.parametrize("moment", ["second token create in flight", "checks"])
+def test_sighup_stops_the_run_with_129_and_cleans_up(tmp_path: Path, moment: str) -> None:
+    sent_after, done, before, after, report = _interrupted_run(tmp_path, moment, (signal.SIGHUP,))
+    assert done.code == 129, (done.out[-3000:], done.err[-2000:])
+    assert sent_after == []
+    assert after == before, done.out[-3000:]
+    assert "cleanup: " in done.out and "INTERRUPTED by SIGHUP" in done.out
+    assert "Traceback" not in done.out + done.err
+    assert json.loads(report.read_text())["exit_code"] == 129
+
+
+@pytest.mark.parametrize("moment", ["second token create in flight", "checks"])
+def test_a_closed_terminal_stops_the_run_with_129_and_cleans_up(moment: str) -> None:
+    """The run's own terminal is closed (its progress bar on it): the kernel sends SIGHUP and
+    every later write fails with EIO; cleanup still runs and the status is still 129."""
+    trigger, _ = MOMENTS[moment]
+    app = app_for()
+    core = app.state.vault
+    tokens_before = len(core.tokens)
+    proxy = SignallingProxy(app, nth(*trigger), signals=())
+    with serve_app(proxy) as url:
+        process, terminal = start_cli_on_terminal(
+            "--url", url, "--token", ROOT_TOKEN, "--profile", "full", "--seed", "5",
+            "--max-examples", "5",
+        )  # fmt: skip
+        proxy.pid, proxy.on_trigger = process.pid, terminal.hang_up
+        done = finish_on_terminal(process, terminal)
+        assert proxy.fired_at is not None, done.out[-2000:]
+        assert proxy.not_cleanup_after_signal() == []
+        assert not _leftovers(url)
+    assert done.code == 129, done.out[-3000:]
+    assert len(core.tokens) == tokens_before
+    assert "checks" in done.out  # the progress bar was on the terminal until it closed
 
 
 def test_a_shield_defers_a_signal_until_cleanup_is_done() -> None:

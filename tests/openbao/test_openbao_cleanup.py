@@ -1,6 +1,7 @@
 """Against a real Vault-lineage server (OpenBao), ``replcheck run --token root`` leaves no policy
-and no token behind: after a whole run, and after Ctrl-C at several moments (a token's create
-answer in flight, between policy writes, fuzzing, checks; three quick Ctrl-C).
+and no token behind: after a whole run, and after Ctrl-C, SIGTERM and SIGHUP at several moments
+(a token's create answer in flight, between policy writes, fuzzing, checks; three quick Ctrl-C;
+the run's terminal closed under it).
 
 Policies are listed with ``sys/policies/acl?list=true`` and tokens with
 ``auth/token/accessors?list=true``, before and after, on OpenBao itself. Only cleanup and exit
@@ -20,9 +21,11 @@ from asgi_serving import serve_asgi
 from interrupt_support import (
     SignallingProxy,
     finish,
+    finish_on_terminal,
     forwarding_app,
     nth,
     start_cli,
+    start_cli_on_terminal,
 )
 from openbao_support import OpenBaoServer
 
@@ -103,3 +106,42 @@ def test_ctrl_c_leaves_no_policy_or_token(
     assert proxy.not_cleanup_after_signal() == []
     assert _inventory(openbao) == before, done.out[-3000:]
     assert "Traceback" not in done.out + done.err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("moment", list(MOMENTS))
+def test_sigterm_and_sighup_leave_no_policy_or_token(
+    openbao: OpenBaoServer, moment: str, signum: int
+) -> None:
+    trigger, keyword = MOMENTS[moment]
+    before = _inventory(openbao)
+    proxy = SignallingProxy(
+        forwarding_app(openbao.url, ENTERPRISE_STATUS), nth(*trigger), signals=(signum,)
+    )
+    with serve_asgi(proxy) as url:
+        args = ["--url", url, *RUN, "--profile", "full"]
+        process = start_cli(*args, *(["-k", keyword] if keyword else []))
+        proxy.pid = process.pid
+        done = finish(process)
+    assert proxy.fired_at is not None, done.out[-2000:]
+    assert done.code == 128 + signum, (done.out[-3000:], done.err[-2000:])
+    assert proxy.not_cleanup_after_signal() == []
+    assert _inventory(openbao) == before, done.out[-3000:]
+    assert "Traceback" not in done.out + done.err
+
+
+def test_a_closed_terminal_leaves_no_policy_or_token(openbao: OpenBaoServer) -> None:
+    """The terminal the run shows its progress on is closed during the checks: SIGHUP from the
+    kernel, and every later write fails; the run still removes what it made, and exits 129."""
+    before = _inventory(openbao)
+    proxy = SignallingProxy(
+        forwarding_app(openbao.url, ENTERPRISE_STATUS), nth(*MOMENTS["checks"][0]), signals=()
+    )
+    with serve_asgi(proxy) as url:
+        process, terminal = start_cli_on_terminal("--url", url, *RUN, "--profile", "full")
+        proxy.pid, proxy.on_trigger = process.pid, terminal.hang_up
+        done = finish_on_terminal(process, terminal)
+    assert proxy.fired_at is not None, done.out[-2000:]
+    assert done.code == 129, done.out[-3000:]
+    assert proxy.not_cleanup_after_signal() == []
+    assert _inventory(openbao) == before, done.out[-3000:]

@@ -119,6 +119,13 @@ def test_wheel_installs_under_one_namespace_beside_a_users_conformance_package(
          str(wheel)],
         check=True, env=env, capture_output=True, timeout=300,
     )
+    # The console script (its entry is ``replcheck.__main__:main``) and ``python -m replcheck``.
+    for command in ([str(venv / "bin" / "replcheck")], [python, "-m", "replcheck"]):
+        version = subprocess.run(
+            [*command, "--version"], env=env, cwd=tmp_path, capture_output=True, text=True,
+            timeout=60, check=False,
+        )  # fmt: skip
+        assert version.stdout == "replcheck 0.1.0\n", (command, version.stdout, version.stderr)
     project = tmp_path / "project"
     for name, text in USER_PACKAGE.items():
         (project / name).parent.mkdir(parents=True, exist_ok=True)
