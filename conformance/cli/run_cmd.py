@@ -96,6 +96,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="print every request the run would send, and send nothing",
     )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print every check as it ends and every requirement in the summary (by default "
+        "only what did not pass is listed; failures are always shown in full)",
+    )
     broken_names.add_name_flag(
         parser, "--break", "broken",
         "judge the deliberately broken embedded server NAME instead (no --url; VAULT_ADDR is "
@@ -189,7 +196,7 @@ def _run_and_report(
     from replcheck.conformance.report import TerminalReporter
     from replcheck.conformance.runner import run
 
-    reporter = TerminalReporter()
+    reporter = TerminalReporter(verbose=args.verbose)
     try:
         try:
             if broken is None:
