@@ -79,8 +79,16 @@ class RunResult:
     interrupted_by: int | None = None
     #: Generated cases sent per documented operation ("POST /sys/replication/reindex": 26).
     cases_per_operation: dict[str, int] = field(default_factory=dict)
+    #: Requests sent besides ``exchanges``: by users' marked tests through the plugin's
+    #: clients (the plugin counts them; it does not record them).
+    other_requests: int = 0
     suite_version: str = __version__
     spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
+
+    @property
+    def requests_sent(self) -> int:
+        """Every request the run sent: the engine's, and those of users' marked tests."""
+        return 0 if self.plan else len(self.exchanges) + self.other_requests
 
     def _with(self, outcome: Outcome) -> list[str]:
         return [rid for rid, r in self.results.items() if r.outcome is outcome]

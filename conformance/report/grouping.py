@@ -122,3 +122,22 @@ def shared_notes(results: Mapping[str, RequirementResult]) -> list[tuple[str, li
             if requirement_id not in ids:
                 ids.append(requirement_id)
     return list(notes.items())
+
+
+#: Width the lists of requirement ids are wrapped at.
+WIDTH = 100
+
+
+def wrapped(words: list[str], indent: str) -> list[str]:
+    """``words`` joined by commas, in lines of at most ``WIDTH`` characters after ``indent``."""
+    lines: list[str] = []
+    line = ""
+    for index, word in enumerate(words):
+        piece = word if index == len(words) - 1 else f"{word}, "
+        if line and len(indent) + len(line) + len(piece.rstrip()) > WIDTH:
+            lines.append(indent + line.rstrip())
+            line = ""
+        line += piece
+    if line:
+        lines.append(indent + line)
+    return lines

@@ -233,7 +233,7 @@ def _counts(result: RunResult, groups: int, findings: int) -> str:
 def render_html(result: RunResult) -> str:
     findings = [f for r in result.results.values() for f in r.findings]
     failures, distinct = _failures(result)
-    requests = 0 if result.plan else len(result.exchanges)
+    requests = result.requests_sent
     runline = (
         f"{_text(result.target_url)} · profile {escape(result.profile)} · seed {result.seed} · "
         f"{requests} requests · {result.duration_s:.1f} s · {escape(result.started_at)}"

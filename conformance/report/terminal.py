@@ -27,6 +27,7 @@ from replcheck.conformance.report.grouping import (
     group_findings,
     label,
     shared_notes,
+    wrapped,
 )
 from replcheck.conformance.run_result import RunResult
 
@@ -40,8 +41,7 @@ _MARK = {
 }
 #: Outcomes whose requirements the short summary lists one line per reason.
 _BY_REASON = (PARTIAL, Outcome.NOT_RUN.value, Outcome.UNSUPPORTED.value)
-#: Width the lists of requirement ids are wrapped at.
-_WIDTH = 100
+
 _BODY_LIMIT = 600
 #: Requests listed under a finding seen on several; the rest are counted.
 _REQUESTS_LISTED = 5
@@ -168,7 +168,7 @@ class TerminalReporter:
         self._print(f"{result.verdict_sentence}")
         self._print(
             f"target {result.target_url}, profile {result.profile}, seed {result.seed}, "
-            f"{_requests(len(result.exchanges))}, {result.duration_s:.1f} s, "
+            f"{_requests(result.requests_sent)}, {result.duration_s:.1f} s, "
             f"spec {result.spec_hash[:12]}"
         )
 
@@ -206,7 +206,7 @@ class TerminalReporter:
             counted = f"{count} requirement{'' if count == 1 else 's'}"
             self._print(f"  {_MARK[group.label]:<11} {counted}: {visible(group.reason)}")
             if group.reason != EDITION_SEE_VERDICT:  # that is every one the API serves
-                for line in _wrapped(group.requirements, "      "):
+                for line in wrapped(group.requirements, "      "):
                     self._print(line)
         for note, ids in shared_notes(results):
             self._print(f"note ({', '.join(ids)}): {visible(note)}")
@@ -277,24 +277,9 @@ class TerminalReporter:
                 skipped.setdefault(check.reason, []).append(check.id)
         for reason, ids in skipped.items():
             self._print(f"not planned ({visible(reason)}):")
-            for line in _wrapped(ids, "  "):
+            for line in wrapped(ids, "  "):
                 self._print(line)
         self._print(f"{len(result.exchanges)} request(s) would be sent.")
-
-
-def _wrapped(words: list[str], indent: str) -> list[str]:
-    """``words`` joined by commas, in lines of at most ``_WIDTH`` characters."""
-    lines: list[str] = []
-    line = ""
-    for index, word in enumerate(words):
-        piece = word if index == len(words) - 1 else f"{word}, "
-        if line and len(indent) + len(line) + len(piece.rstrip()) > _WIDTH:
-            lines.append(indent + line.rstrip())
-            line = ""
-        line += piece
-    if line:
-        lines.append(indent + line)
-    return lines
 
 
 def _is_tty(stream: TextIO) -> bool:
