@@ -188,11 +188,7 @@ class TerminalReporter:
         """The counts, each failed or errored requirement on its line, the rest one line per
         outcome and reason, and each note once."""
         results = result.results
-        counts: dict[str, int] = {}
-        for outcome in results.values():
-            counts[label(outcome)] = counts.get(label(outcome), 0) + 1
-        tally = ", ".join(f"{n} {name}" for name, n in counts.items())
-        self._print(f"Requirements ({len(results)}): {tally or 'none selected'}")
+        self._print(f"Requirements ({len(results)}): {result.tally()}")
         for requirement_id, outcome in results.items():
             if outcome.outcome in (Outcome.FAILED, Outcome.ERROR):
                 level = replcheck_spec.requirement(requirement_id).level
