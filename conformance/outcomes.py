@@ -93,6 +93,12 @@ class CheckResult:
         return [*self.notes, f"{self.hidden} more finding(s) not shown (counted, not kept)"]
 
 
+#: What the reports call a requirement that passed on what ran while one of its checks was not
+#: run for a reason other than the profile: ``--strict`` counts it as not fully run, so no
+#: report may call it plainly "passed".
+PARTIAL = "partial"
+
+
 @dataclass
 class RequirementResult:
     """Everything the run learnt about one requirement."""
@@ -115,6 +121,12 @@ class RequirementResult:
         """Checks of this requirement that were not run for a reason other than the user's
         choice of profile: what ``--strict`` turns into a failure."""
         return [c for c in self.checks if c.outcome is Outcome.NOT_RUN and not c.by_choice]
+
+    @property
+    def partly_run(self) -> bool:
+        """Passed on what ran, with a check not run for a reason other than the profile: the
+        reports label it ``partial``, and ``--strict`` counts it as not fully run."""
+        return self.outcome is Outcome.PASSED and bool(self.gaps)
 
 
 def combine(requirement: str, checks: Iterable[CheckResult]) -> RequirementResult:
@@ -155,12 +167,16 @@ def per_requirement(results: list[CheckResult]) -> dict[str, RequirementResult]:
     }
 
 
+#: Why every check of a plan (``--plan``) is not run.
+PLAN_ONLY = "plan only: nothing was sent"
+
+
 def conclude(result: CheckResult, nothing_judged: str, *, plan: bool = False) -> CheckResult:
     """A check's, judge's or watcher's outcome from what it recorded, by one rule for all:
     failed with findings (kept or only counted), passed when it judged something, otherwise
     not run with the reason it had, else ``nothing_judged``. In a plan nothing was sent."""
     if plan:
-        result.outcome, result.reason = Outcome.NOT_RUN, "plan only: nothing was sent"
+        result.outcome, result.reason = Outcome.NOT_RUN, PLAN_ONLY
     elif result.findings or result.hidden:
         result.outcome, result.reason = Outcome.FAILED, ""
     elif result.judged:

@@ -7,7 +7,9 @@ logic lives in ``conformance.plugin_support``; the suite is ``conformance.suite`
     pytest --pyargs conformance.suite --vault-addr https://vault:8200 --vault-token ...
 
 Fixtures: ``vault_target``, ``vault_client``, ``replication_status``, ``replication_schema``,
-``vault_non_sudo_token``. Marker: ``replcheck_requirement("ID", ...)``.
+``vault_non_sudo_token``. Marker: ``replcheck_requirement("ID", ...)``; in a marked test,
+``target_deviates(message, expected=...)`` records a finding against the target (any other
+failure is the test's own, not the target's).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from replcheck.conformance.plugin_support import marks, options
+from replcheck.conformance.plugin_support.deviation import TargetDeviation, target_deviates
 from replcheck.conformance.plugin_support.state import (
     STATE,
     SUITE_PARAM,
@@ -30,6 +33,8 @@ if TYPE_CHECKING:
     import httpx
 
     from replcheck.conformance.plugin_support.target import VaultTarget
+
+__all__ = ["TargetDeviation", "target_deviates"]
 
 _REQUIREMENTS = pytest.StashKey[list[str]]()
 _MISUSE = pytest.StashKey[str]()
@@ -105,19 +110,29 @@ class RunHooks:
             item_id for item_id in map(_suite_id, session.items) if item_id is not None
         ]
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.state.current_test = item.nodeid  # before the fixtures: their requests count
         misuse = item.stash.get(_MISUSE, None)
         if misuse is not None:
             pytest.fail(f"usage error: {misuse}", pytrace=False)
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
         if self.state.active:
             self.state.mask_report(report)
         ids = item.stash.get(_REQUIREMENTS, None)
         if ids:
+            # Plain values: with xdist the report crosses to the controller as JSON.
             setattr(report, marks.REPORT_ATTRIBUTE, ids)
+            setattr(report, marks.REQUESTS_ATTRIBUTE, self.state.requests.get(item.nodeid, 0))
+            if call.excinfo is not None and call.excinfo.errisinstance(TargetDeviation):
+                deviation = call.excinfo.value
+                assert isinstance(deviation, TargetDeviation)
+                mask = self.state.masker.mask
+                setattr(report, marks.DEVIATION_ATTRIBUTE,
+                        [mask(deviation.message), mask(deviation.expected)])
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -180,7 +195,10 @@ def vault_target(pytestconfig: pytest.Config) -> VaultTarget:
     try:
         return pytestconfig.stash[STATE].target()
     except NoTarget as exc:
-        pytest.fail(str(exc), pytrace=False)
+        reason = str(exc)
+    # Failed outside the except block: pytest would otherwise print the sentence twice, the
+    # second time "during handling of the above exception".
+    pytest.fail(reason, pytrace=False)
 
 
 @pytest.fixture
@@ -199,7 +217,8 @@ def replication_status(vault_client: httpx.Client, pytestconfig: pytest.Config) 
     try:
         return read_status(vault_client)
     except StatusInvalid as exc:
-        pytest.fail(pytestconfig.stash[STATE].masker.mask(str(exc)), pytrace=False)
+        reason = pytestconfig.stash[STATE].masker.mask(str(exc))
+    pytest.fail(reason, pytrace=False)  # outside the except block: printed once
 
 
 @pytest.fixture(scope="session")

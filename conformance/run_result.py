@@ -15,7 +15,7 @@ from replcheck.conformance import __version__
 from replcheck.conformance.checks.edition import Edition
 from replcheck.conformance.exchange import Exchange
 from replcheck.conformance.interruption import signal_name
-from replcheck.conformance.outcomes import CheckResult, Outcome, RequirementResult
+from replcheck.conformance.outcomes import PARTIAL, CheckResult, Outcome, RequirementResult
 
 
 class Verdict(enum.StrEnum):
@@ -79,8 +79,16 @@ class RunResult:
     interrupted_by: int | None = None
     #: Generated cases sent per documented operation ("POST /sys/replication/reindex": 26).
     cases_per_operation: dict[str, int] = field(default_factory=dict)
+    #: Requests sent besides ``exchanges``: by users' marked tests through the plugin's
+    #: clients (the plugin counts them; it does not record them).
+    other_requests: int = 0
     suite_version: str = __version__
     spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
+
+    @property
+    def requests_sent(self) -> int:
+        """Every request the run sent: the engine's, and those of users' marked tests."""
+        return 0 if self.plan else len(self.exchanges) + self.other_requests
 
     def _with(self, outcome: Outcome) -> list[str]:
         return [rid for rid, r in self.results.items() if r.outcome is outcome]
@@ -128,10 +136,45 @@ class RunResult:
             return Verdict.NOT_CONFORMANT
         return Verdict.CONFORMANT
 
+    def tally(self, but: Outcome | None = None) -> str:
+        """The requirements counted by outcome as every report labels them (a requirement that
+        passed with a check not run for another reason than the profile counts as
+        ``partial``), leaving out the outcome ``but``."""
+        counts: dict[str, int] = {}
+        for result in self.results.values():
+            if result.outcome is but:
+                continue
+            shown = PARTIAL if result.partly_run else result.outcome.value
+            counts[shown] = counts.get(shown, 0) + 1
+        order = [Outcome.PASSED.value, PARTIAL, *(o.value for o in Outcome)]
+        return ", ".join(
+            f"{counts[name]} {name}" for name in sorted(counts, key=order.index)
+        ) or "none selected"
+
+    def _unsupported_sentence(self) -> str:
+        """What a target without the replication API was judged on: the requirements that
+        need the API could not be, the others (Vault's generic HTTP conventions) were judged
+        on the few answers it gave."""
+        observed = self.edition_observed or "replication is not available"
+        unsupported = len(self._with(Outcome.UNSUPPORTED))
+        others = len(self.results) - unsupported
+        answers = sum(1 for exchange in self.exchanges if exchange.response is not None)
+        received = f"the {answers} answer{'' if answers == 1 else 's'} received"
+        if others == len(self._with(Outcome.PASSED)) and others:
+            judged = f"the other {others} passed on {received}"
+        elif others:
+            judged = f"of the other {others}: {self.tally(but=Outcome.UNSUPPORTED)}, on {received}"
+        else:
+            judged = "no other requirement was selected"
+        return (
+            f"UNSUPPORTED: {observed}. {unsupported} of {len(self.results)} requirement(s) need "
+            f"that API and could not be judged; {judged}; nothing deviated."
+        )
+
     @property
     def verdict_sentence(self) -> str:
         counts = {o: len(self._with(o)) for o in Outcome}
-        tally = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n) or "none selected"
+        tally = self.tally()
         verdict = self.verdict
         if verdict is Verdict.INTERRUPTED:
             return (
@@ -149,9 +192,7 @@ class RunResult:
             f"failed ({tally}).",
             Verdict.INCOMPLETE: f"INCOMPLETE: the suite itself broke on {counts[Outcome.ERROR]} "
             f"requirement(s), so no verdict can be given ({tally}).",
-            Verdict.UNSUPPORTED: "UNSUPPORTED: "
-            f"{self.edition_observed or 'replication is not available'}; nothing deviated "
-            f"({tally}).",
+            Verdict.UNSUPPORTED: self._unsupported_sentence(),
             Verdict.NOTHING_JUDGED: "NO VERDICT: the run judged no requirement, so it cannot say "
             f"the target conforms ({tally}).",
             Verdict.CONFORMANT: f"CONFORMANT: every judged requirement passed ({tally}).",

@@ -30,6 +30,7 @@ from starlette.applications import Starlette
 from .app import create_app
 from .config import SCENARIOS, SERVE_FLAGS, ConfigError, ServerConfig, load_config
 from .core import VERSION
+from .deprecated_flags import add_alias
 from .embedded import ASGIApp
 from .serving import return_large_buffers_to_the_os, uvicorn_config
 
@@ -73,8 +74,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tls-client-ca", metavar="FILE",
                         help="require client certificates signed by a CA of this PEM file "
                              "(mutual TLS); needs --tls-cert")
-    parser.add_argument("--scenario", choices=SCENARIOS,
-                        help=f"replication topology to start in (default {defaults.scenario})")
+    parser.add_argument("--state", choices=SCENARIOS, metavar="NAME",
+                        help="the cluster's replication state to start in: "
+                             f"{', '.join(SCENARIOS)} (default {defaults.scenario})")
+    add_alias(parser, "--scenario", "state", replacement="--state", command="serve",
+              choices=SCENARIOS, metavar="NAME")
     parser.add_argument("--log-level", choices=("critical", "error", "warning", "info", "debug"),
                         help=f"log verbosity (default {defaults.log_level})")
     parser.add_argument("--read-header-timeout", type=_seconds, metavar="SECONDS",
@@ -137,7 +141,7 @@ def _banner(config: ServerConfig, address: str, root_token: str, headline: str |
     return (
         f"{first}\n\n"
         f"             Api Address: {address}\n"
-        f"                Scenario: {config.scenario}\n"
+        f"                   State: {config.scenario}\n"
         f"                 Version: Vault {_version(config)} (emulated)\n\n"
         "WARNING! This is a development server that keeps everything in memory.\n\n"
         "You may need to set the following environment variables:\n\n"

@@ -118,7 +118,7 @@ SERVE_FLAGS = {
     "tls_cert": "--tls-cert",
     "tls_key": "--tls-key",
     "tls_client_ca": "--tls-client-ca",
-    "scenario": "--scenario",
+    "scenario": "--state",
     "log_level": "--log-level",
     "read_header_timeout": "--read-header-timeout",
     "access_log": "--access-log",

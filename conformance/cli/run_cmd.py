@@ -6,8 +6,9 @@ the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag v
 unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
 bounds) ends with one sentence on stderr and exit 2, never a traceback.
 
-``--scenario NAME`` judges a deliberately broken embedded server instead (``list`` names them):
-a user sees the gate fail, and reads a real report, in one command.
+``--break NAME`` judges a deliberately broken embedded server instead (``list`` names them):
+a user sees the gate fail, and reads a real report, in one command (``--scenario NAME``, its
+old spelling, works until 0.2.0 with a warning).
 
 Ctrl-C, SIGTERM or SIGHUP stops the run before any further request but cleanup; the run says
 what it cleaned up, the summary and report files are written from what was judged until then,
@@ -28,6 +29,7 @@ from replcheck.conformance.cli import broken_names
 from replcheck.conformance.setting_values import SettingError
 from replcheck.conformance.target import OPTIONS, PROFILES, Settings
 from replcheck.conformance.tls import client_context
+from replcheck.reference_server.deprecated_flags import add_alias
 
 if TYPE_CHECKING:
     from replcheck.conformance.run_result import RunResult
@@ -94,29 +96,38 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="print every request the run would send, and send nothing",
     )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print every check as it ends and every requirement in the summary (by default "
+        "only what did not pass is listed; failures are always shown in full)",
+    )
     broken_names.add_name_flag(
-        parser, "--scenario", "scenario",
+        parser, "--break", "broken",
         "judge the deliberately broken embedded server NAME instead (no --url; VAULT_ADDR is "
         "not read), with the profile and bounds it is proven with unless given: see the gate "
         "fail; 'list' prints every name with what it breaks",
     )
+    add_alias(parser, "--scenario", "broken", replacement="--break", command="run",
+              metavar="NAME")
     parser.set_defaults(handler=handle)
 
 
-def _scenario(args: argparse.Namespace) -> BrokenServer | int | None:
-    """The broken server of ``--scenario``, None without it, or the exit status (0 after
+def _broken(args: argparse.Namespace) -> BrokenServer | int | None:
+    """The broken server of ``--break``, None without it, or the exit status (0 after
     ``list``; 2 after one sentence: an unknown name, or a flag that cannot go with it)."""
-    if args.scenario is None:
+    if args.broken is None:
         return None
     for flag, given in (("--url", args.url is not None), ("--plan", args.plan)):
         if given:
             print(
-                f"replcheck run: error: --scenario judges its own embedded broken server, so it "
+                f"replcheck run: error: --break judges its own embedded broken server, so it "
                 f"cannot be combined with {flag}",
                 file=sys.stderr,
             )
             return 2
-    return broken_names.choose(args.scenario, "--scenario", "replcheck run: error:")
+    return broken_names.choose(args.broken, "--break", "replcheck run: error:")
 
 
 def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
@@ -148,18 +159,18 @@ def _check_report_paths(args: argparse.Namespace) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    broken = _scenario(args)
+    broken = _broken(args)
     if isinstance(broken, int):
         return broken
     environ = dict(os.environ)
     if broken is not None:
-        environ.pop("VAULT_ADDR", None)  # the scenario's server is the target
+        environ.pop("VAULT_ADDR", None)  # the broken server is the target
     try:
         settings = _settings(args, environ)
         if broken is not None:
-            from replcheck.conformance.cli import scenario_target
+            from replcheck.conformance.cli import broken_target
 
-            settings = scenario_target.settings_for(broken, settings)
+            settings = broken_target.settings_for(broken, settings)
         _check_report_paths(args)
         client_context(settings)  # a TLS file or folder that cannot be used is a bad flag
     except SettingError as exc:
@@ -180,19 +191,19 @@ def _run_and_report(
     args: argparse.Namespace, settings: Settings, stop: Any, broken: BrokenServer | None
 ) -> int:
     from replcheck.conformance.aborted import RunAborted
-    from replcheck.conformance.cli import scenario_target
+    from replcheck.conformance.cli import broken_target
     from replcheck.conformance.interruption import RunInterrupted, signal_name
     from replcheck.conformance.report import TerminalReporter
     from replcheck.conformance.runner import run
 
-    reporter = TerminalReporter()
+    reporter = TerminalReporter(verbose=args.verbose)
     try:
         try:
             if broken is None:
                 result = run(settings, reporter, stop)
             else:
-                reporter.message(broken_names.headline(broken, "--scenario"))
-                with scenario_target.serving(broken, settings) as judged:
+                reporter.message(broken_names.headline(broken, "--break"))
+                with broken_target.serving(broken, settings) as judged:
                     result = run(judged, reporter, stop)
         finally:
             reporter.close()  # the progress bar (on a TTY) goes before any sentence below
@@ -205,7 +216,7 @@ def _run_and_report(
             return exc.exit_code
         result = exc.result
     if broken is not None:
-        scenario_target.name_in(result, broken)
+        broken_target.name_in(result, broken)
     reporter.summary(result)
     for name, render in _renderers().items():
         path: Path | None = getattr(args, name)

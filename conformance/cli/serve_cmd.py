@@ -1,5 +1,6 @@
-"""``replcheck serve``: run the reference server (options and behaviour live in the server), or
-with ``--break NAME`` one of the deliberately broken servers of ``reference_server.broken``."""
+"""``replcheck serve``: run the reference server (options and behaviour live in the server), in
+the replication state ``--state NAME`` picks, or with ``--break NAME`` one of the deliberately
+broken servers of ``reference_server.broken``."""
 
 from __future__ import annotations
 
@@ -21,8 +22,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cli.add_arguments(parser)
     broken_names.add_name_flag(
         parser, "--break", "broken",
-        "serve the deliberately broken server NAME (in the topology it needs, unless "
-        "--scenario is given); 'list' prints every name with what it breaks",
+        "serve the deliberately broken server NAME (in the replication state it needs, unless "
+        "--state is given); 'list' prints every name with what it breaks",
     )
     parser.set_defaults(handler=handle)
 
@@ -35,8 +36,8 @@ def handle(args: argparse.Namespace) -> int:
     broken = broken_names.choose(args.broken, "--break", "replcheck serve:")
     if isinstance(broken, int):
         return broken
-    if args.scenario is None:
-        args.scenario = broken.scenario
+    if args.state is None:
+        args.state = broken.scenario
     headline = (
         f"==> DELIBERATELY BROKEN server started (replcheck serve --break {broken.name})! "
         "Log data will stream in below:\n\n"

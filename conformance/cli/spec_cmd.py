@@ -46,7 +46,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
     parser.set_defaults(handler=run)
-    actions = parser.add_subparsers(dest="spec_action", metavar="ACTION", parser_class=type(parser))
+    # argparse writes a sub-command as required ("ACTION ...") in the usage even when it is
+    # optional: the usage is written as the two forms the command has instead.
+    printing = parser.format_usage().removeprefix("usage: ").rstrip()
+    actions = parser.add_subparsers(
+        dest="spec_action",
+        metavar="ACTION",
+        title="action (optional: without one, the document is printed)",
+        parser_class=type(parser),
+    )
     differ = actions.add_parser(
         "diff",
         help="classify the changes between two versions of the contract",
@@ -70,6 +78,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     differ.add_argument("--quiet", action="store_true", help="print only breaking changes")
     differ.set_defaults(handler=run_diff)
+    diffing = differ.format_usage().removeprefix("usage: ").rstrip()
+    parser.usage = f"{printing}\n       {diffing}"
 
 
 def _emit(text: str, output: str | None) -> int:

@@ -1,6 +1,11 @@
 """``replcheck validate``: check a captured response against the spec's schemas.
 
-Exit 0 valid, 1 invalid (each violation printed with its JSON path), 2 unreadable input.
+Without ``--kind`` the kind is told from the body's members (``errors``: an error body; a
+``mode``, ``dr`` or ``performance``: a status; ``warnings``: a recover or reindex answer), in
+the envelope or the docs' bare form; a body that shows none of them needs ``--kind``.
+
+Exit 0 valid, 1 invalid (each violation printed with its JSON path), 2 unreadable input (or a
+kind that cannot be told).
 """
 
 from __future__ import annotations
@@ -24,9 +29,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "against the schema of its kind. FILE may be '-' for standard input."
         ),
     )
-    parser.add_argument("--kind", choices=KINDS, required=True)
+    parser.add_argument(
+        "--kind",
+        choices=KINDS,
+        default=None,
+        help="the schema to validate against (default: told from the body's members)",
+    )
     parser.add_argument("file", metavar="FILE")
     parser.set_defaults(handler=run)
+
+
+def detect_kind(document: object) -> str | None:
+    """The kind of a captured body, told from its members, or None when they do not say."""
+    if not isinstance(document, dict):
+        return None
+    if "errors" in document:
+        return "error"
+    data = document.get("data")
+    body = data if isinstance(data, dict) else document
+    if any(member in body for member in ("mode", "dr", "performance")):
+        return "status"
+    if "warnings" in document:
+        return "warnings"
+    return None
 
 
 def _read(name: str) -> str:
@@ -51,11 +76,20 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    found = violations(args.kind, document)
+    kind = args.kind or detect_kind(document)
+    if kind is None:
+        print(
+            f"replcheck validate: cannot tell what {args.file} is (no errors, status or "
+            f"warnings members): pass --kind {'|'.join(KINDS)}",
+            file=sys.stderr,
+        )
+        return 2
+    told = "" if args.kind else " (kind told from its members; --kind sets it)"
+    found = violations(kind, document)
     if not found:
-        print(f"{args.file}: valid {args.kind} response")
+        print(f"{args.file}: valid {kind} response{told}")
         return 0
-    print(f"{args.file}: {len(found)} violation(s) of the {args.kind} schema")
+    print(f"{args.file}: {len(found)} violation(s) of the {kind} schema{told}")
     for violation in found:
         print(f"  {violation}")
     return 1

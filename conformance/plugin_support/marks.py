@@ -2,8 +2,16 @@
 
 The ids must exist in ``spec/requirements.yaml``; an unknown id is a usage error naming the
 test and the closest known ids. A marked test's outcome joins the engine's results for each of
-its requirements (failed -> a finding with the test's failure text, error -> error, skipped ->
-not run), so it shows in the requirement table of the JSON and HTML reports.
+its requirements, so it shows in the requirement table of the JSON and HTML reports:
+
+- passed -> passed;
+- failed through ``target_deviates`` (``plugin_support.deviation``) -> a finding against the
+  target, with what the test says it did and what was expected;
+- failed any other way (a plain ``assert``, an exception): the test's own failure, not the
+  target's -> *not run* by that test, the failure as the reason (pytest still fails the test);
+- an error in setup or teardown -> error; skipped -> not run.
+
+The requests the test sent through the plugin's clients are counted with it.
 """
 
 from __future__ import annotations
@@ -21,8 +29,12 @@ MARKER_HELP = (
     f"{MARKER}(*ids): count this test for these requirement ids of replcheck's catalogue "
     "(spec/requirements.yaml), in replcheck's reports"
 )
-#: The report attribute carrying a marked test's ids to the controlling xdist process.
+#: The report attributes carrying a marked test's ids, the requests it sent so far and, when it
+#: failed through ``target_deviates``, the deviation (message, expected) to the controlling
+#: xdist process.
 REPORT_ATTRIBUTE = "replcheck_requirements"
+REQUESTS_ATTRIBUTE = "replcheck_requests"
+DEVIATION_ATTRIBUTE = "replcheck_deviation"
 
 
 def requirement_ids(item: pytest.Item) -> list[str]:
@@ -53,9 +65,15 @@ def outcome_of(report: pytest.TestReport) -> tuple[Outcome, str] | None:
     from replcheck.conformance.outcomes import Outcome
 
     if report.failed:
-        if report.when == "call":
-            return Outcome.FAILED, _crash(report)
-        return Outcome.ERROR, f"error in {report.when}: {_crash(report)}"
+        if report.when != "call":
+            return Outcome.ERROR, f"error in {report.when}: {_crash(report)}"
+        deviation = getattr(report, DEVIATION_ATTRIBUTE, None)
+        if deviation:
+            return Outcome.FAILED, str(deviation[0])
+        return Outcome.NOT_RUN, (
+            f"{report.nodeid} failed on its own ({_crash(report)}), not through "
+            "target_deviates(): a failure of the test, not a finding against the target"
+        )
     if report.skipped:
         longrepr = report.longrepr
         reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
@@ -77,19 +95,24 @@ def record(
     if seen is None:
         return
     outcome, reason = seen
+    sent = int(getattr(report, REQUESTS_ATTRIBUTE, 0) or 0)
     for requirement in requirements:
         key = f"{report.nodeid}|{requirement}"
         result = results.setdefault(key, CheckResult(requirement, report.nodeid, outcome, reason))
+        result.exchanges = max(result.exchanges, sent)
+        if outcome is Outcome.PASSED:
+            result.judged = 1
         if rank[outcome] < rank[result.outcome]:
             continue
         result.outcome, result.duration_s = outcome, result.duration_s + report.duration
         result.reason = "" if outcome is Outcome.FAILED else reason
         if outcome is Outcome.FAILED:
+            deviation = getattr(report, DEVIATION_ATTRIBUTE, None) or [reason, ""]
             result.findings = [
                 Finding(
                     requirement,
-                    f"{report.nodeid}: {reason}",
-                    "the test marked with this requirement passes",
+                    f"{report.nodeid}: {deviation[0]}",
+                    str(deviation[1]) or "the test marked with this requirement passes",
                     None,
                     source=report.nodeid,
                 )

@@ -59,6 +59,10 @@ class PluginState:
     suite_order: list[str] = field(default_factory=list)
     #: Users' tests marked replcheck_requirement, by node id (kept by the controlling process).
     user_results: dict[str, CheckResult] = field(default_factory=dict)
+    #: The test running in this process, and the requests each test sent through the
+    #: plugin's clients (``vault_client``, ``replication_status``, ``vault_target.client()``).
+    current_test: str = ""
+    requests: dict[str, int] = field(default_factory=dict)
     started: float = field(default_factory=time.perf_counter)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     stack: ExitStack = field(default_factory=ExitStack)
@@ -144,6 +148,7 @@ class PluginState:
                 profile=profile or "full",
                 seed=self.seed,
                 embedded=True,
+                on_request=self.count_request,
             )
         if options.problem is not None:
             raise NoTarget(f"replcheck: {options.problem}")
@@ -166,7 +171,12 @@ class PluginState:
             tls_skip_verify=settings.tls_skip_verify,
             profile=settings.resolved_profile,
             seed=self.seed,
+            on_request=self.count_request,
         )
+
+    def count_request(self) -> None:
+        """One request sent through the plugin's clients, by the test running now."""
+        self.requests[self.current_test] = self.requests.get(self.current_test, 0) + 1
 
     def engine_settings(self, target: VaultTarget) -> Settings:
         """The engine's settings: the target's, with the run's budget, bounds, concurrency and

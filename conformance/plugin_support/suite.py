@@ -131,10 +131,13 @@ class SuiteRun:
 
     def _check(self, item: Check) -> CheckResult:
         before = len(self.engine.client.exchanges)
+        unreachable: str | None = None
         try:
             result, judgements = self.engine.run_judged(item)
         except TargetUnreachable as exc:
-            _could_not_run(plugin_words(str(exc)))
+            unreachable = plugin_words(str(exc))
+        if unreachable is not None:  # outside the except block: one sentence, no chain
+            _could_not_run(unreachable)
         exchanges = self.engine.client.exchanges[before:]
         record = CheckRecord(result, judgements, exchanges, self.watcher.take_piece())
         self.folder.write("check", item.id, record)
@@ -144,10 +147,13 @@ class SuiteRun:
         """The watcher's last read and verdict, merged with what every process's watcher saw
         (``outcomes.merge``, the rule ``run`` follows for judges too)."""
         before = len(self.engine.client.exchanges)
+        unreachable: str | None = None
         try:
             result, judgements = self.engine.watch_judged(item)
         except TargetUnreachable as exc:
-            _could_not_run(plugin_words(str(exc)))
+            unreachable = plugin_words(str(exc))
+        if unreachable is not None:
+            _could_not_run(unreachable)
         if result.outcome in (Outcome.PASSED, Outcome.FAILED):
             pieces = [*self.folder.watch_pieces(but=item.id), result]
             (merged,) = merge(pieces, MAX_WATCH_FINDINGS, lambda _: NOTHING_WATCHED)

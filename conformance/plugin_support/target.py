@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +46,9 @@ class VaultTarget:
     seed: int = 0
     #: True when the plugin started the reference server for this session.
     embedded: bool = False
+    #: Called for each request a client of ``client()`` sends: the plugin counts the requests
+    #: of each test, for its summary and reports.
+    on_request: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def api_url(self) -> str:
@@ -85,6 +88,9 @@ class VaultTarget:
         if self.tls_server_name:
             first = server_name_hook(self.tls_server_name)
             hooks = {**hooks, "request": [first, *hooks.get("request", [])]}
+        if self.on_request is not None:
+            counted = self.on_request
+            hooks = {**hooks, "request": [*hooks.get("request", []), lambda _: counted()]}
         return httpx.Client(
             base_url=self.api_url,
             headers=self.headers(token),

@@ -1,21 +1,32 @@
 """One self-contained HTML file a person can open. No script, no external resource.
 
-The first screen is the summary: the verdict, the counts, and the requirement table (failed
-requirements first, one line each). Below it the failures, grouped by requirement and
-de-duplicated (one block per distinct finding, "on N requests" with the list collapsed), each
-with its exchange: JSON bodies pretty-printed with the values a schema violation is about
-marked. Last, the run's provenance and the requirements' sources.
+The first screen is the summary: the verdict, the counts, every requirement that failed or
+errored named on one line (linked to its findings), and the requirement table (failed
+requirements first), each requirement labelled as the terminal and the verdict label it
+(``grouping.label``: a requirement that passed with a check not run for another reason than the
+profile is ``partial``, which ``--strict`` counts as not fully run), with its full text
+(backticks set as code) and why it was not fully judged. Below it the failures, grouped by
+requirement and de-duplicated (one block per distinct finding, "on N requests" with the list
+collapsed), each with its exchange: JSON bodies pretty-printed with the values a schema
+violation is about marked. Last, the run's provenance and the requirements' sources.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from html import escape
 
 from replcheck import spec as replcheck_spec
 from replcheck.conformance.exchange import Exchange, visible
-from replcheck.conformance.outcomes import Outcome, RequirementResult
-from replcheck.conformance.report.grouping import FindingGroup, group_findings
+from replcheck.conformance.outcomes import PARTIAL, Outcome, RequirementResult
+from replcheck.conformance.report.grouping import (
+    EDITION_SEE_VERDICT,
+    FindingGroup,
+    group_findings,
+    label,
+    shared_notes,
+)
 from replcheck.conformance.report.json_view import pretty_json_html
 from replcheck.conformance.run_result import RunResult
 
@@ -30,12 +41,15 @@ td,th{border-bottom:1px solid #e3e3e3;padding:.15em .45em;text-align:left;vertic
 .unsupported,.incomplete,.nothing-judged,.plan,.interrupted{background:#fff4d6}
 .counts{margin:.3em 0}.counts span{display:inline-block;margin-right:1em}
 .runline{color:#555;font-size:.9em;margin:.2em 0 .6em}
+.attention{margin:.2em 0 .6em;line-height:1.6}
 .passed{color:#17692a}.failed{color:#b3261e;font-weight:600}.error{color:#8a4b00;font-weight:600}
-.not-run,.unsupported-o{color:#666}
+.not-run,.unsupported-o,.partial{color:#666}.partial{font-style:italic}
 table.summary{table-layout:fixed}
-table.summary td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+table.summary td{overflow-wrap:anywhere}
+table.summary td.why{font-size:.9em}
 table.summary col.o{width:7.5em}table.summary col.i{width:17em}
 table.summary col.l{width:5.5em}table.summary col.f{width:6em}
+code{font-size:.95em;background:#f1f1f1;padding:0 .15em;border-radius:2px}
 .finding{border-left:4px solid #b3261e;padding:.3em .8em;margin:.6em 0;background:#fcfcfc}
 .times{font-weight:normal;color:#555;margin-left:.5em}
 pre{background:#f4f4f4;padding:.5em;overflow-x:auto;white-space:pre-wrap;
@@ -48,16 +62,28 @@ details>summary{cursor:pointer;color:#0b4f8a}
 """
 
 #: The summary table's order: what needs a person's attention first.
-_ORDER = [Outcome.FAILED, Outcome.ERROR, Outcome.NOT_RUN, Outcome.UNSUPPORTED, Outcome.PASSED]
+_ORDER = [
+    Outcome.FAILED.value, Outcome.ERROR.value, Outcome.NOT_RUN.value, PARTIAL,
+    Outcome.UNSUPPORTED.value, Outcome.PASSED.value,
+]
 
 
-def _cls(outcome: Outcome) -> str:
-    return {Outcome.UNSUPPORTED: "unsupported-o"}.get(outcome, outcome.value.replace(" ", "-"))
+def _cls(shown: str) -> str:
+    """The CSS class of an outcome as labelled (``grouping.label``)."""
+    return {Outcome.UNSUPPORTED.value: "unsupported-o"}.get(shown, shown.replace(" ", "-"))
 
 
 def _text(value: str) -> str:
     """Escaped for HTML, with characters a page would not show (NUL, ESC, U+FFFD) visible."""
     return escape(visible(value))
+
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def _prose(value: str) -> str:
+    """A requirement's text or a reason: escaped, with what is in backticks set as code."""
+    return _BACKTICKED.sub(r"<code>\1</code>", _text(value))
 
 
 def _pre(text: str, marked: tuple[str, ...] = ()) -> str:
@@ -133,7 +159,7 @@ def _failures(result: RunResult) -> tuple[str, dict[str, int]]:
             blocks.append(_group(number, group))
         sections.append(
             f"<section class='requirement' id='req-{escape(requirement_id)}'>"
-            f"<h3><code>{escape(requirement_id)}</code>: {_text(statement)}</h3>"
+            f"<h3><code>{escape(requirement_id)}</code>: {_prose(statement)}</h3>"
             + "".join(blocks)
             + "</section>"
         )
@@ -142,7 +168,7 @@ def _failures(result: RunResult) -> tuple[str, dict[str, int]]:
 
 def _summary_rows(result: RunResult, distinct: dict[str, int]) -> str:
     def rank(item: tuple[str, RequirementResult]) -> int:
-        return _ORDER.index(item[1].outcome)
+        return _ORDER.index(label(item[1]))
 
     rows = []
     for requirement_id, outcome in sorted(result.results.items(), key=rank):
@@ -153,24 +179,44 @@ def _summary_rows(result: RunResult, distinct: dict[str, int]) -> str:
         findings = ""
         if outcome.findings:
             total = len(outcome.findings)
-            shown = distinct.get(requirement_id, total)
-            findings = f"{shown}" + (f" <small>({total})</small>" if total != shown else "")
-        # The findings column already counts a failure: its row says what is required.
-        plain = outcome.outcome in (Outcome.PASSED, Outcome.FAILED) or not outcome.reason
-        why = requirement.statement if plain else outcome.reason
+            counted = distinct.get(requirement_id, total)
+            findings = f"{counted}" + (f" <small>({total})</small>" if total != counted else "")
+        # What is required, and why it was not fully judged when it was not (a failure's
+        # findings column already counts it; a plain pass has no reason).
+        shown = label(outcome)
+        why = _prose(requirement.statement)
+        if outcome.reason and outcome.outcome is not Outcome.FAILED:
+            reason = outcome.reason
+            if reason == result.edition_observed:
+                reason = EDITION_SEE_VERDICT
+            why += f"<br><span class='{_cls(shown)}'>{_prose(reason)}</span>"
         rows.append(
-            f"<tr class='row-{_cls(outcome.outcome)}'>"
-            f"<td class='{_cls(outcome.outcome)}'>{escape(outcome.outcome.value)}</td>"
+            f"<tr class='row-{_cls(shown)}'>"
+            f"<td class='{_cls(shown)}'>{escape(shown)}</td>"
             f"<td><code>{ident}</code></td><td>{escape(requirement.level)}</td>"
-            f"<td>{findings}</td><td title='{_text(why)}'>{_text(why)}</td></tr>"
+            f"<td>{findings}</td><td class='why'>{why}</td></tr>"
         )
     return "".join(rows)
 
 
+def _attention(result: RunResult, distinct: dict[str, int]) -> str:
+    """Every requirement that failed or errored, by id on one line: the table below gives each
+    its full text, which takes more than a screen when many fail."""
+    named = [
+        f"<a href='#req-{escape(rid)}'>{escape(rid)}</a>" if rid in distinct else escape(rid)
+        for rid, outcome in result.results.items()
+        if outcome.outcome in (Outcome.FAILED, Outcome.ERROR)
+    ]
+    if not named:
+        return ""
+    codes = ", ".join(f"<code>{name}</code>" for name in named)
+    return f"<p class='attention'>Failed or errored: {codes}</p>"
+
+
 def _counts(result: RunResult, groups: int, findings: int) -> str:
-    tally = Counter(r.outcome for r in result.results.values())
+    tally = Counter(label(r) for r in result.results.values())
     spans = [
-        f"<span class='{_cls(o)}' data-outcome='{escape(o.value)}'>{tally[o]} {escape(o.value)}"
+        f"<span class='{_cls(o)}' data-outcome='{escape(o)}'>{tally[o]} {escape(o)}"
         "</span>"
         for o in _ORDER
         if tally[o]
@@ -187,7 +233,7 @@ def _counts(result: RunResult, groups: int, findings: int) -> str:
 def render_html(result: RunResult) -> str:
     findings = [f for r in result.results.values() for f in r.findings]
     failures, distinct = _failures(result)
-    requests = 0 if result.plan else len(result.exchanges)
+    requests = result.requests_sent
     runline = (
         f"{_text(result.target_url)} · profile {escape(result.profile)} · seed {result.seed} · "
         f"{requests} requests · {result.duration_s:.1f} s · {escape(result.started_at)}"
@@ -208,15 +254,14 @@ def render_html(result: RunResult) -> str:
         for name, v in result.cluster_ids.items()
     ]
     sources = "".join(
-        f"<tr><td><code>{escape(rid)}</code></td><td>{_text(r.statement)}"
+        f"<tr><td><code>{escape(rid)}</code></td><td>{_prose(r.statement)}"
         f"<br><small>{_text(r.source)}</small></td></tr>"
         for rid in result.results
         for r in [replcheck_spec.requirement(rid)]
     )
     notes = [
-        f"<li><code>{escape(rid)}</code>: {_text(note)}</li>"
-        for rid, outcome in result.results.items()
-        for note in outcome.notes
+        f"<li>{', '.join(f'<code>{escape(rid)}</code>' for rid in ids)}: {_prose(note)}</li>"
+        for note, ids in shared_notes(result.results)
     ]
     verdict_class = result.verdict.value.replace(" ", "-")
     return "".join(
@@ -230,11 +275,16 @@ def render_html(result: RunResult) -> str:
             f"<p class='verdict {verdict_class}'>{_text(result.verdict_sentence)}</p>",
             _counts(result, sum(distinct.values()), len(findings)),
             f"<p class='runline'>{runline}</p>",
-            "".join(f"<p>Note: {_text(note)}</p>" for note in result.notes),
+            _attention(result, distinct),
+            "".join(
+                f"<p>Note: {_prose(note)}</p>"
+                for note in result.notes
+                if note != result.edition_observed  # the verdict says it
+            ),
             "<table class='summary'><colgroup><col class='o'><col class='i'><col class='l'>"
             "<col class='f'><col></colgroup>",
             "<tr><th>Outcome</th><th>Requirement</th><th>Level</th><th>Findings</th>"
-            "<th>What is required (or why it was not judged)</th></tr>",
+            "<th>What is required (and why it was not fully judged)</th></tr>",
             _summary_rows(result, distinct),
             "</table></header>",
             (

@@ -60,7 +60,7 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "settings": result.settings,
         "started_at": result.started_at,
         "duration_s": round(result.duration_s, 3),
-        "requests_sent": 0 if result.plan else len(result.exchanges),
+        "requests_sent": result.requests_sent,
         "cases_per_operation": result.cases_per_operation,
         "notes": result.notes,
         "requirements": requirements,

@@ -2,6 +2,12 @@
 for each distinct failure what was sent, what came back, what was expected and a curl line
 (masked); a finding repeated on several requests is printed once, "on N requests".
 
+A passing run fits in a screen: a check is printed as it ends only when it failed or errored;
+the summary counts the requirements that passed and lists the others one line per outcome and
+reason (the 31 requirements a server without the replication API cannot answer are one line,
+not 31); each note is printed once with the requirements it concerns. ``verbose`` prints every
+check and every requirement as well. A failure is always shown in full.
+
 On a terminal (a TTY) a progress bar (rich) stays under the check lines while the run goes; in
 CI, where the output is a file or a pipe, only plain lines are written, with no control codes.
 """
@@ -13,17 +19,29 @@ from typing import Any, TextIO
 
 from replcheck import spec as replcheck_spec
 from replcheck.conformance.exchange import Exchange, visible
-from replcheck.conformance.outcomes import CheckResult, Outcome
-from replcheck.conformance.report.grouping import FindingGroup, group_findings
+from replcheck.conformance.outcomes import PARTIAL, PLAN_ONLY, CheckResult, Outcome
+from replcheck.conformance.report.grouping import (
+    EDITION_SEE_VERDICT,
+    FindingGroup,
+    by_reason,
+    group_findings,
+    label,
+    shared_notes,
+    wrapped,
+)
 from replcheck.conformance.run_result import RunResult
 
 _MARK = {
-    Outcome.PASSED: "passed",
-    Outcome.FAILED: "FAILED",
-    Outcome.ERROR: "ERROR",
-    Outcome.NOT_RUN: "not run",
-    Outcome.UNSUPPORTED: "unsupported",
+    Outcome.PASSED.value: "passed",
+    Outcome.FAILED.value: "FAILED",
+    Outcome.ERROR.value: "ERROR",
+    Outcome.NOT_RUN.value: "not run",
+    Outcome.UNSUPPORTED.value: "unsupported",
+    PARTIAL: "partial",
 }
+#: Outcomes whose requirements the short summary lists one line per reason.
+_BY_REASON = (PARTIAL, Outcome.NOT_RUN.value, Outcome.UNSUPPORTED.value)
+
 _BODY_LIMIT = 600
 #: Requests listed under a finding seen on several; the rest are counted.
 _REQUESTS_LISTED = 5
@@ -34,9 +52,16 @@ _EDITION = "edition: "
 class TerminalReporter:
     """A ``runner.Listener`` that prints progress, plus the final summary."""
 
-    def __init__(self, stream: TextIO | None = None, progress: bool | None = None) -> None:
+    def __init__(
+        self, stream: TextIO | None = None, progress: bool | None = None, verbose: bool = False
+    ) -> None:
         self.stream = stream or sys.stdout
-        #: The edition sentence, once printed: it is not repeated on every unsupported line.
+        #: Every check as it ends and every requirement in the summary, not only what did not
+        #: pass.
+        self.verbose = verbose
+        #: The edition sentence (a target without the replication API): the verdict states it,
+        #: so it is printed as it comes only under ``verbose``, and no unsupported line repeats
+        #: it.
         self._edition = ""
         #: Show a progress bar: by default only when the output is a terminal.
         self.progress = _is_tty(self.stream) if progress is None else progress
@@ -90,17 +115,26 @@ class TerminalReporter:
     def message(self, text: str) -> None:
         if text.startswith(_EDITION):
             self._edition = text.removeprefix(_EDITION)
+            if not self.verbose:
+                return
         self._print(f"replcheck: {text}")
 
     def check_finished(self, result: CheckResult) -> None:
-        detail = (
-            f"  ({result.reason})" if result.reason and result.outcome is not Outcome.PASSED else ""
-        )
-        if result.outcome is Outcome.UNSUPPORTED and result.reason == self._edition:
-            detail = "  (edition: see above)"
-        self._print(
-            f"  {_MARK[result.outcome]:<11} {result.requirement}::{result.name}{visible(detail)}"
-        )
+        shown = self.verbose or result.outcome in (Outcome.FAILED, Outcome.ERROR)
+        if result.reason == PLAN_ONLY:  # every check of a plan: the plan says it once
+            shown = False
+        if shown:
+            detail = (
+                f"  ({result.reason})"
+                if result.reason and result.outcome is not Outcome.PASSED
+                else ""
+            )
+            if result.outcome is Outcome.UNSUPPORTED and result.reason == self._edition:
+                detail = "  (edition: see the verdict)"
+            self._print(
+                f"  {_MARK[result.outcome.value]:<11} {result.requirement}::{result.name}"
+                f"{visible(detail)}"
+            )
         self._advance(result)
 
     # --- the end ------------------------------------------------------------------------------
@@ -110,15 +144,10 @@ class TerminalReporter:
             self._plan(result)
             return
         self._print()
-        self._print("Requirements")
-        for requirement_id, outcome in result.results.items():
-            level = replcheck_spec.requirement(requirement_id).level
-            reason = f"  - {outcome.reason}" if outcome.reason else ""
-            if outcome.outcome is Outcome.UNSUPPORTED and outcome.reason == result.edition_observed:
-                reason = "  - edition: see the verdict"
-            self._print(f"  {_MARK[outcome.outcome]:<11} {requirement_id} [{level}]{reason}")
-            for note in outcome.notes:
-                self._print(f"              note: {note}")
+        if self.verbose:
+            self._every_requirement(result)
+        else:
+            self._requirements_in_short(result)
         groups = [g for r in result.results.values() for g in group_findings(r.findings)]
         if groups:
             total = sum(group.count for group in groups)
@@ -128,7 +157,8 @@ class TerminalReporter:
             for number, group in enumerate(groups, 1):
                 self.finding(number, group)
         for note in result.notes:
-            self._print(f"note: {note}")
+            if note != result.edition_observed:  # the verdict says it
+                self._print(f"note: {note}")
         if result.cases_per_operation:
             cases = ", ".join(f"{op} {n}" for op, n in result.cases_per_operation.items())
             budget = result.settings.get("budget")
@@ -138,9 +168,45 @@ class TerminalReporter:
         self._print(f"{result.verdict_sentence}")
         self._print(
             f"target {result.target_url}, profile {result.profile}, seed {result.seed}, "
-            f"{len(result.exchanges)} requests, {result.duration_s:.1f} s, "
+            f"{_requests(result.requests_sent)}, {result.duration_s:.1f} s, "
             f"spec {result.spec_hash[:12]}"
         )
+
+    def _every_requirement(self, result: RunResult) -> None:
+        """``--verbose``: one line per requirement, with its notes."""
+        self._print("Requirements")
+        for requirement_id, outcome in result.results.items():
+            level = replcheck_spec.requirement(requirement_id).level
+            reason = f"  - {outcome.reason}" if outcome.reason else ""
+            if outcome.outcome is Outcome.UNSUPPORTED and outcome.reason == result.edition_observed:
+                reason = f"  - {EDITION_SEE_VERDICT}"
+            self._print(f"  {_MARK[label(outcome)]:<11} {requirement_id} [{level}]{reason}")
+            for note in outcome.notes:
+                self._print(f"              note: {note}")
+
+    def _requirements_in_short(self, result: RunResult) -> None:
+        """The counts, each failed or errored requirement on its line, the rest one line per
+        outcome and reason, and each note once."""
+        results = result.results
+        self._print(f"Requirements ({len(results)}): {result.tally()}")
+        for requirement_id, outcome in results.items():
+            if outcome.outcome in (Outcome.FAILED, Outcome.ERROR):
+                level = replcheck_spec.requirement(requirement_id).level
+                reason = f"  - {outcome.reason}" if outcome.reason else ""
+                self._print(
+                    f"  {_MARK[outcome.outcome.value]:<11} {requirement_id} [{level}]"
+                    f"{visible(reason)}"
+                )
+        for group in by_reason(results, _BY_REASON, result.edition_observed):
+            count = len(group.requirements)
+            counted = f"{count} requirement{'' if count == 1 else 's'}"
+            self._print(f"  {_MARK[group.label]:<11} {counted}: {visible(group.reason)}")
+            if group.reason != EDITION_SEE_VERDICT:  # that is every one the API serves
+                for line in wrapped(group.requirements, "      "):
+                    self._print(line)
+        for note, ids in shared_notes(results):
+            self._print(f"note ({', '.join(ids)}): {visible(note)}")
+        self._print("(every check and requirement, one line each: --verbose)")
 
     def finding(self, number: int, group: FindingGroup) -> None:
         """Print one distinct finding: requirement, expectation, the exchange and a curl line
@@ -201,11 +267,14 @@ class TerminalReporter:
                 origin = exchange.origin
                 self._print(f"{visible(origin)}:")
             self._print(f"  {exchange.curl()}   # {visible(exchange.purpose)}")
-        skipped = [c for c in result.checks if c.reason and "plan only" not in c.reason]
-        for check in skipped:
-            self._print(
-                f"not planned: {check.requirement}::{check.name} ({visible(check.reason)})"
-            )
+        skipped: dict[str, list[str]] = {}
+        for check in result.checks:
+            if check.reason and check.reason != PLAN_ONLY:
+                skipped.setdefault(check.reason, []).append(check.id)
+        for reason, ids in skipped.items():
+            self._print(f"not planned ({visible(reason)}):")
+            for line in wrapped(ids, "  "):
+                self._print(line)
         self._print(f"{len(result.exchanges)} request(s) would be sent.")
 
 
@@ -220,3 +289,7 @@ def _clip(text: str) -> str:
     """The start of a body, escaped (cut first: a body can be megabytes)."""
     shown = visible(text[:_BODY_LIMIT])
     return shown if len(text) <= _BODY_LIMIT else shown + f"... ({len(text)} chars)"
+
+
+def _requests(count: int) -> str:
+    return f"{count} request{'' if count == 1 else 's'}"

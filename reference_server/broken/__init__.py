@@ -4,7 +4,7 @@ Each entry (a ``BrokenServer``) names what is broken and the requirements whose 
 catch it. The same entries serve three purposes:
 
 - ``replcheck serve --break NAME`` serves one, so a user can point any client at it;
-- ``replcheck run --scenario NAME`` judges one, so a user sees the gate fail and reads a real
+- ``replcheck run --break NAME`` judges one, so a user sees the gate fail and reads a real
   report in one command;
 - the project's tests (``tests/zoo``) prove the suite fails every one, naming exactly the
   requirements it should.

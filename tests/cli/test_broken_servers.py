@@ -1,12 +1,14 @@
-"""`replcheck serve --break NAME` and `replcheck run --scenario NAME`: the deliberately broken
+"""`replcheck serve --break NAME` and `replcheck run --break NAME`: the deliberately broken
 servers of ``reference_server.broken``, for users.
 
 - ``list`` prints every name with its category and what it breaks (exit 0);
 - an unknown name exits 2 with one sentence naming the closest names and ``list``;
 - ``serve --break`` serves the broken server (the deviation is there over HTTP, the banner says
-  so first, the topology is the one it needs unless ``--scenario`` is given);
-- ``run --scenario`` judges it: NOT CONFORMANT, each requirement the entry promises failed, and
-  the reports name the scenario; ``--url``/``--plan`` with it are usage errors.
+  so first, the replication state is the one it needs unless ``--state`` is given);
+- ``run --break`` judges it: NOT CONFORMANT, each requirement the entry promises failed, and
+  the reports name the broken server; ``--url``/``--plan`` with it are usage errors;
+- the old spellings (``run --scenario``, ``serve --scenario``) still work, with a warning on
+  stderr naming the new flag.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
-from replcheck.conformance.cli import main, scenario_target, serve_cmd
+from replcheck.conformance.cli import broken_target, main, serve_cmd
 from replcheck.conformance.target import Settings
 from replcheck.reference_server import cli as server_cli
 from replcheck.reference_server.broken import CATEGORIES, ZOO, find
@@ -37,7 +39,7 @@ def _replcheck(*args: str, env: dict[str, str] | None = None,
                           text=True, timeout=timeout, check=False, env=env)
 
 
-@pytest.mark.parametrize("command", [["serve", "--break"], ["run", "--scenario"]])
+@pytest.mark.parametrize("command", [["serve", "--break"], ["run", "--break"]])
 def test_list_prints_every_name_with_category_and_description(capsys, command) -> None:
     assert main([*command, "list"]) == 0
     out = capsys.readouterr().out
@@ -49,7 +51,7 @@ def test_list_prints_every_name_with_category_and_description(capsys, command) -
         assert row.rstrip().endswith(description) and f" {category} " in row, row
 
 
-@pytest.mark.parametrize(("command", "flag"), [("serve", "--break"), ("run", "--scenario")])
+@pytest.mark.parametrize(("command", "flag"), [("serve", "--break"), ("run", "--break")])
 def test_an_unknown_name_exits_2_suggesting_the_closest(capsys, command, flag) -> None:
     assert main([command, flag, "sudo-bypass-cas"]) == 2
     captured = capsys.readouterr()
@@ -66,8 +68,8 @@ def test_a_name_like_none_still_points_to_the_list(capsys) -> None:
 
 
 @pytest.mark.parametrize("other", [["--url", "http://127.0.0.1:8200"], ["--plan"]])
-def test_scenario_with_a_target_of_its_own_is_a_usage_error(capsys, other) -> None:
-    assert main(["run", "--scenario", "wal-goes-back", *other]) == 2
+def test_break_with_a_target_of_its_own_is_a_usage_error(capsys, other) -> None:
+    assert main(["run", "--break", "wal-goes-back", *other]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and other[0] in err and err.startswith("replcheck run: error:")
 
@@ -77,7 +79,7 @@ def _served_with(monkeypatch, argv: list[str]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
 
     def serve(args: argparse.Namespace, **hooks: Any) -> int:
-        seen.update(hooks, scenario=args.scenario)
+        seen.update(hooks, scenario=args.state)
         return 0
 
     monkeypatch.setattr(server_cli, "serve", serve)
@@ -88,13 +90,13 @@ def _served_with(monkeypatch, argv: list[str]) -> dict[str, Any]:
     return seen
 
 
-def test_break_serves_in_the_topology_it_needs_unless_told(monkeypatch) -> None:
+def test_break_serves_in_the_state_it_needs_unless_told(monkeypatch) -> None:
     broken = find("disabled-with-cluster-id", "--break")
     assert broken.scenario == "disabled"
     seen = _served_with(monkeypatch, ["--break", broken.name])
     assert seen["scenario"] == "disabled" and seen["wrap"] is broken.factory
     assert "DELIBERATELY BROKEN" in seen["headline"] and broken.name in seen["headline"]
-    assert _served_with(monkeypatch, ["--break", broken.name, "--scenario", "community"])[
+    assert _served_with(monkeypatch, ["--break", broken.name, "--state", "community"])[
         "scenario"] == "community"
     assert _served_with(monkeypatch, [])["scenario"] is None  # no --break: untouched
 
@@ -155,28 +157,29 @@ def test_serve_break_serves_the_deviation_and_says_so_first() -> None:
     assert code == 130
 
 
-def test_scenario_settings_are_the_proven_ones_unless_given() -> None:
-    dribbled = find("status-dribbled", "--scenario")
+def test_broken_settings_are_the_proven_ones_unless_given() -> None:
+    dribbled = find("status-dribbled", "--break")
     assert dribbled.settings == {"client_timeout": 1.0} and dribbled.profile == "safe"
-    chosen = scenario_target.settings_for(dribbled, Settings())
+    chosen = broken_target.settings_for(dribbled, Settings())
     assert (chosen.client_timeout, chosen.profile) == (1.0, "safe")
-    given = scenario_target.settings_for(dribbled, Settings(client_timeout=5.0, profile="full"))
+    given = broken_target.settings_for(dribbled, Settings(client_timeout=5.0, profile="full"))
     assert (given.client_timeout, given.profile) == (5.0, "full")
-    full = find("recover-put-refused", "--scenario")
-    assert scenario_target.settings_for(full, Settings()).profile == full.profile == "full"
+    full = find("recover-put-refused", "--break")
+    assert broken_target.settings_for(full, Settings()).profile == full.profile == "full"
 
 
-def test_run_scenario_fails_the_gate_and_names_the_scenario(tmp_path: Path) -> None:
+def test_run_break_fails_the_gate_and_names_the_broken_server(tmp_path: Path) -> None:
     """The CONFORMANT control: a broken server whose requirement must fail really fails it,
     through the command a user types, with VAULT_ADDR pointing elsewhere (not read)."""
-    broken = find("sudo-bypass-trailing-slash", "--scenario")
+    broken = find("sudo-bypass-trailing-slash", "--break")
     report, page = tmp_path / "report.json", tmp_path / "report.html"
     env = dict(os.environ, VAULT_ADDR="http://127.0.0.1:1")
-    done = _replcheck("run", "--scenario", broken.name, "--seed", "7", "--max-examples", "2",
+    done = _replcheck("run", "--break", broken.name, "--seed", "7", "--max-examples", "2",
                       "--json", str(report), "--html", str(page), env=env)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "DELIBERATELY BROKEN SERVER (--scenario sudo-bypass-trailing-slash)" in done.stdout
-    assert f"scenario {broken.name}" in done.stdout and "NOT CONFORMANT" in done.stdout
+    assert "DELIBERATELY BROKEN SERVER (--break sudo-bypass-trailing-slash)" in done.stdout
+    assert f"broken server {broken.name}" in done.stdout and "NOT CONFORMANT" in done.stdout
+    assert "deprecated" not in done.stderr
 
     judged = json.loads(report.read_text())
     assert judged["verdict"] == "not conformant" and judged["exit_code"] == 1
@@ -184,17 +187,48 @@ def test_run_scenario_fails_the_gate_and_names_the_scenario(tmp_path: Path) -> N
     assert set(broken.must_fail) <= failed, failed
     assert failed <= set(broken.must_fail) | set(broken.may_fail), failed
     assert broken.name in judged["target_description"]
-    assert judged["notes"][0].startswith(f"scenario {broken.name}:")
-    assert f"scenario {broken.name}:" in page.read_text()
+    assert judged["notes"][0].startswith(f"broken server {broken.name}:")
+    assert f"broken server {broken.name}:" in page.read_text()
 
 
-def test_run_scenario_on_a_hostile_server_ends_with_one_sentence() -> None:
+def test_run_break_on_a_hostile_server_ends_with_one_sentence() -> None:
     """A broken server attacking the runner (an answer dribbled a byte at a time): with the
-    scenario's bound (1 s per answer), the run ends in seconds, with one sentence (exit 2) or a
+    broken server's bound (1 s per answer), the run ends in seconds, with one sentence (exit 2) or a
     NOT CONFORMANT verdict, never a hang or a traceback."""
-    done = _replcheck("run", "--scenario", "status-dribbled", "--max-examples", "1",
+    done = _replcheck("run", "--break", "status-dribbled", "--max-examples", "1",
                       timeout=120)
     assert done.returncode in (1, 2), done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     if done.returncode == 2:
         assert done.stderr.strip().splitlines()[-1].startswith("replcheck run: error:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "new"), [(["run", "--scenario", "list"], "--break"),
+                      (["serve", "--break", "list", "--scenario", "disabled"], "--state")],
+)
+def test_the_old_spelling_still_works_with_a_warning_naming_the_new_flag(
+    capsys, argv: list[str], new: str
+) -> None:
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == len(ZOO) + 1  # the listing, as with the new flag
+    warning = captured.err.strip()
+    assert warning.count("\n") == 0, captured.err
+    assert warning.startswith(f"replcheck {argv[0]}: warning: --scenario is deprecated")
+    assert f"use {new} NAME" in warning
+
+
+def test_the_old_serve_spelling_picks_the_state(monkeypatch, capsys) -> None:
+    assert _served_with(monkeypatch, ["--scenario", "community"])["scenario"] == "community"
+    assert "use --state NAME" in capsys.readouterr().err
+    assert _served_with(monkeypatch, ["--state", "community"])["scenario"] == "community"
+    assert capsys.readouterr().err == ""
+
+
+def test_the_help_shows_the_new_names_only(capsys) -> None:
+    for command, shown in (("run", "--break NAME"), ("serve", "--state NAME")):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert shown in out and "--scenario" not in out and "--topology" not in out

@@ -34,7 +34,8 @@ def test_the_script_names_every_sub_command_and_broken_server(shell) -> None:
     script = _script(shell)
     for command in _sub_commands():
         assert command in script, command
-    assert "--break" in script and "--scenario" in script
+    assert "--break" in script and "--state" in script
+    assert "--scenario" not in script  # deprecated spellings are not offered
     assert all(broken.name in script for broken in ZOO)
 
 
@@ -91,10 +92,12 @@ def test_bash_completes_sub_commands(bash_script: Path) -> None:
 
 
 def test_bash_completes_flags_and_broken_server_names(bash_script: Path) -> None:
-    assert "--scenario" in _complete(bash_script, "run", "--sce")
+    assert _complete(bash_script, "run", "--bre") == ["--break"]
+    assert _complete(bash_script, "run", "--sce") == []
     assert _complete(bash_script, "serve", "--break", "sudo-bypass-ca") == ["sudo-bypass-case"]
-    assert _complete(bash_script, "run", "--scenario", "wal-go") == ["wal-goes-back"]
-    assert "list" in _complete(bash_script, "run", "--scenario", "li")
+    assert _complete(bash_script, "run", "--break", "wal-go") == ["wal-goes-back"]
+    assert "list" in _complete(bash_script, "run", "--break", "li")
+    assert _complete(bash_script, "serve", "--state", "perf-") == ["perf-secondary"]
     assert _complete(bash_script, "completion", "z") == ["zsh"]
     assert _complete(bash_script, "cleanup", "--dr") == ["--dry-run"]
     assert _complete(bash_script, "cleanup", "--run-") == ["--run-id"]

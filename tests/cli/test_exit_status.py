@@ -36,13 +36,63 @@ def test_the_readme_table_covers_every_sub_command() -> None:
     assert all(len(cells) == 4 and cells[2] != "—" for cells in rows.values()), rows
 
 
+#: What a sub-command needs besides flags, so that the unknown flag is what it refuses.
+_POSITIONALS = {"completion": ["bash"], "validate": ["capture.json"]}
+
+
 @pytest.mark.parametrize("command", sorted(_sub_commands()))
-def test_every_sub_command_exits_2_on_a_bad_flag_in_one_sentence(capsys, command) -> None:
+def test_every_sub_command_answers_an_unknown_flag_with_its_usage(capsys, command) -> None:
     with pytest.raises(SystemExit) as raised:
-        main([command, "--no-such-flag"])
+        main([command, *_POSITIONALS.get(command, []), "--no-such-flag"])
     assert raised.value.code == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and err.startswith("replcheck") and "Traceback" not in err
+    assert err.startswith(f"usage: replcheck {command} ") and "Traceback" not in err
+    last = err.rstrip("\n").splitlines()[-1]
+    assert last == f"replcheck {command}: error: unrecognized arguments: --no-such-flag", err
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage", "hint"),
+    [
+        (["run", "--tokne", "root"], "usage: replcheck run ", "(did you mean --token?)"),
+        (["serve", "--prot", "8200"], "usage: replcheck serve ", "(did you mean --port?)"),
+        (["spec", "diff", "a", "b", "--quite"], "usage: replcheck spec diff ",
+         "(did you mean --quiet?)"),
+        (["run", "--zzzzzz"], "usage: replcheck run ", ""),
+    ],
+)
+def test_a_mistyped_flag_gets_the_closest_one(capsys, argv, usage: str, hint: str) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    assert raised.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.startswith(usage)
+    last = captured.err.rstrip("\n").splitlines()[-1]
+    assert last.endswith(hint) and "unrecognized arguments: " in last
+    assert ("did you mean" in last) == bool(hint)
+
+
+def test_bare_replcheck_prints_the_help_and_exits_2(capsys) -> None:
+    """No command is a usage error (exit 2), answered with the help: every command, one line
+    each, and how to get a command's flags."""
+    assert main([]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("usage: replcheck ")
+    for command in _sub_commands():
+        assert f"\n    {command}" in captured.err, command
+    assert "replcheck COMMAND --help" in captured.err
+
+
+def test_spec_help_shows_its_action_as_optional(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["spec", "--help"])
+    out = capsys.readouterr().out
+    usage = out.split("\n\n", 1)[0]
+    assert "ACTION" not in usage
+    assert "usage: replcheck spec [-h] [--format" in usage
+    assert "\n       replcheck spec diff [-h] [--corpus DIR] [--quiet] OLD NEW" in usage
+    assert "action (optional: without one, the document is printed)" in out
 
 
 def test_ctrl_c_exits_130_in_any_sub_command(capsys, monkeypatch) -> None:

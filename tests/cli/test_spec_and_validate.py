@@ -66,6 +66,44 @@ def test_validate_reports_each_violation_with_its_path(tmp_path: Path) -> None:
     assert "$.data.performance.secondaries[0].connection_status:" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("example", "kind"),
+    [
+        ("status-dr-perf-primary-2024", "status"),
+        ("status-community-edition", "status"),
+        ("warnings-envelope", "warnings"),
+        ("warnings-docs-sample", "warnings"),
+        ("error-permission-denied", "error"),
+    ],
+)
+def test_validate_tells_the_kind_from_the_body(tmp_path: Path, example: str, kind: str) -> None:
+    capture = tmp_path / "capture.json"
+    capture.write_text(json.dumps(replcheck_spec.example(example)))
+    result = _replcheck("validate", str(capture))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"valid {kind} response (kind told from its members" in result.stdout
+
+
+def test_validate_judges_a_told_kind_like_a_given_one(tmp_path: Path) -> None:
+    document = replcheck_spec.example("status-dr-perf-primary-2024")
+    document["data"]["dr"]["cluster_id"] = "not-a-uuid"
+    capture = tmp_path / "status.json"
+    capture.write_text(json.dumps(document))
+    result = _replcheck("validate", str(capture))
+    assert result.returncode == 1
+    assert "violation(s) of the status schema (kind told" in result.stdout
+    assert "$.data.dr.cluster_id:" in result.stdout
+
+
+def test_validate_asks_for_the_kind_when_the_body_does_not_say() -> None:
+    result = _replcheck("validate", "-", stdin='{"diff": true}')
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "cannot tell what - is" in result.stderr and "--kind status|warnings|error" in (
+        result.stderr
+    )
+
+
 def test_validate_reads_standard_input() -> None:
     result = _replcheck("validate", "--kind", "error", "-", stdin='{"errors": "nope"}')
     assert result.returncode == 1

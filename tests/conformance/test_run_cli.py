@@ -34,6 +34,9 @@ def test_default_run_judges_the_embedded_server_and_exits_0(capsys) -> None:
     assert "seed: 3" in out and "profile: full" in out
     assert "cluster ids (read before any state-changing call)" in out
     assert "CONFORMANT" in out
+    # A passing run fits in a screen: no line per passed check or requirement without --verbose.
+    assert len(out.splitlines()) <= 40, out
+    assert "passed      " not in out and "Requirements (37): 37 passed" in out
 
 
 def test_a_deviating_target_exits_1_naming_the_requirement(capsys) -> None:
@@ -141,10 +144,11 @@ def test_environment_variables_supply_url_and_token(capsys, monkeypatch) -> None
     with serve_app(app_for()) as url:
         monkeypatch.setenv("VAULT_ADDR", url)
         monkeypatch.setenv("VAULT_TOKEN", ROOT_TOKEN)
-        code, out, _ = _run(capsys, "-k", "RECOVER-METHODS", "--seed", "2")
+        code, out, _ = _run(capsys, "-k", "RECOVER-METHODS", "--seed", "2", "--verbose")
     assert code == 0
     assert f"target: {url}  profile: safe" in out
-    assert "passed      RECOVER-METHODS::other_methods_are_405" in out
+    assert "passed      RECOVER-METHODS::other_methods_are_405" in out  # --verbose: every check
+    assert "  passed      RECOVER-METHODS [MUST]" in out
 
 
 def test_plan_sends_nothing(capsys) -> None:

@@ -76,7 +76,7 @@ def test_full_profile_makes_no_state_changing_call_without_the_cluster_ids(capsy
     with serve_app(wrap(_answer_401_on_status(), on_response=seen)) as url:
         code, out, _ = _run(
             capsys, "--url", url, "--token", ROOT_TOKEN, "--profile", "full", "--seed", "2",
-            "--max-examples", "3", "--json", "/dev/null",
+            "--max-examples", "3", "--json", "/dev/null", "--verbose",
         )  # fmt: skip
     assert "no state-changing call is made" in out
     assert code == 1  # STATUS-UNAUTHENTICATED failed
@@ -115,7 +115,9 @@ def test_a_keyword_that_selects_nothing_exits_2_before_sending(capsys) -> None:
 def test_a_run_without_a_token_passes_only_with_what_it_judged_and_fails_with_strict(
     capsys, reference
 ) -> None:
-    code, out, _ = _run(capsys, "--url", reference.url, "--seed", "1", "--max-examples", "3")
+    code, out, _ = _run(
+        capsys, "--url", reference.url, "--seed", "1", "--max-examples", "3", "--verbose"
+    )
     assert code == 0, out[-2000:]
     assert "not run     REINDEX-SUDO" in out
     code, out, _ = _run(
@@ -132,7 +134,7 @@ def test_strict_from_the_environment_and_the_profile_is_not_a_gap(
     monkeypatch.setenv("REPLCHECK_STRICT", "1")
     code, out, _ = _run(
         capsys, "--url", reference.url, "--token", ROOT_TOKEN, "--seed", "1",
-        "--max-examples", "3", "--profile", "safe",
+        "--max-examples", "3", "--profile", "safe", "--verbose",
     )  # fmt: skip
     assert code == 0, out[-3000:]
     assert "not run     REINDEX-SUCCESS" in out

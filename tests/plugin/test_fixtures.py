@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 from plugin_servers import ROOT_TOKEN, Served, read_json
 
-#: A user's test file using every fixture (the README's worked example, with a small budget).
+#: A user's test file using every fixture (docs/plugin.md's worked example, with a small
+#: budget), a test failing on its own assertion and one reporting a deviation of the target.
 USER_TESTS = """
 import pytest
 import schemathesis
 from hypothesis import settings
+
+from replcheck.conformance.plugin import target_deviates
 
 schema = schemathesis.pytest.from_fixture("replication_schema")
 
@@ -43,6 +46,12 @@ def test_leaks_the_token_on_failure(vault_target):
     assert vault_target.token == "something else"
 
 
+@pytest.mark.replcheck_requirement("VAULT-CACHE-CONTROL")
+def test_reports_a_deviation(vault_client):
+    answer = vault_client.get("sys/replication/status")
+    target_deviates(f"pretend: answered {answer.status_code}", expected="no-store, said the test")
+
+
 @schema.parametrize()
 @settings(max_examples=4, database=None)
 def test_contract(case):
@@ -60,7 +69,7 @@ def test_every_fixture_passes_against_the_reference_server(
         "--replcheck-profile", "full", "--replcheck-json", str(report), "-p", "no:cacheprovider",
     )  # fmt: skip
     outcomes = result.parseoutcomes()
-    assert outcomes.get("failed") == 1, result.stdout.str()[-3000:]
+    assert outcomes.get("failed") == 2, result.stdout.str()[-3000:]
     assert "errors" not in outcomes and outcomes["passed"] >= 5
     result.stdout.fnmatch_lines(["FAILED test_user.py::test_leaks_the_token_on_failure*"])
     # The failing assertion compares the token: pytest would print it; the plugin masks it.
@@ -70,14 +79,33 @@ def test_every_fixture_passes_against_the_reference_server(
     document = read_json(report)
     assert ROOT_TOKEN not in report.read_text(encoding="utf-8")
     by_id = {entry["id"]: entry for entry in document["requirements"]}
-    assert set(by_id) == {"STATUS-MODE-SHAPE", "REINDEX-SUDO", "RECOVER-METHODS"}
+    assert set(by_id) == {
+        "STATUS-MODE-SHAPE", "REINDEX-SUDO", "RECOVER-METHODS", "VAULT-CACHE-CONTROL"
+    }
     assert by_id["STATUS-MODE-SHAPE"]["outcome"] == "passed"
     assert by_id["REINDEX-SUDO"]["checks"][0]["name"] == (
         "test_user.py::test_non_sudo_token_cannot_reindex"
     )
-    assert by_id["RECOVER-METHODS"]["outcome"] == "failed"
-    assert "test_leaks_the_token_on_failure" in by_id["RECOVER-METHODS"]["findings"][0]["message"]
+    # A plain assert failing is the test's own failure, not a finding against the target.
+    leaks = by_id["RECOVER-METHODS"]
+    assert leaks["outcome"] == "not run" and leaks["findings"] == []
+    assert "test_leaks_the_token_on_failure failed on its own (" in leaks["reason"]
+    assert "AssertionError" in leaks["reason"] and ROOT_TOKEN not in leaks["reason"]
+    assert "not through target_deviates()" in leaks["reason"]
+    # target_deviates is: a finding with what the test said, against the marked requirement.
+    (finding,) = by_id["VAULT-CACHE-CONTROL"]["findings"]
+    assert by_id["VAULT-CACHE-CONTROL"]["outcome"] == "failed"
+    assert finding["message"] == "test_user.py::test_reports_a_deviation: pretend: answered 200"
+    assert finding["expected"] == "no-store, said the test"
     assert document["verdict"] == "not conformant"
+    # The requests the marked tests sent through the plugin's clients are counted: one status
+    # read each for three of them (the schemathesis cases are the engine's concern).
+    requests = {rid: entry["checks"][0]["requests"] for rid, entry in by_id.items()}
+    assert requests == {
+        "STATUS-MODE-SHAPE": 1, "REINDEX-SUDO": 1, "RECOVER-METHODS": 0, "VAULT-CACHE-CONTROL": 1
+    }
+    assert document["requests_sent"] == 3
+    result.stdout.fnmatch_lines(["target *, profile full, seed * (replay with *), 3 requests"])
     # The provisioned non-sudo token and its policy were removed at the end of the session.
     assert reference.leftovers() == ([], 0)
 
@@ -125,3 +153,19 @@ def test_embedded_server_for_the_session(pytester: pytest.Pytester) -> None:
     # and drop them at its end, leaving this process with two copies of their exceptions.
     result = pytester.runpytest_subprocess("--replcheck-embedded", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_without_a_target_a_fixture_says_why_once(pytester: pytest.Pytester, monkeypatch) -> None:
+    monkeypatch.delenv("VAULT_ADDR", raising=False)
+    pytester.makepyfile(
+        """
+        def test_status(replication_status):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    out = result.stdout.str()
+    assert "During handling of the above exception" not in out
+    errors = out[out.index("= ERRORS =") : out.index("short test summary info")]
+    assert errors.count("replcheck: no target: pass --vault-addr URL") == 1, errors

@@ -93,8 +93,10 @@ def test_without_a_token_the_sudo_checks_are_skipped_loudly(
     result.stdout.fnmatch_lines(
         [
             "*replcheck*",
-            "  not run     REINDEX-SUDO - no --vault-non-sudo-token, and no --vault-token *",
-            "*REINDEX-SUCCESS - *runs only with --replcheck-profile full",
+            "  not run     2 requirements: no --vault-non-sudo-token, and no --vault-token *",
+            "      REINDEX-SUDO, REINDEX-SUDO-PATH-VARIANTS",
+            "  not run     1 requirement: *runs only with --replcheck-profile full",
+            "      REINDEX-SUCCESS",
             "CONFORMANT: every judged requirement passed*",
             "SKIPPED * replcheck not run: REINDEX-SUDO: no --vault-non-sudo-token, and no *",
         ]

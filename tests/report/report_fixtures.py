@@ -121,3 +121,70 @@ def broken_run() -> RunResult:
         started_at="2026-11-30T18:00:00Z",
         duration_s=3.2,
     )
+
+
+#: The edition sentence of a target without the replication API (as the probe words it).
+NO_API = (
+    "GET /v1/sys/replication/status answered 404 (unsupported path): the target has no "
+    "replication API (e.g. OpenBao, or a Vault build without Enterprise replication)"
+)
+#: Requirements that hold of any Vault answer: judged even without the replication API.
+GENERIC = [
+    "VAULT-ERROR-BODY", "VAULT-FORBIDDEN-NOT-401", "VAULT-NO-SERVER-ERROR", "VAULT-NO-TOKEN-ECHO",
+    "VAULT-CONTENT-TYPE", "VAULT-CACHE-CONTROL",
+]
+#: The note two AUTH checks add on a server that refuses a 64 KiB token in its HTTP layer.
+LONG_TOKEN_NOTE = "a 64 KiB token was refused by the HTTP layer (400) before Vault read it"
+#: Why the checks that need a token are not run when none was given.
+NO_TOKEN = "no --token (or VAULT_TOKEN) was given"
+
+
+def _run(results: dict[str, list[CheckResult]], **changes: object) -> RunResult:
+    checks = [check for mine in results.values() for check in mine]
+    fields: dict[str, object] = {
+        "target": BASE, "target_url": BASE.removesuffix("/v1"), "settings": {}, "seed": 7,
+        "profile": "safe", "plan": False, "edition": Edition.ENTERPRISE,
+        "results": {rid: combine(rid, mine) for rid, mine in results.items()},
+        "checks": checks, "exchanges": [], "started_at": "2026-11-30T18:00:00Z",
+        "duration_s": 1.0,
+    }
+    fields.update(changes)
+    return RunResult(**fields)  # type: ignore[arg-type]
+
+
+def unsupported_run() -> RunResult:
+    """OpenBao's run: one status read answered 404, every replication requirement unsupported,
+    the generic ones passed on that one answer."""
+    results: dict[str, list[CheckResult]] = {}
+    for requirement in replcheck_spec.requirements():
+        if requirement.id in GENERIC:
+            check = CheckResult(requirement.id, "judge", Outcome.PASSED, exchanges=1, judged=1)
+        else:
+            check = CheckResult(requirement.id, "check", Outcome.UNSUPPORTED, NO_API)
+        results[requirement.id] = [check]
+    status = Exchange(SentRequest("GET", STATUS, ()), ReceivedResponse(404, JSON_HEADERS, "{}"))
+    return _run(results, edition=Edition.ABSENT, edition_observed=NO_API, notes=[NO_API],
+                exchanges=[status])
+
+
+def gaps_run(strict: bool = True) -> RunResult:
+    """A run without a token: STATUS-IGNORES-TOKEN passed on its token-less check with the
+    other not run (partial), three requirements not run for the same reason, two AUTH
+    requirements passed with the same note, the rest passed."""
+    results: dict[str, list[CheckResult]] = {}
+    for requirement in replcheck_spec.requirements():
+        rid = requirement.id
+        passed = CheckResult(rid, "check", Outcome.PASSED, exchanges=1, judged=1)
+        if rid == "STATUS-IGNORES-TOKEN":
+            results[rid] = [
+                CheckResult(rid, "ignores_invalid_token", Outcome.PASSED, judged=1),
+                CheckResult(rid, "accepts_valid_token", Outcome.NOT_RUN, NO_TOKEN),
+            ]
+        elif rid in ("RECOVER-METHODS", "REINDEX-METHODS", "VAULT-BEARER-TOKEN"):
+            results[rid] = [CheckResult(rid, "check", Outcome.NOT_RUN, NO_TOKEN)]
+        elif rid in ("RECOVER-AUTH", "REINDEX-AUTH"):
+            passed.notes.append(LONG_TOKEN_NOTE)
+            results[rid] = [passed]
+        else:
+            results[rid] = [passed]
+    return _run(results, strict=strict)

@@ -4,6 +4,7 @@ real headless browser, the summary of a 35-failure run on the first screen."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import struct
@@ -14,8 +15,17 @@ from pathlib import Path
 import pytest
 from headless_chromium import CHROMIUM, SKIP_REASON, chromium
 from headless_chromium import probe as probe_page
-from report_fixtures import BROKEN_PATH, SINGLE, broken_run
+from report_fixtures import (
+    BROKEN_PATH,
+    LONG_TOKEN_NOTE,
+    NO_TOKEN,
+    SINGLE,
+    broken_run,
+    gaps_run,
+    unsupported_run,
+)
 
+from replcheck import spec as replcheck_spec
 from replcheck.conformance.report import render_html, render_json
 from replcheck.conformance.report.json_view import pretty_json_html
 
@@ -58,6 +68,40 @@ def test_summary_comes_first_and_nothing_is_fetched(page: str) -> None:
 def test_failed_requirements_lead_the_summary_table(page: str) -> None:
     rows = re.findall(r"<tr class='row-([a-z-]+)'>", page)
     assert rows == ["failed"] * 18 + ["passed"] * 19
+
+
+def test_the_table_and_the_verdict_classify_a_requirement_alike() -> None:
+    """A requirement that passed on what ran while a check was not run (no token) is not
+    "passed" in the table while the headline lists it as not fully run: both say partial."""
+    run = gaps_run()
+    page = render_html(run)
+    assert "not fully run: STATUS-IGNORES-TOKEN" in page
+    row = re.search(r"<tr class='row-partial'>(.*?)</tr>", page)
+    assert row and "STATUS-IGNORES-TOKEN" in row.group(1)
+    assert f"accepts_valid_token not run: {NO_TOKEN}" in row.group(1)
+    assert re.findall(r"<tr class='row-([a-z-]+)'>", page) == (
+        ["not-run"] * 3 + ["partial"] + ["passed"] * 33
+    )
+    assert "data-outcome='partial'>1 partial</span>" in page
+    assert "data-outcome='passed'>33 passed</span>" in page
+    assert page.count(LONG_TOKEN_NOTE) == 1  # one note, naming both requirements
+    assert "<li><code>RECOVER-AUTH</code>, <code>REINDEX-AUTH</code>: " in page
+
+
+def test_requirement_texts_are_whole_with_backticks_as_code() -> None:
+    page = render_html(gaps_run(strict=False))
+    assert "text-overflow" not in page and "…" not in page and "`" not in page
+    summary = page[: page.index("</header>")]
+    shown = html.unescape(re.sub(r"<[^>]+>", "", summary))
+    for requirement in replcheck_spec.requirements():
+        assert requirement.statement.replace("`", "") in shown, requirement.id
+    assert "follow its <code>mode</code>: <code>disabled</code> carries" in summary
+
+
+def test_a_target_without_the_api_says_why_once() -> None:
+    page = render_html(unsupported_run())
+    assert page.count("no replication API") == 1  # the verdict, not a note beside it
+    assert page.count("edition: see the verdict") == 31  # each unsupported row
 
 
 def test_identical_findings_are_one_block_on_n_requests(page: str) -> None:
@@ -119,6 +163,8 @@ const result = {
   countsText: document.querySelector('.counts').innerText,
   table: box(document.querySelector('table.summary')),
   failedRows: [...document.querySelectorAll('tr.row-failed')].map(box),
+  attention: box(document.querySelector('.attention')),
+  attentionText: document.querySelector('.attention').innerText,
   firstFinding: box(document.querySelector('article.finding')),
   requestLists: [...document.querySelectorAll('article.finding ol')].map(shown),
   marks: [...document.querySelectorAll('mark')].map(shown),
@@ -186,7 +232,12 @@ def test_summary_of_35_failures_is_on_the_first_screen(page: str, tmp_path: Path
     assert "23 distinct finding(s) on 35 requests" in probe["countsText"]
     assert probe["table"]["top"] < fold
     assert len(probe["failedRows"]) == 18
-    assert all(row["bottom"] <= fold for row in probe["failedRows"])
+    # Every failed requirement is named on the first screen; the table gives each its full
+    # text, so only its first rows fit there.
+    assert probe["attention"]["bottom"] <= fold
+    assert all(rid in probe["attentionText"] for rid in [*SINGLE, "VAULT-FORBIDDEN-NOT-401"])
+    on_screen = [row for row in probe["failedRows"] if row["bottom"] <= fold]
+    assert on_screen and on_screen == probe["failedRows"][: len(on_screen)]
     assert probe["firstFinding"]["top"] > probe["table"]["bottom"]  # below the summary
     assert probe["requestLists"] and not any(probe["requestLists"])  # collapsed
     assert probe["marks"] == [True]
@@ -199,12 +250,12 @@ def test_summary_of_35_failures_is_on_the_first_screen(page: str, tmp_path: Path
     width, height, rows = _pixels(shot.read_bytes())
     assert (width, height) == _SCREEN
     # What a person sees: the verdict's red band near the top, and text (dark pixels) in every
-    # failed row of the table, all within the first screen.
+    # failed row of the table within the first screen.
     verdict = probe["verdict"]
     middle = int((verdict["top"] + verdict["bottom"]) / 2)
     x = int(verdict["left"]) + 4
     assert rows[middle][3 * x : 3 * x + 3] == bytes([0xFD, 0xE4, 0xE4])
-    for row in probe["failedRows"]:
-        line = rows[int((row["top"] + row["bottom"]) / 2)]
+    for row in on_screen:
+        line = rows[int(row["top"]) + 10]  # the row's first line of text
         dark = sum(1 for i in range(0, len(line), 3) if max(line[i : i + 3]) < 0x90)
         assert dark > 20, row

@@ -1,4 +1,6 @@
-"""The terminal summary and JUnit de-duplicate findings; a progress bar shows on a TTY only."""
+"""The terminal summary and JUnit de-duplicate findings; a passing run fits in a screen, with
+what did not pass one line per reason and each note once (``--verbose`` lists everything); a
+progress bar shows on a TTY only."""
 
 from __future__ import annotations
 
@@ -11,7 +13,15 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from report_fixtures import broken_run
+from report_fixtures import (
+    GENERIC,
+    LONG_TOKEN_NOTE,
+    NO_API,
+    NO_TOKEN,
+    broken_run,
+    gaps_run,
+    unsupported_run,
+)
 
 from replcheck.conformance.outcomes import CheckResult, Outcome
 from replcheck.conformance.report import TerminalReporter, render_junit
@@ -22,9 +32,9 @@ class _Terminal(io.StringIO):
         return True
 
 
-def _summary(stream: io.StringIO | None = None) -> str:
+def _summary(stream: io.StringIO | None = None, run=None, verbose: bool = False) -> str:
     stream = stream or io.StringIO()
-    TerminalReporter(stream).summary(broken_run())
+    TerminalReporter(stream, verbose=verbose).summary(run or broken_run())
     return stream.getvalue()
 
 
@@ -52,6 +62,72 @@ def test_junit_lists_a_repeated_finding_once() -> None:
     assert "\\x00oops\\x1b[0m\\ufffd" in (failures["VAULT-ERROR-BODY"].text or "")
 
 
+def test_a_failure_is_shown_in_full_without_verbose() -> None:
+    short, verbose = _summary(), _summary(verbose=True)
+    failures = short[short.index("Failures (23 distinct"):]
+    assert failures == verbose[verbose.index("Failures (23 distinct"):]
+    assert "  FAILED      VAULT-FORBIDDEN-NOT-401 [MUST]" in short
+    assert "  passed      STATUS-UNAUTHENTICATED" not in short  # passed: counted only
+    assert "  passed      STATUS-UNAUTHENTICATED [MUST]" in verbose
+
+
+def test_a_run_without_the_replication_api_says_why_once() -> None:
+    reporter_out = io.StringIO()
+    reporter = TerminalReporter(reporter_out)
+    reporter.message(f"edition: {NO_API}")
+    for requirement in ("STATUS-SCHEMA", "REINDEX-SUDO"):
+        reporter.check_finished(CheckResult(requirement, "check", Outcome.UNSUPPORTED, NO_API))
+    reporter.summary(unsupported_run())
+    out = reporter_out.getvalue()
+    assert out.count(NO_API) == 1  # in the verdict only
+    assert "::check" not in out  # no line per unsupported check
+    assert "  unsupported 31 requirements: edition: see the verdict\n" in out
+    assert "STATUS-SCHEMA" not in out  # the 31 ids: --verbose
+    assert len(out.splitlines()) <= 8, out
+    verbose = io.StringIO()
+    reporter = TerminalReporter(verbose, verbose=True)
+    reporter.message(f"edition: {NO_API}")
+    reporter.check_finished(CheckResult("STATUS-SCHEMA", "check", Outcome.UNSUPPORTED, NO_API))
+    reporter.summary(unsupported_run())
+    shown = verbose.getvalue()
+    assert shown.count(NO_API) == 2  # as it came, and in the verdict
+    assert "STATUS-SCHEMA::check  (edition: see the verdict)" in shown
+    assert shown.count("  - edition: see the verdict") == 31
+
+
+def test_the_unsupported_verdict_says_what_was_judged_on_what() -> None:
+    sentence = unsupported_run().verdict_sentence
+    assert sentence == (
+        f"UNSUPPORTED: {NO_API}. 31 of 37 requirement(s) need that API and could not be judged; "
+        f"the other {len(GENERIC)} passed on the 1 answer received; nothing deviated."
+    )
+
+
+def test_requirements_not_judged_are_one_line_per_reason_and_notes_print_once() -> None:
+    out = _summary(run=gaps_run())
+    assert "Requirements (37): 33 passed, 1 partial, 3 not run\n" in out
+    assert f"  not run     3 requirements: {NO_TOKEN}\n" in out
+    assert "      RECOVER-METHODS, REINDEX-METHODS, VAULT-BEARER-TOKEN\n" in out
+    assert (
+        f"  partial     1 requirement: accepts_valid_token not run: {NO_TOKEN}\n"
+        "      STATUS-IGNORES-TOKEN\n"
+    ) in out
+    assert out.count(LONG_TOKEN_NOTE) == 1
+    assert f"note (RECOVER-AUTH, REINDEX-AUTH): {LONG_TOKEN_NOTE}" in out
+    # The verdict names the partial requirement as not fully run, and counts it as partial.
+    assert "not fully run: STATUS-IGNORES-TOKEN, RECOVER-METHODS" in out
+    assert "(33 passed, 1 partial, 3 not run)" in out
+    verbose = _summary(run=gaps_run(), verbose=True)
+    assert "  partial     STATUS-IGNORES-TOKEN [MUST]  - accepts_valid_token not run" in verbose
+    assert verbose.count(LONG_TOKEN_NOTE) == 2  # under each requirement
+
+
+def test_a_passing_run_fits_in_a_screen() -> None:
+    out = _summary(run=gaps_run(strict=False))
+    assert out.rstrip().splitlines()[-2].startswith("CONFORMANT")
+    assert len(out.splitlines()) <= 20, out
+
+
 def _checks(reporter: TerminalReporter, count: int) -> None:
     reporter.checks_planned(count)
     for n in range(count):
@@ -60,7 +136,7 @@ def _checks(reporter: TerminalReporter, count: int) -> None:
 
 def test_plain_lines_when_the_output_is_not_a_terminal() -> None:
     stream = io.StringIO()
-    reporter = TerminalReporter(stream)
+    reporter = TerminalReporter(stream, verbose=True)
     _checks(reporter, 3)
     reporter.summary(broken_run())
     out = stream.getvalue()
@@ -68,9 +144,21 @@ def test_plain_lines_when_the_output_is_not_a_terminal() -> None:
     assert out.startswith("  passed      STATUS-METHODS::check_0\n")
 
 
+def test_only_checks_that_fail_print_as_they_end_without_verbose() -> None:
+    stream = io.StringIO()
+    reporter = TerminalReporter(stream)
+    _checks(reporter, 3)
+    reporter.check_finished(CheckResult("STATUS-METHODS", "bad", Outcome.FAILED))
+    reporter.check_finished(CheckResult("STATUS-METHODS", "broke", Outcome.ERROR, "boom"))
+    reporter.check_finished(CheckResult("STATUS-METHODS", "skipped", Outcome.NOT_RUN, "why"))
+    assert stream.getvalue() == (
+        "  FAILED      STATUS-METHODS::bad\n  ERROR       STATUS-METHODS::broke  (boom)\n"
+    )
+
+
 def test_a_progress_bar_on_a_terminal() -> None:
     stream = _Terminal()
-    reporter = TerminalReporter(stream)
+    reporter = TerminalReporter(stream, verbose=True)
     _checks(reporter, 3)
     during = stream.getvalue()
     reporter.summary(broken_run())
@@ -85,7 +173,7 @@ def test_a_progress_bar_on_a_terminal() -> None:
 def test_the_cli_draws_the_bar_on_a_pty_only(tmp_path: Path) -> None:
     command = [
         str(Path(sys.executable).parent / "replcheck"), "run", "-k", "STATUS-UNAUTHENTICATED",
-        "--seed", "3",
+        "--seed", "3", "--verbose",
     ]
     env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
     env.pop("VAULT_ADDR", None)

@@ -116,7 +116,7 @@ def test_load_config_reads_yaml_and_json(tmp_path):
     ("text", "message"),
     [
         ("port: http", "'port' (flag --port of replcheck serve) must be an integer"),
-        ("scenario: weird", "'scenario' (flag --scenario of replcheck serve) must be one of"),
+        ("scenario: weird", "'scenario' (flag --state of replcheck serve) must be one of"),
         ("colour: blue", "unknown setting 'colour'"),
         ("dr: {mode: tertiary}", "'dr.mode' must be one of"),
         ("dr: {mode: primary, peers: [{api_address: a, cluster_address: b}]}",
@@ -178,7 +178,7 @@ def test_replcheck_serve_runs_as_a_process(tmp_path):
     config.write_text("scenario: disabled\n")
     process = subprocess.Popen(
         [*_replcheck(), "serve", "--port", "0", "--config", str(config),
-         "--dev-root-token", "dev-root", "--scenario", "dr-perf-primary"],
+         "--dev-root-token", "dev-root", "--state", "dr-perf-primary"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -219,10 +219,10 @@ def test_replcheck_serve_runs_as_a_process(tmp_path):
 
 
 def test_replcheck_serve_bad_flag_is_one_sentence():
-    result = subprocess.run([*_replcheck(), "serve", "--scenario", "nope"],
+    result = subprocess.run([*_replcheck(), "serve", "--state", "nope"],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "--scenario" in result.stderr
+    assert "Traceback" not in result.stderr and "--state" in result.stderr
 
 
 def test_ctrl_c_ends_serve_with_130_like_run(tmp_path):

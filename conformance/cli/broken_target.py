@@ -1,9 +1,9 @@
-"""``replcheck run --scenario NAME``: the gate against a deliberately broken embedded server.
+"""``replcheck run --break NAME``: the gate against a deliberately broken embedded server.
 
 The broken server (``reference_server.broken``) is started on a free loopback port in the
-topology it needs, and judged like any target, with the profile and run bounds the project's
-own tests prove it with (``tests/zoo``) wherever the user chose none: so the run fails as the
-listing says it will, and the reports say which broken server they judged.
+replication state it needs, and judged like any target, with the profile and run bounds the
+project's own tests prove it with (``tests/zoo``) wherever the user chose none: so the run fails
+as the listing says it will, and the reports say which broken server they judged.
 """
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ def name_in(result: RunResult, broken: BrokenServer) -> None:
     a note first in the terminal summary, the HTML summary and the JSON report)."""
     result.target = (
         f"the deliberately broken server {broken.name!r} at {result.target_url} "
-        f"(replcheck run --scenario {broken.name})"
+        f"(replcheck run --break {broken.name})"
     )
     result.notes.insert(
         0,
-        f"scenario {broken.name}: this target is a deliberately broken server, not a Vault: "
+        f"broken server {broken.name}: this target is a deliberately broken server, not a Vault: "
         f"{broken.description}",
     )
