@@ -14,6 +14,7 @@ stands alone, so that it never rewrites ``merkle_root``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -101,14 +102,34 @@ def _trie_pattern(words: set[str]) -> str:
 
 
 def _agreeing(text: str, start: int, form: str, offset: int) -> int:
-    """How many characters of ``text`` from ``start`` agree with ``form`` from ``offset``."""
-    count = 0
-    ahead = text[start : start + len(form) - offset]
-    for char, expected in zip(ahead, form[offset:], strict=False):
-        if char != expected:
+    """How many characters of ``text`` from ``start`` agree with ``form`` from ``offset``
+    (compared slice by slice: an echoed secret can be 64 KiB of one letter)."""
+    agreed, most = 0, min(len(text) - start, len(form) - offset)
+    while agreed < most:
+        step = most - agreed
+        while step > 1 and (
+            text[start + agreed : start + agreed + step]
+            != form[offset + agreed : offset + agreed + step]
+        ):
+            step //= 2
+        if text[start + agreed] != form[offset + agreed]:
             break
-        count += 1
-    return count
+        agreed += step
+    return agreed
+
+
+@functools.lru_cache(maxsize=256)
+def _runs_of(secret: str) -> dict[str, tuple[tuple[str, int, bool], ...]]:
+    """Every run of ``MIN_ECHO`` characters of the secret and of its base64 cores, with up to
+    ``_PLACES_PER_RUN`` places each (form, offset, whether the form is the secret as written).
+    Kept per secret: a run adds its secrets one by one, and the matcher is rebuilt each time."""
+    runs: dict[str, list[tuple[str, int, bool]]] = {}
+    for form in (secret, *base64_cores(secret)):
+        for offset in range(len(form) - MIN_ECHO + 1):
+            found = runs.setdefault(form[offset : offset + MIN_ECHO], [])
+            if len(found) < _PLACES_PER_RUN:
+                found.append((form, offset, form == secret))
+    return {run: tuple(places) for run, places in runs.items()}
 
 
 class Masker:
@@ -165,11 +186,10 @@ class Masker:
                 short.append(f"(?<!{_TOKEN_CHAR})({re.escape(secret)})(?!{_TOKEN_CHAR})")
                 short_labels.append(label)
                 continue
-            for form in (secret, *base64_cores(secret)):
-                for offset in range(len(form) - MIN_ECHO + 1):
-                    found = places.setdefault(form[offset : offset + MIN_ECHO], [])
-                    if len(found) < _PLACES_PER_RUN:
-                        found.append(_Place(form, offset, label, plain=form == secret))
+            for run, where in _runs_of(secret).items():
+                found = places.setdefault(run, [])
+                for form, offset, plain in where[: _PLACES_PER_RUN - len(found)]:
+                    found.append(_Place(form, offset, label, plain))
         return _Matcher(
             short=re.compile("|".join(short)) if short else None,
             short_labels=tuple(short_labels),
