@@ -116,3 +116,66 @@ def test_fewer_than_eight_characters_of_a_long_token_are_left() -> None:
     piece = token[5 : 5 + MIN_ECHO - 1]
     escaped = "".join(f"\\u{ord(c):04x}" for c in piece)
     assert _masker(token).mask(f"a {piece} b {escaped}") == f"a {piece} b {escaped}"
+
+
+def _reports_of(token: str) -> dict[str, str]:
+    """Every report of a run whose one finding holds the echoing exchange, kept as a run keeps
+    it (masked by the client; the message masked as checks mask theirs)."""
+    import io
+
+    from replcheck.conformance.checks.edition import Edition
+    from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, combine
+    from replcheck.conformance.report import (
+        TerminalReporter,
+        render_html,
+        render_json,
+        render_junit,
+    )
+    from replcheck.conformance.run_result import RunResult
+
+    masker = _masker(token)
+    client = RecordingClient(Settings(), "http://127.0.0.1:8200", masker, plan=True)
+    raw = Exchange(
+        SentRequest("POST", "http://127.0.0.1:8200/v1/sys/replication/reindex",
+                    (("X-Vault-Token", token),), body='{"token": "' + token.replace("\\", "\\\\")
+                    .replace('"', '\\"') + '"}'),
+        ReceivedResponse(401, tuple(echo_headers(token)), _error_body(token)),
+        purpose="an echo",
+    )
+    kept = client.mask(raw)
+    finding = Finding("REINDEX-AUTH", masker.mask(f"the token {token} came back"), "403", kept,
+                      source="echo")
+    check = CheckResult("REINDEX-AUTH", "echo", Outcome.FAILED, findings=[finding], exchanges=1,
+                        judged=1)
+    result = RunResult(
+        target="http://127.0.0.1:8200", target_url="http://127.0.0.1:8200", settings={},
+        seed=1, profile="safe", plan=False, edition=Edition.ENTERPRISE,
+        results={"REINDEX-AUTH": combine("REINDEX-AUTH", [check])}, checks=[check],
+        exchanges=[kept],
+    )
+    terminal = io.StringIO()
+    TerminalReporter(terminal).summary(result)
+    return {
+        "terminal": terminal.getvalue(),
+        "junit": render_junit(result),
+        "json": render_json(result),
+        "html": render_html(result),
+    }
+
+
+@given(token=TOKENS)
+@settings(max_examples=40, deadline=None)
+def test_no_report_format_holds_any_form_of_the_token(token: str) -> None:
+    reports = _reports_of(token)
+    assert SUDO_LABEL in reports["html"]  # the echoing exchange is shown
+    for name, text in reports.items():
+        assert not leaks(text, token), f"the {name} report reveals the token"
+
+
+def test_unmasked_the_reports_would_reveal_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other way round: with a masker that knows no secret, every report leaks."""
+    token = "hvs.CAESIJz8Ykz1Qh0d9uQ2cYbXr7yq3tWm5Zk4n6Lp"
+    monkeypatch.setattr(Masker, "add", lambda self, secret, label: None)
+    reports = _reports_of(token)
+    for name, text in reports.items():
+        assert leaks(text, token), name
