@@ -21,11 +21,16 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-#: One escape sequence: JSON's ``\\uXXXX`` and short escapes, percent-encoding, and HTML's
+#: Escape sequences by syntax: JSON's ``\\uXXXX`` and short escapes, percent-encoding, HTML's
 #: numeric character references. A token is ASCII (it must be sendable in a header), so
 #: decoding one byte of a percent-encoded UTF-8 sequence as Latin-1 never hides one.
-_ESCAPE = re.compile(
-    r"\\u([0-9a-fA-F]{4})|\\([\"\\/bfnrt])|%([0-9a-fA-F]{2})|&#([0-9]{1,7});|&#[xX]([0-9a-fA-F]{1,6});"
+_JSON = r"\\u(?P<unicode>[0-9a-fA-F]{4})|\\(?P<short>[\"\\/bfnrt])"
+_PERCENT = r"%(?P<percent>[0-9a-fA-F]{2})"
+_HTML = r"&#(?P<decimal>[0-9]{1,7});|&#[xX](?P<hexadecimal>[0-9a-fA-F]{1,6});"
+#: Each syntax decoded alone (a token holding ``%41`` as written, echoed JSON-escaped, must not
+#: be percent-decoded on the way), and all of them at once (a text mixing them).
+_SYNTAXES = tuple(
+    re.compile(pattern) for pattern in (_JSON, _PERCENT, _HTML, f"{_JSON}|{_PERCENT}|{_HTML}")
 )
 _SHORT = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 #: Decoding passes: once for a form written once (JSON, a URL), twice for a form encoded
@@ -34,10 +39,13 @@ PASSES = 2
 
 
 def _decoded(match: re.Match[str]) -> str:
-    unicode, short, percent, decimal, hexadecimal = match.groups()
-    if short is not None:
-        return _SHORT[short]
-    number = int(decimal, 10) if decimal is not None else int(unicode or percent or hexadecimal, 16)
+    found = match.groupdict()
+    if found.get("short") is not None:
+        return _SHORT[found["short"]]
+    if found.get("decimal") is not None:
+        number = int(found["decimal"], 10)
+    else:
+        number = int(found.get("unicode") or found.get("percent") or found["hexadecimal"], 16)
     return chr(number) if number <= 0x10FFFF else "\ufffd"
 
 
@@ -76,8 +84,9 @@ class View:
         return self.parent.original_span(begin, finish)
 
 
-def _decode(text: str, parent: View | None) -> View | None:
-    """The view of ``text`` with its escape sequences decoded; None when it holds none."""
+def _decode(text: str, parent: View | None, syntax: re.Pattern[str]) -> View | None:
+    """The view of ``text`` with its escape sequences of ``syntax`` decoded; None when it
+    holds none."""
     pieces: list[str] = []
     starts: list[int] = []
     sources: list[int] = []
@@ -94,7 +103,7 @@ def _decode(text: str, parent: View | None) -> View | None:
         copied.append(is_copy)
         length += len(piece)
 
-    for match in _ESCAPE.finditer(text):
+    for match in syntax.finditer(text):
         if match.start() > position:
             segment(text[position : match.start()], position, match.start() - position, True)
         segment(_decoded(match), match.start(), match.end() - match.start(), False)
@@ -109,16 +118,20 @@ def _decode(text: str, parent: View | None) -> View | None:
 
 
 def decoded_views(text: str) -> Iterator[View]:
-    """The text's decoded views: once decoded, then decoded again (only as far as there is
-    something left to decode)."""
-    parent: View | None = None
-    current = text
+    """The text's decoded views: decoded once by each syntax (and by all at once), then each
+    of those decoded again; a view that decodes nothing new is left out."""
+    seen = {text}
+    layer: list[tuple[str, View | None]] = [(text, None)]
     for _ in range(PASSES):
-        view = _decode(current, parent)
-        if view is None:
-            return
-        yield view
-        parent, current = view, view.text
+        following: list[tuple[str, View | None]] = []
+        for current, parent in layer:
+            for syntax in _SYNTAXES:
+                view = _decode(current, parent, syntax)
+                if view is not None and view.text not in seen:
+                    seen.add(view.text)
+                    following.append((view.text, view))
+                    yield view
+        layer = following
 
 
 def base64_cores(secret: str) -> list[str]:
