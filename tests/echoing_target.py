@@ -84,6 +84,8 @@ def echo_headers(token: str) -> list[tuple[str, str]]:
         ("X-Echo-Base64", base64.b64encode(b"x" + data).decode()),
         ("X-Echo-Base64-Url", base64.urlsafe_b64encode(b"xy" + data).decode()),
         ("Location", f"http://127.0.0.1/v1/echo/{quote(token, safe='')}?t={quote(token)}"),
+        # In a header's name too (base64url: the characters a name may hold).
+        ("X-Echo-" + base64.urlsafe_b64encode(data).decode().rstrip("="), "name"),
     ]
 
 

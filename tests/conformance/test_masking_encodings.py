@@ -47,7 +47,7 @@ def test_the_echoing_target_really_echoes_the_token_in_every_form() -> None:
     for name, form in echo_forms(token).items():
         assert leaks(f'{{"errors": ["{form}"]}}', token), name
     for name, value in echo_headers(token):
-        assert leaks(value, token), name
+        assert leaks(f"{name}: {value}", token), name
 
 
 @pytest.mark.parametrize("name", sorted(echo_forms("x" * 8)))
@@ -77,8 +77,8 @@ def test_no_form_of_any_token_survives_masking(token: str) -> None:
     masker = _masker(token)
     body = masker.mask(_error_body(token))
     assert not leaks(body, token), body
-    for _name, value in echo_headers(token):
-        masked = masker.mask(value)
+    for name, value in echo_headers(token):
+        masked = masker.mask(f"{name}: {value}")
         assert not leaks(masked, token), masked
 
 
@@ -98,7 +98,7 @@ def test_a_recorded_exchange_keeps_no_form_of_the_token(token: str) -> None:
     kept = client.mask(raw)
     assert kept.response is not None
     texts = [kept.request.url, kept.response.body, kept.curl()]
-    texts += [value for _, value in kept.request.headers + kept.response.headers]
+    texts += [f"{name}: {value}" for name, value in kept.request.headers + kept.response.headers]
     for text in texts:
         assert not leaks(text, token), text
 
