@@ -170,7 +170,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "seed",
-        "seed of the run; the same seed sends the same requests",
+        "seed of the run, 0 to 2**64 - 1; the same seed sends the same requests",
         kind="int",
         pytest_flag="--replcheck-seed",
     ),
@@ -184,7 +184,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "max_examples",
-        f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES})",
+        f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES}, "
+        f"at most {MAX_EXAMPLES})",
         kind="int",
         pytest_flag="--replcheck-max-examples",
     ),
