@@ -16,10 +16,10 @@ three byte alignments. This module gives the two halves of finding them:
 from __future__ import annotations
 
 import base64
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 #: Escape sequences by syntax: JSON's ``\\uXXXX`` and short escapes, percent-encoding, HTML's
 #: numeric character references. A token is ASCII (it must be sendable in a header), so
@@ -38,83 +38,88 @@ _SHORT = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": 
 PASSES = 2
 
 
+#: Escape sequences decoded so far: a long text repeats few distinct ones.
+_DECODED: dict[str, str] = {}
+_DECODED_KEPT = 1 << 16
+
+
 def _decoded(match: re.Match[str]) -> str:
-    found = match.groupdict()
-    if found.get("short") is not None:
-        return _SHORT[found["short"]]
-    if found.get("decimal") is not None:
-        number = int(found["decimal"], 10)
+    escape = match.group()
+    char = _DECODED.get(escape)
+    if char is not None:
+        return char
+    kind = match.lastgroup
+    value = match.group(kind or 0)
+    if kind == "short":
+        char = _SHORT[value]
     else:
-        number = int(found.get("unicode") or found.get("percent") or found["hexadecimal"], 16)
-    return chr(number) if number <= 0x10FFFF else "\ufffd"
+        number = int(value, 10 if kind == "decimal" else 16)
+        char = chr(number) if number <= 0x10FFFF else "\ufffd"
+    if len(_DECODED) < _DECODED_KEPT:
+        _DECODED[escape] = char
+    return char
 
 
-@dataclass(frozen=True)
 class View:
-    """A text with its escape sequences decoded, and where each of its characters came from.
+    """A text with its escape sequences of one syntax decoded, and where each of its
+    characters came from.
 
-    Segments cover the view in order: a run copied as it was, or one decoded escape sequence
-    (one character standing for several of the text it was decoded from). ``parent`` is the
-    view it was decoded from (None: the original text).
+    The decoded text is made at once (``re.sub``, fast); where each character came from is
+    worked out only when something is found in the view, which is rare: segments cover the
+    view in order, each a run copied as it was or one decoded escape sequence (one character
+    standing for several of the text it was decoded from). ``parent`` is the view ``source``
+    is (None: ``source`` is the original text).
     """
 
-    text: str
-    #: Per segment: where it starts in this view, where it starts in the parent, its length
-    #: in the parent, and whether it is a copied run (else one decoded escape).
-    starts: tuple[int, ...]
-    sources: tuple[int, ...]
-    lengths: tuple[int, ...]
-    copied: tuple[bool, ...]
-    parent: View | None = None
+    def __init__(self, source: str, syntax: re.Pattern[str], parent: View | None) -> None:
+        self.source = source
+        self.syntax = syntax
+        self.parent = parent
+        self.text, self.decoded = syntax.subn(_decoded, source)
 
-    def _segment(self, index: int) -> int:
-        return bisect_right(self.starts, index) - 1
+    @functools.cached_property
+    def _segments(self) -> tuple[list[int], list[int], list[int], list[bool]]:
+        """Per segment: where it starts in this view, where it starts in ``source``, its
+        length there, and whether it is a copied run (else one decoded escape)."""
+        starts: list[int] = []
+        sources: list[int] = []
+        lengths: list[int] = []
+        copied: list[bool] = []
+        position = length = 0
+        for match in self.syntax.finditer(self.source):
+            if match.start() > position:
+                starts.append(length)
+                sources.append(position)
+                lengths.append(match.start() - position)
+                copied.append(True)
+                length += match.start() - position
+            starts.append(length)
+            sources.append(match.start())
+            lengths.append(match.end() - match.start())
+            copied.append(False)
+            length += len(_decoded(match))
+            position = match.end()
+        if position < len(self.source):
+            starts.append(length)
+            sources.append(position)
+            lengths.append(len(self.source) - position)
+            copied.append(True)
+        return starts, sources, lengths, copied
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that the view's characters ``start:end`` came from
         (escape sequences whole)."""
-        first, last = self._segment(start), self._segment(end - 1)
-        begin = self.sources[first] + (start - self.starts[first] if self.copied[first] else 0)
-        if self.copied[last]:
-            finish = self.sources[last] + (end - self.starts[last])
+        starts, sources, lengths, copied = self._segments
+        first = bisect_right(starts, start) - 1
+        last = bisect_right(starts, end - 1) - 1
+        begin = sources[first] + (start - starts[first] if copied[first] else 0)
+        if copied[last]:
+            finish = sources[last] + (end - starts[last])
         else:
-            finish = self.sources[last] + self.lengths[last]
+            finish = sources[last] + lengths[last]
         if self.parent is None:
             return begin, finish
         return self.parent.original_span(begin, finish)
-
-
-def _decode(text: str, parent: View | None, syntax: re.Pattern[str]) -> View | None:
-    """The view of ``text`` with its escape sequences of ``syntax`` decoded; None when it
-    holds none."""
-    pieces: list[str] = []
-    starts: list[int] = []
-    sources: list[int] = []
-    lengths: list[int] = []
-    copied: list[bool] = []
-    position = length = 0
-
-    def segment(piece: str, source: int, size: int, is_copy: bool) -> None:
-        nonlocal length
-        pieces.append(piece)
-        starts.append(length)
-        sources.append(source)
-        lengths.append(size)
-        copied.append(is_copy)
-        length += len(piece)
-
-    for match in syntax.finditer(text):
-        if match.start() > position:
-            segment(text[position : match.start()], position, match.start() - position, True)
-        segment(_decoded(match), match.start(), match.end() - match.start(), False)
-        position = match.end()
-    if not pieces:
-        return None
-    if position < len(text):
-        segment(text[position:], position, len(text) - position, True)
-    return View(
-        "".join(pieces), tuple(starts), tuple(sources), tuple(lengths), tuple(copied), parent
-    )
 
 
 def decoded_views(text: str) -> Iterator[View]:
@@ -126,8 +131,8 @@ def decoded_views(text: str) -> Iterator[View]:
         following: list[tuple[str, View | None]] = []
         for current, parent in layer:
             for syntax in _SYNTAXES:
-                view = _decode(current, parent, syntax)
-                if view is not None and view.text not in seen:
+                view = View(current, syntax, parent)
+                if view.decoded and view.text not in seen:
                     seen.add(view.text)
                     following.append((view.text, view))
                     yield view
