@@ -103,6 +103,9 @@ def _assert_one_sentence(code: int, err: str, secret: str | None = None) -> None
         (["--client-timeout", "2h"], {}, "at most 3600 s"),
         ([], {"REPLCHECK_BUDGET": "25h"}, "at most 86400 s"),
         (["-k", "(" * 5000 + "x"], {}, "-k"),
+        (["--ca-cert", "/"], {}, "the CA certificate file / (--ca-cert / --vault-cacert / "
+         "VAULT_CACERT) is not a file"),
+        ([], {"VAULT_CACERT": "/nonexistent\n/ca.pem"}, "/nonexistent\\n/ca.pem"),
     ],
 )
 def test_bad_input_is_one_sentence_and_exit_2(
