@@ -284,7 +284,7 @@ class RecordingClient:
         masked_request = SentRequest(
             method=request.method,
             url=mask(request.url),
-            headers=tuple((k, mask(v)) for k, v in request.headers),
+            headers=tuple((mask(k), mask(v)) for k, v in request.headers),
             body=None if request.body is None else mask(request.body),
             body_escaped=request.body_escaped,
         )
@@ -293,7 +293,7 @@ class RecordingClient:
         if response is not None:
             masked_response = ReceivedResponse(
                 status=response.status,
-                headers=tuple((k, mask(v)) for k, v in response.headers),
+                headers=tuple((mask(k), mask(v)) for k, v in response.headers),
                 body=mask(response.body),
                 elapsed_ms=response.elapsed_ms,
                 received_at=response.received_at,

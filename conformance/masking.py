@@ -2,13 +2,25 @@
 
 Every output (terminal, JUnit, JSON, HTML, curl lines) goes through ``Masker``; only output is
 masked, never the data a check or judge judges.
+
+A target chooses how it echoes a token, so the masker looks for every form a text can carry it
+in (``conformance.secret_forms``): as written, escaped (JSON ``\\uXXXX`` and short escapes,
+percent-encoding, HTML character references; mixed with plain characters, once or twice over),
+and base64 of any text the token is part of. A run of ``MIN_ECHO`` or more consecutive
+characters of a secret (or of its base64) is masked wherever it stands: a truncated or partial
+echo still reveals the token. A secret shorter than that (``root``) is masked whole, where it
+stands alone, so that it never rewrites ``merkle_root``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
+from dataclasses import dataclass
+
+from replcheck.conformance.secret_forms import View, base64_cores, decoded_views
 
 #: Labels that stand for each kind of token in every output: the environment variable a person
 #: would export to replay a masked curl line.
@@ -19,15 +31,17 @@ NO_UPDATE_LABEL = "$VAULT_NO_UPDATE_TOKEN"
 NEAR_MISS_LABEL = "$VAULT_NEAR_MISS_TOKEN"
 
 
-#: Characters that continue a token: a secret is masked only where it stands alone, so that the
-#: token ``root`` never rewrites ``merkle_root`` (nor ``s.x`` the ``s.xyz`` of another text).
+#: Characters that continue a token: a short secret is masked only where it stands alone, so
+#: that the token ``root`` never rewrites ``merkle_root`` (nor ``s.x`` the ``s.xyz`` of another
+#: text).
 _TOKEN_CHAR = r"[A-Za-z0-9_\-]"
-#: A server that echoes a truncated token (``hvs.CAESIJ...``) still leaks it: a run of at least
-#: this many of a token's first characters is masked too.
-MIN_PREFIX_ECHO = 8
-#: A secret this long is random enough that it never occurs in legitimate text by chance: it is
-#: masked wherever it occurs, also glued to other characters (``Bearerhvs.…``).
-MIN_ANYWHERE = 16
+#: This many consecutive characters of a secret (or of its base64) are masked wherever they
+#: occur, glued to other characters or not: fewer say little (every ``hvs`` token starts with
+#: ``hvs.CAES``), and a run this long of a random token never occurs by chance.
+MIN_ECHO = 8
+#: Per run of ``MIN_ECHO`` characters, the places in the secrets it is tried from when the
+#: match is extended (a secret of one repeated letter has thousands).
+_PLACES_PER_RUN = 8
 
 
 def written_forms(secret: str) -> list[str]:
@@ -41,30 +55,81 @@ def written_forms(secret: str) -> list[str]:
     return list(dict.fromkeys(form for form in forms if form))
 
 
-def _whole(secret: str) -> str:
-    """A written form of a secret, whole, at token boundaries (anywhere when it is long)."""
-    if len(secret) >= MIN_ANYWHERE:
-        return re.escape(secret)
-    return f"(?<!{_TOKEN_CHAR}){re.escape(secret)}(?!{_TOKEN_CHAR})"
+@dataclass(frozen=True)
+class _Place:
+    """Where a run of ``MIN_ECHO`` characters occurs in a form of a secret."""
+
+    form: str
+    offset: int
+    label: str
+    #: The form is the secret as written (not its base64): a match of all of it wins a tie
+    #: with a longer secret it is part of.
+    plain: bool
 
 
-def _prefix_start(secret: str) -> str | None:
-    """Where an echoed prefix of ``MIN_PREFIX_ECHO``+ characters may start: the secret's first
-    ``MIN_PREFIX_ECHO`` characters at a token boundary (the match is then extended as far as
-    the text goes on agreeing with the secret); None for a secret too short to have one."""
-    if len(secret) <= MIN_PREFIX_ECHO:
-        return None
-    return f"(?<!{_TOKEN_CHAR}){re.escape(secret[:MIN_PREFIX_ECHO])}"
+@dataclass(frozen=True)
+class _Matcher:
+    """The compiled search for every secret a masker holds."""
+
+    #: Short secrets, whole, at token boundaries; one group per secret.
+    short: re.Pattern[str] | None
+    short_labels: tuple[str, ...]
+    #: Any run of ``MIN_ECHO`` characters of a long secret or of its base64 (a trie of them,
+    #: so that the search costs little however many secrets there are).
+    runs: re.Pattern[str] | None
+    places: dict[str, list[_Place]]
 
 
-def _agreeing(text: str, start: int, secret: str) -> int:
-    """How many characters of ``text`` from ``start`` agree with ``secret``."""
-    count = 0
-    for char, expected in zip(text[start : start + len(secret)], secret, strict=False):
-        if char != expected:
+_Trie = dict[str, "_Trie"]
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """A regular expression matching any of ``words`` (all of one length), as a trie: each
+    position tries only the branches that agree so far."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+
+    def render(node: _Trie) -> str:
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items())]
+        if len(branches) <= 1:
+            return "".join(branches)
+        return "(?:" + "|".join(branches) + ")"
+
+    return render(trie)
+
+
+def _agreeing(text: str, start: int, form: str, offset: int) -> int:
+    """How many characters of ``text`` from ``start`` agree with ``form`` from ``offset``
+    (compared slice by slice: an echoed secret can be 64 KiB of one letter)."""
+    agreed, most = 0, min(len(text) - start, len(form) - offset)
+    while agreed < most:
+        step = most - agreed
+        while step > 1 and (
+            text[start + agreed : start + agreed + step]
+            != form[offset + agreed : offset + agreed + step]
+        ):
+            step //= 2
+        if text[start + agreed] != form[offset + agreed]:
             break
-        count += 1
-    return count
+        agreed += step
+    return agreed
+
+
+@functools.lru_cache(maxsize=256)
+def _runs_of(secret: str) -> dict[str, tuple[tuple[str, int, bool], ...]]:
+    """Every run of ``MIN_ECHO`` characters of the secret and of its base64 cores, with up to
+    ``_PLACES_PER_RUN`` places each (form, offset, whether the form is the secret as written).
+    Kept per secret: a run adds its secrets one by one, and the matcher is rebuilt each time."""
+    runs: dict[str, list[tuple[str, int, bool]]] = {}
+    for form in (secret, *base64_cores(secret)):
+        for offset in range(len(form) - MIN_ECHO + 1):
+            found = runs.setdefault(form[offset : offset + MIN_ECHO], [])
+            if len(found) < _PLACES_PER_RUN:
+                found.append((form, offset, form == secret))
+    return {run: tuple(places) for run, places in runs.items()}
 
 
 class Masker:
@@ -72,9 +137,9 @@ class Masker:
 
     Labels name the environment variable a person would export to replay a curl line
     (``$VAULT_TOKEN``), so a masked curl line is still runnable. Only output is masked: checks
-    and judges see the exact bytes the target sent. A secret is matched at token boundaries
-    (``root`` leaves ``merkle_root`` alone), also JSON-escaped, and also as an echoed prefix of
-    ``MIN_PREFIX_ECHO`` or more characters.
+    and judges see the exact bytes the target sent. Each match is replaced whole, escape
+    sequences included, by the label of the secret it agrees with longest (a secret matched
+    whole wins a tie).
     """
 
     def __init__(self) -> None:
@@ -82,10 +147,7 @@ class Masker:
         #: several threads under ``--concurrency``).
         self._lock = threading.RLock()
         self._secrets: dict[str, str] = {}
-        self._compiled: re.Pattern[str] | None = None
-        #: Per group of ``_compiled``: the label, and for a prefix group the written form it
-        #: is a prefix of.
-        self._shapes: list[tuple[str, str | None]] = []
+        self._compiled: _Matcher | None = None
 
     @classmethod
     def for_tokens(cls, sudo: str | None, non_sudo: str | None = None) -> Masker:
@@ -108,46 +170,88 @@ class Masker:
         with self._lock:
             return tuple(sorted(self._secrets, key=len, reverse=True))
 
-    def _matcher(self) -> tuple[re.Pattern[str] | None, list[tuple[str, str | None]]]:
-        """The compiled matcher and its group shapes, taken together under the lock."""
+    def _matcher(self) -> _Matcher | None:
         with self._lock:
-            return self._compile(), self._shapes
+            if self._compiled is None and self._secrets:
+                self._compiled = self._compile()
+            return self._compiled
 
-    def _compile(self) -> re.Pattern[str] | None:
-        if self._compiled is None and self._secrets:
-            # Longest first, so a token that contains another is replaced whole; one group per
-            # written form, so the match says which label to write. Every whole form comes
-            # before any prefix: a prefix of one token must not win over another token written
-            # whole.
-            groups: list[str] = []
-            shapes: list[tuple[str, str | None]] = []
-            for secret in self.secrets():
-                for form in written_forms(secret):
-                    groups.append(f"({_whole(form)})")
-                    shapes.append((self._secrets[secret], None))
-            for secret in self.secrets():
-                for form in written_forms(secret):
-                    start = _prefix_start(form)
-                    if start is not None:
-                        groups.append(f"({start})")
-                        shapes.append((self._secrets[secret], form))
-            self._compiled = re.compile("|".join(groups))
-            self._shapes = shapes
-        return self._compiled
+    def _compile(self) -> _Matcher:
+        short: list[str] = []
+        short_labels: list[str] = []
+        places: dict[str, list[_Place]] = {}
+        for secret in self.secrets():
+            label = self._secrets[secret]
+            if len(secret) < MIN_ECHO:
+                short.append(f"(?<!{_TOKEN_CHAR})({re.escape(secret)})(?!{_TOKEN_CHAR})")
+                short_labels.append(label)
+                continue
+            for run, where in _runs_of(secret).items():
+                found = places.setdefault(run, [])
+                for form, offset, plain in where[: _PLACES_PER_RUN - len(found)]:
+                    found.append(_Place(form, offset, label, plain))
+        return _Matcher(
+            short=re.compile("|".join(short)) if short else None,
+            short_labels=tuple(short_labels),
+            runs=re.compile(_trie_pattern(set(places))) if places else None,
+            places=places,
+        )
 
     def mask(self, text: str) -> str:
-        matcher, shapes = self._matcher()
+        matcher = self._matcher()
         if matcher is None or not text:
+            return text
+        spans = _found(matcher, text, None)
+        for view in decoded_views(text):
+            spans += _found(matcher, view.text, view)
+        if not spans:
             return text
         out: list[str] = []
         position = 0
-        while (match := matcher.search(text, position)) is not None:
-            label, prefix_of = shapes[(match.lastindex or 1) - 1]
-            end = match.end()
-            if prefix_of is not None:
-                end = match.start() + _agreeing(text, match.start(), prefix_of)
-            out.append(text[position : match.start()])
+        for start, end, label in _merged(spans):
+            out.append(text[position:start])
             out.append(label)
-            position = max(end, match.start() + 1)
+            position = end
         out.append(text[position:])
         return "".join(out)
+
+
+def _found(matcher: _Matcher, text: str, view: View | None) -> list[tuple[int, int, str]]:
+    """Every secret found in ``text`` (a view of the original, or the original itself), as
+    spans of the original text with the label each is masked by."""
+    spans: list[tuple[int, int, str]] = []
+    if matcher.short is not None:
+        for whole in matcher.short.finditer(text):
+            label = matcher.short_labels[(whole.lastindex or 1) - 1]
+            spans.append((whole.start(), whole.end(), label))
+    if matcher.runs is not None:
+        position = 0
+        while (match := matcher.runs.search(text, position)) is not None:
+            start = match.start()
+            best = max(
+                matcher.places[match.group()],
+                key=lambda place: _rank(text, start, place),
+            )
+            end = start + _agreeing(text, start, best.form, best.offset)
+            spans.append((start, end, best.label))
+            position = end
+    if view is None:
+        return spans
+    return [(*view.original_span(start, end), label) for start, end, label in spans]
+
+
+def _rank(text: str, start: int, place: _Place) -> tuple[int, bool]:
+    agreed = _agreeing(text, start, place.form, place.offset)
+    return agreed, place.plain and place.offset == 0 and agreed == len(place.form)
+
+
+def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Overlapping spans joined (the first one's label), in order."""
+    merged: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if merged and start < merged[-1][1]:
+            first_start, first_end, first_label = merged[-1]
+            merged[-1] = (first_start, max(first_end, end), first_label)
+        else:
+            merged.append((start, end, label))
+    return merged

@@ -18,10 +18,13 @@ from typing import Any, Literal
 
 from replcheck.conformance.setting_values import (
     SettingError,
+    host_name_problem,
     parse_bool,
     parse_bytes,
     parse_int,
     parse_seconds,
+    sendable_problem,
+    shown,
     url_problem,
 )
 
@@ -44,6 +47,15 @@ DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 #: ``--max-examples`` is not given: high enough that time, not the count, ends the drawing.
 BUDGET_MAX_EXAMPLES = 1000
 DEFAULT_CLIENT_TIMEOUT = 30.0
+
+#: Upper bounds of the numeric settings: beyond them a value is a typo, and a run would not end
+#: in any useful time (``--plan --max-examples 1000`` draws ~10,000 requests, a minute of CPU
+#: on a loaded machine) or hold any answer in memory.
+MAX_EXAMPLES = BUDGET_MAX_EXAMPLES
+MAX_SEED = 2**64 - 1
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+MAX_CLIENT_TIMEOUT = 3600.0
+MAX_BUDGET = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,7 @@ class Option:
         if self.kind == "seconds":
             return parse_seconds(source, raw)
         if self.kind == "profile" and raw not in PROFILES:
-            raise SettingError(f"{source} must be one of {', '.join(PROFILES)}, not {raw!r}")
+            raise SettingError(f"{source} must be one of {', '.join(PROFILES)}, not {shown(raw)}")
         return raw
 
 
@@ -158,7 +170,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "seed",
-        "seed of the run; the same seed sends the same requests",
+        "seed of the run, 0 to 2**64 - 1; the same seed sends the same requests",
         kind="int",
         pytest_flag="--replcheck-seed",
     ),
@@ -172,7 +184,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "max_examples",
-        f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES})",
+        f"generated requests per operation and mode (default {DEFAULT_MAX_EXAMPLES}, "
+        f"at most {MAX_EXAMPLES})",
         kind="int",
         pytest_flag="--replcheck-max-examples",
     ),
@@ -304,23 +317,34 @@ class Settings:
 
         if self.profile is not None and self.profile not in PROFILES:
             raise SettingError(
-                f"{named('profile')} must be one of {', '.join(PROFILES)}, not {self.profile!r}"
+                f"{named('profile')} must be one of {', '.join(PROFILES)}, "
+                f"not {shown(self.profile)}"
             )
-        if self.max_examples is not None and self.max_examples < 1:
+        if self.max_examples is not None and not 1 <= self.max_examples <= MAX_EXAMPLES:
             raise SettingError(
-                f"{named('max_examples')} must be at least 1, not {self.max_examples}"
+                f"{named('max_examples')} must be between 1 and {MAX_EXAMPLES}, "
+                f"not {self.max_examples}"
             )
-        if self.max_response_bytes is not None and self.max_response_bytes < 1024:
+        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
             raise SettingError(
-                f"{named('max_response_bytes')} must be at least 1KiB, "
-                f"not {self.max_response_bytes}"
+                f"{named('seed')} must be between 0 and {MAX_SEED} (2**64 - 1), not {self.seed}"
             )
-        if self.client_timeout is not None and self.client_timeout <= 0:
+        if self.max_response_bytes is not None and not (
+            1024 <= self.max_response_bytes <= MAX_RESPONSE_BYTES
+        ):
             raise SettingError(
-                f"{named('client_timeout')} must be more than 0 s, not {self.client_timeout:g}"
+                f"{named('max_response_bytes')} must be between 1KiB and "
+                f"{MAX_RESPONSE_BYTES >> 20}MiB, not {self.max_response_bytes}"
             )
-        if self.budget is not None and self.budget <= 0:
-            raise SettingError(f"{named('budget')} must be more than 0 s, not {self.budget:g}")
+        for name, seconds, most in (
+            ("client_timeout", self.client_timeout, MAX_CLIENT_TIMEOUT),
+            ("budget", self.budget, MAX_BUDGET),
+        ):
+            if seconds is not None and not 0 < seconds <= most:
+                raise SettingError(
+                    f"{named(name)} must be more than 0 s and at most {most:g} s, "
+                    f"not {seconds:g}"
+                )
         if self.concurrency is not None and not 1 <= self.concurrency <= MAX_CONCURRENCY:
             raise SettingError(
                 f"{named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, "
@@ -330,6 +354,19 @@ class Settings:
             problem = url_problem(self.url)
             if problem:
                 raise SettingError(f"{named('url')} {problem}")
+        # Sent in a header as written: refused now, not as an unsendable first request.
+        for name, value, spaces in (
+            ("token", self.token, False),
+            ("non_sudo_token", self.non_sudo_token, False),
+            ("namespace", self.namespace, True),
+        ):
+            problem = sendable_problem(value, spaces=spaces) if value else None
+            if problem:
+                raise SettingError(f"{named(name)} {problem}")
+        if self.tls_server_name:
+            problem = host_name_problem(self.tls_server_name)
+            if problem:
+                raise SettingError(f"{named('tls_server_name')} {problem}")
         if (self.client_cert is None) != (self.client_key is None):
             cert, key = named("client_cert"), named("client_key")
             raise SettingError(f"{cert} and {key} must be given together")

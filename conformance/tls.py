@@ -74,7 +74,8 @@ def client_context(settings: Settings) -> ssl.SSLContext:
 
 def _trusting(cafile: str | None, capath: str | None, name: str) -> ssl.SSLContext:
     if cafile is not None and not os.path.isfile(cafile):
-        raise SettingError(f"the CA certificate file {cafile} ({_names(name)}) does not exist")
+        what = "is not a file" if os.path.exists(cafile) else "does not exist"
+        raise SettingError(f"the CA certificate file {cafile} ({_names(name)}) {what}")
     if capath is not None and not os.path.isdir(capath):
         raise SettingError(f"the CA folder {capath} ({_names(name)}) is not a folder")
     try:

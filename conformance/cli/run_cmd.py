@@ -21,12 +21,13 @@ import argparse
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replcheck.conformance.cli import broken_names
-from replcheck.conformance.setting_values import SettingError
+from replcheck.conformance.selection import Selection, SelectionError
+from replcheck.conformance.setting_values import SettingError, one_line
 from replcheck.conformance.target import OPTIONS, PROFILES, Settings
 from replcheck.conformance.tls import client_context
 from replcheck.reference_server.deprecated_flags import add_alias
@@ -158,23 +159,52 @@ def _check_report_paths(args: argparse.Namespace) -> None:
             raise SettingError(f"cannot write --{name} {path}: {path.parent} is not a folder")
 
 
+def _check_keyword(keyword: str | None) -> None:
+    try:
+        Selection(keyword)
+    except SelectionError as exc:
+        raise SettingError(str(exc)) from None
+    except RecursionError:
+        raise SettingError("-k nests its parentheses too deeply") from None
+
+
+def prepare(
+    args: argparse.Namespace, environ: Mapping[str, str], broken: BrokenServer | None = None
+) -> Settings:
+    """Every setting of the run from its flags and ``environ``, resolved and checked before
+    anything is started or sent; ``SettingError`` (one sentence) for any value that cannot
+    be used."""
+    environ = dict(environ)
+    if broken is not None:
+        environ.pop("VAULT_ADDR", None)  # the broken server is the target
+    settings = _settings(args, environ)
+    if broken is not None:
+        from replcheck.conformance.cli import broken_target
+
+        settings = broken_target.settings_for(broken, settings)
+    _check_keyword(args.keyword)
+    _check_report_paths(args)
+    client_context(settings)  # a TLS file or folder that cannot be used is a bad flag
+    return settings
+
+
+def _restore_dashes(args: argparse.Namespace) -> None:
+    """argparse (3.11) takes ``--flag=--`` as the end of options and leaves the flag an empty
+    list: the value given was ``--``, and is judged as such."""
+    for name, value in vars(args).items():
+        if value == []:
+            setattr(args, name, Path("--") if name in REPORTS else "--")
+
+
 def handle(args: argparse.Namespace) -> int:
+    _restore_dashes(args)
     broken = _broken(args)
     if isinstance(broken, int):
         return broken
-    environ = dict(os.environ)
-    if broken is not None:
-        environ.pop("VAULT_ADDR", None)  # the broken server is the target
     try:
-        settings = _settings(args, environ)
-        if broken is not None:
-            from replcheck.conformance.cli import broken_target
-
-            settings = broken_target.settings_for(broken, settings)
-        _check_report_paths(args)
-        client_context(settings)  # a TLS file or folder that cannot be used is a bad flag
+        settings = prepare(args, os.environ, broken)
     except SettingError as exc:
-        print(f"replcheck run: error: {exc}", file=sys.stderr)
+        print(f"replcheck run: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     from replcheck.conformance.interruption import StopRequest, stopping_on_signals
 
@@ -208,7 +238,7 @@ def _run_and_report(
         finally:
             reporter.close()  # the progress bar (on a TTY) goes before any sentence below
     except RunAborted as exc:
-        print(f"replcheck run: error: {exc}", file=sys.stderr)
+        print(f"replcheck run: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     except RunInterrupted as exc:
         if exc.result is None:  # stopped before anything was judged

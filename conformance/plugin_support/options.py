@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from replcheck.conformance.setting_values import SettingError
+from replcheck.conformance.setting_values import SettingError, one_line
 from replcheck.conformance.target import OPTIONS, Option, Settings
 
 GROUP = "replcheck"
@@ -36,7 +36,7 @@ def _parser_of(option: Option) -> Callable[[str], Any]:
         try:
             return option.parse(raw, option.pytest_flag)
         except SettingError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+            raise argparse.ArgumentTypeError(one_line(str(exc))) from None
 
     return parse
 
@@ -136,7 +136,7 @@ def read_options(config: pytest.Config, environ: dict[str, str] | None = None) -
 
             client_context(settings)  # a file or folder that cannot be used is a bad option
     except SettingError as exc:
-        settings, problem = None, str(exc)
+        settings, problem = None, one_line(str(exc))
         if _given_wrong(explicit, ini):
             # Flags or ini keys of the plugin: the user is running replcheck, so the session
             # stops once with the reason (pytest's usage error, exit 4), instead of every test

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from replcheck.conformance.cli import main
-from replcheck.conformance.masking import MIN_ANYWHERE, MIN_PREFIX_ECHO, Masker
+from replcheck.conformance.masking import MIN_ECHO, Masker
 from replcheck.reference_server.config import ServerConfig
 from replcheck.reference_server.embedded import EmbeddedServer
 
@@ -59,20 +59,24 @@ def test_json_escaped_copies_are_masked() -> None:
         assert masker.mask(written) == '{"t": "$VAULT_TOKEN"}', written
 
 
-def test_an_echoed_prefix_of_eight_characters_or_more_is_masked() -> None:
+def test_an_echoed_run_of_eight_characters_or_more_is_masked() -> None:
     token = TOKENS[2]
     masker = _masker(token)
-    assert masker.mask(f"token {token[:MIN_PREFIX_ECHO]}...") == f"token {LABEL}..."
+    assert masker.mask(f"token {token[:MIN_ECHO]}...") == f"token {LABEL}..."
     assert masker.mask(f"token {token[:20]}*****") == f"token {LABEL}*****"
+    assert masker.mask(f"token ...{token[10:10 + MIN_ECHO]}...") == f"token ...{LABEL}..."
     # Fewer characters say nothing of the token (every hvs token starts with "hvs.CAES").
-    shorter = token[: MIN_PREFIX_ECHO - 1]
+    shorter = token[: MIN_ECHO - 1]
     assert masker.mask(f"token {shorter}") == f"token {shorter}"
+    assert masker.mask(f"token {token[10:10 + MIN_ECHO - 1]}") == (
+        f"token {token[10:10 + MIN_ECHO - 1]}"
+    )
 
 
-def test_a_long_token_glued_to_other_characters_is_masked_too() -> None:
+def test_a_token_of_eight_characters_or_more_glued_to_other_characters_is_masked_too() -> None:
     token = TOKENS[2]
-    assert len(token) >= MIN_ANYWHERE
     assert _masker(token).mask(f"Bearer{token}X") == f"Bearer{LABEL}X"
+    assert _masker("12345678").mask("Bearer12345678X") == f"Bearer{LABEL}X"
     assert _masker("root").mask("Bearerroot") == "Bearerroot"  # short: only where it stands
 
 

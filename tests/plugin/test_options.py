@@ -112,7 +112,7 @@ def test_unusable_flag_value_stops_the_session_once_naming_the_pytest_flag(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([
         "*replcheck: --replcheck-max-examples (ini replcheck_max_examples; "
-        "replcheck run: --max-examples) must be at least 1, not 0*"
+        "replcheck run: --max-examples) must be between 1 and 1000, not 0*"
     ])
     pytester.makeini("[pytest]\nreplcheck_budget = 0s\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
@@ -139,3 +139,29 @@ def test_fixtures_without_a_target_say_what_to_pass(
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*replcheck: no target: pass --vault-addr URL*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--vault-addr", "http://user:s3cret@vault:8200"), "*--vault-addr (ini vault_addr; "
+         "VAULT_ADDR; replcheck run: --url) holds a user name or password*"),
+        (("--vault-addr", "http://vault:8200/?x=1"), "*holds a query or a fragment*"),
+        (("--vault-addr", "http://vault:8200", "--vault-token", "root\nX-Evil: 1"),
+         "*--vault-token (ini vault_token; VAULT_TOKEN; replcheck run: --token) holds a line "
+         "break (character 5 of 14)*"),
+        (("--replcheck-max-examples", "99999999999999999999"),
+         "*--replcheck-max-examples (ini replcheck_max_examples; replcheck run: "
+         "--max-examples) must be between 1 and 1000, not 99999999999999999999*"),
+    ],
+)
+def test_the_plugin_refuses_what_replcheck_run_refuses(
+    pytester: pytest.Pytester, args: tuple[str, ...], message: str
+) -> None:
+    """The plugin reads its settings through the same rules (issue 18): one usage error,
+    without the password or the token."""
+    result = pytester.runpytest("--pyargs", "replcheck.conformance.suite", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert "s3cret" not in result.stderr.str() + result.stdout.str()
+    assert "X-Evil" not in result.stderr.str()
