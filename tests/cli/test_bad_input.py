@@ -156,7 +156,7 @@ _VALUES = st.one_of(
 #: Every flag that takes a value, and every variable the run reads.
 _FLAGS = sorted(
     [option.flag for option in OPTIONS if option.kind != "bool"]
-    + ["-k", "--scenario", "--junit", "--json", "--html"]
+    + ["-k", "--break", "--junit", "--json", "--html"]
 )
 _VARIABLES = sorted(option.env for option in OPTIONS if option.env)
 _SECRETS = {"--token", "--non-sudo-token", "VAULT_TOKEN"}
@@ -185,7 +185,7 @@ def test_any_value_of_any_flag_or_variable_is_taken_or_refused_in_one_sentence(
         argv.append(f"{name}={value}")  # one argument, even when the value starts with "-"
     else:
         environ[name] = value
-    if name not in ("--url", "VAULT_ADDR", "--scenario"):
+    if name not in ("--url", "VAULT_ADDR", "--break"):
         argv.append(f"--url={URL}")
     code, err = _run_in_process(argv, environ)
     assert "Traceback" not in err
