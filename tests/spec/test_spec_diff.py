@@ -88,7 +88,7 @@ NOT_BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
      "query parameter 'verbose' added"),
     ("no-longer-required", lambda d: _schemas(d)["Peer"]["required"].remove("api_address"),
      "no longer required"),
-    ("pattern-removed", lambda d: _cluster(d)["properties"]["last_reindex_epoch"].pop(
+    ("pattern-removed", lambda d: _cluster(d)["$defs"]["unsignedIntegerString"].pop(
         "pattern"), "pattern '^(0|[1-9][0-9]*)$' removed"),
     ("unconstrained-declaration-removed", lambda d: _cluster(d)["$defs"]["primary"][
         "properties"].pop("known_secondaries"), "unconstrained 'known_secondaries' undeclared"),
