@@ -14,22 +14,22 @@ from replcheck.conformance.checks.probes import (
     STATUS_WRITE_PROBES,
 )
 from replcheck.conformance.checks.registry import check
-from replcheck.conformance.checks.watch import sections
+from replcheck.conformance.checks.schema_owners import (
+    INTEGER_STRINGS,
+    MODE_SHAPE,
+    OTHERWISE,
+    STATUS_KIND,
+    owned,
+    owner,
+)
+from replcheck.conformance.checks.watch import sections, without_wal
 from replcheck.conformance.exchange import Exchange
 from replcheck.spec import domains
-from replcheck.spec.violations import violations
 
-INTEGER_STRING_FIELDS = ("last_reindex_epoch", "last_corruption_check_epoch")
-PEER_INTEGER_STRING_FIELDS = (
-    "clock_skew_ms",
-    "last_heartbeat_duration_ms",
-    "replication_primary_canary_age_ms",
-)
 #: A heartbeat this far in the future is implausible even with generous clock skew.
 HEARTBEAT_FUTURE_TOLERANCE = timedelta(minutes=5)
 #: Reads made in a row to watch ids and WAL counters over time.
 REPEATED_READS = 3
-MODE_RULE = "/then/"
 _PRIMARY = domains.member("cluster-section.json#/properties/mode", "primary")
 _CONNECTED = domains.member("peer.json#/properties/connection_status", "connected")
 
@@ -95,22 +95,23 @@ def body_matches_schema(ctx: CheckContext) -> None:
     exchange = ctx.read_status()
     if exchange.response is None or not ctx.expect_status(exchange, {200}, "200"):
         return
-    ctx.expect_valid(exchange, "status")
+    # A violation of a mode's shape or of a string-of-integer member fails only the requirement
+    # that names it (schema_owners).
+    ctx.expect_valid(exchange, STATUS_KIND, keep=lambda v: owner(v) == OTHERWISE)
 
 
 @check("STATUS-MODE-SHAPE", sharing="parallel")
 def sections_follow_their_mode(ctx: CheckContext) -> None:
-    """Each section keeps the members its mode allows (the schema's per-mode rules)."""
+    """Each section matches the shape of its mode (the sub-schemas cluster-section.json's mode
+    rules name: what it must carry, what it must not)."""
     exchange = ctx.read_status()
     found = _status_sections(ctx, exchange)
     if not found:
         return
     ctx.judged(len(found))
-    for problem in violations("status", exchange.json()):
-        # The mode-dependent rules are the ``if mode == ... then`` branches of
-        # cluster-section.json; other violations belong to STATUS-SCHEMA.
-        if MODE_RULE in problem.schema_path:
-            ctx.fail(str(problem), "only the members its mode allows", exchange)
+    for problem in owned(MODE_SHAPE, exchange.json()):
+        ctx.fail(str(problem), "the members its mode carries, and only those", exchange,
+                 (problem.path,))
 
 
 @check("STATUS-KNOWN-SECONDARIES", sharing="parallel")
@@ -141,20 +142,15 @@ def secondaries_are_known(ctx: CheckContext) -> None:
 def integer_strings_parse(ctx: CheckContext) -> None:
     """Members Vault encodes as strings of integers parse as base-10 integers."""
     exchange = ctx.read_status()
-    for name, section in _status_sections(ctx, exchange):
-        ctx.judged()
-        for member in INTEGER_STRING_FIELDS:
-            _expect_integer_string(ctx, exchange, f"$.data.{name}.{member}", section.get(member))
-        for peers, index, peer in _peers(section):
-            for member in PEER_INTEGER_STRING_FIELDS:
-                _expect_integer_string(
-                    ctx, exchange, f"$.data.{name}.{peers}[{index}].{member}", peer.get(member)
-                )
-
-
-def _expect_integer_string(ctx: CheckContext, exchange: Exchange, where: str, value: Any) -> None:
-    if isinstance(value, str) and not domains.conforms(domains.INTEGER_STRING, value):
-        ctx.fail(f"{where} is {value!r}", 'a string of a base-10 integer, e.g. "42"', exchange)
+    found = _status_sections(ctx, exchange)
+    if not found:
+        return
+    ctx.judged(len(found))
+    # Which members these are, and which integers each may hold, is the schema's: the members
+    # whose schema is a string-of-integer domain (domains.integer_string_members()).
+    for problem in owned(INTEGER_STRINGS, exchange.json()):
+        ctx.fail(str(problem), "a string of a base-10 integer its member allows, e.g. \"42\"",
+                 exchange, (problem.path,))
 
 
 @check("STATUS-HEARTBEAT-PLAUSIBLE", sharing="parallel")
@@ -219,8 +215,13 @@ def wal_counters_never_go_back(ctx: CheckContext) -> None:
     which compares every status answer of the run (the reads around reindex and recover too);
     what it has found so far is reported here, the rest after a last read at the end of the run."""
     before = ctx.state.wal.reads
+    last = None
     for i in range(REPEATED_READS):
-        _status_sections(ctx, ctx.read_status(f"read {i + 1} of {REPEATED_READS}"))
+        last = ctx.read_status(f"read {i + 1} of {REPEATED_READS}")
+        _status_sections(ctx, last)
     ctx.judged(ctx.state.wal.reads - before)
-    ctx.nothing_to_judge("none of its status reads carried a WAL counter")
+    why = without_wal(last) if last is not None else ""
+    ctx.nothing_to_judge(
+        "none of its status reads carried a WAL counter" + (f" ({why})" if why else "")
+    )
     ctx.result.findings.extend(ctx.state.wal.take())
