@@ -21,7 +21,14 @@ from replcheck.conformance import contract
 from replcheck.conformance.checks.schema_owners import owns_body
 from replcheck.conformance.exchange import Exchange
 from replcheck.conformance.masking import written_forms
-from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, conclude, merge
+from replcheck.conformance.outcomes import (
+    CheckResult,
+    Finding,
+    Outcome,
+    conclude,
+    enforcer_id,
+    merge,
+)
 from replcheck.spec import domains
 from replcheck.spec.violations import violations
 
@@ -55,7 +62,7 @@ class Judge:
 
     @property
     def id(self) -> str:
-        return f"{self.requirement}::{self.name}"
+        return enforcer_id(self.requirement, self.name)
 
     @property
     def module(self) -> str:

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import CheckResult, Finding, Outcome
+from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, enforcer_id
 from replcheck.spec import domains
 
 SECTIONS = domains.sections()
@@ -83,7 +83,7 @@ class Watcher:
 
     @property
     def id(self) -> str:
-        return f"{self.requirement}::{self.name}"
+        return enforcer_id(self.requirement, self.name)
 
 
 class WalWatcher:

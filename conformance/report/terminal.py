@@ -77,7 +77,7 @@ class TerminalReporter:
         done = self._bar.tasks[0].completed
         if done < self._total:
             self._bar.update(
-                self._task, advance=1, description=f"{result.requirement}::{result.name}"
+                self._task, advance=1, description=result.id
             )
 
     def close(self) -> None:
@@ -99,7 +99,7 @@ class TerminalReporter:
         if result.outcome is Outcome.UNSUPPORTED and result.reason == self._edition:
             detail = "  (edition: see above)"
         self._print(
-            f"  {_MARK[result.outcome]:<11} {result.requirement}::{result.name}{visible(detail)}"
+            f"  {_MARK[result.outcome]:<11} {result.id}{visible(detail)}"
         )
         self._advance(result)
 
@@ -204,7 +204,7 @@ class TerminalReporter:
         skipped = [c for c in result.checks if c.reason and "plan only" not in c.reason]
         for check in skipped:
             self._print(
-                f"not planned: {check.requirement}::{check.name} ({visible(check.reason)})"
+                f"not planned: {check.id} ({visible(check.reason)})"
             )
         self._print(f"{len(result.exchanges)} request(s) would be sent.")
 
