@@ -1,15 +1,16 @@
 """Which requirement a schema violation of the status body belongs to: exactly one.
 
 The rule (ARCHITECTURE.md, "One violation, one requirement"): a violation belongs to the
-requirement that claims the innermost named sub-schema it lies in (``Violation.within``, the
-``$ref``s the validation followed to the failing keyword):
+requirement of the innermost named sub-schema it lies in (the last of ``Violation.within``, the
+``$ref``s the validation followed down to the failing keyword):
 
 - the shape of a mode, each ``$defs`` entry a mode rule of ``cluster-section.json`` names in its
   ``then`` (``disabled``, ``primary`` and ``notSecondary``, ``secondary`` and ``notPrimary``):
-  STATUS-MODE-SHAPE;
+  STATUS-MODE-SHAPE. A member's own domain referenced from there (a ``uuid``, a
+  ``merkleRoot``) is named too, and is not a shape: a malformed value is STATUS-SCHEMA's;
 - a string-of-integer domain (``integerString``, ``unsignedIntegerString``):
   STATUS-INTEGER-STRINGS;
-- anything else in the status body: STATUS-SCHEMA.
+- any other sub-schema of the status body: STATUS-SCHEMA.
 
 The judge SCHEMA-RESPONSES judges the status code of every documented answer and the body of
 every one except those these three own (``owns_body``), so a deviation in a status body is
@@ -44,11 +45,8 @@ def _claims() -> dict[str, str]:
 
 def owner(violation: Violation) -> str:
     """The one requirement ``violation`` (of the status schema) fails."""
-    claims = _claims()
-    for ref in reversed(violation.within):
-        if ref in claims:
-            return claims[ref]
-    return OTHERWISE
+    innermost = violation.within[-1] if violation.within else ""
+    return _claims().get(innermost, OTHERWISE)
 
 
 def owned(requirement: str, document: Any) -> list[Violation]:

@@ -89,29 +89,40 @@ def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
         ctx.expect_probes(STATUS, LIST_PROBES, ctx.state.sudo, "with a sudo token")
 
 
+def _status_reads(ctx: CheckContext) -> list[Exchange]:
+    """The status answers a body requirement judges: one read without a token and, when the run
+    has one, one with the sudo token (what ``vault read`` sends; a token changes nothing, so
+    both bodies must keep the contract)."""
+    reads = [ctx.read_status()]
+    if ctx.state.sudo is not None:
+        reads.append(ctx.send("GET", STATUS, "read the status with the sudo token",
+                              credential=ctx.state.sudo))
+    return reads
+
+
 @check("STATUS-SCHEMA", sharing="parallel")
 def body_matches_schema(ctx: CheckContext) -> None:
-    """The 200 body validates against schemas/status-response.json."""
-    exchange = ctx.read_status()
-    if exchange.response is None or not ctx.expect_status(exchange, {200}, "200"):
-        return
-    # A violation of a mode's shape or of a string-of-integer member fails only the requirement
-    # that names it (schema_owners).
-    ctx.expect_valid(exchange, STATUS_KIND, keep=lambda v: owner(v) == OTHERWISE)
+    """The 200 body validates against schemas/status-response.json, read without a token and
+    with one. A violation of a mode's shape or of a string-of-integer member is left to the
+    requirement that names it (schema_owners)."""
+    for exchange in _status_reads(ctx):
+        if exchange.response is None or not ctx.expect_status(exchange, {200}, "200"):
+            continue
+        ctx.expect_valid(exchange, STATUS_KIND, keep=lambda v: owner(v) == OTHERWISE)
 
 
 @check("STATUS-MODE-SHAPE", sharing="parallel")
 def sections_follow_their_mode(ctx: CheckContext) -> None:
     """Each section matches the shape of its mode (the sub-schemas cluster-section.json's mode
-    rules name: what it must carry, what it must not)."""
-    exchange = ctx.read_status()
-    found = _status_sections(ctx, exchange)
-    if not found:
-        return
-    ctx.judged(len(found))
-    for problem in owned(MODE_SHAPE, exchange.json()):
-        ctx.fail(str(problem), "the members its mode carries, and only those", exchange,
-                 (problem.path,))
+    rules name: what it must carry, what it must not), read without a token and with one."""
+    for exchange in _status_reads(ctx):
+        found = _status_sections(ctx, exchange)
+        if not found:
+            continue
+        ctx.judged(len(found))
+        for problem in owned(MODE_SHAPE, exchange.json()):
+            ctx.fail(str(problem), "the members its mode carries, and only those", exchange,
+                     (problem.path,))
 
 
 @check("STATUS-KNOWN-SECONDARIES", sharing="parallel")
@@ -140,17 +151,18 @@ def secondaries_are_known(ctx: CheckContext) -> None:
 
 @check("STATUS-INTEGER-STRINGS", sharing="parallel")
 def integer_strings_parse(ctx: CheckContext) -> None:
-    """Members Vault encodes as strings of integers parse as base-10 integers."""
-    exchange = ctx.read_status()
-    found = _status_sections(ctx, exchange)
-    if not found:
-        return
-    ctx.judged(len(found))
+    """Members Vault encodes as strings of integers parse as base-10 integers (the integers
+    their schema allows), read without a token and with one."""
     # Which members these are, and which integers each may hold, is the schema's: the members
     # whose schema is a string-of-integer domain (domains.integer_string_members()).
-    for problem in owned(INTEGER_STRINGS, exchange.json()):
-        ctx.fail(str(problem), "a string of a base-10 integer its member allows, e.g. \"42\"",
-                 exchange, (problem.path,))
+    for exchange in _status_reads(ctx):
+        found = _status_sections(ctx, exchange)
+        if not found:
+            continue
+        ctx.judged(len(found))
+        for problem in owned(INTEGER_STRINGS, exchange.json()):
+            ctx.fail(str(problem), "a string of a base-10 integer its member allows, e.g. \"42\"",
+                     exchange, (problem.path,))
 
 
 @check("STATUS-HEARTBEAT-PLAUSIBLE", sharing="parallel")

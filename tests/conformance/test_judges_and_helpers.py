@@ -208,3 +208,22 @@ def test_schema_findings_carry_the_json_path_of_the_offending_value() -> None:
     assert [f.json_paths for f in result.findings] == [("$.warnings[0]",)]
     panel(exchange(403, {"errors": ["permission denied"]}), (TOKEN,))
     assert all(f.json_paths == ("$.warnings[0]",) for f in panel.finish()[0].findings)
+
+
+@pytest.mark.parametrize(("status", "body", "passes"), [
+    (200, {"warnings": ["started"]}, True),
+    (204, None, True),
+    (202, {"warnings": []}, False),
+    (201, {"warnings": []}, False),
+])
+def test_success_is_a_status_the_document_lists_for_the_operation(
+    status: int, body: object, passes: bool
+) -> None:
+    ctx = _context()
+    assert ctx.expect_success(exchange(status, body)) is passes
+    assert bool(ctx.result.findings) is not passes
+
+
+def test_success_of_an_undocumented_request_is_a_suite_bug() -> None:
+    with pytest.raises(RuntimeError, match="undocumented"):
+        _context().expect_success(exchange(200, {}, operation=None))
