@@ -105,6 +105,13 @@ def operations() -> tuple[Operation, ...]:
     return _index()[1]
 
 
+def write_successes() -> frozenset[int]:
+    """The statuses a successful write is answered with, as the document lists them for its
+    writes (200 with the envelope, or 204): Vault's convention for every logical write, also
+    those outside the contract (the policies and tokens a run provisions)."""
+    return frozenset().union(*(op.success_statuses for op in operations() if op.method != "GET"))
+
+
 def operation(key: str) -> Operation:
     """The documented operation of ``key`` (``"POST /sys/replication/reindex"``);
     ``KeyError`` when the document has none."""

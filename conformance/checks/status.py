@@ -90,21 +90,26 @@ def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
 
 
 def _status_reads(ctx: CheckContext) -> list[Exchange]:
-    """The status answers a body requirement judges: one read without a token and, when the run
-    has one, one with the sudo token (what ``vault read`` sends; a token changes nothing, so
-    both bodies must keep the contract)."""
+    """The status answers a body requirement judges: one read without a token, and one with
+    each token of the run (an invalid one, and the sudo, non-sudo and no-update tokens it has).
+    A token changes nothing at status, so every body must keep the contract; a target whose
+    body changes with the token is caught by the requirement the broken member belongs to."""
+    state = ctx.state
+    tokens = [("an invalid token", state.invalid), ("the sudo token", state.sudo),
+              ("a token without sudo", state.non_sudo), ("a token without update", state.no_update)]
     reads = [ctx.read_status()]
-    if ctx.state.sudo is not None:
-        reads.append(ctx.send("GET", STATUS, "read the status with the sudo token",
-                              credential=ctx.state.sudo))
+    reads += [
+        ctx.send("GET", STATUS, f"read the status with {how}", credential=credential)
+        for how, credential in tokens if credential is not None
+    ]
     return reads
 
 
 @check("STATUS-SCHEMA", sharing="parallel")
 def body_matches_schema(ctx: CheckContext) -> None:
     """The 200 body validates against schemas/status-response.json, read without a token and
-    with one. A violation of a mode's shape or of a string-of-integer member is left to the
-    requirement that names it (schema_owners)."""
+    with each token of the run. A violation of a mode's shape or of a string-of-integer member
+    is left to the requirement that names it (schema_owners)."""
     for exchange in _status_reads(ctx):
         if exchange.response is None or not ctx.expect_status(exchange, {200}, "200"):
             continue
@@ -114,7 +119,8 @@ def body_matches_schema(ctx: CheckContext) -> None:
 @check("STATUS-MODE-SHAPE", sharing="parallel")
 def sections_follow_their_mode(ctx: CheckContext) -> None:
     """Each section matches the shape of its mode (the sub-schemas cluster-section.json's mode
-    rules name: what it must carry, what it must not), read without a token and with one."""
+    rules name: what it must carry, what it must not), read without a token and with each token
+    of the run."""
     for exchange in _status_reads(ctx):
         found = _status_sections(ctx, exchange)
         if not found:
@@ -152,7 +158,7 @@ def secondaries_are_known(ctx: CheckContext) -> None:
 @check("STATUS-INTEGER-STRINGS", sharing="parallel")
 def integer_strings_parse(ctx: CheckContext) -> None:
     """Members Vault encodes as strings of integers parse as base-10 integers (the integers
-    their schema allows), read without a token and with one."""
+    their schema allows), read without a token and with each token of the run."""
     # Which members these are, and which integers each may hold, is the schema's: the members
     # whose schema is a string-of-integer domain (domains.integer_string_members()).
     for exchange in _status_reads(ctx):

@@ -227,3 +227,10 @@ def test_success_is_a_status_the_document_lists_for_the_operation(
 def test_success_of_an_undocumented_request_is_a_suite_bug() -> None:
     with pytest.raises(RuntimeError, match="undocumented"):
         _context().expect_success(exchange(200, {}, operation=None))
+
+
+def test_write_successes_are_the_documented_ones() -> None:
+    from replcheck.conformance import contract
+
+    assert contract.write_successes() == {200, 204}
+    assert contract.operation("GET /sys/replication/status").success_statuses == {200}
