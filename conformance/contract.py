@@ -37,6 +37,11 @@ class Operation:
     def key(self) -> str:
         return f"{self.method} {self.path}"
 
+    @property
+    def success_statuses(self) -> frozenset[int]:
+        """The 2xx statuses the document lists for this operation (a write: 200 and 204)."""
+        return frozenset(int(s) for s in self.responses if s.isdigit() and s.startswith("2"))
+
     def response_for(self, status: int) -> DocumentedResponse | None:
         """The documented response for a status: exact code first, then ``4XX``, then default."""
         for key in (str(status), f"{str(status)[0]}XX", "default"):
@@ -98,6 +103,22 @@ def api_prefix() -> str:
 
 def operations() -> tuple[Operation, ...]:
     return _index()[1]
+
+
+def write_successes() -> frozenset[int]:
+    """The statuses a successful write is answered with, as the document lists them for its
+    writes (200 with the envelope, or 204): Vault's convention for every logical write, also
+    those outside the contract (the policies and tokens a run provisions)."""
+    return frozenset().union(*(op.success_statuses for op in operations() if op.method != "GET"))
+
+
+def operation(key: str) -> Operation:
+    """The documented operation of ``key`` (``"POST /sys/replication/reindex"``);
+    ``KeyError`` when the document has none."""
+    for op in operations():
+        if op.key == key:
+            return op
+    raise KeyError(f"no documented operation {key!r}")
 
 
 def operation_for(method: str, raw_path: str) -> Operation | None:

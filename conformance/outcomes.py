@@ -17,6 +17,12 @@ from replcheck import spec as replcheck_spec
 from replcheck.conformance.exchange import Exchange
 
 
+def enforcer_id(requirement: str, name: str) -> str:
+    """The stable id of a check, judge or watcher, and of its results:
+    ``REQUIREMENT::name`` (``REINDEX-SUDO::refuses_token_without_sudo``), as JUnit, ``-k``,
+    the reports and the plugin's test names show it. Built here only."""
+    return f"{requirement}::{name}"
+
 class Outcome(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
@@ -82,7 +88,7 @@ class CheckResult:
     @property
     def id(self) -> str:
         """The id of the check, judge or watcher this is the result of."""
-        return f"{self.requirement}::{self.name}"
+        return enforcer_id(self.requirement, self.name)
 
     @property
     def all_notes(self) -> list[str]:

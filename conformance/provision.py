@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from replcheck.conformance import contract
 from replcheck.conformance.client import Credential, RecordingClient, TargetUnreachable
 from replcheck.conformance.exchange import Exchange
 from replcheck.conformance.interruption import shielded
@@ -157,7 +158,7 @@ class Provisioner:
         name = f"{self._prefix}-{kind}"
         self.result.policies.append(name)
         created = self._send("PUT", POLICY_PATH + name, json={"policy": policy})
-        if created.status not in (200, 204):
+        if created.status not in contract.write_successes():
             self.result.policies.remove(name)  # refused: nothing was made
             self.result.reasons[kind] = (
                 f"the --token cannot create a policy ({_describe(created)}); "
@@ -301,7 +302,7 @@ class Provisioner:
         except TargetUnreachable as exc:
             self.result.cleanup_problems.append(f"could not {what}: {exc}; by hand: {by_hand}")
             return False
-        if answer.status not in (200, 204):
+        if answer.status not in contract.write_successes():
             self.result.cleanup_problems.append(
                 f"could not {what}: {_describe(answer)}; by hand: {by_hand}"
             )

@@ -6,7 +6,8 @@ Modules, by what they hold:
 * ``vault_http`` — envelope, errors, tokens from headers, path cleaning, bodies, lenient fields
 * ``routing`` — route/request/reply types; ``handlers/`` — the endpoints, one module per area
 * ``acl`` — tokens, policies and capability evaluation; ``hcl`` — the policy parser
-* ``replication`` — the live replication state; ``scenarios`` — starting topologies
+* ``replication`` — the live replication state; ``states`` — the table
+  of starting states; ``scenarios`` — the live model built from one
 * ``core`` — all state of one server; ``config`` — settings and config files
 * ``embedded`` — run the server in a background thread; ``cli`` — ``replcheck serve``
 

@@ -33,6 +33,7 @@ from .core import VERSION
 from .deprecated_flags import add_alias
 from .embedded import ASGIApp
 from .serving import return_large_buffers_to_the_os, uvicorn_config
+from .states import STATES
 
 __all__ = ["add_arguments", "serve"]
 
@@ -152,7 +153,7 @@ def _banner(config: ServerConfig, address: str, root_token: str, headline: str |
 
 
 def _version(config: ServerConfig) -> str:
-    return VERSION if config.scenario == "community" else VERSION + "+ent"
+    return VERSION if STATES[config.scenario].community else VERSION + "+ent"
 
 
 def serve(

@@ -7,24 +7,22 @@ Errors name the offending key and value, so a typo in a file reads as a sentence
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .section_config import PeerConfig, SectionConfig
+from .states import DEFAULT_STATE, STATES
 from .status_values import (
-    CONNECTED,
     CONNECTION_STATES,
     CONNECTION_STATUSES,
-    DISABLED,
     MODELLED_MODES,
     PRIMARY,
-    READY,
     RUNNING,
     SECONDARY_STATES,
     SECTIONS,
-    STREAM_WALS,
 )
 
 __all__ = [
@@ -40,39 +38,12 @@ __all__ = [
 #: Vault's default ``max_request_size`` (32 MiB).
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
-#: Scenario names a server can start in (see ``reference_server.scenarios``).
-SCENARIOS = ("dr-perf-primary", "perf-secondary", "disabled", "dr-secondary-idle", "community")
+#: The names of the replication states a server can start in, in the order of the one table
+#: that defines them (``reference_server.states.STATES``).
+SCENARIOS = tuple(STATES)
 
 class ConfigError(ValueError):
     """A setting has a bad name or value; the message names both."""
-
-
-@dataclass
-class PeerConfig:
-    """One peer of a cluster section: a secondary (of a primary) or a primary (of a secondary)."""
-
-    api_address: str
-    cluster_address: str
-    node_id: str = ""
-    connection_status: str = CONNECTED
-    clock_skew_ms: int = 0
-
-
-@dataclass
-class SectionConfig:
-    """One replication section (``dr`` or ``performance``) of the local cluster."""
-
-    mode: str = DISABLED
-    cluster_id: str = ""
-    primary_cluster_addr: str = ""
-    known_primary_cluster_addrs: list[str] | None = None
-    secondary_id: str = ""
-    #: Secondary stream state; ``idle`` or ``merkle-sync`` make an adverse state that
-    #: ``recover`` repairs.
-    state: str = STREAM_WALS
-    connection_state: str = READY
-    last_wal: int = 0
-    peers: list[PeerConfig] = field(default_factory=list)
 
 
 @dataclass
@@ -83,7 +54,7 @@ class ServerConfig:
     port: int = 8200
     #: The dev-mode root token; generated at start-up when ``None`` (like ``vault server -dev``).
     root_token: str | None = None
-    scenario: str = "dr-perf-primary"
+    scenario: str = DEFAULT_STATE
     tls_cert: str | None = None
     tls_key: str | None = None
     #: PEM file of the CAs whose client certificates the server requires (mutual TLS, like a

@@ -13,6 +13,7 @@ from .acl import PolicyStore, TokenStore
 from .config import ServerConfig
 from .replication import ReplicationState
 from .scenarios import build_replication
+from .states import STATES
 
 __all__ = ["VERSION", "VaultCore"]
 
@@ -36,7 +37,7 @@ class VaultCore:
 
     @property
     def community(self) -> bool:
-        return self.config.scenario == "community"
+        return STATES[self.config.scenario].community
 
     @property
     def version(self) -> str:

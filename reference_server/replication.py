@@ -9,7 +9,8 @@ reindex job) and the status document is computed from them and the clock on ever
 * Connected peers heartbeat every ``heartbeat_interval`` seconds; a disconnected peer keeps its
   last heartbeat and its canary age grows.
 * A secondary's ``last_remote_wal`` follows its primary only while the stream runs; its merkle
-  root is computed from the replicated WAL index, so an in-sync pair shows the same root.
+  root is computed from the replicated WAL index, so an in-sync pair shows the same root. A
+  secondary without a primary is idle and reports no ``last_remote_wal`` at all.
 * A reindex is a job (``reindex_job``) whose stage is a function of its start time and the
   clock. Every read advances it under the lock, so a status read during a reindex always sees
   one consistent stage, and tests can drive it with a manual clock instead of sleeping.
@@ -35,6 +36,7 @@ from .status_values import (
     DISABLED,
     DISCONNECTED,
     DR,
+    IDLE,
     PRIMARY,
     READY,
     RUNNING,
@@ -91,6 +93,13 @@ class Section:
     last_remote_wal: int = 0
     primary_wal: int = 0
     last_start: float = 0.0
+
+    @property
+    def linked(self) -> bool:
+        """A secondary with a primary to stream from. One without (never activated, demoted,
+        or its primary cleared by ``update-primary``) is idle, and reports no
+        ``last_remote_wal``, ``connection_state`` or ``last_start``, as Vault 1.21 does."""
+        return bool(self.primary_cluster_addr)
 
     @property
     def streaming(self) -> bool:
@@ -242,13 +251,16 @@ class ReplicationState:
                     None if section.known_primary_cluster_addrs is None
                     else list(section.known_primary_cluster_addrs)
                 ),
-                last_remote_wal=section.last_remote_wal,
                 primaries=[self._peer_json(p, now, with_node_id=False) for p in section.peers],
                 secondary_id=section.secondary_id,
-                state=section.state,
-                connection_state=section.connection_state,
-                last_start=rfc3339(section.last_start),
+                state=section.state if section.linked else IDLE,
             )
+            if section.linked:
+                out.update(
+                    last_remote_wal=section.last_remote_wal,
+                    connection_state=section.connection_state,
+                    last_start=rfc3339(section.last_start),
+                )
         if self.job is not None:
             position = self.job.position(now)
             if position is not None:

@@ -14,7 +14,6 @@ from replcheck.spec import domains
 
 __all__ = [
     "CONNECTED",
-    "CONNECTION_IDLE",
     "CONNECTION_STATES",
     "CONNECTION_STATUSES",
     "DISABLED",
@@ -58,8 +57,6 @@ IDLE = domains.member(_SECONDARY_STATE, "idle")
 CONNECTION_STATES = domains.connection_states()
 READY = domains.member(_CONNECTION_STATE, "ready")
 TRANSIENT_FAILURE = domains.member(_CONNECTION_STATE, "transient_failure")
-#: A secondary that never connected reports this connection state (the scenario's idle one).
-CONNECTION_IDLE = domains.member(_CONNECTION_STATE, "idle")
 
 CONNECTION_STATUSES = domains.connection_statuses()
 CONNECTED = domains.member(_CONNECTION_STATUS, "connected")

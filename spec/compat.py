@@ -3,6 +3,7 @@
 The contract judges servers, so a change is *breaking* when a server that passed under the old
 document could fail under the new one: a removed path, operation or documented status; a
 narrowed type, enum, pattern, format or range; a newly required member, parameter or body; a
+new ``anyOf``/``oneOf`` rule (unless one ``anyOf`` part asks only what was required before); a
 member removed from a schema; a changed Vault extension (``x-vault-sudo``) or security. Wording
 (descriptions, summaries, titles, examples) and widening are not breaking.
 

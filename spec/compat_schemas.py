@@ -100,6 +100,15 @@ def _unconstrained(schema: Any) -> bool:
     return isinstance(schema, dict) and all(k in _ANNOTATIONS for k in schema)
 
 
+def _implied_by(old: dict[str, Any], part: Any) -> bool:
+    """Whether every object valid under ``old`` matches ``part``: a part that only requires
+    members (annotations aside) that ``old`` requires."""
+    if not isinstance(part, dict) or "required" not in part:
+        return False
+    others = set(part) - {"required"} - _ANNOTATIONS
+    return not others and set(part["required"]) <= set(old.get("required", []))
+
+
 def _types(schema: dict[str, Any]) -> set[str] | None:
     value = schema.get("type")
     if value is None:
@@ -298,9 +307,13 @@ class SchemaWalker:
         handled.update({"allOf", "anyOf", "oneOf", "prefixItems"})
         self._list("allOf", o, n, where, negated, extra_narrows=True)
         self._list("prefixItems", o, n, where, negated, extra_narrows=True)
-        if not self._finite_domains(o, n, where, negated):
-            self._list("anyOf", o, n, where, negated, extra_narrows=False)
-        self._list("oneOf", o, n, where, negated, extra_narrows=False)
+        for key in ("anyOf", "oneOf"):
+            if key in n and key not in o:
+                self._alternation_added(key, o, n, where, negated)
+            elif key in o and key not in n:
+                self.add(where, f"{key} removed", False, negated)
+            elif key == "oneOf" or not self._finite_domains(o, n, where, negated):
+                self._list(key, o, n, where, negated, extra_narrows=False)
         handled.add("not")
         if "not" in o and "not" in n:
             self.schema(o["not"], n["not"], f"{where}/not", not negated)
@@ -335,6 +348,18 @@ class SchemaWalker:
         if gained:
             self.add(where, f"values now accepted: {', '.join(gained)}", False, negated)
         return True
+
+    def _alternation_added(self, key: str, o: dict[str, Any], n: dict[str, Any], where: str,
+                           negated: bool) -> None:
+        """An ``anyOf``/``oneOf`` where there was none is a new rule: it narrows, unless (for
+        ``anyOf``) one of its parts only requires members the old schema already required, so
+        that every old-valid object still matches it. That is how a required member becomes
+        "required unless ..." (a secondary carries ``last_remote_wal`` unless it is idle)."""
+        implied = key == "anyOf" and any(_implied_by(o, part) for part in n[key])
+        if implied:
+            self.add(where, f"{key} added, one part implied by the old schema", False, negated)
+        else:
+            self.add(where, f"{key} added (a new rule)", True, negated)
 
     def _list(self, key: str, o: dict[str, Any], n: dict[str, Any], where: str, negated: bool,
               extra_narrows: bool) -> None:

@@ -24,16 +24,21 @@ from replcheck.spec import registry, schema
 __all__ = [
     "ERROR_BODY",
     "INTEGER_STRING",
+    "INTEGER_STRING_DOMAINS",
     "LENIENT_FALSE",
     "LENIENT_TRUE",
     "TIMESTAMP",
+    "UNSIGNED_INTEGER_STRING",
+    "WAL_COUNTER",
     "conforms",
     "connection_states",
     "connection_statuses",
     "enum",
+    "integer_string_members",
     "lenient_bool",
     "lenient_boolean_forms",
     "member",
+    "mode_shapes",
     "modes",
     "primary_states",
     "reindex_flags",
@@ -42,6 +47,7 @@ __all__ = [
     "sections",
     "shaped_modes",
     "validator",
+    "wal_counters",
 ]
 
 #: A base-10 integer carried in a JSON string (``"-1"``, never ``"007"``).
@@ -148,6 +154,24 @@ def shaped_modes() -> tuple[str, ...]:
     return tuple(_mode_rules())
 
 
+@cache
+def mode_shapes() -> dict[str, tuple[str, ...]]:
+    """Per mode, the named sub-schemas its section must match (the ``$ref``s the mode's rule
+    names in its ``then``): ``{"secondary": ("cluster-section.json#/$defs/secondary",
+    "cluster-section.json#/$defs/notPrimary"), ...}``."""
+    shapes: dict[str, tuple[str, ...]] = {}
+    for rule in _node(f"{_SECTION}#/allOf"):
+        mode = rule.get("if", {}).get("properties", {}).get("mode", {})
+        if "const" not in mode:
+            continue
+        then = rule.get("then", {})
+        parts = then.get("allOf", [then])
+        shapes[mode["const"]] = tuple(
+            _absolute(part["$ref"], _SECTION) for part in parts if "$ref" in part
+        )
+    return shapes
+
+
 def primary_states() -> tuple[str, ...]:
     return enum(f"{_SECTION}#/$defs/primary/properties/state")
 
@@ -169,6 +193,50 @@ def connection_statuses() -> tuple[str, ...]:
 def reindex_stages() -> tuple[str, ...]:
     """The ``reindex_stage`` values, in the order a reindex passes through them."""
     return enum(f"{_SECTION}#/properties/reindex_stage")
+
+
+def _members_of(ref: str, *domains_: str) -> tuple[str, ...]:
+    """The members of the object schema at ``ref`` whose schema is one of ``domains_`` (each a
+    reference as the schema files write it, ``#/$defs/walCounter`` or
+    ``peer.json#/$defs/integerString``)."""
+    file_name, _, pointer = ref.partition("#")
+    wanted = {_absolute(d, file_name) for d in domains_}
+    properties = _node(f"{file_name}#{pointer}/properties")
+    return tuple(
+        name for name, member in properties.items()
+        if isinstance(member, dict) and _absolute(str(member.get("$ref", "")), file_name) in wanted
+    )
+
+
+def _absolute(ref: str, file_name: str) -> str:
+    """A schema reference written in ``file_name``, as ``file.json#/pointer``."""
+    target, _, pointer = ref.partition("#")
+    return f"{target or file_name}#{pointer}"
+
+
+#: A WAL index (an unsigned 64-bit integer): the domain of every WAL counter.
+WAL_COUNTER = f"{_SECTION}#/$defs/walCounter"
+#: A non-negative integer in a string (``last_reindex_epoch``).
+UNSIGNED_INTEGER_STRING = f"{_SECTION}#/$defs/unsignedIntegerString"
+#: The domains of the members Vault encodes as strings of integers.
+INTEGER_STRING_DOMAINS = (INTEGER_STRING, UNSIGNED_INTEGER_STRING)
+
+
+@cache
+def wal_counters() -> tuple[str, ...]:
+    """The WAL counters of a cluster section (``last_wal``, ``last_remote_wal``, ...): its
+    members whose schema is ``walCounter``."""
+    return _members_of(_SECTION, WAL_COUNTER)
+
+
+@cache
+def integer_string_members() -> dict[str, tuple[str, ...]]:
+    """The members Vault encodes as strings of integers, per object: ``section`` (a cluster
+    section) and ``peer`` (an entry of ``secondaries``/``primaries``)."""
+    return {
+        "section": _members_of(_SECTION, *INTEGER_STRING_DOMAINS),
+        "peer": _members_of("peer.json", *INTEGER_STRING_DOMAINS),
+    }
 
 
 # --- booleans as Vault decodes them ---------------------------------------------------------

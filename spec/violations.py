@@ -12,10 +12,11 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from jsonschema.exceptions import ValidationError
 
-from replcheck.spec import validator
+from replcheck.spec import registry, validator
 
 __all__ = ["Violation", "violations"]
 
@@ -29,6 +30,10 @@ class Violation:
     path: str
     message: str
     schema_path: str
+    #: The named sub-schemas the failing keyword lies in, outermost first, each as
+    #: ``file.json#/pointer`` (``cluster-section.json#/$defs/secondary``): every ``$ref`` the
+    #: validation followed to reach it. Which requirement a violation belongs to is read here.
+    within: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -104,11 +109,29 @@ def _branches(error: ValidationError) -> list[list[ValidationError]]:
     return list(grouped.values())
 
 
+def _missing_alone(error: ValidationError, branches: list[list[ValidationError]]) -> list[
+        ValidationError]:
+    """For an ``anyOf`` of "carry this member, or be in that state" (a secondary carries
+    ``last_remote_wal`` unless it is idle): the missing member, when one branch failed only
+    because of it and the others only on a state's value. Naming the member says more than
+    naming the state the object is not in."""
+    missing = [
+        errs for errs in branches
+        if all(e.validator == "required" and _depth(e) == _depth(error) for e in errs)
+    ]
+    others = [e for errs in branches if errs not in missing for e in errs]
+    states = others and all(e.validator in {"const", "enum"} for e in others)
+    return missing[0] if len(missing) == 1 and states else []
+
+
 def _leaves(error: ValidationError) -> Iterator[ValidationError]:
     """The errors to show for a failed alternation (anyOf/oneOf): those of the branch that got
     deepest into the document, or, at equal depth, of the one branch that failed least. When
     no branch stands out, the alternation itself (a value that fits none of several forms)."""
     branches = _branches(error) if error.validator in {"anyOf", "oneOf"} else []
+    if branches and error.validator == "anyOf" and _missing_alone(error, branches):
+        yield from _missing_alone(error, branches)
+        return
     if branches:
         ranked = sorted(branches, key=lambda errs: (-max(map(_depth, errs)), len(errs)))
         best = ranked[0]
@@ -124,16 +147,44 @@ def _leaves(error: ValidationError) -> Iterator[ValidationError]:
     yield error
 
 
+def _ref_name(uri: str) -> str:
+    """``https://replcheck.dev/spec/schemas/peer.json#/$defs/x`` → ``peer.json#/$defs/x``."""
+    document, _, pointer = uri.partition("#")
+    return f"{document.rsplit('/', 1)[-1]}#{pointer}"
+
+
+def _within(root: Any, schema_path: Iterable[Any]) -> tuple[str, ...]:
+    """The ``$ref``s crossed on the way down ``schema_path`` from ``root``. jsonschema leaves
+    ``$ref`` out of the path it reports, so a step the current schema lacks is taken in the
+    schema its ``$ref`` names."""
+    crossed: list[str] = []
+    resolver = registry().resolver()
+    base, node = "", root
+    for step in schema_path:
+        while isinstance(node, dict) and step not in node and "$ref" in node:
+            uri = urljoin(base, node["$ref"])
+            resolved = resolver.lookup(uri)
+            crossed.append(_ref_name(uri))
+            base, node, resolver = uri.partition("#")[0], resolved.contents, resolved.resolver
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    return tuple(crossed)
+
+
 def violations(kind: str, document: Any) -> list[Violation]:
     """Every violation of ``document`` against the schema of ``kind``, leaves first, sorted."""
     found = set()
-    for error in validator(kind).iter_errors(document):
+    checker = validator(kind)
+    for error in checker.iter_errors(document):
         for leaf in _leaves(error):
             found.add(
                 Violation(
                     path=json_path(leaf.absolute_path),
                     message=_message(leaf),
                     schema_path="/".join(str(p) for p in leaf.absolute_schema_path),
+                    within=_within(checker.schema, leaf.absolute_schema_path),
                 )
             )
     return sorted(found)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from replcheck import spec as replcheck_spec
+from replcheck.conformance.outcomes import enforcer_id
 
 if TYPE_CHECKING:
     from replcheck.conformance.checks.context import CheckContext, RunState
@@ -69,7 +70,7 @@ class Check:
     @property
     def id(self) -> str:
         """Stable test id: requirement and function name, as JUnit and ``-k`` see it."""
-        return f"{self.requirement}::{self.name}"
+        return enforcer_id(self.requirement, self.name)
 
     @property
     def module(self) -> str:

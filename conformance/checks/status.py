@@ -14,22 +14,22 @@ from replcheck.conformance.checks.probes import (
     STATUS_WRITE_PROBES,
 )
 from replcheck.conformance.checks.registry import check
-from replcheck.conformance.checks.watch import sections
+from replcheck.conformance.checks.schema_owners import (
+    INTEGER_STRINGS,
+    MODE_SHAPE,
+    OTHERWISE,
+    STATUS_KIND,
+    owned,
+    owner,
+)
+from replcheck.conformance.checks.watch import sections, without_wal
 from replcheck.conformance.exchange import Exchange
 from replcheck.spec import domains
-from replcheck.spec.violations import violations
 
-INTEGER_STRING_FIELDS = ("last_reindex_epoch", "last_corruption_check_epoch")
-PEER_INTEGER_STRING_FIELDS = (
-    "clock_skew_ms",
-    "last_heartbeat_duration_ms",
-    "replication_primary_canary_age_ms",
-)
 #: A heartbeat this far in the future is implausible even with generous clock skew.
 HEARTBEAT_FUTURE_TOLERANCE = timedelta(minutes=5)
 #: Reads made in a row to watch ids and WAL counters over time.
 REPEATED_READS = 3
-MODE_RULE = "/then/"
 _PRIMARY = domains.member("cluster-section.json#/properties/mode", "primary")
 _CONNECTED = domains.member("peer.json#/properties/connection_status", "connected")
 
@@ -89,28 +89,49 @@ def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
         ctx.expect_probes(STATUS, LIST_PROBES, ctx.state.sudo, "with a sudo token")
 
 
+def _status_reads(ctx: CheckContext) -> list[Exchange]:
+    """The status answers a body requirement judges: one read without a token, and one with
+    each token of the run (an invalid one, and the sudo, non-sudo and no-update tokens it has).
+    A token changes nothing at status, so every body must keep the contract; a target whose
+    body changes with the token is caught by the requirement the broken member belongs to."""
+    state = ctx.state
+    tokens = [("an invalid token", state.invalid), ("the sudo token", state.sudo),
+              ("a token without sudo", state.non_sudo), ("a token without update", state.no_update)]
+    reads = [ctx.read_status()]
+    reads += [
+        ctx.send("GET", STATUS, f"read the status with {how}", credential=credential)
+        for how, credential in tokens if credential is not None
+    ]
+    return reads
+
+
 @check("STATUS-SCHEMA", sharing="parallel")
 def body_matches_schema(ctx: CheckContext) -> None:
-    """The 200 body validates against schemas/status-response.json."""
-    exchange = ctx.read_status()
-    if exchange.response is None or not ctx.expect_status(exchange, {200}, "200"):
-        return
-    ctx.expect_valid(exchange, "status")
+    """The 200 body validates against schemas/status-response.json, read without a token and
+    with each token of the run. A violation of a mode's shape or of a string-of-integer member
+    is left to the requirement that names it (schema_owners)."""
+    untokened, *tokened = _status_reads(ctx)
+    if untokened.response is not None and ctx.expect_status(untokened, {200}, "200"):
+        ctx.expect_valid(untokened, STATUS_KIND, keep=lambda v: owner(v) == OTHERWISE)
+    for exchange in tokened:
+        # Another status than 200 with a token is STATUS-IGNORES-TOKEN's to judge.
+        if exchange.status == 200:
+            ctx.expect_valid(exchange, STATUS_KIND, keep=lambda v: owner(v) == OTHERWISE)
 
 
 @check("STATUS-MODE-SHAPE", sharing="parallel")
 def sections_follow_their_mode(ctx: CheckContext) -> None:
-    """Each section keeps the members its mode allows (the schema's per-mode rules)."""
-    exchange = ctx.read_status()
-    found = _status_sections(ctx, exchange)
-    if not found:
-        return
-    ctx.judged(len(found))
-    for problem in violations("status", exchange.json()):
-        # The mode-dependent rules are the ``if mode == ... then`` branches of
-        # cluster-section.json; other violations belong to STATUS-SCHEMA.
-        if MODE_RULE in problem.schema_path:
-            ctx.fail(str(problem), "only the members its mode allows", exchange)
+    """Each section matches the shape of its mode (the sub-schemas cluster-section.json's mode
+    rules name: what it must carry, what it must not), read without a token and with each token
+    of the run."""
+    for exchange in _status_reads(ctx):
+        found = _status_sections(ctx, exchange)
+        if not found:
+            continue
+        ctx.judged(len(found))
+        for problem in owned(MODE_SHAPE, exchange.json()):
+            ctx.fail(str(problem), "the members its mode carries, and only those", exchange,
+                     (problem.path,))
 
 
 @check("STATUS-KNOWN-SECONDARIES", sharing="parallel")
@@ -139,22 +160,18 @@ def secondaries_are_known(ctx: CheckContext) -> None:
 
 @check("STATUS-INTEGER-STRINGS", sharing="parallel")
 def integer_strings_parse(ctx: CheckContext) -> None:
-    """Members Vault encodes as strings of integers parse as base-10 integers."""
-    exchange = ctx.read_status()
-    for name, section in _status_sections(ctx, exchange):
-        ctx.judged()
-        for member in INTEGER_STRING_FIELDS:
-            _expect_integer_string(ctx, exchange, f"$.data.{name}.{member}", section.get(member))
-        for peers, index, peer in _peers(section):
-            for member in PEER_INTEGER_STRING_FIELDS:
-                _expect_integer_string(
-                    ctx, exchange, f"$.data.{name}.{peers}[{index}].{member}", peer.get(member)
-                )
-
-
-def _expect_integer_string(ctx: CheckContext, exchange: Exchange, where: str, value: Any) -> None:
-    if isinstance(value, str) and not domains.conforms(domains.INTEGER_STRING, value):
-        ctx.fail(f"{where} is {value!r}", 'a string of a base-10 integer, e.g. "42"', exchange)
+    """Members Vault encodes as strings of integers parse as base-10 integers (the integers
+    their schema allows), read without a token and with each token of the run."""
+    # Which members these are, and which integers each may hold, is the schema's: the members
+    # whose schema is a string-of-integer domain (domains.integer_string_members()).
+    for exchange in _status_reads(ctx):
+        found = _status_sections(ctx, exchange)
+        if not found:
+            continue
+        ctx.judged(len(found))
+        for problem in owned(INTEGER_STRINGS, exchange.json()):
+            ctx.fail(str(problem), "a string of a base-10 integer its member allows, e.g. \"42\"",
+                     exchange, (problem.path,))
 
 
 @check("STATUS-HEARTBEAT-PLAUSIBLE", sharing="parallel")
@@ -219,8 +236,13 @@ def wal_counters_never_go_back(ctx: CheckContext) -> None:
     which compares every status answer of the run (the reads around reindex and recover too);
     what it has found so far is reported here, the rest after a last read at the end of the run."""
     before = ctx.state.wal.reads
+    last = None
     for i in range(REPEATED_READS):
-        _status_sections(ctx, ctx.read_status(f"read {i + 1} of {REPEATED_READS}"))
+        last = ctx.read_status(f"read {i + 1} of {REPEATED_READS}")
+        _status_sections(ctx, last)
     ctx.judged(ctx.state.wal.reads - before)
-    ctx.nothing_to_judge("none of its status reads carried a WAL counter")
+    why = without_wal(last) if last is not None else ""
+    ctx.nothing_to_judge(
+        "none of its status reads carried a WAL counter" + (f" ({why})" if why else "")
+    )
     ctx.result.findings.extend(ctx.state.wal.take())

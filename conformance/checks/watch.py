@@ -32,11 +32,15 @@ from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import CheckResult, Finding, Outcome
+from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, enforcer_id
 from replcheck.spec import domains
 
 SECTIONS = domains.sections()
-WAL_FIELDS = ("last_wal", "last_remote_wal", "last_dr_wal", "last_performance_wal")
+_DISABLED = domains.member("cluster-section.json#/properties/mode", "disabled")
+_SECONDARY = domains.member("cluster-section.json#/properties/mode", "secondary")
+_IDLE = domains.member("cluster-section.json#/$defs/secondary/properties/state", "idle")
+#: The WAL counters of a section, read from the schema (members whose schema is walCounter).
+WAL_FIELDS = domains.wal_counters()
 WAL_REQUIREMENT = "STATUS-WAL-MONOTONIC"
 #: Findings kept by one watcher; the rest are counted.
 MAX_WATCH_FINDINGS = 10
@@ -79,7 +83,7 @@ class Watcher:
 
     @property
     def id(self) -> str:
-        return f"{self.requirement}::{self.name}"
+        return enforcer_id(self.requirement, self.name)
 
 
 class WalWatcher:
@@ -177,6 +181,26 @@ class WalWatcher:
         piece.hidden = self.hidden - self._pieced_hidden
         self._pieced_reads, self._pieced_hidden = self.reads, self.hidden
         return piece
+
+
+def without_wal(exchange: Exchange) -> str:
+    """Why a status answer carries no WAL counter, section by section (``dr: disabled;
+    performance: an idle secondary, with no last_remote_wal``): what a check whose WAL
+    counters are missing says when it has nothing to judge."""
+    reasons = []
+    for name, section in sections(exchange):
+        mode, state = section.get("mode"), section.get("state")
+        if any(member in section for member in WAL_FIELDS):
+            continue
+        if mode == _DISABLED:
+            reasons.append(f"{name}: {mode}")
+        elif mode == _SECONDARY and state == _IDLE:
+            reasons.append(
+                f"{name}: an idle secondary (no primary), which reports no last_remote_wal"
+            )
+        else:
+            reasons.append(f"{name}: {mode} with no WAL counter")
+    return "; ".join(reasons)
 
 
 #: Why the watcher judged nothing, when no status answer of the run had a WAL counter.

@@ -158,17 +158,8 @@ class PluginState:
                 "replcheck: no target: pass --vault-addr URL (or set VAULT_ADDR, or the ini key "
                 "vault_addr), or --replcheck-embedded to start the reference server"
             )
-        return VaultTarget(
-            url=settings.url,
-            token=settings.token,
-            non_sudo_token=settings.non_sudo_token,
-            namespace=settings.namespace,
-            ca_cert=settings.ca_cert,
-            ca_path=settings.ca_path,
-            client_cert=settings.client_cert,
-            client_key=settings.client_key,
-            tls_server_name=settings.tls_server_name,
-            tls_skip_verify=settings.tls_skip_verify,
+        return VaultTarget.of(
+            settings,
             profile=settings.resolved_profile,
             seed=self.seed,
             on_request=self.count_request,

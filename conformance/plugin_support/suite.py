@@ -223,7 +223,7 @@ def raise_error(result: CheckResult) -> None:
     """An engine error (the suite broke, not the target): fail the setup, a pytest error."""
     if result.outcome is Outcome.ERROR:
         pytest.fail(
-            f"replcheck: the suite itself broke on {result.requirement}::{result.name} "
+            f"replcheck: the suite itself broke on {result.id} "
             f"(not the target's fault): {result.reason}",
             pytrace=False,
         )

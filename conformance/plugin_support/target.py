@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,23 +26,18 @@ STATUS_PATH = "sys/replication/status"
 
 
 @dataclass(frozen=True)
-class VaultTarget:
-    """Where the session points, with which tokens, and how TLS is verified.
+class VaultTarget(Settings):
+    """Where the session points, with which tokens, and how TLS is verified: the engine's
+    ``Settings`` (every setting declared once there, with its flag, variable and ini key), with
+    ``url`` always given and what only the plugin knows.
 
-    The tokens are left out of ``repr`` so that pytest's assertion rewriting and ``-l`` never
-    show them; the plugin also masks them in every report of the session.
+    The tokens are left out of ``repr`` (as in ``Settings``) so that pytest's assertion
+    rewriting and ``-l`` never show them; the plugin also masks them in every report of the
+    session.
     """
 
-    url: str
-    token: str | None = field(default=None, repr=False)
-    non_sudo_token: str | None = field(default=None, repr=False)
-    namespace: str | None = None
-    ca_cert: str | None = None
-    ca_path: str | None = None
-    client_cert: str | None = None
-    client_key: str | None = None
-    tls_server_name: str | None = None
-    tls_skip_verify: bool = False
+    #: Narrowed: a target has an address, a profile and a seed (the plugin resolves them).
+    url: str = ""
     profile: Profile = "safe"
     seed: int = 0
     #: True when the plugin started the reference server for this session.
@@ -49,6 +45,16 @@ class VaultTarget:
     #: Called for each request a client of ``client()`` sends: the plugin counts the requests
     #: of each test, for its summary and reports.
     on_request: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.url:
+            raise ValueError("a VaultTarget has an address: url must be given")
+
+    @classmethod
+    def of(cls, settings: Settings, **changes: Any) -> VaultTarget:
+        """The target of ``settings`` (each of its values kept), with ``changes``."""
+        values = {f.name: getattr(settings, f.name) for f in dataclasses.fields(Settings)}
+        return cls(**{**values, **changes})
 
     @property
     def api_url(self) -> str:
@@ -104,21 +110,9 @@ class VaultTarget:
         return Masker.for_tokens(self.token, self.non_sudo_token)
 
     def settings(self, **changes: Any) -> Settings:
-        """The engine's settings for this target."""
-        return Settings(
-            url=self.url,
-            token=self.token,
-            non_sudo_token=self.non_sudo_token,
-            namespace=self.namespace,
-            ca_cert=self.ca_cert,
-            ca_path=self.ca_path,
-            client_cert=self.client_cert,
-            client_key=self.client_key,
-            tls_server_name=self.tls_server_name,
-            tls_skip_verify=self.tls_skip_verify,
-            profile=self.profile,
-            seed=self.seed,
-        ).replace(**changes)
+        """The engine's settings for this target (a plain ``Settings``, with ``changes``)."""
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(Settings)}
+        return Settings(**{**values, **changes})
 
 
 class StatusInvalid(AssertionError):

@@ -102,7 +102,7 @@ class TerminalReporter:
         done = self._bar.tasks[0].completed
         if done < self._total:
             self._bar.update(
-                self._task, advance=1, description=f"{result.requirement}::{result.name}"
+                self._task, advance=1, description=result.id
             )
 
     def close(self) -> None:
@@ -132,8 +132,7 @@ class TerminalReporter:
             if result.outcome is Outcome.UNSUPPORTED and result.reason == self._edition:
                 detail = "  (edition: see the verdict)"
             self._print(
-                f"  {_MARK[result.outcome.value]:<11} {result.requirement}::{result.name}"
-                f"{visible(detail)}"
+                f"  {_MARK[result.outcome.value]:<11} {result.id}{visible(detail)}"
             )
         self._advance(result)
 

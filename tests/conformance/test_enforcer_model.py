@@ -121,3 +121,14 @@ def test_a_watcher_that_saw_no_counter_is_not_run() -> None:
         [WalWatcher(STATUS).take_piece()], MAX_WATCH_FINDINGS, lambda _: NOTHING_WATCHED
     )
     assert merged.outcome is Outcome.NOT_RUN and merged.reason == NOTHING_WATCHED
+
+
+def test_every_id_is_built_by_the_one_function() -> None:
+    from replcheck.conformance.outcomes import enforcer_id
+
+    for item in enforcers.registered():
+        assert item.id == enforcer_id(item.requirement, item.name) == (
+            f"{item.requirement}::{item.name}"
+        )
+        result = CheckResult(item.requirement, item.name, Outcome.PASSED)
+        assert result.id == item.id

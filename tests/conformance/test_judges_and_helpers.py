@@ -194,11 +194,43 @@ def test_schema_findings_carry_the_json_path_of_the_offending_value() -> None:
     assert not ctx.expect_valid(bad, "status")
     assert ctx.result.findings
     assert {f.json_paths for f in ctx.result.findings} == {("$.data.dr.cluster_id",)}
+    # The judge leaves a status body to the status requirements (one violation, one
+    # requirement) and judges the other documented bodies, with the same paths.
+    bad_warnings = exchange(
+        200, {"warnings": [1]}, method="POST", path="/v1/sys/replication/recover",
+        operation="POST /sys/replication/recover",
+    )
     chosen = [j for j in judges.registered() if j.name == "documented_response"]
     panel = judges.JudgePanel(chosen, lambda ex: ex, lambda text: text)
     panel(bad, (TOKEN,))
+    panel(bad_warnings, (TOKEN,))
     (result,) = panel.finish()
-    assert [f.json_paths for f in result.findings] == [("$.data.dr.cluster_id",)]
-    assert "cluster_id" in result.findings[0].message
+    assert [f.json_paths for f in result.findings] == [("$.warnings[0]",)]
     panel(exchange(403, {"errors": ["permission denied"]}), (TOKEN,))
-    assert all(f.json_paths == ("$.data.dr.cluster_id",) for f in panel.finish()[0].findings)
+    assert all(f.json_paths == ("$.warnings[0]",) for f in panel.finish()[0].findings)
+
+
+@pytest.mark.parametrize(("status", "body", "passes"), [
+    (200, {"warnings": ["started"]}, True),
+    (204, None, True),
+    (202, {"warnings": []}, False),
+    (201, {"warnings": []}, False),
+])
+def test_success_is_a_status_the_document_lists_for_the_operation(
+    status: int, body: object, passes: bool
+) -> None:
+    ctx = _context()
+    assert ctx.expect_success(exchange(status, body)) is passes
+    assert bool(ctx.result.findings) is not passes
+
+
+def test_success_of_an_undocumented_request_is_a_suite_bug() -> None:
+    with pytest.raises(RuntimeError, match="undocumented"):
+        _context().expect_success(exchange(200, {}, operation=None))
+
+
+def test_write_successes_are_the_documented_ones() -> None:
+    from replcheck.conformance import contract
+
+    assert contract.write_successes() == {200, 204}
+    assert contract.operation("GET /sys/replication/status").success_statuses == {200}

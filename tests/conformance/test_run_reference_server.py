@@ -18,12 +18,16 @@ NOTHING_TO_JUDGE = {
     "disabled": {
         "STATUS-KNOWN-SECONDARIES": _NO_PRIMARY,
         "STATUS-HEARTBEAT-PLAUSIBLE": "no peer of the status is connected",
-        "STATUS-WAL-MONOTONIC": "none of its status reads carried a WAL counter; no status "
-        "answer of the run carried a WAL counter",
+        "STATUS-WAL-MONOTONIC": "none of its status reads carried a WAL counter (dr: "
+        "disabled; performance: disabled); no status answer of the run carried a WAL counter",
     },
+    # Vault 1.21's never-connected DR secondary: no last_remote_wal, so nothing to watch.
     "dr-secondary-idle": {
         "STATUS-KNOWN-SECONDARIES": _NO_PRIMARY,
         "STATUS-HEARTBEAT-PLAUSIBLE": "no peer of the status is connected",
+        "STATUS-WAL-MONOTONIC": "none of its status reads carried a WAL counter (dr: an idle "
+        "secondary (no primary), which reports no last_remote_wal; performance: disabled); no "
+        "status answer of the run carried a WAL counter",
     },
 }
 

@@ -11,10 +11,11 @@ import pytest
 from replcheck import spec as replcheck_spec
 from replcheck.reference_server.config import PeerConfig, SectionConfig, ServerConfig
 from replcheck.reference_server.core import VaultCore
+from replcheck.reference_server.states import STATES
 
 from .conftest import ManualClock, status_data, vault
 
-SCENARIOS = ["dr-perf-primary", "perf-secondary", "disabled", "dr-secondary-idle", "community"]
+SCENARIOS = list(STATES)
 
 
 def check_invariants(data: dict) -> None:
@@ -40,6 +41,10 @@ def check_invariants(data: dict) -> None:
             assert section["last_dr_wal"] == section["last_wal"]
             assert section["last_performance_wal"] <= section["last_dr_wal"]
             assert section["state"] == "running"
+        elif not section["primary_cluster_addr"]:
+            # No primary: idle, and nothing received from a primary to report (Vault 1.21).
+            assert section["state"] == "idle" and section["primaries"] == []
+            assert {"last_remote_wal", "connection_state", "last_start"}.isdisjoint(section)
         else:
             assert datetime.fromisoformat(section["last_start"]).tzinfo is not None
             if section["state"] == "stream-wals":
@@ -60,7 +65,10 @@ def test_scenario_shapes(make_client):
     idle = status_data(make_client(scenario="dr-secondary-idle"))["dr"]
     assert idle["mode"] == "secondary" and idle["state"] == "idle"
     assert idle["primaries"] == [] and idle["primary_cluster_addr"] == ""
-    assert idle["secondary_id"] == ""
+    assert idle["secondary_id"] == "" and idle["known_primary_cluster_addrs"] is None
+    # The members Vault 1.21 Enterprise answers for it (the spec's example), and no others.
+    sample = replcheck_spec.example("status-dr-secondary-idle")["data"]["dr"]
+    assert set(idle) == set(sample) and "last_remote_wal" not in idle
     perf = status_data(make_client(scenario="perf-secondary"))
     assert perf["dr"]["mode"] == "primary"
     assert perf["performance"]["mode"] == "secondary"

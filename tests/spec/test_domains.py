@@ -87,3 +87,54 @@ def test_unknown_references_are_named() -> None:
         domains.validator("peer.json#/$defs/nosuch")
     with pytest.raises(KeyError, match="enumerates nothing"):
         domains.enum(domains.INTEGER_STRING)
+
+
+def test_members_of_a_domain() -> None:
+    assert set(domains.wal_counters()) == {
+        "last_wal", "last_dr_wal", "last_performance_wal", "last_remote_wal"
+    }
+    assert domains.integer_string_members() == {
+        "section": ("last_reindex_epoch", "last_corruption_check_epoch"),
+        "peer": ("clock_skew_ms", "last_heartbeat_duration_ms",
+                 "replication_primary_canary_age_ms"),
+    }
+
+
+@pytest.fixture
+def edited_section(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The domains read from an edited cluster-section.json (caches emptied before and after)."""
+    from replcheck import spec as replcheck_spec
+
+    original = replcheck_spec.schema("cluster-section.json")
+    edited = replcheck_spec.schema("cluster-section.json")
+
+    def schema(name: str) -> Any:
+        return edited if name == "cluster-section.json" else replcheck_spec.schema(name)
+
+    cached = (domains._node, domains.wal_counters, domains.integer_string_members,
+              domains.mode_shapes)
+    for function in cached:
+        function.cache_clear()
+    monkeypatch.setattr(domains, "schema", schema)
+    yield edited
+    for function in cached:
+        function.cache_clear()
+    assert replcheck_spec.schema("cluster-section.json") == original
+
+
+def test_a_member_added_to_a_domain_in_the_schema_is_found(edited_section: Any) -> None:
+    edited_section["properties"]["last_future_wal"] = {"$ref": "#/$defs/walCounter"}
+    edited_section["properties"]["last_wal"] = {"type": "integer"}
+    edited_section["properties"]["some_ms"] = {"$ref": "peer.json#/$defs/integerString"}
+    assert "last_future_wal" in domains.wal_counters()
+    assert "last_wal" not in domains.wal_counters()
+    assert "some_ms" in domains.integer_string_members()["section"]
+
+
+def test_mode_shapes_are_the_sub_schemas_each_mode_rule_names(edited_section: Any) -> None:
+    assert domains.mode_shapes()["secondary"] == (
+        "cluster-section.json#/$defs/secondary", "cluster-section.json#/$defs/notPrimary"
+    )
+    domains.mode_shapes.cache_clear()
+    edited_section["allOf"][0]["then"] = {"$ref": "#/$defs/notPrimary"}
+    assert domains.mode_shapes()["disabled"] == ("cluster-section.json#/$defs/notPrimary",)

@@ -26,6 +26,10 @@ def _secondary_2024() -> Doc:
     return replcheck_spec.example("status-perf-secondary-dr-primary-2024")
 
 
+def _idle_secondary() -> Doc:
+    return replcheck_spec.example("status-dr-secondary-idle")
+
+
 def _set(path: str, value: Any) -> Callable[[Doc], Any]:
     def change(doc: Doc) -> None:
         *parents, last = path.split(".")
@@ -127,6 +131,14 @@ CASES: list[tuple[str, str, Callable[[], Doc], Callable[[Doc], Any], str, str]] 
      "is not one of"),
     ("secondary-missing-secondary-id", "status", _secondary_2024, _delete(f"{SEC}.secondary_id"),
      "$.data.performance", "'secondary_id' is a required property"),
+    # Only an idle secondary (no primary) may lack last_remote_wal; the message names the member.
+    ("streaming-secondary-without-last-remote-wal", "status", _secondary_2024,
+     _delete(f"{SEC}.last_remote_wal"), "$.data.performance",
+     "'last_remote_wal' is a required property"),
+    ("idle-secondary-with-last-wal", "status", _idle_secondary, _set(f"{DR}.last_wal", 7),
+     "$.data.dr", "must not carry last_wal"),
+    ("reindex-epoch-negative", "status", _status_2024, _set(f"{DR}.last_reindex_epoch", "-5"),
+     "$.data.dr.last_reindex_epoch", "does not match"),
     ("secondary-with-last-wal", "status", _secondary_2024, _set(f"{SEC}.last_wal", 3),
      "$.data.performance", "must not carry last_wal"),
     ("last-start-not-rfc3339", "status", _secondary_2024,
@@ -206,3 +218,15 @@ def test_bare_docs_form_and_full_envelope_are_both_accepted() -> None:
     assert violations("status", bare) == []
     assert violations("warnings", {"warnings": ["..."]}) == []
     assert violations("warnings", replcheck_spec.example("warnings-envelope")) == []
+
+
+def test_an_idle_secondary_needs_no_last_remote_wal_and_names_its_sub_schemas() -> None:
+    idle = _idle_secondary()
+    assert "last_remote_wal" not in idle["data"]["dr"]
+    assert violations("status", idle) == []
+    streaming = copy.deepcopy(idle)
+    streaming["data"]["dr"]["state"] = "stream-wals"
+    [problem] = violations("status", streaming)
+    assert problem.message == "'last_remote_wal' is a required property"
+    assert problem.within[-1] == "cluster-section.json#/$defs/secondary"
+    assert problem.within[0] == "status-response.json#"

@@ -67,6 +67,13 @@ BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
         "oneOf"].pop(), "oneOf part 1 removed"),
     ("mode-rule-widened-negation", lambda d: _cluster(d)["$defs"]["disabled"]["not"][
         "anyOf"].append({"required": ["state"]}), "anyOf part 8 added (inside a negated rule)"),
+    # An anyOf where there was none is a new rule, though each part "adds" an alternative.
+    ("alternation-added", lambda d: _schemas(d)["Peer"].__setitem__(
+        "anyOf", [{"required": ["node_id"]}, {"required": ["clock_skew_ms"]}]),
+     "anyOf added (a new rule)"),
+    ("one-of-added", lambda d: _schemas(d)["Peer"].__setitem__(
+        "oneOf", [{"required": ["api_address"]}, {"required": ["node_id"]}]),
+     "oneOf added (a new rule)"),
     ("lenient-true-narrowed", lambda d: _lenient(d, "lenientTrue").remove("t"),
      'values no longer accepted: "t"'),
     ("lenient-form-moved-to-false", lambda d: (_lenient(d, "lenientTrue").remove("T"),
@@ -75,6 +82,12 @@ BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
 ]
 
 NOT_BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
+    # "required unless": the anyOf's first part only asks what 1.0.0 required.
+    ("required-unless", lambda d: (_schemas(d)["Peer"]["required"].remove("api_address"),
+                                   _schemas(d)["Peer"].__setitem__("anyOf", [
+                                       {"required": ["api_address"]},
+                                       {"required": ["node_id"]}])),
+     "anyOf added, one part implied by the old schema"),
     ("reworded-description", lambda d: d["paths"][STATUS]["get"].__setitem__(
         "description", "Reports the replication status."), "description reworded"),
     ("reworded-schema", lambda d: _schemas(d)["Peer"].__setitem__("description", "A peer."),
@@ -88,7 +101,7 @@ NOT_BREAKING: list[tuple[str, Callable[[Doc], Any], str]] = [
      "query parameter 'verbose' added"),
     ("no-longer-required", lambda d: _schemas(d)["Peer"]["required"].remove("api_address"),
      "no longer required"),
-    ("pattern-removed", lambda d: _cluster(d)["properties"]["last_reindex_epoch"].pop(
+    ("pattern-removed", lambda d: _cluster(d)["$defs"]["unsignedIntegerString"].pop(
         "pattern"), "pattern '^(0|[1-9][0-9]*)$' removed"),
     ("unconstrained-declaration-removed", lambda d: _cluster(d)["$defs"]["primary"][
         "properties"].pop("known_secondaries"), "unconstrained 'known_secondaries' undeclared"),

@@ -222,6 +222,9 @@ def test_the_zoo_rule_bites() -> None:
         "STATUS-HEARTBEAT-PLAUSIBLE must fail, but is absent"
     ]
 
-    narrower = dataclasses.replace(broken, may_fail=())
+    # The same run judged as if STATUS-SCHEMA were not expected: its failure is named.
+    narrower = dataclasses.replace(
+        broken, must_fail=("STATUS-HEARTBEAT-PLAUSIBLE",), may_fail=()
+    )
     unexpected = [p for p in zoo_problems(narrower, whole) if "neither" in p]
-    assert unexpected, "the run failed nothing beyond must_fail, so this test proves nothing"
+    assert unexpected and all("STATUS-SCHEMA" in p for p in unexpected), unexpected
