@@ -203,8 +203,13 @@ class PluginState:
     def mask_report(self, report: pytest.TestReport) -> None:
         """Mask every known token in a test's failure text and captured output."""
         mask = self.masker.mask
-        if report.longrepr is not None:
-            text = str(report.longrepr)
+        longrepr = report.longrepr
+        if isinstance(longrepr, tuple):
+            # A skip's (path, line, reason): kept a tuple, which pytest's junitxml requires.
+            path, line, reason = longrepr
+            report.longrepr = (mask(str(path)), line, mask(str(reason)))
+        elif longrepr is not None:
+            text = str(longrepr)
             masked = mask(text)
             if masked != text:
                 report.longrepr = masked
