@@ -41,7 +41,8 @@ def _decode(text: str) -> str:
 
 
 def write_policy(request: Request) -> Reply:
-    name = sanitize_policy_name(request.variables["name"])
+    given = request.variables["name"]
+    name = sanitize_policy_name(given)
     if not name:
         raise VaultError(400, "policy name must be provided in the URL")
     if name == "root":
@@ -54,7 +55,11 @@ def write_policy(request: Request) -> Reply:
     except PolicyParseError as exc:
         raise VaultError(400, f"failed to parse policy: {exc}") from None
     request.core.replication.record_write(replicated=True)
-    return Reply()
+    # Vault's handler lower-cases the name it was given and says so when that changed it
+    # (a 200 with the warning instead of a 204); the trimming happens later, in the store,
+    # without a word.
+    lowered = given.lower()
+    return Reply(warnings=[] if lowered == given else [f"policy name was converted to {lowered}"])
 
 
 def delete_policy(request: Request) -> Reply:

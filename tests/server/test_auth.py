@@ -170,7 +170,10 @@ def test_token_create_rules(client, root):
 
 def test_policy_endpoints(client, root):
     text = '# ops\npath "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
-    assert client.put("/v1/sys/policies/acl/Ops", headers=root,
+    written = client.put("/v1/sys/policies/acl/Ops", headers=root, json={"policy": text})
+    assert written.status_code == 200  # Vault says when it lower-cased the name
+    assert written.json()["warnings"] == ["policy name was converted to ops"]
+    assert client.put("/v1/sys/policies/acl/ops", headers=root,
                       json={"policy": text}).status_code == 204
     read = client.get("/v1/sys/policies/acl/ops", headers=root).json()["data"]
     assert read == {"name": "ops", "policy": text}
@@ -214,8 +217,10 @@ def test_policy_errors_are_400(client, root, method, name, body, message):
 def test_policy_names_are_sanitised_as_vaults_store_does(client, root):
     """Trimmed and lower-cased on every read, write and delete, and in a token's policies."""
     text = 'path "sys/replication/status" { capabilities = ["read"] }'
-    assert client.put("/v1/sys/policies/acl/%20Padded%20", headers=root,
-                      json={"policy": text}).status_code == 204
+    written = client.put("/v1/sys/policies/acl/%20Padded%20", headers=root, json={"policy": text})
+    assert written.json()["warnings"] == ["policy name was converted to  padded "]
+    assert client.put("/v1/sys/policies/acl/%20padded", headers=root,
+                      json={"policy": text}).status_code == 204  # trimmed without a word
     read = client.get("/v1/sys/policies/acl/PADDED%20%20", headers=root)
     assert read.status_code == 200 and read.json()["data"]["name"] == "padded"
     listing = client.request("LIST", "/v1/sys/policies/acl", headers=root).json()["data"]
