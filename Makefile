@@ -35,8 +35,13 @@ run: $(RUNTIME_STAMP)
 		--html $(REPORTS)/report.html
 
 ## The tests: lint, the spec linter, then pytest.
+## Hundreds of tests start Python processes (the CLI, pytest inside pytest, xdist workers, a
+## wheel's venv); each compiles the project and pytest rewrites its asserts again unless the
+## bytecode is cached. The cache lives in build/pycache, not beside the sources, so it is kept
+## even where PYTHONDONTWRITEBYTECODE is set to keep source folders clean.
+PYCACHE := $(CURDIR)/build/pycache
 test: $(STAMP) lint typecheck lint-spec spec-gate browser
-	$(BIN)/pytest -n 2
+	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(PYCACHE) $(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

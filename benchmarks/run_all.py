@@ -1,6 +1,7 @@
 """Every benchmark in one command (``make bench``): the server load test, hostile clients
 against the server, the suite run, ``--concurrency`` against a slow target, hostile targets
-against the runner (time to give up, peak memory), and Ctrl-C at random moments.
+against the runner (time to give up, peak memory), Ctrl-C at random moments, and the server's
+request bounds (log lines per malformed request, stalled-body close time).
 
 Extra arguments are not taken; run a benchmark script directly to change its settings.
 """
@@ -13,7 +14,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("bench_server.py", "bench_hostile_clients.py", "bench_suite.py",
-              "bench_concurrency.py", "bench_hostile_targets.py", "bench_interrupts.py")
+              "bench_concurrency.py", "bench_hostile_targets.py", "bench_interrupts.py",
+              "bench_request_bounds.py")
 
 
 def main() -> int:

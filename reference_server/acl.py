@@ -32,6 +32,7 @@ __all__ = [
     "PolicyStore",
     "TokenEntry",
     "TokenStore",
+    "sanitize_policy_name",
     "token_hash",
 ]
 
@@ -156,8 +157,25 @@ def _is_wildcard(pattern: str) -> bool:
     return pattern.endswith("*") or "+" in pattern.split("/")
 
 
+#: What Go's ``strings.TrimSpace`` trims (``unicode.IsSpace``); Python's ``str.strip`` also
+#: trims the four ASCII separators 0x1C-0x1F, which Go keeps.
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def sanitize_policy_name(name: str) -> str:
+    """A policy name as Vault's policy store keys it: spaces trimmed, lower case.
+
+    Vault's ``PolicyStore.sanitizeName`` (``strings.ToLower(strings.TrimSpace(name))``), applied
+    on every read, write and delete, and by ``policyutil.SanitizePolicies`` to a token's
+    policies: ``sys/policies/acl/default%20`` reads ``default``, and ``ROOT `` is ``root``.
+    """
+    return name.strip(_GO_SPACE).lower()
+
+
 class PolicyStore:
-    """Named policies, including the built-in ``root`` and ``default``."""
+    """Named policies, including the built-in ``root`` and ``default``, keyed by their
+    sanitised names (``sanitize_policy_name``)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -170,7 +188,7 @@ class PolicyStore:
 
     def get(self, name: str) -> Policy | None:
         with self._lock:
-            return self._policies.get(name.lower())
+            return self._policies.get(sanitize_policy_name(name))
 
     def names(self) -> list[str]:
         with self._lock:
@@ -178,7 +196,7 @@ class PolicyStore:
 
     def put(self, name: str, text: str) -> Policy:
         """Store a policy; ``hcl.PolicyParseError`` if the text is outside the subset."""
-        policy = Policy(name.lower(), text, tuple(parse_policy(text)))
+        policy = Policy(sanitize_policy_name(name), text, tuple(parse_policy(text)))
         with self._lock:
             self._policies[policy.name] = policy
             self._acl_cache.clear()
@@ -186,7 +204,7 @@ class PolicyStore:
 
     def delete(self, name: str) -> None:
         with self._lock:
-            self._policies.pop(name.lower(), None)
+            self._policies.pop(sanitize_policy_name(name), None)
             self._acl_cache.clear()
 
     def acl(self, names: Iterable[str]) -> Acl:

@@ -32,6 +32,7 @@ from .config import SCENARIOS, SERVE_FLAGS, ConfigError, ServerConfig, load_conf
 from .core import VERSION
 from .deprecated_flags import add_alias
 from .embedded import ASGIApp
+from .http_connection import VaultHttpProtocol
 from .serving import return_large_buffers_to_the_os, uvicorn_config
 from .states import STATES
 
@@ -86,6 +87,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="close a connection whose request head takes longer, like Vault's "
                              "http_read_header_timeout; 0 for no limit "
                              f"(default {defaults.read_header_timeout:g})")
+    parser.add_argument("--read-timeout", type=_seconds, metavar="SECONDS",
+                        help="close a connection whose whole request, body included, takes "
+                             "longer, like Vault's http_read_timeout; 0 for no limit "
+                             f"(default {defaults.read_timeout:g})")
     parser.add_argument("--access-log", action="store_true", default=None,
                         help="log one line per request: method, route template, status, "
                              "duration (default off)")
@@ -188,7 +193,8 @@ def serve(
     scheme = "https" if config.tls_cert else "http"
     print(_banner(config, f"{scheme}://{shown_host}:{port}", app.state.vault.root_token,
                   headline), flush=True)
-    server = uvicorn.Server(uvicorn_config(app if wrap is None else wrap(app), config))
+    settings = uvicorn_config(app if wrap is None else wrap(app), config)
+    server = uvicorn.Server(settings)
     # Objects alive now (modules, the spec, the app) live as long as the process: keep them out
     # of the collector's full passes, which otherwise scan them all, on the event loop.
     gc.collect()
@@ -201,6 +207,8 @@ def serve(
         return 128 + signal.SIGTERM
     finally:
         sock.close()
+        if isinstance(settings.http, type) and issubclass(settings.http, VaultHttpProtocol):
+            settings.http.malformed_requests.flush()  # the count since the last warning
         listener.stop()
     return 0
 

@@ -72,6 +72,9 @@ class ServerConfig:
     #: Seconds a request head may take to arrive before the connection is closed (Vault's
     #: ``http_read_header_timeout``); 0 turns the limit off.
     read_header_timeout: float = 10.0
+    #: Seconds the whole request, body included, may take from its first byte before the
+    #: connection is closed (Vault's ``http_read_timeout``); 0 turns the limit off.
+    read_timeout: float = 30.0
     log_level: str = "info"
     #: One log line per request (method, route template, status, duration) at info level.
     access_log: bool = False
@@ -92,6 +95,7 @@ SERVE_FLAGS = {
     "scenario": "--state",
     "log_level": "--log-level",
     "read_header_timeout": "--read-header-timeout",
+    "read_timeout": "--read-timeout",
     "access_log": "--access-log",
 }
 
@@ -144,9 +148,11 @@ def _validate(config: ServerConfig) -> None:
         raise _fail("max_request_bytes", config.max_request_bytes, "a positive integer")
     if config.max_request_bytes <= 0:
         raise _fail("max_request_bytes", config.max_request_bytes, "a positive integer")
-    timeout = config.read_header_timeout
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout < 0:
-        raise _fail("read_header_timeout", timeout, "a number of seconds >= 0")
+    for key in ("read_header_timeout", "read_timeout"):
+        timeout = getattr(config, key)
+        if (isinstance(timeout, bool) or not isinstance(timeout, int | float)
+                or not 0 <= timeout < float("inf")):
+            raise _fail(key, timeout, "a number of seconds >= 0")
     if not isinstance(config.access_log, bool):
         raise _fail("access_log", config.access_log, "true or false")
     if config.log_level not in ("critical", "error", "warning", "info", "debug"):

@@ -10,8 +10,15 @@ On top of uvicorn's protocol, mostly what Go's ``net/http`` server does for Vaul
   head must be complete within that time of its first byte (of the accept, for the first
   request), or the connection is closed without an answer. Many clients that trickle headers
   cannot pin the server.
+* **Whole-request read timeout** (Vault's ``http_read_timeout``, 30 s by default, Go's
+  ``ReadTimeout``): the body must have arrived within that time of the head's first byte. When
+  it has not, a body read still in progress fails as in Go, with ``read tcp A->B: i/o timeout``
+  (the app answers it 400 where Vault answers 500, as for every broken body), and the
+  connection closes after the answer; a request already answered only has its connection
+  closed. A client that sends a head and one byte of a long body cannot hold a connection.
 * **Malformed requests are answered like Go**: ``400 Bad Request`` as plain text with
-  ``Connection: close``, one warning line in the log and never a traceback. A framing error in
+  ``Connection: close``, never a traceback, and counted in the server's ``MalformedRequestLog``
+  (a warning at most once a minute, each one at debug level). A framing error in
   a body the application has already answered (a 403 sent without reading the body, then a bad
   chunk) only closes the connection: the client already has its answer, and a second response
   on the same request would be garbage to it. A framing error (or an EOF) in a body the
@@ -32,12 +39,21 @@ from urllib.parse import unquote
 import zttp
 from uvicorn.protocols.http.zttp_impl import ZttpProtocol
 
+from .malformed_log import MalformedRequestLog
 from .vault_http import BODY_READ_ERROR
 
-__all__ = ["DEFAULT_READ_HEADER_TIMEOUT", "VaultHttpProtocol", "protocol_class"]
+__all__ = [
+    "DEFAULT_READ_HEADER_TIMEOUT",
+    "DEFAULT_READ_TIMEOUT",
+    "VaultHttpProtocol",
+    "protocol_class",
+]
 
 #: Vault's default ``http_read_header_timeout``.
 DEFAULT_READ_HEADER_TIMEOUT = 10.0
+
+#: Vault's default ``http_read_timeout``: the whole request, body included.
+DEFAULT_READ_TIMEOUT = 30.0
 
 #: What Go's ``net/http`` writes for a request it cannot parse (then it closes the connection).
 #: The first bytes of a TLS record carrying a handshake (a ClientHello): type 22, version 3.x.
@@ -62,7 +78,7 @@ class _BodyErrorAware:
 
     uvicorn's cycle can only say "disconnected" by also dropping what the app sends; this lets
     the app's body read fail, with Go's reason under ``BODY_READ_ERROR``, while its answer
-    still goes out, as in Go.
+    still goes out, as in Go, with ``Connection: close``.
     """
 
     __slots__ = ("app",)
@@ -78,7 +94,14 @@ class _BodyErrorAware:
                     return message
             return {"type": "http.disconnect", BODY_READ_ERROR: scope[_BODY_ERROR]}
 
-        await self.app(scope, guarded_receive, send)
+        async def closing_send(message: Any) -> None:
+            if _BODY_ERROR in scope and message["type"] == "http.response.start":
+                # Go says so on an answer after which it closes the connection.
+                headers = [*message.get("headers", ()), (b"connection", b"close")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, guarded_receive, closing_send)
 
 
 class _CoalescingTransport:
@@ -125,10 +148,14 @@ class _CoalescingTransport:
 
 
 class VaultHttpProtocol(ZttpProtocol):
-    """uvicorn's zttp protocol: Go's header-read timeout, quiet framing errors, joined writes."""
+    """uvicorn's zttp protocol: Go's read timeouts, quiet framing errors, joined writes."""
 
     #: Seconds a request head may take from its first byte; set by ``protocol_class``.
     read_header_timeout: float = DEFAULT_READ_HEADER_TIMEOUT
+    #: Seconds the whole request (head and body) may take from its first byte; 0: no limit.
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    #: The server's count of malformed requests (one per protocol class, so per server).
+    malformed_requests: MalformedRequestLog = MalformedRequestLog()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,6 +167,8 @@ class VaultHttpProtocol(ZttpProtocol):
         # When the pending head's first byte arrived (the accept, for the first request).
         self._head_started: float | None = None
         self._header_timer: asyncio.TimerHandle | None = None
+        # The read deadline of the request whose body is still arriving.
+        self._body_timer: asyncio.TimerHandle | None = None
         self._input_broken = False
         self.app = _BodyErrorAware(self.app)
 
@@ -151,6 +180,7 @@ class VaultHttpProtocol(ZttpProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_header_clock()
+        self._stop_body_clock()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -213,27 +243,39 @@ class VaultHttpProtocol(ZttpProtocol):
         cycle = self.cycle
         if cycle is None or (cycle.response_complete and not cycle.more_body):
             # The error is in a request head: nothing was answered yet.
-            self.logger.warning("Invalid HTTP request received; answered 400 and closed.")
+            self._note_malformed("unparseable request head, answered 400")
             self.transport.write(_BAD_REQUEST)
             self._input_broken = True
             self._linger_then_close()
         elif cycle.response_started:
             # In the body of a request already answered: the client has its answer.
-            self.logger.warning("Invalid HTTP framing after the response; connection closed.")
+            self._note_malformed("broken body framing after the answer, closed")
             self.transport.close()
         else:
             # In the body of a request the app is handling: as in Go, its body read fails
             # (a disconnect), it still answers, and the connection closes after the answer.
-            self.logger.warning("Invalid HTTP framing in a request body; closing after the answer.")
+            self._note_malformed("broken body framing, read failed")
             # Called while the parser's exception is being handled: its text is the reason.
             error = sys.exc_info()[1]
             reason = str(error) if isinstance(error, zttp.ProtocolError) else ""
-            scope: Any = cycle.scope
-            scope[_BODY_ERROR] = reason or "malformed chunked encoding"
-            cycle.keep_alive = False
-            cycle.message_event.set()
-            self._input_broken = True
-            self.flow.pause_reading()
+            self._fail_body_read(cycle, reason or "malformed chunked encoding")
+
+    def _fail_body_read(self, cycle: Any, reason: str) -> None:
+        """The app's read of ``cycle``'s body fails with Go's ``reason``; its answer still
+        goes out, then the connection closes (nothing after this point can be parsed)."""
+        cycle.scope[_BODY_ERROR] = reason
+        cycle.keep_alive = False
+        cycle.message_event.set()
+        self._input_broken = True
+        self.flow.pause_reading()
+
+    def _unsupported_upgrade_warning(self) -> None:
+        """An ``Upgrade`` header is ignored, as Go's server under Vault does, at debug level:
+        uvicorn writes one or two warning lines for each, which any client could trigger."""
+        self.logger.debug("Upgrade header ignored; the request is served as plain HTTP.")
+
+    def _note_malformed(self, kind: str) -> None:
+        self.malformed_requests.note(kind, self.logger, self.loop)
 
     def _linger_then_close(self) -> None:
         """Close as Go does after its plain 400: half-close, drop what still arrives for up to
@@ -258,8 +300,15 @@ class VaultHttpProtocol(ZttpProtocol):
             )
 
     def _head_received(self) -> None:
+        started = self._head_started
         self._awaiting_head = False
         self._head_started = None
+        self._stop_body_clock()
+        cycle = self.cycle
+        if self.read_timeout > 0 and cycle is not None and cycle.more_body:
+            # Go's ReadTimeout counts from the head's first byte; the body is still arriving.
+            deadline = (self.loop.time() if started is None else started) + self.read_timeout
+            self._body_timer = self.loop.call_at(deadline, self._check_body_deadline, cycle)
         raw_path = self.scope["raw_path"]
         if raw_path[:1] != b"/" and b"://" in raw_path[:8]:
             self._use_path_of_absolute_form(raw_path)
@@ -297,10 +346,53 @@ class VaultHttpProtocol(ZttpProtocol):
         self.transport.close()
 
 
-def protocol_class(read_header_timeout: float = DEFAULT_READ_HEADER_TIMEOUT) -> type[ZttpProtocol]:
-    """The protocol class uvicorn instantiates per connection, with this header timeout.
+    # --- whole-request read timeout ---------------------------------------------------------
 
-    ``0`` turns the timeout off (Go's ``ReadHeaderTimeout: 0``).
+    def _stop_body_clock(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _check_body_deadline(self, cycle: Any) -> None:
+        self._body_timer = None
+        if cycle is not self.cycle or not cycle.more_body or self.transport.is_closing():
+            return  # the body arrived in time, or the connection is gone
+        self.logger.debug("Request body not received within %gs; connection closed.",
+                          self.read_timeout)
+        if cycle.response_complete:
+            self.transport.close()  # answered without reading the body: nothing to wait for
+        elif cycle.response_started:
+            cycle.keep_alive = False  # the answer is on its way: close after it
+            self._input_broken = True
+        else:
+            self._fail_body_read(cycle, _timeout_reason(cycle.scope))
+
+
+def _timeout_reason(scope: Any) -> str:
+    """Go's text for a read past the deadline: ``read tcp LOCAL->REMOTE: i/o timeout``."""
+    return f"read tcp {_address(scope.get('server'))}->{_address(scope.get('client'))}: i/o timeout"
+
+
+def _address(pair: Any) -> str:
+    if not pair:
+        return "unknown"
+    host, port = pair[0], pair[1]
+    return f"[{host}]:{port}" if ":" in str(host) else f"{host}:{port}"
+
+
+def protocol_class(
+    read_header_timeout: float = DEFAULT_READ_HEADER_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+) -> type[ZttpProtocol]:
+    """The protocol class uvicorn instantiates per connection: one per server, with these
+    timeouts and its own count of malformed requests.
+
+    ``0`` turns a timeout off. As in Go, a head with no header timeout of its own has the
+    whole-request timeout (``ReadHeaderTimeout`` defaults to ``ReadTimeout``).
     """
-    return type("VaultHttpProtocol", (VaultHttpProtocol,),
-                {"read_header_timeout": float(read_header_timeout)})
+    header_timeout = float(read_header_timeout) or float(read_timeout)
+    return type("VaultHttpProtocol", (VaultHttpProtocol,), {
+        "read_header_timeout": header_timeout,
+        "read_timeout": float(read_timeout),
+        "malformed_requests": MalformedRequestLog(),
+    })

@@ -84,7 +84,7 @@ def uvicorn_config(
     """
     return uvicorn.Config(
         asgi_entry(app),
-        http=protocol_class(config.read_header_timeout),
+        http=protocol_class(config.read_header_timeout, config.read_timeout),
         log_level=log_level or config.log_level,
         access_log=False,
         proxy_headers=False,
@@ -94,6 +94,9 @@ def uvicorn_config(
         ssl_certfile=config.tls_cert,
         ssl_keyfile=config.tls_key,
         **_client_verification(config),
+        # No WebSocket: Vault's server ignores an Upgrade header and answers the request;
+        # uvicorn would hand it to a WebSocket handshake (403, two log lines per request).
+        ws="none",
         timeout_keep_alive=IDLE_TIMEOUT_SECONDS,
         timeout_graceful_shutdown=2,
     )

@@ -21,10 +21,12 @@ def serve_asgi(app: Any) -> Iterator[str]:
     """Serve an ASGI app on 127.0.0.1 and a free port in a thread; yields its URL."""
     import uvicorn
 
+    from replcheck.reference_server.embedded import PromptlyStoppingServer
+
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     config = uvicorn.Config(app, http="h11", log_level="error", lifespan="off", access_log=False)
-    server = uvicorn.Server(config)
+    server = PromptlyStoppingServer(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -33,6 +35,6 @@ def serve_asgi(app: Any) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        server.should_exit = True
+        server.stop()
         thread.join(timeout=10)
         sock.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 
+from ..acl import sanitize_policy_name
 from ..hcl import PolicyParseError
 from ..routing import Reply, Request, Route
 from ..vault_http import VaultError
@@ -22,7 +23,8 @@ def policy_exists(request: Request) -> bool:
 
 def read_policy(request: Request) -> Reply:
     # The name is the rest of the path, as Vault's route captures it: ``acl/default/`` names
-    # the policy ``default/``, which does not exist.
+    # the policy ``default/``, which does not exist; the store trims and lower-cases it, so
+    # ``acl/Default%20`` reads ``default`` (and answers that name).
     policy = request.core.policies.get(request.variables["name"])
     if policy is None:
         raise VaultError(404)
@@ -39,7 +41,10 @@ def _decode(text: str) -> str:
 
 
 def write_policy(request: Request) -> Reply:
-    name = request.variables["name"].lower()
+    given = request.variables["name"]
+    name = sanitize_policy_name(given)
+    if not name:
+        raise VaultError(400, "policy name must be provided in the URL")
     if name == "root":
         raise VaultError(400, 'cannot update "root" policy')
     text = request.params.get("policy", "")
@@ -50,11 +55,15 @@ def write_policy(request: Request) -> Reply:
     except PolicyParseError as exc:
         raise VaultError(400, f"failed to parse policy: {exc}") from None
     request.core.replication.record_write(replicated=True)
-    return Reply()
+    # Vault's handler lower-cases the name it was given and says so when that changed it
+    # (a 200 with the warning instead of a 204); the trimming happens later, in the store,
+    # without a word.
+    lowered = given.lower()
+    return Reply(warnings=[] if lowered == given else [f"policy name was converted to {lowered}"])
 
 
 def delete_policy(request: Request) -> Reply:
-    name = request.variables["name"].lower()
+    name = sanitize_policy_name(request.variables["name"])
     if name == "default":
         raise VaultError(400, "cannot delete default policy")
     if name == "root":

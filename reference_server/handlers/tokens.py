@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..acl import TokenEntry
+from ..acl import TokenEntry, sanitize_policy_name
 from ..replication import rfc3339
 from ..routing import Reply, Request, Route
 from ..vault_http import VaultError, multierror
@@ -54,7 +54,8 @@ def _child_policies(request: Request, parent: TokenEntry) -> list[str]:
         if parent.is_root:
             return ["root"]
     else:
-        policies = sorted({p.lower() for p in requested})
+        # Vault's policyutil.SanitizePolicies: trimmed, lower case, unnamed ones dropped.
+        policies = sorted({sanitize_policy_name(p) for p in requested} - {""})
     if not parent.is_root:
         sudo = request.core.policies.acl(parent.policies).allows(
             "auth/token/create", "update", sudo=True

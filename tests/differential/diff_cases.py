@@ -177,6 +177,25 @@ def _policies() -> Iterator[Case]:
     yield Case("policy/delete-json-form", "DELETE", _v1(acl + "diff-two"), "root")
     yield Case("policy/delete-upper-case", "DELETE", _v1(acl + "diff-upper"), "root")
     yield Case("policy/delete-dotted", "DELETE", _v1(acl + "diff.dotted"), "root")
+    yield from _sanitised_policy_names(acl, hcl)
+
+
+def _sanitised_policy_names(acl: str, hcl: str) -> Iterator[Case]:
+    """Vault's policy store trims and lower-cases every name it reads, writes or deletes."""
+    body = json.dumps({"policy": hcl}).encode()
+    yield Case("policy/sanitise/read-trailing-space", "GET", _v1(acl + "default%20"), "root")
+    yield Case("policy/sanitise/read-padded-upper", "GET", _v1(acl + "%20Default%20%20"), "root")
+    yield Case("policy/sanitise/write-padded", "PUT", _v1(acl + "%20Diff-Padded%20"), "root", body)
+    yield Case("policy/sanitise/read-as-stored", "GET", _v1(acl + "diff-padded"), "root")
+    yield Case("policy/sanitise/list-after-write", "LIST", _v1("sys/policies/acl"), "root")
+    yield Case("policy/sanitise/patch-existing", "PATCH", _v1(acl + "diff-padded"), "root",
+               body, "application/merge-patch+json")
+    yield Case("policy/sanitise/write-root-padded", "PUT", _v1(acl + "ROOT%20"), "root", body)
+    yield Case("policy/sanitise/delete-default-padded", "DELETE", _v1(acl + "Default%20"), "root")
+    yield Case("policy/sanitise/delete-root-padded", "DELETE", _v1(acl + "%20root"), "root")
+    yield Case("policy/sanitise/delete-padded", "DELETE", _v1(acl + "DIFF-PADDED%20"), "root")
+    yield Case("policy/sanitise/read-after-delete", "GET", _v1(acl + "diff-padded"), "root")
+    yield Case("policy/sanitise/list-after-delete", "LIST", _v1("sys/policies/acl"), "root")
 
 
 def _tokens() -> Iterator[Case]:

@@ -105,7 +105,10 @@ def test_wheel_installs_under_one_namespace_beside_a_users_conformance_package(
 
     venv = tmp_path / "venv"
     base_python = getattr(sys, "_base_executable", sys.executable)
-    subprocess.run([base_python, "-m", "venv", str(venv)], check=True, timeout=120)
+    # No pip of its own (ensurepip costs more than the rest of the test): this venv's pip
+    # installs into it with --python.
+    subprocess.run([base_python, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
     python = str(venv / "bin" / "python")
     # Only replcheck itself comes from the wheel; its dependencies are borrowed from this venv
     # (no download), the way the GitHub Action test does it.
@@ -115,8 +118,8 @@ def test_wheel_installs_under_one_namespace_beside_a_users_conformance_package(
         "HOME": str(tmp_path),
     }
     subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check",
-         str(wheel)],
+        [sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps",
+         "--disable-pip-version-check", str(wheel)],
         check=True, env=env, capture_output=True, timeout=300,
     )
     # The console script (its entry is ``replcheck.__main__:main``) and ``python -m replcheck``.

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from replcheck import spec as replcheck_spec
-from replcheck.reference_server.acl import Acl, Policy
+from replcheck.reference_server.acl import Acl, Policy, sanitize_policy_name
 from replcheck.reference_server.hcl import PolicyParseError, parse_policy
 
 from .conftest import UPDATE_AND_SUDO, UPDATE_NO_SUDO, token_with_policy, vault
@@ -170,7 +170,10 @@ def test_token_create_rules(client, root):
 
 def test_policy_endpoints(client, root):
     text = '# ops\npath "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
-    assert client.put("/v1/sys/policies/acl/Ops", headers=root,
+    written = client.put("/v1/sys/policies/acl/Ops", headers=root, json={"policy": text})
+    assert written.status_code == 200  # Vault says when it lower-cased the name
+    assert written.json()["warnings"] == ["policy name was converted to ops"]
+    assert client.put("/v1/sys/policies/acl/ops", headers=root,
                       json={"policy": text}).status_code == 204
     read = client.get("/v1/sys/policies/acl/ops", headers=root).json()["data"]
     assert read == {"name": "ops", "policy": text}
@@ -193,6 +196,10 @@ def test_policy_endpoints(client, root):
         ("PUT", "root", {"policy": 'path "x" { capabilities = ["read"] }'}, "root"),
         ("DELETE", "root", None, "root"),
         ("DELETE", "default", None, "default"),
+        ("PUT", "ROOT%20", {"policy": 'path "x" { capabilities = ["read"] }'}, "root"),
+        ("DELETE", "%20Root", None, "root"),
+        ("DELETE", "Default%20%20", None, "default"),
+        ("PUT", "%20", {"policy": 'path "x" { capabilities = ["read"] }'}, "name must be"),
         ("PUT", "p", {}, "'policy' parameter"),
         ("PUT", "p", {"policy": 'path "x" { capabilities = ["fly"] }'}, "invalid capability"),
         ("PUT", "p", {"policy": 'path "x" { allowed_parameters = {} }'}, "unsupported setting"),
@@ -205,6 +212,33 @@ def test_policy_errors_are_400(client, root, method, name, body, message):
     response = client.request(method, f"/v1/sys/policies/acl/{name}", headers=root, json=body)
     assert response.status_code == 400
     assert message in response.json()["errors"][0]
+
+
+def test_policy_names_are_sanitised_as_vaults_store_does(client, root):
+    """Trimmed and lower-cased on every read, write and delete, and in a token's policies."""
+    text = 'path "sys/replication/status" { capabilities = ["read"] }'
+    written = client.put("/v1/sys/policies/acl/%20Padded%20", headers=root, json={"policy": text})
+    assert written.json()["warnings"] == ["policy name was converted to  padded "]
+    assert client.put("/v1/sys/policies/acl/%20padded", headers=root,
+                      json={"policy": text}).status_code == 204  # trimmed without a word
+    read = client.get("/v1/sys/policies/acl/PADDED%20%20", headers=root)
+    assert read.status_code == 200 and read.json()["data"]["name"] == "padded"
+    listing = client.request("LIST", "/v1/sys/policies/acl", headers=root).json()["data"]
+    assert listing["keys"] == ["default", "padded", "root"]
+    created = client.post("/v1/auth/token/create", headers=root,
+                          json={"policies": [" Padded ", "\tdefault\n", " "]})
+    assert created.json()["auth"]["policies"] == ["default", "padded"]
+    assert client.delete("/v1/sys/policies/acl/%20padded", headers=root).status_code == 204
+    assert client.get("/v1/sys/policies/acl/padded", headers=root).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [("Ops", "ops"), (" ops\t\n", "ops"), ("\u3000ops\xa0", "ops"), ("\x1fops", "\x1fops"),
+     ("o p s", "o p s")],
+)
+def test_sanitize_policy_name_trims_what_gos_trimspace_trims(name, stored):
+    assert sanitize_policy_name(name) == stored
 
 
 def test_create_versus_update_capability_on_policies(client):

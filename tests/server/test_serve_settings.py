@@ -11,7 +11,11 @@ import pytest
 from replcheck.reference_server import cli
 from replcheck.reference_server.app import VaultDispatcher, create_app
 from replcheck.reference_server.config import ConfigError, ServerConfig, load_config
-from replcheck.reference_server.http_connection import DEFAULT_READ_HEADER_TIMEOUT
+from replcheck.reference_server.http_connection import (
+    DEFAULT_READ_HEADER_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    protocol_class,
+)
 from replcheck.reference_server.serving import asgi_entry
 
 from .serve_process import ServeProcess, replcheck_command
@@ -26,7 +30,26 @@ def _args(*argv: str) -> argparse.Namespace:
 def test_defaults_are_vaults_timeout_and_no_access_log():
     config = cli.build_config(_args())
     assert config.read_header_timeout == DEFAULT_READ_HEADER_TIMEOUT == 10.0
+    assert config.read_timeout == DEFAULT_READ_TIMEOUT == 30.0
     assert config.access_log is False
+
+
+def test_the_read_timeout_flag_and_key(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("read_timeout: 12\n")
+    assert load_config(path).read_timeout == 12
+    config = cli.build_config(_args("--config", str(path), "--read-timeout", "0"))
+    assert config.read_timeout == 0
+
+
+def test_a_head_without_its_own_timeout_has_the_whole_request_timeout():
+    """As Go's ReadHeaderTimeout, which falls back to ReadTimeout when 0."""
+    assert protocol_class(0, 30).read_header_timeout == 30  # type: ignore[attr-defined]
+    assert protocol_class(10, 30).read_header_timeout == 10  # type: ignore[attr-defined]
+    assert protocol_class(0, 0).read_header_timeout == 0  # type: ignore[attr-defined]
+    # each server counts its own malformed requests
+    assert (protocol_class().malformed_requests  # type: ignore[attr-defined]
+            is not protocol_class().malformed_requests)  # type: ignore[attr-defined]
 
 
 def test_flags_beat_the_config_file(tmp_path):
@@ -46,6 +69,10 @@ _TIMEOUT = "'read_header_timeout' (flag --read-header-timeout of replcheck serve
     [
         ("read_header_timeout: -1", f"{_TIMEOUT} must be a number of seconds >= 0"),
         ("read_header_timeout: soon", f"{_TIMEOUT} must be a number of seconds >= 0"),
+        ("read_timeout: -3", "'read_timeout' (flag --read-timeout of replcheck serve) must be "
+                             "a number of seconds >= 0"),
+        ("read_timeout: .inf", "'read_timeout' (flag --read-timeout of replcheck serve) must "
+                               "be a number of seconds >= 0"),
         ("access_log: maybe", "'access_log' (flag --access-log of replcheck serve) must be true"),
     ],
 )
@@ -62,13 +89,14 @@ def test_server_config_checks_the_timeout_in_code():
         ServerConfig(read_header_timeout=True)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("flag", ["--read-header-timeout", "--read-timeout"])
 @pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf"])
-def test_a_bad_timeout_flag_is_one_sentence_and_exit_2(value):
-    result = subprocess.run([*replcheck_command(), "serve", "--read-header-timeout", value],
+def test_a_bad_timeout_flag_is_one_sentence_and_exit_2(flag, value):
+    result = subprocess.run([*replcheck_command(), "serve", flag, value],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "--read-header-timeout" in result.stderr and "seconds" in result.stderr
+    assert flag in result.stderr and "seconds" in result.stderr
 
 
 def _status_with_token(server: ServeProcess) -> None:
