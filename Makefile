@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 ## The main job: a conformance run against the embedded reference server, with its reports.
 run: $(STAMP)
-	$(BIN)/replcheck run --junit $(REPORTS)/junit.xml --json $(REPORTS)/report.json \
+	$(BIN)/replcheck run --embedded --junit $(REPORTS)/junit.xml --json $(REPORTS)/report.json \
 		--html $(REPORTS)/report.html
 
 ## The tests: lint, the spec linter, then pytest.

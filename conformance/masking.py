@@ -151,3 +151,16 @@ class Masker:
             position = max(end, match.start() + 1)
         out.append(text[position:])
         return "".join(out)
+
+
+def url_shown(url: str) -> str:
+    """A target URL as reports show it: a password in its user part (``https://u:p@vault``)
+    reads ``***``, and the query, which no Vault address needs, is left out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.split(':', 1)[0]}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -19,6 +19,7 @@ import pytest
 
 from replcheck.conformance.plugin_support import marks, options
 from replcheck.conformance.plugin_support.state import (
+    NO_TARGET,
     STATE,
     SUITE_PARAM,
     WORKER_KEY,
@@ -94,6 +95,13 @@ class RunHooks:
             # one usage error, not one error per test. An xdist worker cannot end the session
             # this way; there each test errors with the reason.
             raise pytest.UsageError(f"replcheck: {problem}")
+        if not self.state.has_target:
+            # The bundled suite with no target named: one usage error naming the settings,
+            # never a session of errors (nor, ever, a silent choice of the embedded server).
+            if not self.state.worker:
+                raise pytest.UsageError(NO_TARGET)
+            for index in suite_places:
+                items[index].stash[_MISUSE] = NO_TARGET
         from replcheck.conformance.plugin_support.suite import ordered
 
         suite_items = {str(_suite_id(items[i])): items[i] for i in suite_places}

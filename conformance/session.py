@@ -31,7 +31,12 @@ from replcheck.conformance.masking import Masker
 from replcheck.conformance.outcomes import CheckResult, Outcome, conclude, per_requirement
 from replcheck.conformance.run_result import RunResult
 from replcheck.conformance.selection import Selection, SelectionError
-from replcheck.conformance.session_opening import look_up_tokens, probe, provisioned
+from replcheck.conformance.session_opening import (
+    check_credentials,
+    look_up_tokens,
+    probe,
+    provisioned,
+)
 from replcheck.conformance.target import Settings
 
 
@@ -122,8 +127,14 @@ class Session:
         if sudo_token:
             self.state.sudo = Credential(sudo_token)
         self.reasons: dict[str, str] = {}
+        #: For a missing credential, the flags that would give it (for the verdict line).
+        self.unlocks: dict[str, str] = {}
+        #: Credentials missing by the user's choice (the safe profile provisions nothing):
+        #: the checks needing them are not run by choice.
+        self.chosen_without: set[str] = set()
         if not sudo_token:
             self.reasons["sudo"] = "no --token (or VAULT_TOKEN) was given"
+            self.unlocks["sudo"] = "--token T"
         self.edition = Edition.UNKNOWN
         self.edition_observed = ""
         #: Why no state-changing call may be made (full profile, cluster ids not read).
@@ -155,14 +166,16 @@ class Session:
 
     @contextmanager
     def opened(self) -> Iterator[None]:
-        """Look the tokens up, probe and provision on entry, remove what was provisioned on
-        exit. A target without the replication API gets nothing provisioned."""
+        """Look the tokens up, probe, check what the tokens may do and provision on entry,
+        remove what was provisioned on exit. A target without the replication API gets nothing
+        checked nor provisioned."""
         try:
             look_up_tokens(self)
             probe(self)
             if self.edition is Edition.ABSENT:
                 yield
                 return
+            check_credentials(self)
             with provisioned(self):
                 yield
         except TargetUnreachable as exc:
@@ -312,6 +325,20 @@ class Session:
         return result
 
     def _why_not(self, item: Check, result: CheckResult) -> tuple[Outcome, str] | None:
+        reason = self._why_not_whatever_tokens(item, result)
+        if reason is not None:
+            return reason
+        for need in item.needs:
+            if getattr(self.state, need) is None:
+                result.unlock = self.unlocks.get(need, "")
+                result.by_choice = need in self.chosen_without
+                return Outcome.NOT_RUN, self.reasons.get(need, f"no {need} token")
+        return None
+
+    def _why_not_whatever_tokens(
+        self, item: Check, result: CheckResult
+    ) -> tuple[Outcome, str] | None:
+        """Why ``item`` is not run whatever tokens the run has: the edition, the profile."""
         if self.edition is Edition.ABSENT or (
             self.edition is Edition.COMMUNITY and not item.any_edition
         ):
@@ -320,13 +347,27 @@ class Session:
             return Outcome.NOT_RUN, self.mutation_blocked
         if item.mutating and self.state.profile != "full":
             result.by_choice = True
+            result.unlock = "--profile full"
             return Outcome.NOT_RUN, (
                 "it needs a request that changes the target's state; runs only with --profile full"
             )
-        for need in item.needs:
-            if getattr(self.state, need) is None:
-                return Outcome.NOT_RUN, self.reasons.get(need, f"no {need} token")
         return None
+
+    def will_run(self) -> list[Check]:
+        """The selected checks that run, given the tokens they need."""
+        return [
+            item
+            for item in self.ordered_checks()
+            if self._why_not_whatever_tokens(
+                item, CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
+            )
+            is None
+        ]
+
+    def needing(self, need: str) -> list[Check]:
+        """The selected checks that will run unless the credential ``need`` (``sudo``,
+        ``non_sudo``, ``no_update``) is missing: what the run must have, or provision."""
+        return [item for item in self.will_run() if need in item.needs]
 
     def _execute(self, item: Check, result: CheckResult) -> None:
         started = time.perf_counter()

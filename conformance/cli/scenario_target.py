@@ -63,6 +63,7 @@ def serving(broken: BrokenServer, settings: Settings) -> Iterator[Settings]:
 def name_in(result: RunResult, broken: BrokenServer) -> None:
     """Make every report say which broken server it judged (the target line of the JSON report,
     a note first in the terminal summary, the HTML summary and the JSON report)."""
+    result.target_kind = f"embedded broken server {broken.name!r}"
     result.target = (
         f"the deliberately broken server {broken.name!r} at {result.target_url} "
         f"(replcheck run --scenario {broken.name})"

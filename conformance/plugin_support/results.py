@@ -130,6 +130,8 @@ class RunFacts:
     profile: str
     started_at: str
     duration_s: float
+    #: ``embedded reference server`` or ``URL <url>``, as the verdict line names the target.
+    target_kind: str = ""
 
 
 def assemble(
@@ -174,4 +176,5 @@ def assemble(
         duration_s=facts.duration_s,
         edition_observed=next((s.edition_observed for s in sessions if s.edition_observed), ""),
         strict=bool(facts.settings.get("strict")),
+        target_kind=facts.target_kind,
     )

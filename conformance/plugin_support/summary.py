@@ -28,5 +28,6 @@ def summary_lines(result: RunResult, reports: dict[str, Path]) -> list[str]:
             lines.append(f"  {outcome.outcome.value:<11} {requirement_id}{reason}")
     lines += [f"note: {note}" for note in result.notes]
     lines.append(result.verdict_sentence)
+    lines.append(plugin_words(result.scope_sentence))
     lines += [f"{kind} report written to {path}" for kind, path in reports.items()]
     return lines

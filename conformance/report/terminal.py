@@ -136,6 +136,7 @@ class TerminalReporter:
             self._print(f"generated cases per operation{within}: {cases}")
         self._print()
         self._print(f"{result.verdict_sentence}")
+        self._print(result.scope_sentence)
         self._print(
             f"target {result.target_url}, profile {result.profile}, seed {result.seed}, "
             f"{len(result.exchanges)} requests, {result.duration_s:.1f} s, "
