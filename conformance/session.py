@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -76,11 +76,14 @@ def session(
     *,
     seed: int,
     listener: Listener | None = None,
+    only: Collection[str] | None = None,
 ) -> Iterator[Session]:
     """An open run whose checks the caller runs one at a time (the pytest plugin: one per test).
 
-    On entry the status has been read (edition, cluster ids) and missing tokens provisioned; on
-    exit whatever was provisioned is removed. Raises ``RunAborted`` like ``run``.
+    On entry the status has been read (edition, cluster ids), the tokens checked and the
+    missing ones provisioned, for the checks of ids ``only`` (the tests pytest selected; all
+    when None); on exit whatever was provisioned is removed. Raises ``RunAborted`` like
+    ``run``.
     """
     selection = choose(settings)
     masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
@@ -98,6 +101,7 @@ def session(
             settings.resolved_profile,
             sudo_token,
         )
+        opened.only = None if only is None else set(only)
         with opened.opened():
             yield opened
 
@@ -149,6 +153,9 @@ class Session:
                 enforcers.selected(selection), budget=settings.budget is not None
             )
         }
+        #: The ids of the checks the caller will run, when not all (the plugin's selection):
+        #: what the tokens must do and what is provisioned is decided for these.
+        self.only: set[str] | None = None
         self.judges = [item for item in self.chosen.values() if isinstance(item, Judge)]
         self.watchers = [item for item in self.chosen.values() if isinstance(item, Watcher)]
         self.panel = JudgePanel(self.judges, client.mask, client.masker.mask)
@@ -358,7 +365,8 @@ class Session:
         return [
             item
             for item in self.ordered_checks()
-            if self._why_not_whatever_tokens(
+            if (self.only is None or item.id in self.only)
+            and self._why_not_whatever_tokens(
                 item, CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
             )
             is None

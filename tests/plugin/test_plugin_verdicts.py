@@ -47,11 +47,12 @@ def reference() -> Iterator[Served]:
     yield from serve(broken=False)
 
 
-def test_strict_turns_a_check_not_run_into_a_failure(
+def test_strict_without_the_tokens_the_selected_checks_need_gives_no_verdict(
     pytester: pytest.Pytester, reference: Served
 ) -> None:
-    """No token: the sudo checks cannot run. A skip without --replcheck-strict, a failure with
-    it (its ini key is the same switch)."""
+    """No token: the sudo checks cannot run. A skip without --replcheck-strict; with it (its
+    ini key is the same switch) a missing secret is no verdict: the selected tests error with
+    one sentence naming what to pass, never a failure of the target."""
     selected = "refuses_token_without_sudo or answers_without_token"
     args = (
         "--pyargs", "replcheck.conformance.suite", "--vault-addr", reference.url, "-k", selected
@@ -60,8 +61,15 @@ def test_strict_turns_a_check_not_run_into_a_failure(
     assert lenient.ret == 0, lenient.stdout.str()[-2000:]
     pytester.makeini("[pytest]\nreplcheck_strict = true\n")
     strict = pytester.runpytest_subprocess(*args, *SUITE_ARGS)
-    assert strict.ret == 1
-    strict.stdout.fnmatch_lines(["*replcheck not run (--replcheck-strict): REINDEX-SUDO:*"])
+    strict.assert_outcomes(errors=2)
+    strict.stdout.fnmatch_lines(
+        [
+            "*replcheck: the run could not be made: --replcheck-strict gives no verdict without "
+            "every token the selected checks need: REINDEX-SUDO needs a token without sudo "
+            "(pass --vault-non-sudo-token T, or --replcheck-provision with --vault-token)"
+        ]
+    )
+    assert "RECOVER-CAPABILITY" not in strict.stdout.str()  # not selected: not asked for
 
 
 def test_a_wrong_token_is_an_error_in_one_sentence_not_a_failure_of_the_target(
