@@ -94,7 +94,8 @@ def check_credentials(session: Session) -> None:
 
     A token that cannot do what the run needs stops the run with one sentence (exit 2),
     never findings against the target. Under ``--strict`` so does a token the selected checks
-    need that was neither given nor may be provisioned: a missing secret is no verdict."""
+    need that the user could give (--token, --non-sudo-token) but did not, and the run may not
+    provision: a missing secret is no verdict."""
     settings, state = session.settings, session.state
     if session.client.plan:
         return
@@ -111,10 +112,9 @@ def check_credentials(session: Session) -> None:
             f"{_ids(users)} {_need(users)} a token without sudo (pass --non-sudo-token T, or "
             "--provision with --token)"
         )
-    if not can_provision and (users := session.needing("no_update")):
-        missing.append(
-            f"{_ids(users)} {_need(users)} a token without update (pass --provision with --token)"
-        )
+    # A token without update has no flag of its own: only provisioning (a write) makes one, so
+    # without --provision its checks are left by choice, as the profile leaves the mutating
+    # ones, and the verdict line counts them.
     if missing and settings.strict:
         raise RunAborted(
             "--strict gives no verdict without every token the selected checks need: "

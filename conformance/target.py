@@ -171,9 +171,9 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "strict",
-        "no verdict without everything the selected checks need: a missing token (--token, "
-        "--non-sudo-token or --provision) stops the run (exit 2); a check not run for another "
-        "reason than the profile fails it",
+        "no verdict without the tokens the selected checks need: a missing --token, or "
+        "--non-sudo-token without --provision, stops the run (exit 2); a check not run for "
+        "another reason than the profile (or not provisioning) fails it",
         env="REPLCHECK_STRICT",
         kind="bool",
         pytest_flag="--replcheck-strict",
