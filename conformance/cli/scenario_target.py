@@ -26,11 +26,14 @@ REINDEX_STAGE_SECONDS = 0.0
 
 def settings_for(broken: BrokenServer, settings: Settings) -> Settings:
     """``settings`` with the broken server's profile and bounds (small caps that make a hostile
-    server quick to judge) wherever neither a flag nor an environment variable set one."""
+    server quick to judge) wherever neither a flag nor an environment variable set one, and
+    provisioning on: the server is the run's own, started and thrown away, and its deviation
+    may show only with the helper tokens (a sudo bypass needs a token without sudo)."""
     changes: dict[str, Any] = {
         name: value for name, value in broken.settings.items()
         if getattr(settings, name) is None
     }
+    changes["provision"] = True
     if settings.profile is None:
         changes["profile"] = broken.profile
     return settings.replace(**changes)
