@@ -372,6 +372,11 @@ class Session:
             is None
         ]
 
+    def using(self, need: str) -> list[Check]:
+        """The checks that will run and send the credential ``need`` when the run has it,
+        needing it or not (what provisioning makes, when it may)."""
+        return [item for item in self.will_run() if need in (*item.needs, *item.uses)]
+
     def needing(self, need: str) -> list[Check]:
         """The selected checks that will run unless the credential ``need`` (``sudo``,
         ``non_sudo``, ``no_update``) is missing: what the run must have, or provision."""

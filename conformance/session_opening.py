@@ -147,7 +147,8 @@ def check_credentials(session: Session) -> None:
 
 
 def _without_provisioning(session: Session, want_non_sudo: bool, want_no_update: bool) -> None:
-    """The reasons the checks needing an unprovisioned token give, and what would run them."""
+    """The reasons the checks needing an unprovisioned token give, and what would run them
+    (``want_*``: whether a check that will run needs it)."""
     if session.state.sudo is None:
         session.reasons.setdefault(
             "non_sudo", "no --non-sudo-token, and no --token to provision one"
@@ -192,13 +193,16 @@ def provisioned(session: Session) -> Iterator[None]:
     if given:
         state.non_sudo = Credential(given)
         _refuse_non_sudo_with_sudo(session)
-    want_non_sudo = not given and bool(session.needing("non_sudo"))
-    want_no_update = bool(session.needing("no_update"))
-    if not (want_non_sudo or want_no_update):
+    if state.sudo is None or not session.settings.provisioning:
+        _without_provisioning(
+            session, not given and bool(session.needing("non_sudo")),
+            bool(session.needing("no_update")),
+        )
         yield
         return
-    if state.sudo is None or not session.settings.provisioning:
-        _without_provisioning(session, want_non_sudo, want_no_update)
+    want_non_sudo = not given and bool(session.using("non_sudo"))
+    want_no_update = bool(session.using("no_update"))
+    if not (want_non_sudo or want_no_update):
         yield
         return
     provisioner = Provisioner(

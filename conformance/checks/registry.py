@@ -63,6 +63,10 @@ class Check:
     #: ACL before the method, so a token without ``delete`` gets 403, not 405, for a DELETE:
     #: a token short of these would fail the check for itself, so the run stops first.
     asks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Credentials the check uses when the run has them, without needing them to run (the
+    #: fuzzer sends its cases with every credential it has): provisioned for it when the run
+    #: provisions, never a reason to leave it not run.
+    uses: tuple[Need, ...] = ()
 
     @property
     def sharing(self) -> Sharing:
@@ -99,6 +103,7 @@ def check(
     fans_out: bool = False,
     prepare: Callable[[RunState], None] | None = None,
     asks: dict[str, tuple[str, ...]] | None = None,
+    uses: tuple[Need, ...] = (),
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
     replcheck_spec.requirement(requirement)
@@ -118,6 +123,7 @@ def check(
                 fans_out,
                 prepare,
                 tuple((asks or {}).items()),
+                uses,
             )
         )
         return func

@@ -229,3 +229,34 @@ def test_plan_lists_the_same_requests_a_run_sends(capsys) -> None:
         sent = run(settings)
     assert [e.request.url for e in planned.exchanges] == [e.request.url for e in sent.exchanges]
     assert [e.request.body for e in planned.exchanges] == [e.request.body for e in sent.exchanges]
+
+
+def test_every_report_names_the_target_kind_profile_and_strict(capsys, tmp_path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    paths = {name: tmp_path / f"report.{name}" for name in ("junit", "json", "html")}
+    with serve_app(app_for()) as url:
+        code, out, _ = _run(
+            capsys, "--url", url, "--token", ROOT_TOKEN, "-k", "status or REINDEX-SUDO",
+            "--seed", "2", *[a for name, path in paths.items() for a in (f"--{name}", str(path))],
+        )  # fmt: skip
+    assert code == 0, out[-2000:]
+    scope = (
+        f"Judged: URL {url}; safe profile, strict off: 2 MUSTs not judged — add --provision or "
+        "--non-sudo-token T (2) to judge them."
+    )
+    assert scope in out
+    document = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert document["target_kind"] == f"URL {url}" and document["scope_sentence"] == scope
+    assert document["unjudged_musts"] == {
+        "--provision or --non-sudo-token T": ["REINDEX-SUDO", "REINDEX-SUDO-PATH-VARIANTS"]
+    }
+    properties = {
+        p.get("name"): p.get("value")
+        for p in ET.parse(paths["junit"]).getroot().iter("property")
+    }
+    assert properties["target_kind"] == f"URL {url}" and properties["scope"] == scope
+    assert properties["strict"] == "off"
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "Judged: URL" in html and "safe profile, strict off: 2 MUSTs not judged" in html

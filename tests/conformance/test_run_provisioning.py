@@ -116,6 +116,21 @@ def test_nothing_is_provisioned_unless_asked_and_needed(
         assert result.unjudged_musts["--provision"] == ["RECOVER-CAPABILITY"]
 
 
+def test_the_fuzzer_gets_the_helper_tokens_when_the_run_provisions(reference, secrets_seen) -> None:
+    """The fuzzer needs no helper token to run, but sends its cases with every credential the
+    run has: with provisioning on, both are made for it (and removed)."""
+    before = _counts(reference)
+    result = run(settings_for(reference.url, keyword="SCHEMA-RESPONSES", max_examples=2))
+    assert len(_provisioned(secrets_seen)) == 2
+    assert _counts(reference) == before
+    labels = {e.purpose.rsplit(", ", 1)[-1] for e in result.exchanges if e.origin}
+    assert any("without sudo" in label for label in labels), labels
+    unprovisioned = run(
+        settings_for(reference.url, keyword="SCHEMA-RESPONSES", max_examples=2, profile="safe")
+    )
+    assert unprovisioned.exit_code == 0 and len(_provisioned(secrets_seen)) == 2
+
+
 def test_provision_in_the_safe_profile_judges_the_sudo_checks(reference, secrets_seen) -> None:
     before = _counts(reference)
     result = run(

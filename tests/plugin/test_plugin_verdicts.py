@@ -35,9 +35,15 @@ def test_the_dev_root_token_is_conformant_and_masked(
         "--replcheck-profile", "full", "--replcheck-json", str(report), *SUITE_ARGS,
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str()[-3000:]
-    result.stdout.fnmatch_lines(["CONFORMANT: every judged requirement passed*"])
+    result.stdout.fnmatch_lines(
+        [
+            "CONFORMANT: every judged requirement passed*",
+            f"Judged: URL {dev_root}; full profile, strict off: every selected MUST judged.",
+        ]
+    )
     text = report.read_text(encoding="utf-8")
     assert read_json(text)["verdict"] == "conformant"
+    assert read_json(text)["target_kind"] == f"URL {dev_root}"
     for output in (text, result.stdout.str(), result.stderr.str()):
         assert not _LEAK.search(output)
 
