@@ -231,12 +231,20 @@ def replication_schema(request: pytest.FixtureRequest, _replcheck_bound_schema: 
 @pytest.fixture(scope="session")
 def vault_non_sudo_token(vault_target: VaultTarget, pytestconfig: pytest.Config) -> Iterator[str]:
     """A token with update but no sudo on sys/replication/*: ``--vault-non-sudo-token``, or one
-    provisioned with the sudo token (a policy and a token) and removed at the end."""
+    provisioned with the sudo token (a policy and a token) and removed at the end, when the
+    session may provision (``--replcheck-provision``, or the full profile): the safe profile
+    changes nothing on the target."""
     if vault_target.non_sudo_token:
         yield vault_target.non_sudo_token
         return
     if not vault_target.token:
         pytest.skip("replcheck: no --vault-non-sudo-token, and no --vault-token to provision one")
+    settings = pytestconfig.stash[STATE].options.settings
+    if vault_target.profile != "full" and not (settings and settings.provision):
+        pytest.skip(
+            "replcheck: no --vault-non-sudo-token, and the safe profile provisions nothing "
+            "without --replcheck-provision"
+        )
     from replcheck.conformance.plugin_support.target import provision_non_sudo
 
     with provision_non_sudo(vault_target, pytestconfig.stash[STATE].masker) as token:

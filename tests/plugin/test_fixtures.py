@@ -125,3 +125,18 @@ def test_embedded_server_for_the_session(pytester: pytest.Pytester) -> None:
     # and drop them at its end, leaving this process with two copies of their exceptions.
     result = pytester.runpytest_subprocess("--replcheck-embedded", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_the_non_sudo_fixture_provisions_only_when_the_session_may(
+    pytester: pytest.Pytester, reference: Served
+) -> None:
+    """Safe profile: skipped with the reason (nothing written); --replcheck-provision: made."""
+    pytester.makepyfile(
+        "def test_uses_it(vault_non_sudo_token):\n    assert vault_non_sudo_token\n"
+    )
+    base = ("--vault-addr", reference.url, "--vault-token", ROOT_TOKEN,
+            "-p", "no:cacheprovider", "-rs")  # fmt: skip
+    safe = pytester.runpytest_subprocess(*base)
+    safe.assert_outcomes(skipped=1)
+    safe.stdout.fnmatch_lines(["*the safe profile provisions nothing without --replcheck-prov*"])
+    pytester.runpytest_subprocess(*base, "--replcheck-provision").assert_outcomes(passed=1)
