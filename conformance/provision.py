@@ -33,7 +33,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
 
 from replcheck.conformance.client import Credential, RecordingClient, TargetUnreachable
 from replcheck.conformance.exchange import Exchange
@@ -319,23 +318,3 @@ class Provisioner:
             return False
         return True
 
-
-def has_sudo(client: RecordingClient, credential: Credential, path: str) -> bool | None:
-    """Whether a token has sudo (or root) on ``path`` per sys/capabilities-self; None when the
-    target cannot say."""
-    answer = client.send(
-        "POST",
-        "/v1/sys/capabilities-self",
-        credential=credential,
-        json={"paths": [path]},
-        record=False,
-    )
-    body = answer.json()
-    if answer.status != 200 or not isinstance(body, dict):
-        return None
-    nested = body.get("data")
-    data: dict[str, Any] = nested if isinstance(nested, dict) else body
-    capabilities = data.get(path, data.get("capabilities"))
-    if not isinstance(capabilities, list):
-        return None
-    return "sudo" in capabilities or "root" in capabilities

@@ -18,7 +18,7 @@ from replcheck.conformance.checks.watch import sections
 from replcheck.conformance.client import Credential
 from replcheck.conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 from replcheck.conformance.preflight import capabilities, capability_shortfalls, token_problem
-from replcheck.conformance.provision import Provisioner, has_sudo
+from replcheck.conformance.provision import Provisioner
 
 if TYPE_CHECKING:
     from replcheck.conformance.checks.registry import Check
@@ -192,7 +192,7 @@ def provisioned(session: Session) -> Iterator[None]:
     given = session.settings.non_sudo_token
     if given:
         state.non_sudo = Credential(given)
-        _refuse_non_sudo_with_sudo(session)
+        _check_non_sudo(session)
     if state.sudo is None or not session.settings.provisioning:
         _without_provisioning(
             session, not given and bool(session.needing("non_sudo")),
@@ -247,18 +247,29 @@ def _report_cleanup(session: Session, cleaned: list[str], problems: list[str]) -
         session.listener.message(f"WARNING cleanup: {problem}")
 
 
-def _refuse_non_sudo_with_sudo(session: Session) -> None:
-    """A --non-sudo-token that has sudo would make every sudo check pass for nothing."""
+def _check_non_sudo(session: Session) -> None:
+    """The --non-sudo-token must have update but not sudo on reindex: with sudo it could
+    start a real reindex and cannot show that sudo is enforced; without update the target's
+    refusal would show nothing about sudo. Either is the token's shortfall: exit 2."""
     if session.client.plan or session.state.non_sudo is None:
         return
     path = "sys/replication/reindex"
-    verdict = has_sudo(session.client, session.state.non_sudo, path)
-    if verdict is True:
-        session.state.non_sudo = None
-        session.reasons["non_sudo"] = (
-            f"the --non-sudo-token has sudo on {path}, so it cannot show that sudo is enforced"
+    granted = capabilities(session.client, session.state.non_sudo, [path])
+    have = (granted or {}).get(path)
+    if have is not None and ({"sudo", "root"} & set(have) or "update" not in have):
+        what = (
+            f"has {'root' if 'root' in have else 'sudo'} on {path}, so it cannot show that "
+            "sudo is enforced (and could start a reindex)"
+            if {"sudo", "root"} & set(have)
+            else f"lacks update on {path}, so the target's refusal would not show that sudo "
+            "is enforced"
         )
-    elif verdict is None:
+        raise RunAborted(
+            f"the --non-sudo-token {what} (sys/capabilities-self answered "
+            f"{', '.join(have) or 'nothing'}): pass a token with update but no sudo on "
+            "sys/replication/*"
+        )
+    if have is None:
         # Assuming it lacks sudo could start a real reindex on a live cluster.
         session.state.non_sudo = None
         session.reasons["non_sudo"] = (

@@ -235,8 +235,30 @@ def test_a_token_that_cannot_create_policies_leaves_sudo_checks_not_run(referenc
     assert "cannot create a policy" in outcome.reason
 
 
-def test_a_non_sudo_token_that_has_sudo_is_refused(reference) -> None:
-    result = run(settings_for(reference.url, non_sudo_token=ROOT_TOKEN, keyword="REINDEX-SUDO"))
-    outcome = result.results["REINDEX-SUDO"]
-    assert outcome.outcome is Outcome.NOT_RUN
-    assert "has sudo" in outcome.reason
+def test_a_non_sudo_token_that_has_sudo_stops_the_run(reference) -> None:
+    with pytest.raises(RunAborted) as raised:
+        run(settings_for(reference.url, non_sudo_token=ROOT_TOKEN, keyword="REINDEX-SUDO"))
+    assert str(raised.value).startswith(
+        "the --non-sudo-token has root on sys/replication/reindex, so it cannot show that sudo "
+        "is enforced"
+    )
+    with_sudo = _token_with(
+        reference.url, 'path "sys/replication/*" { capabilities = ["update", "sudo"] }'
+    )
+    with pytest.raises(RunAborted, match="the --non-sudo-token has sudo on "):
+        run(settings_for(reference.url, non_sudo_token=with_sudo, keyword="REINDEX-SUDO"))
+
+
+def test_a_non_sudo_token_without_update_stops_the_run(reference) -> None:
+    """Refused for want of update, it would pass REINDEX-SUDO without showing sudo enforced."""
+    read_only = _token_with(reference.url, 'path "sys/replication/*" { capabilities = ["read"] }')
+    with pytest.raises(RunAborted) as raised:
+        run(settings_for(reference.url, non_sudo_token=read_only, keyword="REINDEX-SUDO"))
+    assert str(raised.value) == (
+        "the --non-sudo-token lacks update on sys/replication/reindex, so the target's refusal "
+        "would not show that sudo is enforced (sys/capabilities-self answered read): pass a "
+        "token with update but no sudo on sys/replication/*"
+    )
+    limited = _token_with(reference.url, 'path "sys/replication/*" { capabilities = ["update"] }')
+    result = run(settings_for(reference.url, non_sudo_token=limited, keyword="REINDEX-SUDO"))
+    assert result.results["REINDEX-SUDO"].outcome is Outcome.PASSED
