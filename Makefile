@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 ## The main job: a conformance run against the embedded reference server, with its reports.
 run: $(RUNTIME_STAMP)
-	$(BIN)/replcheck run --junit $(REPORTS)/junit.xml --json $(REPORTS)/report.json \
+	$(BIN)/replcheck run --embedded --junit $(REPORTS)/junit.xml --json $(REPORTS)/report.json \
 		--html $(REPORTS)/report.html
 
 ## The tests: lint, the spec linter, then pytest.

@@ -86,7 +86,7 @@ def _counted_server() -> tuple[EmbeddedServer, RequestCounter]:
 def run_embedded(max_examples: int, seed: int, workdir: Path) -> Measurement:
     report = workdir / "embedded.json"
     seconds, code = _timed([
-        str(BIN / "replcheck"), "run", "--profile", "full", "--seed", str(seed),
+        str(BIN / "replcheck"), "run", "--embedded", "--profile", "full", "--seed", str(seed),
         "--max-examples", str(max_examples), "--json", str(report),
     ])
     requests = json.loads(report.read_text())["requests_sent"] if report.exists() else 0
@@ -98,7 +98,7 @@ def run_with_budget(budget: float, seed: int, workdir: Path) -> Measurement:
     given: time, not a count, ends the drawing)."""
     report = workdir / "budget.json"
     seconds, code = _timed([
-        str(BIN / "replcheck"), "run", "--profile", "full", "--seed", str(seed),
+        str(BIN / "replcheck"), "run", "--embedded", "--profile", "full", "--seed", str(seed),
         "--budget", f"{budget:g}s", "--json", str(report),
     ])
     document = json.loads(report.read_text()) if report.exists() else {}

@@ -340,6 +340,7 @@ def _prefetch(state: RunState) -> None:
 
 @check(
     "SCHEMA-RESPONSES",
+    uses=("non_sudo", "no_update"),
     fills_budget=True,
     sharing="parallel",
     fans_out=True,

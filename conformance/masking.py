@@ -255,3 +255,14 @@ def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
         else:
             merged.append((start, end, label))
     return merged
+def url_shown(url: str) -> str:
+    """A target URL as reports show it: a password in its user part (``https://u:p@vault``)
+    reads ``***``, and the query, which no Vault address needs, is left out."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        user, _, host = netloc.rpartition("@")
+        netloc = f"{user.split(':', 1)[0]}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -81,6 +81,9 @@ class CheckResult:
     #: Not run because of a choice the user made (``--profile safe``), not a gap in the run:
     #: ``--strict`` does not count it.
     by_choice: bool = False
+    #: When not run for the profile or for want of a token: the flags that would judge it
+    #: (``--profile full``, ``--provision or --non-sudo-token T``), for the verdict line.
+    unlock: str = ""
     #: Findings beyond the enforcer's cap (a fuzzer can repeat one deviation hundreds of
     #: times): counted here, not kept in ``findings``.
     hidden: int = 0

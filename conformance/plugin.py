@@ -22,6 +22,7 @@ import pytest
 from replcheck.conformance.plugin_support import marks, options
 from replcheck.conformance.plugin_support.deviation import TargetDeviation, target_deviates
 from replcheck.conformance.plugin_support.state import (
+    NO_TARGET,
     STATE,
     SUITE_PARAM,
     WORKER_KEY,
@@ -99,6 +100,13 @@ class RunHooks:
             # one usage error, not one error per test. An xdist worker cannot end the session
             # this way; there each test errors with the reason.
             raise pytest.UsageError(f"replcheck: {problem}")
+        if not self.state.has_target:
+            # The bundled suite with no target named: one usage error naming the settings,
+            # never a session of errors (nor, ever, a silent choice of the embedded server).
+            if not self.state.worker:
+                raise pytest.UsageError(NO_TARGET)
+            for index in suite_places:
+                items[index].stash[_MISUSE] = NO_TARGET
         from replcheck.conformance.plugin_support.suite import ordered
 
         suite_items = {str(_suite_id(items[i])): items[i] for i in suite_places}
@@ -242,12 +250,20 @@ def replication_schema(request: pytest.FixtureRequest, _replcheck_bound_schema: 
 @pytest.fixture(scope="session")
 def vault_non_sudo_token(vault_target: VaultTarget, pytestconfig: pytest.Config) -> Iterator[str]:
     """A token with update but no sudo on sys/replication/*: ``--vault-non-sudo-token``, or one
-    provisioned with the sudo token (a policy and a token) and removed at the end."""
+    provisioned with the sudo token (a policy and a token) and removed at the end, when the
+    session may provision (``--replcheck-provision``, or the full profile): the safe profile
+    changes nothing on the target."""
     if vault_target.non_sudo_token:
         yield vault_target.non_sudo_token
         return
     if not vault_target.token:
         pytest.skip("replcheck: no --vault-non-sudo-token, and no --vault-token to provision one")
+    settings = pytestconfig.stash[STATE].options.settings
+    if vault_target.profile != "full" and not (settings and settings.provision):
+        pytest.skip(
+            "replcheck: no --vault-non-sudo-token, and the safe profile provisions nothing "
+            "without --replcheck-provision"
+        )
     from replcheck.conformance.plugin_support.target import provision_non_sudo
 
     with provision_non_sudo(vault_target, pytestconfig.stash[STATE].masker) as token:

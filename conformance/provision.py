@@ -1,6 +1,7 @@
 """Provision the tokens the sudo and capability checks need, and always clean them up.
 
-With only a sudo token, the suite creates two policies and one token for each:
+Only when asked (``--provision``, or the ``full`` profile) and only what a selected check
+needs: with only a sudo token, the suite creates up to two policies and one token for each:
 - *non-sudo*: ``update`` (no ``sudo``) on ``sys/replication/*`` — for REINDEX-SUDO, the path
   variants, and the successful recover (update is all recover needs);
 - *no-update*: ``read`` only on ``sys/replication/*`` — for RECOVER-CAPABILITY.
@@ -38,7 +39,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
 
 from replcheck.conformance import contract
 from replcheck.conformance.client import Credential, RecordingClient, TargetUnreachable
@@ -48,6 +48,7 @@ from replcheck.conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
 POLICY_PATH = "/v1/sys/policies/acl/"
 CREATE_PATH = "/v1/auth/token/create"
+REVOKE_PATH = "/v1/auth/token/revoke"
 NON_SUDO_POLICY = 'path "sys/replication/*" {\n  capabilities = ["update"]\n}\n'
 NO_UPDATE_POLICY = 'path "sys/replication/*" {\n  capabilities = ["read"]\n}\n'
 #: The policy each kind of provisioned token holds, as written (cleanup removes a policy only
@@ -109,10 +110,18 @@ def _describe(exchange: Exchange) -> str:
 class Provisioner:
     """Creates what is missing on enter, removes what it created on exit."""
 
-    def __init__(self, client: RecordingClient, sudo: Credential, *, want_non_sudo: bool) -> None:
+    def __init__(
+        self,
+        client: RecordingClient,
+        sudo: Credential,
+        *,
+        want_non_sudo: bool,
+        want_no_update: bool = True,
+    ) -> None:
         self._client = client
         self._sudo = sudo
         self._want_non_sudo = want_non_sudo
+        self._want_no_update = want_no_update
         #: Names every policy and token of this run, for ``replcheck cleanup --run-id``.
         self.run_id = secrets.token_hex(4)
         self._prefix = f"replcheck-{self.run_id}"
@@ -120,11 +129,30 @@ class Provisioner:
         self._may_choose_id = True
         self.result = Provisioned()
 
+    @property
+    def kinds(self) -> list[str]:
+        """The tokens (each with its policy) this provisioner makes."""
+        return (["non-sudo"] if self._want_non_sudo else []) + (
+            ["no-update"] if self._want_no_update else []
+        )
+
+    def capabilities_needed(self) -> dict[str, tuple[str, ...]]:
+        """What the sudo token must be allowed, path by path, to provision and clean up (as
+        Vault's ACL sees it, verified on OpenBao 2.7.2): write and delete each policy; create
+        a token whose policies are not a subset of its own (sudo on auth/token/create, else
+        "child policies must be subset of parent"); revoke it."""
+        needed: dict[str, tuple[str, ...]] = {
+            f"{POLICY_PATH}{self._prefix}-{kind}".removeprefix("/v1/"): ("update", "delete")
+            for kind in self.kinds
+        }
+        needed[CREATE_PATH.removeprefix("/v1/")] = ("update", "sudo")
+        needed[REVOKE_PATH.removeprefix("/v1/")] = ("update",)
+        return needed
+
     def plan_lines(self) -> list[str]:
         """What provisioning would send, for ``--plan``."""
         lines = []
-        kinds = (["non-sudo"] if self._want_non_sudo else []) + ["no-update"]
-        for kind in kinds:
+        for kind in self.kinds:
             lines.append(f"PUT {POLICY_PATH}{self._prefix}-{kind}  (create the {kind} policy)")
             lines.append(f"POST {CREATE_PATH}  (a token with only the {kind} policy)")
         lines.append(
@@ -137,7 +165,8 @@ class Provisioner:
         try:
             if self._want_non_sudo:
                 self.result.non_sudo = self._token("non-sudo", NON_SUDO_POLICY)
-            self.result.no_update = self._token("no-update", NO_UPDATE_POLICY)
+            if self._want_no_update:
+                self.result.no_update = self._token("no-update", NO_UPDATE_POLICY)
         except BaseException:
             self._cleanup()
             raise
@@ -235,7 +264,7 @@ class Provisioner:
                     else "vault token revoke -self, with that token"
                 )
                 if self._attempt(
-                    "POST", "/v1/auth/token/revoke", what, by_hand, json={"token": pending.token}
+                    "POST", REVOKE_PATH, what, by_hand, json={"token": pending.token}
                 ):
                     self.result.cleaned.append(
                         f"revoked the token {pending.name}"
@@ -309,23 +338,3 @@ class Provisioner:
             return False
         return True
 
-
-def has_sudo(client: RecordingClient, credential: Credential, path: str) -> bool | None:
-    """Whether a token has sudo (or root) on ``path`` per sys/capabilities-self; None when the
-    target cannot say."""
-    answer = client.send(
-        "POST",
-        "/v1/sys/capabilities-self",
-        credential=credential,
-        json={"paths": [path]},
-        record=False,
-    )
-    body = answer.json()
-    if answer.status != 200 or not isinstance(body, dict):
-        return None
-    nested = body.get("data")
-    data: dict[str, Any] = nested if isinstance(nested, dict) else body
-    capabilities = data.get(path, data.get("capabilities"))
-    if not isinstance(capabilities, list):
-        return None
-    return "sudo" in capabilities or "root" in capabilities

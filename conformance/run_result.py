@@ -82,6 +82,9 @@ class RunResult:
     #: Requests sent besides ``exchanges``: by users' marked tests through the plugin's
     #: clients (the plugin counts them; it does not record them).
     other_requests: int = 0
+    #: What kind of target was judged: ``embedded reference server``, ``URL <url>`` (its
+    #: password masked), or a deliberately broken embedded server.
+    target_kind: str = ""
     suite_version: str = __version__
     spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
 
@@ -197,6 +200,41 @@ class RunResult:
             f"the target conforms ({tally}).",
             Verdict.CONFORMANT: f"CONFORMANT: every judged requirement passed ({tally}).",
         }[verdict]
+
+    @property
+    def unjudged_musts(self) -> dict[str, list[str]]:
+        """MUST requirements no check judged because of the profile or a missing token, by
+        what would judge them (``--profile full``, ``--provision or --non-sudo-token T``)."""
+        by_unlock: dict[str, list[str]] = {}
+        for rid, outcome in self.results.items():
+            if outcome.outcome is not Outcome.NOT_RUN:
+                continue
+            if replcheck_spec.requirement(rid).level != "MUST":
+                continue
+            unlocks = [c.unlock for c in outcome.checks if c.unlock]
+            if unlocks:
+                by_unlock.setdefault(unlocks[0], []).append(rid)
+        return by_unlock
+
+    @property
+    def scope_sentence(self) -> str:
+        """What was judged and how: the target kind, the profile, ``--strict``, and how many
+        MUSTs the run left unjudged with what would judge them (the verdict line's second
+        half, in every report)."""
+        head = (
+            f"Judged: {self.target_kind or self.target_url}; {self.profile} profile, "
+            f"strict {'on' if self.strict else 'off'}"
+        )
+        if self.plan or self.edition is Edition.ABSENT:
+            return head + "."
+        unjudged = self.unjudged_musts
+        count = sum(len(ids) for ids in unjudged.values())
+        if not count:
+            return head + ": every selected MUST judged."
+        ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))
+        hows = ", ".join(f"{how} ({len(ids)})" for how, ids in ranked)
+        musts = "MUST" if count == 1 else "MUSTs"
+        return head + f": {count} {musts} not judged — add {hows} to judge them."
 
     @property
     def exit_code(self) -> int:

@@ -67,7 +67,7 @@ from datetime import UTC, datetime
 from replcheck.conformance.aborted import RunAborted
 from replcheck.conformance.client import RecordingClient
 from replcheck.conformance.interruption import RunInterrupted, StopRequest, stopping_on_signals
-from replcheck.conformance.masking import Masker
+from replcheck.conformance.masking import Masker, url_shown
 from replcheck.conformance.run_result import RunResult
 from replcheck.conformance.session import Listener, Session, Silent, choose
 from replcheck.conformance.target import Settings
@@ -142,9 +142,18 @@ def run(
                 result = opened.execute(description, base_url)
     except RunInterrupted as exc:
         if exc.result is not None:
+            exc.result.target_kind = target_kind(settings)
             exc.result.started_at = started_at
             exc.result.duration_s = time.perf_counter() - started
         raise
+    result.target_kind = target_kind(settings)
     result.started_at = started_at
     result.duration_s = time.perf_counter() - started
     return result
+
+
+def target_kind(settings: Settings) -> str:
+    """How the verdict line names the target: ``embedded reference server`` or ``URL <url>``."""
+    if settings.url is None:
+        return "embedded reference server"
+    return f"URL {url_shown(settings.url)}"

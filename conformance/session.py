@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -31,7 +31,12 @@ from replcheck.conformance.masking import Masker
 from replcheck.conformance.outcomes import CheckResult, Outcome, conclude, per_requirement
 from replcheck.conformance.run_result import RunResult
 from replcheck.conformance.selection import Selection, SelectionError
-from replcheck.conformance.session_opening import look_up_tokens, probe, provisioned
+from replcheck.conformance.session_opening import (
+    check_credentials,
+    look_up_tokens,
+    probe,
+    provisioned,
+)
 from replcheck.conformance.target import Settings
 
 
@@ -71,11 +76,14 @@ def session(
     *,
     seed: int,
     listener: Listener | None = None,
+    only: Collection[str] | None = None,
 ) -> Iterator[Session]:
     """An open run whose checks the caller runs one at a time (the pytest plugin: one per test).
 
-    On entry the status has been read (edition, cluster ids) and missing tokens provisioned; on
-    exit whatever was provisioned is removed. Raises ``RunAborted`` like ``run``.
+    On entry the status has been read (edition, cluster ids), the tokens checked and the
+    missing ones provisioned, for the checks of ids ``only`` (the tests pytest selected; all
+    when None); on exit whatever was provisioned is removed. Raises ``RunAborted`` like
+    ``run``.
     """
     selection = choose(settings)
     masker = Masker.for_tokens(sudo_token, settings.non_sudo_token)
@@ -93,6 +101,7 @@ def session(
             settings.resolved_profile,
             sudo_token,
         )
+        opened.only = None if only is None else set(only)
         with opened.opened():
             yield opened
 
@@ -122,8 +131,14 @@ class Session:
         if sudo_token:
             self.state.sudo = Credential(sudo_token)
         self.reasons: dict[str, str] = {}
+        #: For a missing credential, the flags that would give it (for the verdict line).
+        self.unlocks: dict[str, str] = {}
+        #: Credentials missing by the user's choice (the safe profile provisions nothing):
+        #: the checks needing them are not run by choice.
+        self.chosen_without: set[str] = set()
         if not sudo_token:
             self.reasons["sudo"] = "no --token (or VAULT_TOKEN) was given"
+            self.unlocks["sudo"] = "--token T"
         self.edition = Edition.UNKNOWN
         self.edition_observed = ""
         #: Why no state-changing call may be made (full profile, cluster ids not read).
@@ -138,6 +153,9 @@ class Session:
                 enforcers.selected(selection), budget=settings.budget is not None
             )
         }
+        #: The ids of the checks the caller will run, when not all (the plugin's selection):
+        #: what the tokens must do and what is provisioned is decided for these.
+        self.only: set[str] | None = None
         self.judges = [item for item in self.chosen.values() if isinstance(item, Judge)]
         self.watchers = [item for item in self.chosen.values() if isinstance(item, Watcher)]
         self.panel = JudgePanel(self.judges, client.mask, client.masker.mask)
@@ -155,14 +173,16 @@ class Session:
 
     @contextmanager
     def opened(self) -> Iterator[None]:
-        """Look the tokens up, probe and provision on entry, remove what was provisioned on
-        exit. A target without the replication API gets nothing provisioned."""
+        """Look the tokens up, probe, check what the tokens may do and provision on entry,
+        remove what was provisioned on exit. A target without the replication API gets nothing
+        checked nor provisioned."""
         try:
             look_up_tokens(self)
             probe(self)
             if self.edition is Edition.ABSENT:
                 yield
                 return
+            check_credentials(self)
             with provisioned(self):
                 yield
         except TargetUnreachable as exc:
@@ -312,6 +332,20 @@ class Session:
         return result
 
     def _why_not(self, item: Check, result: CheckResult) -> tuple[Outcome, str] | None:
+        reason = self._why_not_whatever_tokens(item, result)
+        if reason is not None:
+            return reason
+        for need in item.needs:
+            if getattr(self.state, need) is None:
+                result.unlock = self.unlocks.get(need, "")
+                result.by_choice = need in self.chosen_without
+                return Outcome.NOT_RUN, self.reasons.get(need, f"no {need} token")
+        return None
+
+    def _why_not_whatever_tokens(
+        self, item: Check, result: CheckResult
+    ) -> tuple[Outcome, str] | None:
+        """Why ``item`` is not run whatever tokens the run has: the edition, the profile."""
         if self.edition is Edition.ABSENT or (
             self.edition is Edition.COMMUNITY and not item.any_edition
         ):
@@ -320,13 +354,33 @@ class Session:
             return Outcome.NOT_RUN, self.mutation_blocked
         if item.mutating and self.state.profile != "full":
             result.by_choice = True
+            result.unlock = "--profile full"
             return Outcome.NOT_RUN, (
                 "it needs a request that changes the target's state; runs only with --profile full"
             )
-        for need in item.needs:
-            if getattr(self.state, need) is None:
-                return Outcome.NOT_RUN, self.reasons.get(need, f"no {need} token")
         return None
+
+    def will_run(self) -> list[Check]:
+        """The selected checks that run, given the tokens they need."""
+        return [
+            item
+            for item in self.ordered_checks()
+            if (self.only is None or item.id in self.only)
+            and self._why_not_whatever_tokens(
+                item, CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
+            )
+            is None
+        ]
+
+    def using(self, need: str) -> list[Check]:
+        """The checks that will run and send the credential ``need`` when the run has it,
+        needing it or not (what provisioning makes, when it may)."""
+        return [item for item in self.will_run() if need in (*item.needs, *item.uses)]
+
+    def needing(self, need: str) -> list[Check]:
+        """The selected checks that will run unless the credential ``need`` (``sudo``,
+        ``non_sudo``, ``no_update``) is missing: what the run must have, or provision."""
+        return [item for item in self.will_run() if need in item.needs]
 
     def _execute(self, item: Check, result: CheckResult) -> None:
         started = time.perf_counter()

@@ -98,7 +98,7 @@ class Option:
 OPTIONS: tuple[Option, ...] = (
     Option(
         "url",
-        "address of the target (default: start the embedded reference server)",
+        "address of the target; required unless --embedded judges the embedded reference server",
         env="VAULT_ADDR",
         pytest_flag="--vault-addr",
     ),
@@ -111,8 +111,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "non_sudo_token",
-        "token with update but no sudo on sys/replication/* "
-        "(default: provisioned with --token, then revoked)",
+        "token with update but no sudo on sys/replication/*, for the sudo checks "
+        "(or --provision: one is made with --token, then revoked)",
         secret=True,
         pytest_flag="--vault-non-sudo-token",
     ),
@@ -162,11 +162,18 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "profile",
-        "safe: never send a request that could succeed at changing state; "
-        "full: also run successful recover/reindex calls (default: full on the embedded "
-        "server, safe against a URL)",
+        "safe: change nothing on the target (no successful recover/reindex, nothing "
+        "provisioned unless --provision); full: also run successful recover/reindex calls, and "
+        "provision (default: full on the embedded server, safe against a URL)",
         kind="profile",
         pytest_flag="--replcheck-profile",
+    ),
+    Option(
+        "provision",
+        "let the run create the helper tokens and policies the sudo and capability checks "
+        "need (with --token), and remove them at the end (implied by --profile full)",
+        kind="bool",
+        pytest_flag="--replcheck-provision",
     ),
     Option(
         "seed",
@@ -176,8 +183,9 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "strict",
-        "fail the run when a requirement or check is not run (for a reason other than the "
-        "profile): no token, a token that cannot provision, nothing to judge",
+        "no verdict without the tokens the selected checks need: a missing --token, or "
+        "--non-sudo-token without --provision, stops the run (exit 2); a check not run for "
+        "another reason than the profile (or not provisioning) fails it",
         env="REPLCHECK_STRICT",
         kind="bool",
         pytest_flag="--replcheck-strict",
@@ -270,6 +278,7 @@ class Settings:
     tls_server_name: str | None = None
     tls_skip_verify: bool = False
     profile: Profile | None = None
+    provision: bool = False
     seed: int | None = None
     strict: bool = False
     max_examples: int | None = None
@@ -380,6 +389,12 @@ class Settings:
         if self.profile is not None:
             return self.profile
         return "full" if self.embedded else "safe"
+
+    @property
+    def provisioning(self) -> bool:
+        """Whether the run may create helper tokens and policies on the target: asked for
+        with ``--provision``, or implied by the ``full`` profile (which changes state anyway)."""
+        return self.provision or self.resolved_profile == "full"
 
     @property
     def examples(self) -> int:

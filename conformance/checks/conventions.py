@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from replcheck.conformance import contract
-from replcheck.conformance.checks.context import RECOVER, REINDEX, STATUS, CheckContext
+from replcheck.conformance.checks.context import (
+    RECOVER,
+    RECOVER_WRITE,
+    REINDEX,
+    REINDEX_WRITE,
+    STATUS,
+    CheckContext,
+)
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.registry import check
 from replcheck.conformance.client import Credential
@@ -47,7 +54,13 @@ def bearer_equals_header(ctx: CheckContext) -> None:
             )
 
 
-@check("VAULT-UNKNOWN-PATH", needs=("sudo",), any_edition=True, sharing="parallel")
+@check(
+    "VAULT-UNKNOWN-PATH",
+    needs=("sudo",),
+    asks={UNKNOWN_PATH.removeprefix(contract.api_prefix() + "/"): ("read", "update")},
+    any_edition=True,
+    sharing="parallel",
+)
 def unknown_path_is_404(ctx: CheckContext) -> None:
     """An unknown path under sys/replication is answered 404 (GET and POST, sudo token)."""
     for method in ("GET", "POST"):
@@ -65,7 +78,7 @@ def trailing_slash_write_is_400(ctx: CheckContext) -> None:
             ctx.expect_status(exchange, {400}, "400 cannot write to a path ending in '/'")
 
 
-@check("VAULT-SUCCESS-ENVELOPE", needs=("sudo",))
+@check("VAULT-SUCCESS-ENVELOPE", needs=("sudo",), asks={**RECOVER_WRITE, **REINDEX_WRITE})
 def success_body_is_envelope(ctx: CheckContext) -> None:
     """A 200 from recover or reindex is the Vault envelope (warnings-response.json)."""
     for path in (RECOVER, REINDEX):

@@ -57,6 +57,15 @@ _MERGE_PATCH = (("Content-Type", "application/merge-patch+json"),)
 # Probes refused alike on every replication endpoint (verified on OpenBao 2.7.2).
 _DELETE = MethodProbe("DELETE", "DELETE", frozenset({405}), "405 unsupported operation")
 _HEAD = MethodProbe("HEAD", "HEAD", frozenset({405}), "405 (no body)")
+#: HEAD with a token that is not root: Vault maps HEAD to the "header" operation, which no
+#: policy capability grants, so the ACL refuses it before the method check (verified on
+#: OpenBao 2.7.2 with every capability on the path: 403; root: 405).
+HEAD_NOT_ROOT = MethodProbe(
+    "HEAD",
+    "HEAD",
+    frozenset({403, 405}),
+    "403 (a token that is not root: no capability grants HEAD), or 405 (no body)",
+)
 _PATCH_AS_JSON = MethodProbe(
     "PATCH",
     "PATCH as application/json",

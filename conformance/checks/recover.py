@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from replcheck.conformance.checks.context import RECOVER, CheckContext
+from replcheck.conformance.checks.context import RECOVER, RECOVER_OTHER_METHODS, CheckContext
 from replcheck.conformance.checks.registry import check
 
 
@@ -39,7 +39,7 @@ def put_behaves_as_post(ctx: CheckContext) -> None:
     )
 
 
-@check("RECOVER-METHODS", needs=("sudo",), sharing="parallel")
+@check("RECOVER-METHODS", needs=("sudo",), asks=RECOVER_OTHER_METHODS, sharing="parallel")
 def other_methods_are_405(ctx: CheckContext) -> None:
     """Methods other than POST and PUT on recover, with a sudo token, get Vault's refusals: 405 for
     GET, DELETE, HEAD and unknown methods; 404 or 405 for LIST; 400/415/405 for PATCH; 400 or 405

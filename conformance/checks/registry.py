@@ -59,6 +59,15 @@ class Check:
     #: Work that needs nothing from the target, started with ``--concurrency`` as the checks
     #: start, so that it is done by the time the check runs (the fuzzer draws its cases).
     prepare: Callable[[RunState], None] | None = None
+    #: What the check's requests with the sudo token ask of that token, path by path as
+    #: ``sys/capabilities-self`` names paths (a LIST's path ends in ``/``). Vault checks the
+    #: ACL before the method, so a token without ``delete`` gets 403, not 405, for a DELETE:
+    #: a token short of these would fail the check for itself, so the run stops first.
+    asks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Credentials the check uses when the run has them, without needing them to run (the
+    #: fuzzer sends its cases with every credential it has): provisioned for it when the run
+    #: provisions, never a reason to leave it not run.
+    uses: tuple[Need, ...] = ()
 
     @property
     def sharing(self) -> Sharing:
@@ -94,6 +103,8 @@ def check(
     sharing: Sharing | None = None,
     fans_out: bool = False,
     prepare: Callable[[RunState], None] | None = None,
+    asks: dict[str, tuple[str, ...]] | None = None,
+    uses: tuple[Need, ...] = (),
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
     replcheck_spec.requirement(requirement)
@@ -112,6 +123,8 @@ def check(
                 sharing,
                 fans_out,
                 prepare,
+                tuple((asks or {}).items()),
+                uses,
             )
         )
         return func

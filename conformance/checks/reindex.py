@@ -5,7 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from replcheck.conformance.checks.context import REINDEX, STATUS, CheckContext
+from replcheck.conformance.checks.context import (
+    REINDEX,
+    REINDEX_OTHER_METHODS,
+    REINDEX_WRITE,
+    STATUS,
+    CheckContext,
+)
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.registry import check
 from replcheck.conformance.checks.watch import sections
@@ -124,7 +130,7 @@ def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
     _expect_no_reindex(ctx, before, "after the path variants")
 
 
-@check("REINDEX-SUCCESS", needs=("sudo",))
+@check("REINDEX-SUCCESS", needs=("sudo",), asks=REINDEX_WRITE)
 def succeeds_with_sudo_token(ctx: CheckContext) -> None:
     """A sudo token and no body (or ``{}``) start a reindex: 200 with the envelope, or 204."""
     ctx.expect_success(
@@ -137,7 +143,7 @@ def succeeds_with_sudo_token(ctx: CheckContext) -> None:
     )
 
 
-@check("REINDEX-PUT", needs=("sudo",))
+@check("REINDEX-PUT", needs=("sudo",), asks=REINDEX_WRITE)
 def put_behaves_as_post(ctx: CheckContext) -> None:
     """PUT is the same update operation as POST: it succeeds with a sudo token."""
     ctx.expect_success(
@@ -145,7 +151,7 @@ def put_behaves_as_post(ctx: CheckContext) -> None:
     )
 
 
-@check("REINDEX-BOOLEAN-FORMS", needs=("sudo",))
+@check("REINDEX-BOOLEAN-FORMS", needs=("sudo",), asks=REINDEX_WRITE)
 def every_boolean_form_is_accepted(ctx: CheckContext) -> None:
     """Each lenient boolean form is accepted for diff, force and skip_flush (one request per
     form, all three flags set to it: bounded at one reindex per form)."""
@@ -157,7 +163,7 @@ def every_boolean_form_is_accepted(ctx: CheckContext) -> None:
         ctx.expect_success(exchange)
 
 
-@check("REINDEX-INVALID-PARAMETERS", needs=("sudo",), sharing="alone")
+@check("REINDEX-INVALID-PARAMETERS", needs=("sudo",), asks=REINDEX_WRITE, sharing="alone")
 def invalid_values_are_400(ctx: CheckContext) -> None:
     """Every flag value outside the boolean forms, in every flag, is answered 400 and starts
     no reindex (a conformant target refuses each one, so none changes its state)."""
@@ -172,7 +178,7 @@ def invalid_values_are_400(ctx: CheckContext) -> None:
     _expect_no_reindex(ctx, before, "after the invalid values")
 
 
-@check("REINDEX-UNKNOWN-PARAMETERS", needs=("sudo",))
+@check("REINDEX-UNKNOWN-PARAMETERS", needs=("sudo",), asks=REINDEX_WRITE)
 def unknown_parameters_are_ignored(ctx: CheckContext) -> None:
     """An unknown member is ignored: the request succeeds, with a warning naming it if 200."""
     exchange = ctx.send_when_idle(
@@ -194,7 +200,7 @@ def unknown_parameters_are_ignored(ctx: CheckContext) -> None:
         )
 
 
-@check("REINDEX-NON-JSON-BODY", needs=("sudo",), sharing="parallel")
+@check("REINDEX-NON-JSON-BODY", needs=("sudo",), asks=REINDEX_WRITE, sharing="parallel")
 def non_json_bodies_are_400(ctx: CheckContext) -> None:
     """A body that is not a JSON object is answered 400."""
     for label, body in NON_JSON_BODIES:
@@ -209,7 +215,7 @@ def non_json_bodies_are_400(ctx: CheckContext) -> None:
         ctx.expect_status(exchange, {400}, "400 error parsing JSON")
 
 
-@check("REINDEX-METHODS", needs=("sudo",), sharing="parallel")
+@check("REINDEX-METHODS", needs=("sudo",), asks=REINDEX_OTHER_METHODS, sharing="parallel")
 def other_methods_are_405(ctx: CheckContext) -> None:
     """Methods other than POST and PUT on reindex, with a sudo token, get Vault's refusals: 405 for
     GET, DELETE, HEAD and unknown methods; 404 or 405 for LIST; 400/415/405 for PATCH; 400 or 405

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from replcheck.conformance.checks.context import STATUS, CheckContext
+from replcheck.conformance.checks.context import STATUS, STATUS_LIST, CheckContext
 from replcheck.conformance.checks.probes import (
     LIST_PROBES,
     STATUS_OTHER_PROBES,
@@ -76,7 +76,7 @@ def accepts_valid_token(ctx: CheckContext) -> None:
     ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
 
 
-@check("STATUS-METHODS", any_edition=True, sharing="parallel")
+@check("STATUS-METHODS", any_edition=True, asks=STATUS_LIST, sharing="parallel")
 def writes_and_other_methods_are_refused(ctx: CheckContext) -> None:
     """A write (POST, PUT) to status is refused with 405, with no token and with the sudo token;
     DELETE, HEAD, PATCH, OPTIONS, LIST and unknown methods get Vault's answers."""

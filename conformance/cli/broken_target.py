@@ -26,11 +26,14 @@ REINDEX_STAGE_SECONDS = 0.0
 
 def settings_for(broken: BrokenServer, settings: Settings) -> Settings:
     """``settings`` with the broken server's profile and bounds (small caps that make a hostile
-    server quick to judge) wherever neither a flag nor an environment variable set one."""
+    server quick to judge) wherever neither a flag nor an environment variable set one, and
+    provisioning on: the server is the run's own, started and thrown away, and its deviation
+    may show only with the helper tokens (a sudo bypass needs a token without sudo)."""
     changes: dict[str, Any] = {
         name: value for name, value in broken.settings.items()
         if getattr(settings, name) is None
     }
+    changes["provision"] = True
     if settings.profile is None:
         changes["profile"] = broken.profile
     return settings.replace(**changes)
@@ -63,6 +66,7 @@ def serving(broken: BrokenServer, settings: Settings) -> Iterator[Settings]:
 def name_in(result: RunResult, broken: BrokenServer) -> None:
     """Make every report say which broken server it judged (the target line of the JSON report,
     a note first in the terminal summary, the HTML summary and the JSON report)."""
+    result.target_kind = f"embedded broken server {broken.name!r}"
     result.target = (
         f"the deliberately broken server {broken.name!r} at {result.target_url} "
         f"(replcheck run --break {broken.name})"

@@ -6,9 +6,13 @@ the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag v
 unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
 bounds) ends with one sentence on stderr and exit 2, never a traceback.
 
-``--break NAME`` judges a deliberately broken embedded server instead (``list`` names them):
-a user sees the gate fail, and reads a real report, in one command (``--scenario NAME``, its
-old spelling, works until 0.2.0 with a warning).
+The target is named, never assumed: ``--url`` (or ``VAULT_ADDR``), or ``--embedded`` for the
+embedded reference server; neither is a usage error (exit 2), so a CI job whose address
+variable went missing cannot go green against the embedded server.
+
+``--break NAME`` judges a deliberately broken embedded server instead (``list`` names them;
+it implies ``--embedded``): a user sees the gate fail, and reads a real report, in one command
+(``--scenario NAME``, its old spelling, works until 0.2.0 with a warning).
 
 Ctrl-C, SIGTERM or SIGHUP stops the run before any further request but cleanup; the run says
 what it cleaned up, the summary and report files are written from what was judged until then,
@@ -51,8 +55,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "run",
         help="judge a target against the /sys/replication contract",
-        description="Judge a Vault /sys/replication target. With no --url (nor VAULT_ADDR) the "
-        "embedded reference server is started and judged. Exit status: 0 conformant, "
+        description="Judge a Vault /sys/replication target: --url (or VAULT_ADDR), or "
+        "--embedded to start and judge the embedded reference server. Exit status: 0 conformant, "
         "1 not conformant (or no replication API on the target: unsupported), "
         "2 no verdict (the run could not be made, or judged nothing).",
     )
@@ -76,6 +80,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             elif option.name == "ca_path":
                 metavar = "DIR"
             parser.add_argument(option.flag, metavar=metavar, default=None, help=option.help + env)
+    parser.add_argument(
+        "--embedded",
+        action="store_true",
+        help="judge the embedded reference server, started on a free loopback port "
+        "(instead of --url; VAULT_ADDR is not read)",
+    )
     for name in REPORTS:
         parser.add_argument(
             f"--{name}",
@@ -131,6 +141,27 @@ def _broken(args: argparse.Namespace) -> BrokenServer | int | None:
     return broken_names.choose(args.broken, "--break", "replcheck run: error:")
 
 
+#: The one sentence of a run with no target named.
+NO_TARGET = (
+    "no target: pass --url URL (or set VAULT_ADDR) to judge a Vault, or --embedded to judge "
+    "the embedded reference server"
+)
+
+
+def _target_problem(args: argparse.Namespace, environ: dict[str, str]) -> str | None:
+    """Why the target cannot be told from the flags: none named, or two."""
+    if args.embedded and args.url is not None:
+        return (
+            "--embedded judges the embedded reference server, so it cannot be combined with "
+            "--url"
+        )
+    if args.embedded or args.broken is not None:
+        return None
+    if args.url is None and not environ.get("VAULT_ADDR"):
+        return NO_TARGET
+    return None
+
+
 def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     explicit: dict[str, Any] = {}
     for option in OPTIONS:
@@ -175,9 +206,14 @@ def prepare(
     anything is started or sent; ``SettingError`` (one sentence) for any value that cannot
     be used."""
     environ = dict(environ)
-    if broken is not None:
-        environ.pop("VAULT_ADDR", None)  # the broken server is the target
+    if broken is not None or args.embedded or not environ.get("VAULT_ADDR"):
+        # The embedded server is the target; and an empty VAULT_ADDR is unset, as Vault's
+        # client reads it (a CI variable whose secret is missing), so no target is named.
+        environ.pop("VAULT_ADDR", None)
     settings = _settings(args, environ)
+    problem = _target_problem(args, environ)
+    if problem is not None:
+        raise SettingError(problem)
     if broken is not None:
         from replcheck.conformance.cli import broken_target
 

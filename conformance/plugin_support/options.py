@@ -26,9 +26,9 @@ EMBEDDED_FLAG = "--replcheck-embedded"
 EMBEDDED_INI = "replcheck_embedded"
 #: Report files: the engine's JSON and HTML reports, with users' marked tests included.
 REPORT_FLAGS = {"json": "--replcheck-json", "html": "--replcheck-html"}
-#: ``replcheck run`` judges the embedded server when given no address; the plugin does not
-#: (it would have to start a server for every pytest run), so its help says so.
-_CLI_DEFAULT_TARGET = "(default: start the embedded reference server)"
+#: ``replcheck run`` judges the embedded server with --embedded; the plugin's flag for it is
+#: --replcheck-embedded, so its help says so.
+_CLI_DEFAULT_TARGET = "required unless --embedded judges the embedded reference server"
 
 
 def _parser_of(option: Option) -> Callable[[str], Any]:
@@ -50,7 +50,13 @@ def plugin_words(text: str) -> str:
 
 
 def _help(option: Option) -> str:
-    return plugin_words(option.help.replace(_CLI_DEFAULT_TARGET, "(or use --replcheck-embedded)"))
+    return plugin_words(
+        option.help.replace(
+            _CLI_DEFAULT_TARGET,
+            "required for the bundled suite unless --replcheck-embedded judges the embedded "
+            "reference server",
+        )
+    )
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -130,6 +130,8 @@ class RunFacts:
     profile: str
     started_at: str
     duration_s: float
+    #: ``embedded reference server`` or ``URL <url>``, as the verdict line names the target.
+    target_kind: str = ""
 
 
 def assemble(
@@ -176,4 +178,5 @@ def assemble(
         strict=bool(facts.settings.get("strict")),
         # A test marked with two requirements has one result per requirement: count it once.
         other_requests=sum({user.name: user.exchanges for user in users}.values()),
+        target_kind=facts.target_kind,
     )

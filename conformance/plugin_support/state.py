@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from replcheck.conformance.masking import NON_SUDO_LABEL, SUDO_LABEL, Masker
+from replcheck.conformance.masking import NON_SUDO_LABEL, SUDO_LABEL, Masker, url_shown
 from replcheck.conformance.plugin_support.options import PluginOptions, read_options
 from replcheck.conformance.target import Settings
 
@@ -35,6 +35,14 @@ if TYPE_CHECKING:
 WORKER_KEY = "replcheck"
 #: The name of the bundled suite test's parameter: the plugin recognises suite tests by it.
 SUITE_PARAM = "replcheck_check"
+
+
+#: Why there is no target, and the settings that name one.
+NO_TARGET = (
+    "replcheck: no target: pass --vault-addr URL (or set VAULT_ADDR, or the ini key "
+    "vault_addr) to judge a Vault, or --replcheck-embedded to judge the embedded reference "
+    "server"
+)
 
 
 class NoTarget(Exception):
@@ -124,6 +132,11 @@ class PluginState:
         return bool(self.options.settings and self.options.settings.strict)
 
     @property
+    def has_target(self) -> bool:
+        """Whether a target was named (an address, or the embedded server), usable or not."""
+        return self.embedded_url is not None or self.options.wants_target
+
+    @property
     def active(self) -> bool:
         return self.folder is not None
 
@@ -154,10 +167,7 @@ class PluginState:
             raise NoTarget(f"replcheck: {options.problem}")
         settings = options.settings
         if settings is None or settings.url is None:
-            raise NoTarget(
-                "replcheck: no target: pass --vault-addr URL (or set VAULT_ADDR, or the ini key "
-                "vault_addr), or --replcheck-embedded to start the reference server"
-            )
+            raise NoTarget(NO_TARGET)
         return VaultTarget.of(
             settings,
             profile=settings.resolved_profile,
@@ -170,8 +180,8 @@ class PluginState:
         self.requests[self.current_test] = self.requests.get(self.current_test, 0) + 1
 
     def engine_settings(self, target: VaultTarget) -> Settings:
-        """The engine's settings: the target's, with the run's budget, bounds, concurrency and
-        strictness."""
+        """The engine's settings: the target's, with the run's budget, bounds, concurrency,
+        strictness and ``--replcheck-provision``."""
         given = self.options.settings or Settings()
         return target.settings(
             max_examples=given.max_examples,
@@ -180,6 +190,7 @@ class PluginState:
             budget=given.budget,
             concurrency=given.concurrency,
             strict=self.strict,
+            provision=given.provision,
         )
 
     def facts(self) -> RunFacts:
@@ -189,8 +200,9 @@ class PluginState:
             target = self.target()
             url, settings = target.url, self.engine_settings(target).public()
             profile = target.profile
+            kind = "embedded reference server" if target.embedded else f"URL {url_shown(url)}"
         except NoTarget:
-            url, settings, profile = "no target", {}, "safe"
+            url, settings, profile, kind = "no target", {}, "safe", "no target"
         return RunFacts(
             target_url=url,
             settings=settings,
@@ -198,6 +210,7 @@ class PluginState:
             profile=profile,
             started_at=self.started_at,
             duration_s=time.perf_counter() - self.started,
+            target_kind=kind,
         )
 
     def mask_report(self, report: pytest.TestReport) -> None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
@@ -171,13 +171,20 @@ class SuiteRun:
 
 @contextmanager
 def open_suite(
-    settings: Settings, base_url: str, folder: ResultsFolder, *, seed: int, parallel: bool
+    settings: Settings,
+    base_url: str,
+    folder: ResultsFolder,
+    *,
+    seed: int,
+    parallel: bool,
+    selected: Collection[str] | None = None,
 ) -> Iterator[SuiteRun]:
-    """Open the engine session of this process and record what its probe saw."""
+    """Open the engine session of this process and record what its probe saw; the tokens
+    are checked, and provisioned, for the ``selected`` suite ids (all when None)."""
     key = f"{os.getpid()}-{secrets.token_hex(4)}"
     aborted: str | None = None
     try:
-        with session(settings, base_url, settings.token, seed=seed) as engine:
+        with session(settings, base_url, settings.token, seed=seed, only=selected) as engine:
             record = SessionRecord(
                 edition=engine.edition,
                 cluster_ids=engine.cluster_ids,

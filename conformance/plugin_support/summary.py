@@ -38,5 +38,6 @@ def summary_lines(result: RunResult, reports: dict[str, Path]) -> list[str]:
             lines += wrapped(group.requirements, "      ")
     lines += [f"note: {note}" for note in result.notes if note != result.edition_observed]
     lines.append(result.verdict_sentence)
+    lines.append(plugin_words(result.scope_sentence))
     lines += [f"{kind} report written to {path}" for kind, path in reports.items()]
     return lines

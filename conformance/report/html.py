@@ -239,8 +239,9 @@ def render_html(result: RunResult) -> str:
         f"{requests} requests · {result.duration_s:.1f} s · {escape(result.started_at)}"
     )
     meta = [
-        ("Target", result.target_url),
+        ("Target", result.target_kind or result.target_url),
         ("Profile", result.profile),
+        ("Strict", "on" if result.strict else "off"),
         ("Seed", str(result.seed)),
         ("Edition", result.edition.value),
         ("Started", result.started_at),
@@ -273,6 +274,7 @@ def render_html(result: RunResult) -> str:
             "<header id='summary'>",
             "<h1>replcheck conformance report</h1>",
             f"<p class='verdict {verdict_class}'>{_text(result.verdict_sentence)}</p>",
+            f"<p class='scope'>{_text(result.scope_sentence)}</p>",
             _counts(result, sum(distinct.values()), len(findings)),
             f"<p class='runline'>{runline}</p>",
             _attention(result, distinct),

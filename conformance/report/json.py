@@ -10,7 +10,7 @@ from replcheck.conformance.run_result import RunResult
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
 #: Add members under a minor bump; remove or change one only under a major bump.
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
 
 
 def as_dict(result: RunResult) -> dict[str, Any]:
@@ -49,12 +49,15 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "seed": result.seed,
         "target": result.target_url,
         "target_description": result.target,
+        "target_kind": result.target_kind,
         "profile": result.profile,
         "edition": result.edition.value,
         "edition_observed": result.edition_observed,
         "strict": result.strict,
         "verdict": result.verdict.value,
         "verdict_sentence": result.verdict_sentence,
+        "scope_sentence": result.scope_sentence,
+        "unjudged_musts": result.unjudged_musts,
         "exit_code": result.exit_code,
         "cluster_ids": result.cluster_ids,
         "settings": result.settings,

@@ -64,7 +64,10 @@ def render_junit(result: RunResult) -> str:
         ("spec_hash", result.spec_hash),
         ("seed", str(result.seed)),
         ("target", result.target_url),
+        ("target_kind", result.target_kind),
         ("profile", result.profile),
+        ("strict", "on" if result.strict else "off"),
+        ("scope", result.scope_sentence),
         ("verdict", result.verdict.value),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})

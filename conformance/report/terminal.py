@@ -165,6 +165,7 @@ class TerminalReporter:
             self._print(f"generated cases per operation{within}: {cases}")
         self._print()
         self._print(f"{result.verdict_sentence}")
+        self._print(result.scope_sentence)
         self._print(
             f"target {result.target_url}, profile {result.profile}, seed {result.seed}, "
             f"{_requests(result.requests_sent)}, {result.duration_s:.1f} s, "

@@ -32,6 +32,7 @@ def replcheck_suite(vault_target: VaultTarget, pytestconfig: pytest.Config) -> I
         state.results_folder(),
         seed=state.seed,
         parallel=state.worker,
+        selected=state.suite_order,
     ) as run:
         yield run
 

@@ -162,6 +162,7 @@ def test_broken_settings_are_the_proven_ones_unless_given() -> None:
     assert dribbled.settings == {"client_timeout": 1.0} and dribbled.profile == "safe"
     chosen = broken_target.settings_for(dribbled, Settings())
     assert (chosen.client_timeout, chosen.profile) == (1.0, "safe")
+    assert chosen.provision  # the run's own throwaway server: its helper tokens are made
     given = broken_target.settings_for(dribbled, Settings(client_timeout=5.0, profile="full"))
     assert (given.client_timeout, given.profile) == (5.0, "full")
     full = find("recover-put-refused", "--break")

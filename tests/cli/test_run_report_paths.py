@@ -11,7 +11,7 @@ from pathlib import Path
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "replcheck.conformance.cli",
-        "run", "-k", "STATUS-UNAUTHENTICATED", *args],
+        "run", "--embedded", "-k", "STATUS-UNAUTHENTICATED", *args],
         capture_output=True,
         text=True,
         timeout=120,

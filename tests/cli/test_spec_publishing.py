@@ -157,13 +157,14 @@ def _report_validator() -> Draft202012Validator:
 def test_json_report_of_a_real_run_validates_against_its_schema(tmp_path: Path) -> None:
     report = tmp_path / "report.json"
     plan = tmp_path / "plan.json"
-    run = _replcheck("run", "--json", report, "--max-examples", "2", "--seed", "3")
+    run = _replcheck("run", "--embedded", "--json", report, "--max-examples", "2", "--seed", "3")
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr
-    assert _replcheck("run", "--plan", "--json", plan).returncode == 0
+    assert _replcheck("run", "--embedded", "--plan", "--json", plan).returncode == 0
     validator = _report_validator()
     for path in (report, plan):
         document = json.loads(path.read_text(encoding="utf-8"))
-        assert document["format_version"] == "1.0"
+        assert document["format_version"] == "1.1"
+        assert document["target_kind"] == "embedded reference server"
         assert not [e.message for e in validator.iter_errors(document)], path.name
     broken = json.loads(report.read_text(encoding="utf-8"))
     del broken["format_version"]

@@ -56,8 +56,9 @@ def comparable_report(result: RunResult) -> dict[str, Any]:
     """The JSON report without what differs between two runs by nature: timings, the
     address of the target (a fresh proxy port) and the concurrency setting itself."""
     document = as_dict(result)
-    for key in ("started_at", "duration_s", "target", "target_description"):
+    for key in ("started_at", "duration_s", "target", "target_description", "target_kind"):
         document.pop(key)
+    document["scope_sentence"] = document["scope_sentence"].replace(result.target_url, "URL")
     document["settings"] = {
         key: value
         for key, value in document["settings"].items()

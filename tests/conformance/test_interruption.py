@@ -193,7 +193,7 @@ def test_a_token_lost_in_flight_that_cannot_be_found_is_named_with_the_command(
     # The first create (with an id) is refused; the second, without one, is the one lost.
     proxy = SignallingProxy(_refusing_chosen_ids(app), nth(2, "POST", "/auth/token/create"))
     with serve_app(proxy) as url:
-        process = start_cli("--url", url, "--token", sudo_token, "--seed", "5")
+        process = start_cli("--url", url, "--token", sudo_token, "--provision", "--seed", "5")
         proxy.pid = process.pid
         done = finish(process)
         assert not _leftovers(url)

@@ -100,7 +100,7 @@ def test_replcheck_run_with_a_short_or_long_token_is_conformant_and_masked(
     serve --dev-root-token root``) is CONFORMANT, and the token is in no output."""
     paths = {name: tmp_path / f"report.{name}" for name in ("junit", "json", "html")}
     code = main(
-        ["run", "--token", token, "--seed", "3", "--max-examples", "4"]
+        ["run", "--embedded", "--token", token, "--seed", "3", "--max-examples", "4"]
         + [arg for name, path in paths.items() for arg in (f"--{name}", str(path))]
     )
     out = capsys.readouterr()

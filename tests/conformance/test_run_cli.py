@@ -28,8 +28,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_default_run_judges_the_embedded_server_and_exits_0(capsys) -> None:
-    code, out, _ = _run(capsys, "--seed", "3")
+def test_embedded_run_judges_the_embedded_server_and_exits_0(capsys, monkeypatch) -> None:
+    # --embedded names the target: an address in the environment is not read.
+    monkeypatch.setenv("VAULT_ADDR", f"http://127.0.0.1:{_free_port()}")
+    code, out, _ = _run(capsys, "--embedded", "--seed", "3")
     assert code == 0, out[-3000:]
     assert "seed: 3" in out and "profile: full" in out
     assert "cluster ids (read before any state-changing call)" in out
@@ -37,6 +39,49 @@ def test_default_run_judges_the_embedded_server_and_exits_0(capsys) -> None:
     # A passing run fits in a screen: no line per passed check or requirement without --verbose.
     assert len(out.splitlines()) <= 40, out
     assert "passed      " not in out and "Requirements (37): 37 passed" in out
+    verdict, scope = out.splitlines()[-3:-1]
+    assert verdict.startswith("CONFORMANT")
+    assert scope == (
+        "Judged: embedded reference server; full profile, strict off: every selected MUST judged."
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("--token", "s.abc"), ("--strict", "--token", "s.abc"), ("--plan",), ("-k", "status")],
+)
+def test_no_target_named_is_a_usage_error(capsys, monkeypatch, args: tuple[str, ...]) -> None:
+    """A CI job whose VAULT_ADDR went missing must not go green against the embedded server:
+    with no --url, no VAULT_ADDR and no --embedded nothing is judged (exit 2)."""
+    monkeypatch.delenv("VAULT_ADDR", raising=False)
+    code, out, err = _run(capsys, *args)
+    assert code == 2
+    _assert_one_sentence(err)
+    assert "--url" in err and "VAULT_ADDR" in err and "--embedded" in err
+    assert out == ""
+
+
+def test_an_empty_vault_addr_names_no_target(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("VAULT_ADDR", "")
+    code, _, err = _run(capsys, "--token", "s.abc")
+    assert code == 2 and "no target" in err
+
+
+def test_embedded_and_url_together_are_a_usage_error(capsys) -> None:
+    code, out, err = _run(capsys, "--embedded", "--url", "http://127.0.0.1:8200")
+    assert code == 2 and out == ""
+    _assert_one_sentence(err)
+    assert "--embedded" in err and "--url" in err
+
+
+def test_the_verdict_line_names_the_url_with_its_password_masked(capsys) -> None:
+    with serve_app(app_for()) as url:
+        shown = url.replace("http://", "http://ops:s3cret@")
+        code, out, _ = _run(capsys, "--url", shown, "--token", ROOT_TOKEN, "-k", "status")
+    assert code == 0, out[-2000:]
+    scope = out.splitlines()[-2]
+    assert scope.startswith(f"Judged: URL {url.replace('http://', 'http://ops:***@')}; safe ")
+    assert "s3cret" not in scope
 
 
 def test_a_deviating_target_exits_1_naming_the_requirement(capsys) -> None:
@@ -116,7 +161,7 @@ def test_bad_values_are_named_by_their_flag(
 
 def test_bad_environment_value_exits_2(capsys, monkeypatch) -> None:
     monkeypatch.setenv("VAULT_SKIP_VERIFY", "sometimes")
-    code, _, err = _run(capsys, "--plan")
+    code, _, err = _run(capsys, "--plan", "--embedded")
     assert code == 2
     _assert_one_sentence(err)
     assert "VAULT_SKIP_VERIFY" in err and "sometimes" in err
@@ -189,3 +234,34 @@ def test_plan_lists_the_same_requests_a_run_sends(capsys) -> None:
         sent = run(settings)
     assert [e.request.url for e in planned.exchanges] == [e.request.url for e in sent.exchanges]
     assert [e.request.body for e in planned.exchanges] == [e.request.body for e in sent.exchanges]
+
+
+def test_every_report_names_the_target_kind_profile_and_strict(capsys, tmp_path) -> None:
+    import json
+    import xml.etree.ElementTree as ET
+
+    paths = {name: tmp_path / f"report.{name}" for name in ("junit", "json", "html")}
+    with serve_app(app_for()) as url:
+        code, out, _ = _run(
+            capsys, "--url", url, "--token", ROOT_TOKEN, "-k", "status or REINDEX-SUDO",
+            "--seed", "2", *[a for name, path in paths.items() for a in (f"--{name}", str(path))],
+        )  # fmt: skip
+    assert code == 0, out[-2000:]
+    scope = (
+        f"Judged: URL {url}; safe profile, strict off: 2 MUSTs not judged — add --provision or "
+        "--non-sudo-token T (2) to judge them."
+    )
+    assert scope in out
+    document = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert document["target_kind"] == f"URL {url}" and document["scope_sentence"] == scope
+    assert document["unjudged_musts"] == {
+        "--provision or --non-sudo-token T": ["REINDEX-SUDO", "REINDEX-SUDO-PATH-VARIANTS"]
+    }
+    properties = {
+        p.get("name"): p.get("value")
+        for p in ET.parse(paths["junit"]).getroot().iter("property")
+    }
+    assert properties["target_kind"] == f"URL {url}" and properties["scope"] == scope
+    assert properties["strict"] == "off"
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "Judged: URL" in html and "safe profile, strict off: 2 MUSTs not judged" in html

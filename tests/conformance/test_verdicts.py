@@ -107,37 +107,60 @@ def test_a_wrong_non_sudo_token_stops_the_run_too(reference) -> None:
 
 
 def test_a_keyword_that_selects_nothing_exits_2_before_sending(capsys) -> None:
-    code, out, err = _run(capsys, "-k", "nomatchatall", "--seed", "1")
+    code, out, err = _run(capsys, "--embedded", "-k", "nomatchatall", "--seed", "1")
     assert code == 2
     assert "selects no check" in err and "CONFORMANT" not in out
 
 
-def test_a_run_without_a_token_passes_only_with_what_it_judged_and_fails_with_strict(
+def test_a_run_without_a_token_passes_only_with_what_it_judged_and_strict_gives_no_verdict(
     capsys, reference
 ) -> None:
+    """A missing secret under --strict is no verdict (exit 2, one sentence naming the flag),
+    not a broken target (exit 1)."""
     code, out, _ = _run(
         capsys, "--url", reference.url, "--seed", "1", "--max-examples", "3", "--verbose"
     )
     assert code == 0, out[-2000:]
     assert "not run     REINDEX-SUDO" in out
-    code, out, _ = _run(
+    code, out, err = _run(
         capsys, "--url", reference.url, "--seed", "1", "--max-examples", "3", "--strict"
     )
-    assert code == 1
-    assert "NOT CONFORMANT (--strict)" in out and "REINDEX-SUDO" in out
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("replcheck run: error: --strict"), err
+    assert "need the sudo token (pass --token T or VAULT_TOKEN)" in err
+    assert "CONFORMANT" not in out and "passed" not in out
+
+
+def test_strict_in_the_safe_profile_needs_the_tokens_it_will_not_provision(
+    capsys, reference
+) -> None:
+    code, out, err = _run(
+        capsys, "--url", reference.url, "--token", ROOT_TOKEN, "--seed", "1", "--strict",
+    )  # fmt: skip
+    assert code == 2 and "CONFORMANT" not in out
+    assert "REINDEX-SUDO, REINDEX-SUDO-PATH-VARIANTS need a token without sudo" in err
+    assert "--non-sudo-token T, or --provision" in err
+    # A token without update can only be provisioned (a write): left by choice, not asked for.
+    assert "RECOVER-CAPABILITY" not in err
 
 
 def test_strict_from_the_environment_and_the_profile_is_not_a_gap(
     capsys, reference, monkeypatch
 ) -> None:
-    """The safe profile leaves the mutating requirements not run by choice: strict passes."""
+    """The safe profile leaves the mutating requirements not run by choice: strict passes, and
+    the verdict line says how many MUSTs that left unjudged and what would judge them."""
     monkeypatch.setenv("REPLCHECK_STRICT", "1")
     code, out, _ = _run(
         capsys, "--url", reference.url, "--token", ROOT_TOKEN, "--seed", "1",
-        "--max-examples", "3", "--profile", "safe", "--verbose",
+        "--max-examples", "3", "--profile", "safe", "--provision", "--verbose",
     )  # fmt: skip
     assert code == 0, out[-3000:]
     assert "not run     REINDEX-SUCCESS" in out
+    assert out.splitlines()[-2] == (
+        f"Judged: URL {reference.url}; safe profile, strict on: 7 MUSTs not judged — add "
+        "--profile full (7) to judge them."
+    )
 
 
 def test_a_non_sudo_token_whose_sudo_cannot_be_verified_is_not_used(reference) -> None:

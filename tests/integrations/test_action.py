@@ -36,6 +36,10 @@ from ci_support import (
 ACTION = yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))
 #: A short run: the status checks only, one generated request per operation and mode.
 QUICK = {"select": "status", "max-examples": "1", "strict": "false", "seed": "7"}
+#: The same against the embedded reference server, which is judged only when asked by name.
+EMBEDDED = {**QUICK, "embedded": "true"}
+#: An address for the runs whose replcheck is a recording stand-in.
+SOME_URL = "https://vault.example:8200"
 INSTALLED = {"install": {"replcheck": str(REPLCHECK), "python": str(BIN / "python")}}
 PYTHON_STEP = {"python": {"python-path": sys.executable}}
 
@@ -143,6 +147,7 @@ def test_every_input_reaches_replcheck_as_its_flag_or_vault_variable(tmp_path: P
         "tls-server-name": "vault.test",
         "tls-skip-verify": "true",
         "profile": "safe",
+        "provision": "true",
         "strict": "true",
         "seed": "42",
         "max-examples": "5",
@@ -167,6 +172,7 @@ def test_every_input_reaches_replcheck_as_its_flag_or_vault_variable(tmp_path: P
         "--junit", "out/gate/junit.xml",
         "--json", "out/gate/report.json",
         "--html", "out/gate/report.html",
+        "--provision",
         "--strict",
         "--non-sudo-token", "s.limited0token0for0the0gate",
         "--profile", "safe",
@@ -195,18 +201,54 @@ def test_empty_inputs_leave_the_jobs_vault_variables_and_replchecks_defaults(
     ]
 
 
-@pytest.mark.parametrize(("name", "value"), [("strict", "maybe"), ("tls-skip-verify", "yes")])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("strict", "maybe"), ("tls-skip-verify", "yes"), ("embedded", "y"), ("provision", "on")],
+)
 def test_a_boolean_input_that_is_not_a_boolean_stops_the_run(
     tmp_path: Path, name: str, value: str
 ) -> None:
-    result, seen = _recorded(tmp_path, {name: value})
+    result, seen = _recorded(tmp_path, {"url": "" if name == "embedded" else SOME_URL, name: value})
     assert result.failed is result.step("run") and result.returncode == 2
     assert f"::error title=replcheck::input {name} must be true or false" in result.log
     assert seen is None
 
 
+def test_no_url_and_no_embedded_stops_the_job_naming_both(tmp_path: Path) -> None:
+    """A job whose VAULT_ADDR secret went missing must not go green against the embedded
+    server: no url input, no VAULT_ADDR (or an empty one), no embedded: exit 2, replcheck not
+    run."""
+    for env in ({}, {"VAULT_ADDR": ""}):
+        folder = tmp_path / str(len(env))
+        folder.mkdir()
+        result, seen = _recorded(folder, {"token": "s.abc"}, **env)
+        assert result.failed is result.step("run") and result.returncode == 2
+        assert (
+            "::error title=replcheck::no target: set input url (or the job's VAULT_ADDR) to "
+            "judge a Vault, or input embedded: true to judge the embedded reference server"
+        ) in result.log
+        assert seen is None
+
+
+def test_embedded_with_a_url_stops_the_job(tmp_path: Path) -> None:
+    result, seen = _recorded(tmp_path, {"url": SOME_URL, "embedded": "true"})
+    assert result.failed is result.step("run") and result.returncode == 2
+    assert "input embedded judges the embedded reference server, so input url must be empty" in (
+        result.log
+    )
+    assert seen is None
+
+
+def test_embedded_passes_the_flag_and_ignores_the_jobs_address(tmp_path: Path) -> None:
+    result, seen = _recorded(
+        tmp_path, {"embedded": "true", "strict": "false"}, VAULT_ADDR="https://job.example"
+    )
+    assert result.returncode == 0, result.log
+    assert "--embedded" in seen["argv"] and "--url" not in seen["argv"]
+
+
 def test_the_gate_exits_as_replcheck_did(tmp_path: Path) -> None:
-    result, _ = _recorded(tmp_path, {"strict": "false"}, exit_code=1)
+    result, _ = _recorded(tmp_path, {"url": SOME_URL, "strict": "false"}, exit_code=1)
     assert result.failed is result.step("Gate on the verdict")
     assert result.returncode == 1
     assert result.outputs["exit-code"] == "1"
@@ -214,7 +256,7 @@ def test_the_gate_exits_as_replcheck_did(tmp_path: Path) -> None:
 
 
 def test_an_empty_artifact_name_skips_the_upload(tmp_path: Path) -> None:
-    result, _ = _recorded(tmp_path, {"artifact-name": ""})
+    result, _ = _recorded(tmp_path, {"url": SOME_URL, "artifact-name": ""})
     assert result.failed is None, result.log
     upload = result.step("Upload the reports")
     assert upload.uses is None and not upload.ran
@@ -231,7 +273,7 @@ def _reports(folder: Path) -> dict[str, Path]:
 def test_conformant_embedded_server_passes_with_reports_summary_and_upload(
     tmp_path: Path,
 ) -> None:
-    result = _run(tmp_path, QUICK)
+    result = _run(tmp_path, EMBEDDED)
     assert result.failed is None, result.log
     assert all(step.ran or step.uses or step.id == "install" for step in result.steps)
     reports = _reports(tmp_path / "replcheck-reports")
@@ -295,7 +337,7 @@ def test_unreachable_target_exits_2_and_no_stale_report_passes_for_this_run(
     "of the strict input is tested with a recording stand-in",
 )
 def test_strict_input_on_a_conformant_run(tmp_path: Path) -> None:
-    result = _run(tmp_path, {**QUICK, "strict": "true"})
+    result = _run(tmp_path, {**EMBEDDED, "strict": "true"})
     assert result.failed is None, result.log
     assert result.outputs["verdict"] == "conformant"
 
@@ -311,7 +353,7 @@ def test_whole_action_from_a_copy_of_the_checkout(tmp_path: Path) -> None:
     result = run_action(
         action,
         workspace,
-        QUICK,
+        EMBEDDED,
         env=env,
         uses_outputs={"python": {"python-path": base_python}},
         timeout=300,
@@ -331,7 +373,7 @@ def test_whole_action_from_a_copy_of_the_checkout(tmp_path: Path) -> None:
 
 def test_windows_runners_are_refused_in_one_sentence(tmp_path: Path) -> None:
     result = run_action(
-        REPO, tmp_path, QUICK, env=job_env(RUNNER_OS="Windows"), uses_outputs=PYTHON_STEP
+        REPO, tmp_path, EMBEDDED, env=job_env(RUNNER_OS="Windows"), uses_outputs=PYTHON_STEP
     )
     assert result.failed is result.step("install") and result.returncode == 2
     assert "runs on Linux and macOS runners, not Windows" in result.log

@@ -31,6 +31,8 @@ TEMPLATE = yaml.safe_load(TEMPLATE_FILE.read_text(encoding="utf-8"))
 JOB = TEMPLATE[".replcheck"]
 VENV = Path(sys.executable).parent.parent
 QUICK = {"REPLCHECK_SELECT": "status", "REPLCHECK_MAX_EXAMPLES": "1", "REPLCHECK_STRICT": "false"}
+#: The same against the embedded reference server, which is judged only when asked by name.
+EMBEDDED = {**QUICK, "REPLCHECK_EMBEDDED": "true"}
 CI = {"CI_PIPELINE_IID": "17", "CI_PROJECT_DIR": "."}
 
 
@@ -92,8 +94,9 @@ def test_template_only_defines_the_hidden_job() -> None:
 
 
 def test_conformant_target_passes_and_leaves_the_reports_gitlab_keeps(tmp_path: Path) -> None:
-    done, values = run_job(tmp_path, {**QUICK, "REPLCHECK_VENV": str(VENV)})
+    done, values = run_job(tmp_path, {**EMBEDDED, "REPLCHECK_VENV": str(VENV)})
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "Judged: embedded reference server; full profile" in done.stdout
     folder, junit = artifact_paths(values)
     assert (tmp_path / junit).is_file()
     report = json.loads((tmp_path / folder / "report.json").read_text(encoding="utf-8"))
@@ -139,12 +142,14 @@ def test_variables_become_flags(tmp_path: Path) -> None:
         {
             "REPLCHECK_VENV": str(_recording_venv(tmp_path)),
             "REPLCHECK_PROFILE": "full",
+            "REPLCHECK_PROVISION": "true",
             "REPLCHECK_MAX_EXAMPLES": "3",
             "REPLCHECK_SELECT": "reindex and not sudo",
             "REPLCHECK_NON_SUDO_TOKEN": "s.limited",
             "REPLCHECK_REPORT_DIR": "out",
         },
         SHIM_LOG=str(log),
+        VAULT_ADDR="https://vault.example:8200",
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(log.read_text(encoding="utf-8")) == [
@@ -152,6 +157,7 @@ def test_variables_become_flags(tmp_path: Path) -> None:
         "--junit", "out/junit.xml",
         "--json", "out/report.json",
         "--html", "out/report.html",
+        "--provision",
         "--strict",
         "--non-sudo-token", "s.limited",
         "--profile", "full",
@@ -161,14 +167,42 @@ def test_variables_become_flags(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("value", ["maybe", "yes"])
-def test_a_strict_value_that_is_not_a_boolean_stops_the_job(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("REPLCHECK_STRICT", "maybe"),
+        ("REPLCHECK_STRICT", "yes"),
+        ("REPLCHECK_EMBEDDED", "y"),
+        ("REPLCHECK_PROVISION", "on"),
+    ],
+)
+def test_a_boolean_variable_that_is_not_a_boolean_stops_the_job(
+    tmp_path: Path, name: str, value: str
+) -> None:
     log = tmp_path / "argv.json"
     done, _ = run_job(
         tmp_path,
-        {"REPLCHECK_VENV": str(_recording_venv(tmp_path)), "REPLCHECK_STRICT": value},
+        {"REPLCHECK_VENV": str(_recording_venv(tmp_path)), name: value},
         SHIM_LOG=str(log),
+        VAULT_ADDR="https://vault.example:8200",
     )
     assert done.returncode == 2
-    assert f"REPLCHECK_STRICT must be true or false, not '{value}'" in done.stderr
+    assert f"{name} must be true or false, not '{value}'" in done.stderr
+    assert not log.exists()
+
+
+@pytest.mark.parametrize("address", [None, ""])
+def test_no_vault_addr_and_no_embedded_stops_the_job(tmp_path: Path, address: str | None) -> None:
+    """A job whose VAULT_ADDR variable went missing (or is empty) must not go green against the
+    embedded server: exit 2 naming both settings, replcheck not run."""
+    log = tmp_path / "argv.json"
+    env = {} if address is None else {"VAULT_ADDR": address}
+    done, _ = run_job(
+        tmp_path, {"REPLCHECK_VENV": str(_recording_venv(tmp_path))}, SHIM_LOG=str(log), **env
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        'no target: set VAULT_ADDR to judge a Vault, or REPLCHECK_EMBEDDED: "true" to judge the '
+        "embedded reference server"
+    )
     assert not log.exists()

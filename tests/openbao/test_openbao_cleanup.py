@@ -1,7 +1,7 @@
-"""Against a real Vault-lineage server (OpenBao), ``replcheck run --token root`` leaves no policy
-and no token behind: after a whole run, and after Ctrl-C, SIGTERM and SIGHUP at several moments
-(a token's create answer in flight, between policy writes, fuzzing, checks; three quick Ctrl-C;
-the run's terminal closed under it).
+"""Against a real Vault-lineage server (OpenBao), ``replcheck run --token root --provision``
+leaves no policy and no token behind: after a whole run, and after Ctrl-C, SIGTERM and SIGHUP at
+several moments (a token's create answer in flight, between policy writes, fuzzing, checks; three
+quick Ctrl-C; the run's terminal closed under it).
 
 Policies are listed with ``sys/policies/acl?list=true`` and tokens with
 ``auth/token/accessors?list=true``, before and after, on OpenBao itself. Only cleanup and exit
@@ -32,7 +32,10 @@ from openbao_support import OpenBaoServer
 from replcheck import spec as replcheck_spec
 
 ENTERPRISE_STATUS = json.dumps(replcheck_spec.example("status-dr-perf-primary-2024")).encode()
-RUN = ("--token", "root", "--seed", "7", "--max-examples", "3", "--client-timeout", "20s")
+RUN = (
+    "--token", "root", "--provision", "--seed", "7", "--max-examples", "3",
+    "--client-timeout", "20s",
+)  # fmt: skip
 
 
 def _inventory(bao: OpenBaoServer) -> tuple[set[str], set[str]]:

@@ -168,4 +168,17 @@ def test_without_a_target_a_fixture_says_why_once(pytester: pytest.Pytester, mon
     out = result.stdout.str()
     assert "During handling of the above exception" not in out
     errors = out[out.index("= ERRORS =") : out.index("short test summary info")]
-    assert errors.count("replcheck: no target: pass --vault-addr URL") == 1, errors
+    assert errors.count("replcheck: no target") == 1, errors
+def test_the_non_sudo_fixture_provisions_only_when_the_session_may(
+    pytester: pytest.Pytester, reference: Served
+) -> None:
+    """Safe profile: skipped with the reason (nothing written); --replcheck-provision: made."""
+    pytester.makepyfile(
+        "def test_uses_it(vault_non_sudo_token):\n    assert vault_non_sudo_token\n"
+    )
+    base = ("--vault-addr", reference.url, "--vault-token", ROOT_TOKEN,
+            "-p", "no:cacheprovider", "-rs")  # fmt: skip
+    safe = pytester.runpytest_subprocess(*base)
+    safe.assert_outcomes(skipped=1)
+    safe.stdout.fnmatch_lines(["*the safe profile provisions nothing without --replcheck-prov*"])
+    pytester.runpytest_subprocess(*base, "--replcheck-provision").assert_outcomes(passed=1)

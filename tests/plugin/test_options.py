@@ -165,3 +165,22 @@ def test_the_plugin_refuses_what_replcheck_run_refuses(
     result.stderr.fnmatch_lines([message])
     assert "s3cret" not in result.stderr.str() + result.stdout.str()
     assert "X-Evil" not in result.stderr.str()
+def test_the_suite_without_a_target_stops_with_one_usage_error(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled suite never judges a default target: with no --vault-addr, VAULT_ADDR,
+    ini key nor --replcheck-embedded it stops before any test (pytest's usage error, exit 4),
+    naming every way to name one, once, with no chained traceback; unrelated tests still run."""
+    monkeypatch.delenv("VAULT_ADDR", raising=False)
+    monkeypatch.setenv("VAULT_TOKEN", "s.abc")
+    suite = pytester.runpytest(
+        "--pyargs", "replcheck.conformance.suite", "-p", "no:cacheprovider", "--replcheck-strict"
+    )
+    assert suite.ret == pytest.ExitCode.USAGE_ERROR
+    text = suite.stdout.str() + suite.stderr.str()
+    assert text.count("replcheck: no target") == 1, text
+    for setting in ("--vault-addr", "VAULT_ADDR", "vault_addr", "--replcheck-embedded"):
+        assert setting in text
+    assert "During handling" not in text and "passed" not in text
+    pytester.makepyfile(test_unrelated=UNRELATED)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)

@@ -35,9 +35,15 @@ def test_the_dev_root_token_is_conformant_and_masked(
         "--replcheck-profile", "full", "--replcheck-json", str(report), *SUITE_ARGS,
     )  # fmt: skip
     assert result.ret == 0, result.stdout.str()[-3000:]
-    result.stdout.fnmatch_lines(["CONFORMANT: every judged requirement passed*"])
+    result.stdout.fnmatch_lines(
+        [
+            "CONFORMANT: every judged requirement passed*",
+            f"Judged: URL {dev_root}; full profile, strict off: every selected MUST judged.",
+        ]
+    )
     text = report.read_text(encoding="utf-8")
     assert read_json(text)["verdict"] == "conformant"
+    assert read_json(text)["target_kind"] == f"URL {dev_root}"
     for output in (text, result.stdout.str(), result.stderr.str()):
         assert not _LEAK.search(output)
 
@@ -47,11 +53,12 @@ def reference() -> Iterator[Served]:
     yield from serve(broken=False)
 
 
-def test_strict_turns_a_check_not_run_into_a_failure(
+def test_strict_without_the_tokens_the_selected_checks_need_gives_no_verdict(
     pytester: pytest.Pytester, reference: Served
 ) -> None:
-    """No token: the sudo checks cannot run. A skip without --replcheck-strict, a failure with
-    it (its ini key is the same switch)."""
+    """No token: the sudo checks cannot run. A skip without --replcheck-strict; with it (its
+    ini key is the same switch) a missing secret is no verdict: the selected tests error with
+    one sentence naming what to pass, never a failure of the target."""
     selected = "refuses_token_without_sudo or answers_without_token"
     args = (
         "--pyargs", "replcheck.conformance.suite", "--vault-addr", reference.url, "-k", selected
@@ -60,8 +67,15 @@ def test_strict_turns_a_check_not_run_into_a_failure(
     assert lenient.ret == 0, lenient.stdout.str()[-2000:]
     pytester.makeini("[pytest]\nreplcheck_strict = true\n")
     strict = pytester.runpytest_subprocess(*args, *SUITE_ARGS)
-    assert strict.ret == 1
-    strict.stdout.fnmatch_lines(["*replcheck not run (--replcheck-strict): REINDEX-SUDO:*"])
+    strict.assert_outcomes(errors=2)
+    strict.stdout.fnmatch_lines(
+        [
+            "*replcheck: the run could not be made: --replcheck-strict gives no verdict without "
+            "every token the selected checks need: REINDEX-SUDO needs a token without sudo "
+            "(pass --vault-non-sudo-token T, or --replcheck-provision with --vault-token)"
+        ]
+    )
+    assert "RECOVER-CAPABILITY" not in strict.stdout.str()  # not selected: not asked for
 
 
 def test_a_wrong_token_is_an_error_in_one_sentence_not_a_failure_of_the_target(

@@ -98,6 +98,8 @@ def test_without_a_token_the_sudo_checks_are_skipped_loudly(
             "  not run     1 requirement: *runs only with --replcheck-profile full",
             "      REINDEX-SUCCESS",
             "CONFORMANT: every judged requirement passed*",
+            "Judged: URL *; safe profile, strict off: * MUSTs not judged — add *"
+            "--vault-non-sudo-token T (2)* to judge them.",
             "SKIPPED * replcheck not run: REINDEX-SUDO: no --vault-non-sudo-token, and no *",
         ]
     )

@@ -165,7 +165,9 @@ def test_a_real_plan_is_text_and_its_curl_lines_replay_their_bodies(capsys, tmp_
     from replcheck.conformance.runner import run
     from replcheck.conformance.target import Settings
 
-    code = main(["run", "--plan", "--profile", "full", "--max-examples", "40", "--seed", "5"])
+    code = main(
+        ["run", "--embedded", "--plan", "--profile", "full", "--max-examples", "40", "--seed", "5"]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert all(char.isprintable() or char == "\n" for char in out)

@@ -172,7 +172,8 @@ def test_a_progress_bar_on_a_terminal() -> None:
 
 def test_the_cli_draws_the_bar_on_a_pty_only(tmp_path: Path) -> None:
     command = [
-        str(Path(sys.executable).parent / "replcheck"), "run", "-k", "STATUS-UNAUTHENTICATED",
+        str(Path(sys.executable).parent / "replcheck"), "run", "--embedded",
+        "-k", "STATUS-UNAUTHENTICATED",
         "--seed", "3", "--verbose",
     ]
     env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}

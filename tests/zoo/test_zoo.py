@@ -56,7 +56,7 @@ def _settings(server: ZooServer, profile: Profile, changes: dict[str, Any],
     assert not missing, f"Settings has no field {sorted(missing)} on this branch"
     return dataclasses.replace(
         Settings(url=server.url, token=server.root_token, profile=profile, seed=SEED,
-                 max_examples=MAX_EXAMPLES, keyword=keyword),
+                 max_examples=MAX_EXAMPLES, keyword=keyword, provision=True),
         **changes,
     )
 

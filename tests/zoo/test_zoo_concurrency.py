@@ -43,6 +43,7 @@ def _judge(name: str, concurrency: int) -> RunResult:
                 seed=SEED,
                 max_examples=MAX_EXAMPLES,
                 concurrency=concurrency,
+                provision=True,
             ).replace(**broken.settings)
         )
 
