@@ -17,7 +17,7 @@ from replcheck.reference_server.config import ServerConfig
 #: Serve any ASGI app on a free loopback port (the shared helper, under this suite's name).
 serve_app = serve_asgi
 
-ROOT_TOKEN = "hvs.test0root0token0for0replcheck0suite"
+ROOT_TOKEN = "hvs.test0root0token0for0the0suite0x"
 #: Fast reindexes keep full-profile test runs short (the default takes 0.15 s per reindex).
 FAST_REINDEX = 0.002
 #: A small fuzzing budget: the tests judge the engine, not the fuzzer's reach.

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 REPLCHECK = BIN / "replcheck"
 STATUS = "/v1/sys/replication/status"
-ROOT_TOKEN = "hvs.ci0integration0root0token0replcheck"
+ROOT_TOKEN = "hvs.ci0integration0root0token0of0ci"
 
 
 def job_env(**extra: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from replcheck.reference_server.config import ServerConfig
 from replcheck.reference_server.core import VaultCore
 from replcheck.reference_server.embedded import EmbeddedServer
 
-ROOT_TOKEN = "hvs.plugin0test0root0token0for0replcheck"
+ROOT_TOKEN = "hvs.plugin0test0root0token0for0the0gate"
 #: Arguments every run of the bundled suite gets: a small fuzzing budget keeps runs short.
 SUITE_ARGS = ("--replcheck-seed", "11", "--replcheck-max-examples", "4", "-p", "no:cacheprovider")
 REINDEX = "/v1/sys/replication/reindex"
