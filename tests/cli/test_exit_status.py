@@ -1,4 +1,4 @@
-"""Exit status: one table in the README for every sub-command, and the codes it promises."""
+"""Exit status: one table in docs/cli.md for every sub-command, and the codes it promises."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 
 from replcheck.conformance.cli import build_parser, main, requirements_cmd
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+CLI_DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
 def _table_rows() -> dict[str, list[str]]:
-    text = README.read_text(encoding="utf-8")
+    text = CLI_DOC.read_text(encoding="utf-8")
     section = text.split("### Exit status", 1)[1].split("\n#", 1)[0]
     rows = {}
     for line in section.splitlines():

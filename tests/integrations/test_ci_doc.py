@@ -1,5 +1,5 @@
-"""The README's "In CI" section says what the integration files do: its snippets name only inputs,
-hooks and jobs that exist, and every command it gives for a gate is strict."""
+"""The "In CI" section of docs/ci.md says what the integration files do: its snippets name only
+inputs, hooks and jobs that exist, and every command it gives for a gate is strict."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import re
 import yaml
 from ci_support import REPO
 
-README = (REPO / "README.md").read_text(encoding="utf-8")
-SECTION = README[README.index("\n## In CI\n") : README.index("\n## What the schemas accept")]
+CI_DOC = (REPO / "docs" / "ci.md").read_text(encoding="utf-8")
+SECTION = CI_DOC[CI_DOC.index("\n## In CI\n") :]
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", SECTION, re.S)
 YAML_BLOCKS = [yaml.safe_load(text) for lang, text in BLOCKS if lang == "yaml"]
 
