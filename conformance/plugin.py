@@ -100,9 +100,11 @@ class RunHooks:
             # one usage error, not one error per test. An xdist worker cannot end the session
             # this way; there each test errors with the reason.
             raise pytest.UsageError(f"replcheck: {problem}")
-        if not self.state.has_target:
+        listing_only = bool(items[suite_places[0]].config.getoption("collectonly"))
+        if not self.state.has_target and not listing_only:
             # The bundled suite with no target named: one usage error naming the settings,
             # never a session of errors (nor, ever, a silent choice of the embedded server).
+            # Listing its tests (--collect-only) judges nothing, and needs no target.
             if not self.state.worker:
                 raise pytest.UsageError(NO_TARGET)
             for index in suite_places:

@@ -184,3 +184,8 @@ def test_the_suite_without_a_target_stops_with_one_usage_error(
     assert "During handling" not in text and "passed" not in text
     pytester.makepyfile(test_unrelated=UNRELATED)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    listing = pytester.runpytest(
+        "--pyargs", "replcheck.conformance.suite", "-p", "no:cacheprovider", "--collect-only", "-q"
+    )
+    assert listing.ret == pytest.ExitCode.OK  # listing the tests judges nothing: no target needed
+    assert "no target" not in listing.stdout.str() + listing.stderr.str()
