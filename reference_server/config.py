@@ -40,7 +40,7 @@ __all__ = [
 #: Vault's default ``max_request_size`` (32 MiB).
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
-#: Scenario names a server can start in (see ``reference_server.scenarios``).
+#: Scenario names a server can start in (see ``replcheck.reference_server.scenarios``).
 SCENARIOS = ("dr-perf-primary", "perf-secondary", "disabled", "dr-secondary-idle", "community")
 
 class ConfigError(ValueError):

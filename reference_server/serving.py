@@ -69,7 +69,7 @@ def uvicorn_config(
 ) -> uvicorn.Config:
     """uvicorn settings for the reference server.
 
-    * HTTP: ``reference_server.http_connection`` (the zttp parser, which passes Vault's ``LIST``
+    * HTTP: ``replcheck.reference_server.http_connection`` (the zttp parser, which passes Vault's ``LIST``
       and unknown methods to the app, plus Go's header-read timeout and quiet framing errors).
       httptools rejects methods it does not know before the app sees them, and h11 costs half
       the throughput.

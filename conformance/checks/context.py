@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance import contract
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.judges import from_http_layer
 from replcheck.conformance.checks.probes import (
@@ -25,11 +24,12 @@ from replcheck.conformance.checks.probes import (
     near_misses,
 )
 from replcheck.conformance.checks.watch import WalWatcher
-from replcheck.conformance.client import Credential, RecordingClient
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.masking import NEAR_MISS_LABEL
-from replcheck.conformance.outcomes import CheckResult, Finding
-from replcheck.conformance.target import Profile
+from replcheck.conformance.judging import contract
+from replcheck.conformance.judging.outcomes import CheckResult, Finding
+from replcheck.conformance.settings.target import Profile
+from replcheck.conformance.transport.client import Credential, RecordingClient
+from replcheck.conformance.transport.exchange import Exchange
+from replcheck.conformance.transport.masking import NEAR_MISS_LABEL
 from replcheck.spec import domains
 from replcheck.spec.violations import violations
 

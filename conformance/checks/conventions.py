@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from replcheck.conformance import contract
 from replcheck.conformance.checks.context import RECOVER, REINDEX, STATUS, CheckContext
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.registry import check
-from replcheck.conformance.client import Credential
+from replcheck.conformance.judging import contract
+from replcheck.conformance.transport.client import Credential
 
 UNKNOWN_PATH = contract.api_prefix() + "/sys/replication/replcheck-no-such-endpoint"
 

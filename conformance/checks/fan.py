@@ -2,7 +2,7 @@
 
 A check that sends many requests whose answers do not depend on each other (each a refusal on
 a conformant target) lists them and judges the answers after: ``send_all`` sends them through
-``conformance.worker_pool.fan_out`` (beside each other with ``--concurrency N``, one after
+``replcheck.conformance.concurrency.worker_pool.fan_out`` (beside each other with ``--concurrency N``, one after
 another in the listed order without it) and gives the answers in the listed order, so the
 check judges and reports exactly as a sequential run does.
 """
@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from replcheck.conformance import worker_pool
-from replcheck.conformance.client import Credential
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.concurrency import worker_pool
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
+from replcheck.conformance.transport.client import Credential
+from replcheck.conformance.transport.exchange import Exchange
 
 if TYPE_CHECKING:
     from replcheck.conformance.checks.context import CheckContext

@@ -17,10 +17,10 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance import contract
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.masking import written_forms
-from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, conclude, merge
+from replcheck.conformance.judging import contract
+from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome, conclude, merge
+from replcheck.conformance.transport.exchange import Exchange
+from replcheck.conformance.transport.masking import written_forms
 from replcheck.spec import domains
 from replcheck.spec.violations import violations
 
@@ -58,7 +58,7 @@ class Judge:
 
     @property
     def module(self) -> str:
-        """The module that holds it, e.g. ``conformance.checks.judges``."""
+        """The module that holds it, e.g. ``replcheck.conformance.checks.judges``."""
         return self.func.__module__
 
 

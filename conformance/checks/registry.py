@@ -51,7 +51,7 @@ class Check:
     #: for a mutating requirement, ``alone`` otherwise (today's order, the safe default).
     declared_sharing: Sharing | None = None
     #: True for a check that hands requests which may change state to
-    #: ``conformance.worker_pool.fan_out`` (the fuzzer's cases with a sufficient token): under
+    #: ``replcheck.conformance.concurrency.worker_pool.fan_out`` (the fuzzer's cases with a sufficient token): under
     #: ``--concurrency`` they go to the state lane in order, and a state-changing check after
     #: it waits until it has handed them all in.
     fans_out: bool = False
@@ -73,7 +73,7 @@ class Check:
 
     @property
     def module(self) -> str:
-        """The module that holds it, e.g. ``conformance.checks.reindex``."""
+        """The module that holds it, e.g. ``replcheck.conformance.checks.reindex``."""
         return self.func.__module__
 
     @property
@@ -121,7 +121,7 @@ def check(
 def registered() -> tuple[Check, ...]:
     """Every registered check, in catalogue order of their requirements, then definition order."""
     import replcheck.conformance.checks
-    import replcheck.conformance.fuzz  # noqa: F401  (importing these modules registers their checks)
+    import replcheck.conformance.fuzzing.generation  # noqa: F401  (importing these modules registers their checks)
 
     order = {req.id: index for index, req in enumerate(replcheck_spec.requirements())}
     return tuple(sorted(_CHECKS, key=lambda c: order[c.requirement]))

@@ -93,7 +93,7 @@ def refuses_token_without_sudo(ctx: CheckContext) -> None:
 def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
     """No spelling of the reindex path reaches the handler for a token without sudo: each is
     answered 4xx (or a redirect that is not followed) and no reindex starts."""
-    from replcheck.conformance import contract
+    from replcheck.conformance.judging import contract
 
     before = {} if ctx.planning else _reindex_epochs(ctx)
     requests = [

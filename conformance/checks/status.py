@@ -15,7 +15,7 @@ from replcheck.conformance.checks.probes import (
 )
 from replcheck.conformance.checks.registry import check
 from replcheck.conformance.checks.watch import sections
-from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.transport.exchange import Exchange
 from replcheck.spec import domains
 from replcheck.spec.violations import violations
 

@@ -1,4 +1,4 @@
-"""Naming a deliberately broken server (``reference_server.broken``) on the command line: the
+"""Naming a deliberately broken server (``replcheck.reference_server.broken``) on the command line: the
 ``--break NAME`` of ``serve`` and the ``--scenario NAME`` of ``run``.
 
 Both flags take a name, or ``list`` to print every name with its category and what it breaks;

@@ -27,12 +27,12 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance import contract
 from replcheck.conformance.checks.judges import registered as registered_judges
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.masking import SUDO_LABEL, Masker
+from replcheck.conformance.judging import contract
 from replcheck.conformance.plugin_support.target import VaultTarget
-from replcheck.conformance.tls import folder_certificates
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.transport.masking import SUDO_LABEL, Masker
+from replcheck.conformance.transport.tls import folder_certificates
 
 VAULT_CHECK = "replcheck_vault_judges"
 #: Extension member marking a document bound here (survives schemathesis's clones).

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import Outcome
 from replcheck.conformance.plugin_support.options import plugin_words
-from replcheck.conformance.run_result import RunResult
 
 
 def summary_lines(result: RunResult, reports: dict[str, Path]) -> list[str]:

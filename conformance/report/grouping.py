@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import Finding
+from replcheck.conformance.judging.outcomes import Finding
+from replcheck.conformance.transport.exchange import Exchange
 
 
 @dataclass

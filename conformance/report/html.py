@@ -13,11 +13,11 @@ from collections import Counter
 from html import escape
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance.exchange import Exchange, visible
-from replcheck.conformance.outcomes import Outcome, RequirementResult
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import Outcome, RequirementResult
 from replcheck.conformance.report.grouping import FindingGroup, group_findings
 from replcheck.conformance.report.json_view import pretty_json_html
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.transport.exchange import Exchange, visible
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:80em;padding:0 1em;color:#222}

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.engine.run_result import RunResult
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
 #: Add members under a minor bump; remove or change one only under a major bump.

@@ -13,7 +13,7 @@ import re
 from html import escape
 from typing import Any
 
-from replcheck.conformance.exchange import visible
+from replcheck.conformance.transport.exchange import visible
 from replcheck.spec.violations import json_path
 
 _INDENT = "  "

@@ -12,10 +12,10 @@ import sys
 from typing import Any, TextIO
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance.exchange import Exchange, visible
-from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 from replcheck.conformance.report.grouping import FindingGroup, group_findings
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.transport.exchange import Exchange, visible
 
 _MARK = {
     Outcome.PASSED: "passed",

@@ -41,7 +41,7 @@ from .asgi import (
 )
 from .serving import Factory, Probe
 
-#: The run profile a broken server needs (``conformance.target.Profile``; the server package
+#: The run profile a broken server needs (``replcheck.conformance.settings.target.Profile``; the server package
 #: does not import the engine that judges it).
 Profile = Literal["safe", "full"]
 FLAGS = ("diff", "force", "skip_flush")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance import catalogue
+from replcheck.conformance.enforcement import catalogue
 
 INDEX = Path(__file__).resolve().parents[2] / "docs" / "requirements.md"
 
@@ -42,7 +42,7 @@ def test_requirements_command_prints_json_and_survives_a_closed_pipe() -> None:
     assert {item["id"] for item in listed} == {r.id for r in replcheck_spec.requirements()}
     assert all(item["judged_by"] for item in listed)
     closed = subprocess.run(
-        f"{sys.executable} -m conformance.cli requirements | head -1",
+        f"{sys.executable} -m replcheck.conformance.cli requirements | head -1",
         shell=True, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert "Traceback" not in closed.stderr

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance import enforcers
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.context import STATUS
 from replcheck.conformance.checks.judges import JudgePanel, merge_judgements
@@ -18,8 +17,9 @@ from replcheck.conformance.checks.watch import (
     WAL_WATCHER,
     WalWatcher,
 )
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.outcomes import CheckResult, Outcome, conclude, merge
+from replcheck.conformance.enforcement import enforcers
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome, conclude, merge
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 
 
 def _answer(status: int, body: str = "{}", path: str = "/v1/sys/replication/reindex") -> Exchange:

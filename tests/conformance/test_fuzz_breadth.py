@@ -9,10 +9,15 @@ from collections import defaultdict
 import pytest
 from suite_support import settings_for
 
-from replcheck.conformance import contract, fuzz
-from replcheck.conformance.runner import run
-from replcheck.conformance.setting_values import SettingError
-from replcheck.conformance.target import BUDGET_MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES, Settings
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.fuzzing import generation as fuzz
+from replcheck.conformance.judging import contract
+from replcheck.conformance.settings.target import (
+    BUDGET_MAX_EXAMPLES,
+    DEFAULT_MAX_EXAMPLES,
+    Settings,
+)
+from replcheck.conformance.settings.values import SettingError
 
 FUZZ = "fuzz_openapi_operations"
 

@@ -9,12 +9,12 @@ import pytest
 
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.context import CheckContext, RunState
-from replcheck.conformance.client import RecordingClient
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.outcomes import CheckResult, Outcome
-from replcheck.conformance.selection import Selection, SelectionError
-from replcheck.conformance.target import Settings
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
+from replcheck.conformance.settings.selection import Selection, SelectionError
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import RecordingClient
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.transport.masking import Masker
 
 JSON_ONLY = (("Content-Type", "application/json"),)
 JSON = (*JSON_ONLY, ("Cache-Control", "no-store"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 from suite_support import settings_for
 
-from replcheck.conformance import fuzz
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.fuzzing import generation as fuzz
 
 
 def _requests(result) -> list[tuple[str, str, str | None, str]]:

@@ -8,8 +8,8 @@ from suite_support import ROOT_TOKEN, settings_for
 
 from replcheck.conformance.checks import registry
 from replcheck.conformance.checks.registry import Check
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
 
 
 def _provisioned(seen: dict[str, str]) -> list[str]:

@@ -13,9 +13,9 @@ from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 from replcheck import spec as replcheck_spec
 from replcheck.conformance import __version__
 from replcheck.conformance.cli import main
-from replcheck.conformance.masking import NEAR_MISS_LABEL
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.transport.masking import NEAR_MISS_LABEL
 
 
 def _echoing_app():

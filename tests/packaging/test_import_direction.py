@@ -14,20 +14,20 @@ ROOT = Path(__file__).resolve().parents[2]
 #: Every package installs under it; the rules below name modules without it.
 NAMESPACE = "replcheck."
 FRONT_ENDS = (
-    "conformance.cli",
-    "conformance.plugin",
-    "conformance.plugin_support",
-    "conformance.suite",
+    "replcheck.conformance.cli",
+    "replcheck.conformance.plugin",
+    "replcheck.conformance.plugin_support",
+    "replcheck.conformance.suite",
 )
 #: The run and what it concludes: above the checks.
 RUN = (
-    "conformance.session",
-    "conformance.scheduling",
-    "conformance.session_opening",
-    "conformance.runner",
-    "conformance.run_result",
-    "conformance.catalogue",
-    "conformance.report",
+    "replcheck.conformance.engine.session",
+    "replcheck.conformance.engine.scheduling",
+    "replcheck.conformance.engine.session_opening",
+    "replcheck.conformance.engine.runner",
+    "replcheck.conformance.engine.run_result",
+    "replcheck.conformance.enforcement.catalogue",
+    "replcheck.conformance.report",
 )
 
 
@@ -86,7 +86,7 @@ def test_the_engine_starts_the_server_only_from_the_run_entry_and_the_cli() -> N
     engine = _sources("conformance")
     allowed = {
         m for m in engine
-        if m in ("conformance.runner", "conformance.catalogue") or _within(m, ("conformance.cli",))
+        if m in ("replcheck.conformance.engine.runner", "replcheck.conformance.enforcement.catalogue") or _within(m, ("replcheck.conformance.cli",))
     }
     others = {m: names for m, names in engine.items() if m not in allowed}
     assert _breaches(others, ("reference_server",)) == []
@@ -96,15 +96,15 @@ def test_the_engines_parts_never_reach_up_to_checks_or_the_run() -> None:
     """The parts every layer uses (settings, masking, exchanges, the client, outcomes, ...)."""
     engine = _sources("conformance")
     above = (
-        "conformance.checks", "conformance.fuzz", "conformance.fuzz_sending",
-        "conformance.enforcers", *RUN,
+        "replcheck.conformance.checks", "replcheck.conformance.fuzzing.generation", "replcheck.conformance.fuzzing.sending",
+        "replcheck.conformance.enforcement.enforcers", *RUN,
     )
     parts = {
         m: names
         for m, names in engine.items()
         if m.count(".") == 1 and not _within(m, above + FRONT_ENDS)
     }
-    assert "conformance.client" in parts and _breaches(parts, above + FRONT_ENDS) == []
+    assert "replcheck.conformance.transport.client" in parts and _breaches(parts, above + FRONT_ENDS) == []
 
 
 def test_checks_never_reach_up_to_the_run_reports_or_front_ends() -> None:
@@ -112,15 +112,15 @@ def test_checks_never_reach_up_to_the_run_reports_or_front_ends() -> None:
     checks = {
         m: names
         for m, names in engine.items()
-        if _within(m, ("conformance.checks", "conformance.fuzz", "conformance.enforcers"))
+        if _within(m, ("replcheck.conformance.checks", "replcheck.conformance.fuzzing.generation", "replcheck.conformance.enforcement.enforcers"))
     }
     assert checks and _breaches(checks, RUN + FRONT_ENDS) == []
 
 
 def test_reports_read_results_never_the_session() -> None:
     engine = _sources("conformance")
-    reports = {m: names for m, names in engine.items() if _within(m, ("conformance.report",))}
-    forbidden = ("conformance.session", "conformance.session_opening", "conformance.runner")
+    reports = {m: names for m, names in engine.items() if _within(m, ("replcheck.conformance.report",))}
+    forbidden = ("replcheck.conformance.engine.session", "replcheck.conformance.engine.session_opening", "replcheck.conformance.engine.runner")
     assert reports and _breaches(reports, forbidden + FRONT_ENDS) == []
 
 
@@ -133,9 +133,9 @@ def test_only_the_front_ends_import_the_front_ends() -> None:
 @pytest.mark.parametrize(
     ("module", "imports", "forbidden", "breach"),
     [
-        ("conformance.checks.x", {"conformance.session.Session"}, RUN, True),
-        ("conformance.checks.x", {"conformance.outcomes"}, RUN, False),
-        ("reference_server.app", {"conformance"}, ("conformance",), True),
+        ("replcheck.conformance.checks.x", {"replcheck.conformance.engine.session.Session"}, RUN, True),
+        ("replcheck.conformance.checks.x", {"replcheck.conformance.judging.outcomes"}, RUN, False),
+        ("replcheck.reference_server.app", {"conformance"}, ("conformance",), True),
     ],
 )
 def test_a_breach_is_seen(

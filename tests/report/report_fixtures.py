@@ -10,9 +10,9 @@ from importlib import resources
 
 from replcheck import spec as replcheck_spec
 from replcheck.conformance.checks.edition import Edition
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, combine
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome, combine
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 
 BASE = "http://127.0.0.1:8200/v1"
 STATUS = f"{BASE}/sys/replication/status"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from report_fixtures import broken_run
 
-from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 from replcheck.conformance.report import TerminalReporter, render_junit
 
 

@@ -2,7 +2,7 @@
 
 ``send`` builds the request exactly as asked (raw paths such as ``//`` or ``%72`` are kept,
 after the path prefix of the target's URL, as Vault's own client keeps ``/vault`` of
-``https://proxy/vault``), sends it under the run's bounds (``conformance.bounded_http``: one
+``https://proxy/vault``), sends it under the run's bounds (``replcheck.conformance.transport.bounded_http``: one
 deadline for the whole answer, a cap on the decompressed body; JSON nested deeper than
 ``MAX_JSON_DEPTH`` is refused too), lets the per-response judges see the raw answer (they need
 the run's tokens to spot one coming back), records a masked copy of the ``Exchange`` for the
@@ -11,13 +11,13 @@ counters over time, bookkeeping requests included) judge the exact bytes that ca
 mask only what they keep for output (``mask``). In a plan run nothing is sent: the exchange has
 no response.
 
-Once the run was asked to stop (``conformance.interruption``), ``send`` refuses every request
+Once the run was asked to stop (``replcheck.conformance.concurrency.interruption``), ``send`` refuses every request
 but cleanup ones (``cleanup=True``), whatever swallowed the ``KeyboardInterrupt`` on the way.
 
 ``send`` may be called from several threads (``--concurrency``): the run-wide byte count is
 locked, watchers see each answer at once with when it arrived (``ReceivedResponse``), and
 judging and recording follow the run's order, not the threads'
-(``conformance.recording_order``).
+(``replcheck.conformance.concurrency.recording_order``).
 """
 
 from __future__ import annotations
@@ -32,11 +32,17 @@ from typing import Any
 
 import httpx
 
-from replcheck.conformance import bounded_http, recording_order, tls, tls_probe
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest, escaped_body
-from replcheck.conformance.interruption import RunInterrupted, StopRequest
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.target import Settings
+from replcheck.conformance.concurrency import recording_order
+from replcheck.conformance.concurrency.interruption import RunInterrupted, StopRequest
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport import bounded_http, tls, tls_probe
+from replcheck.conformance.transport.exchange import (
+    Exchange,
+    ReceivedResponse,
+    SentRequest,
+    escaped_body,
+)
+from replcheck.conformance.transport.masking import Masker
 
 #: What a judge gets: the raw exchange (secrets visible) and the tokens to look for in its
 #: answer: the ones sent with this request first, then every other secret the run holds.
@@ -207,7 +213,7 @@ class RecordingClient:
 
     def _record(self, raw: Exchange, tokens: tuple[str, ...]) -> None:
         """Judge a recorded exchange and keep its masked copy (in the run's order: see
-        ``conformance.recording_order``)."""
+        ``replcheck.conformance.concurrency.recording_order``)."""
         if raw.response is not None:
             for observer in self.observers:
                 observer(raw, tokens)

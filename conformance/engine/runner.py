@@ -2,8 +2,8 @@
 
 Public API (used by the CLI, the pytest plugin and the zoo tests of the broken servers)::
 
-    from replcheck.conformance.runner import run, RunAborted
-    from replcheck.conformance.target import Settings
+    from replcheck.conformance.engine.runner import run, RunAborted
+    from replcheck.conformance.settings.target import Settings
 
     result = run(Settings(url="http://127.0.0.1:8200", token="hvs.…", seed=7))
     result.exit_code                          # 0 conformant, 1 not conformant / unsupported
@@ -29,7 +29,7 @@ The pytest plugin runs the same checks one per test, through the same ``Session`
 ``run_judged`` gives a check's result and the judges' verdicts on that check's exchanges only;
 ``outcomes.merge`` (``judges.merge_judgements`` for judges) combines such pieces, from several
 processes, into what one ``run`` reports, by the rule every enforcer follows
-(``conformance.enforcers``), and ``outcomes.per_requirement`` groups results by requirement as
+(``replcheck.conformance.enforcement.enforcers``), and ``outcomes.per_requirement`` groups results by requirement as
 ``RunResult.results`` does.
 
 The modules: ``session`` (the ``Session`` and its checks, judges and watchers),
@@ -64,13 +64,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from replcheck.conformance.aborted import RunAborted
-from replcheck.conformance.client import RecordingClient
-from replcheck.conformance.interruption import RunInterrupted, StopRequest, stopping_on_signals
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.run_result import RunResult
-from replcheck.conformance.session import Listener, Session, Silent, choose
-from replcheck.conformance.target import Settings
+from replcheck.conformance.concurrency.interruption import (
+    RunInterrupted,
+    StopRequest,
+    stopping_on_signals,
+)
+from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.engine.session import Listener, Session, Silent, choose
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import RecordingClient
+from replcheck.conformance.transport.masking import Masker
 
 __all__ = ["RunAborted", "RunResult", "open_target", "run"]
 

@@ -165,7 +165,7 @@ class BoundedHttp:
         server_name: str | None = None,
         connections: int = 1,
     ) -> None:
-        """``context`` from ``conformance.tls.client_context``; ``server_name`` (Vault's
+        """``context`` from ``replcheck.conformance.transport.tls.client_context``; ``server_name`` (Vault's
         ``VAULT_TLS_SERVER_NAME``) is sent as SNI and checked against the certificate instead
         of the URL's host. ``connections``: how many threads send at once (``--concurrency``);
         the pool keeps that many connections (httpcore's pool is thread-safe), each exchange's

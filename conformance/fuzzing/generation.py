@@ -42,14 +42,15 @@ from hypothesis.errors import HypothesisWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance import contract, worker_pool
 from replcheck.conformance.checks.context import CheckContext, RunState
 from replcheck.conformance.checks.registry import check
-from replcheck.conformance.client import Credential
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.fuzz_sending import Clock, Prefetch, Tally, send_case
-from replcheck.conformance.interruption import StopRequest
-from replcheck.conformance.worker_pool import Pending
+from replcheck.conformance.concurrency import worker_pool
+from replcheck.conformance.concurrency.interruption import StopRequest
+from replcheck.conformance.concurrency.worker_pool import Pending
+from replcheck.conformance.fuzzing.sending import Clock, Prefetch, Tally, send_case
+from replcheck.conformance.judging import contract
+from replcheck.conformance.transport.client import Credential
+from replcheck.conformance.transport.exchange import Exchange
 
 _AUTH_HEADERS = {"x-vault-token", "authorization"}
 _DROPPED_HEADERS = _AUTH_HEADERS | {

@@ -13,26 +13,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from replcheck.conformance import contract, enforcers, scheduling
-from replcheck.conformance.aborted import RunAborted
 from replcheck.conformance.checks.context import STATUS, CheckContext, RunState
 from replcheck.conformance.checks.edition import Edition
 from replcheck.conformance.checks.judges import Judge, JudgePanel
 from replcheck.conformance.checks.registry import Check
 from replcheck.conformance.checks.watch import NOTHING_WATCHED, Watcher
-from replcheck.conformance.client import Credential, RecordingClient, TargetUnreachable
-from replcheck.conformance.interruption import (
+from replcheck.conformance.concurrency.interruption import (
     RunInterrupted,
     StopRequest,
     signal_name,
     stopping_on_signals,
 )
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.outcomes import CheckResult, Outcome, conclude, per_requirement
-from replcheck.conformance.run_result import RunResult
-from replcheck.conformance.selection import Selection, SelectionError
-from replcheck.conformance.session_opening import look_up_tokens, probe, provisioned
-from replcheck.conformance.target import Settings
+from replcheck.conformance.enforcement import enforcers
+from replcheck.conformance.engine import scheduling
+from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.engine.session_opening import look_up_tokens, probe, provisioned
+from replcheck.conformance.judging import contract
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome, conclude, per_requirement
+from replcheck.conformance.settings.selection import Selection, SelectionError
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import Credential, RecordingClient, TargetUnreachable
+from replcheck.conformance.transport.masking import Masker
 
 
 class Listener(Protocol):
@@ -270,7 +272,7 @@ class Session:
 
     def judge_check(self, item: Check) -> CheckResult:
         """Run one check and give its result (``run_check`` without telling the listener:
-        ``conformance.scheduling`` tells it in the run's order)."""
+        ``replcheck.conformance.engine.scheduling`` tells it in the run's order)."""
         result = CheckResult(item.requirement, item.name, Outcome.NOT_RUN)
         reason = self._why_not(item, result)
         if reason is not None:

@@ -17,8 +17,8 @@ How Vault answers the lookup (verified on OpenBao 2.7.2, Vault 1.14's token stor
 
 from __future__ import annotations
 
-from replcheck.conformance.client import Credential, RecordingClient
-from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.transport.client import Credential, RecordingClient
+from replcheck.conformance.transport.exchange import Exchange
 
 LOOKUP_SELF = "/v1/auth/token/lookup-self"
 #: Vault's ACL layer wraps its denials in a multierror; its token check does not.

@@ -13,7 +13,7 @@ Vault's API client (``api.Config.ConfigureTLS`` with ``rootcerts``) reads five s
 - ``VAULT_SKIP_VERIFY``: no verification at all (a client certificate is still presented).
 
 ``client_context`` builds one ``ssl.SSLContext`` from them; the run's client
-(``conformance.bounded_http``) and the plugin's fixtures (httpx) share it, so they trust,
+(``replcheck.conformance.transport.bounded_http``) and the plugin's fixtures (httpx) share it, so they trust,
 present and check the same things. The server name is not part of a context: it travels with
 each request (httpcore's ``sni_hostname`` extension; ``server_name_hook`` for httpx).
 """
@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 import certifi
 
-from replcheck.conformance.setting_values import SettingError
-from replcheck.conformance.target import option_named
+from replcheck.conformance.settings.target import option_named
+from replcheck.conformance.settings.values import SettingError
 
 if TYPE_CHECKING:
     import httpx
 
-    from replcheck.conformance.target import Settings
+    from replcheck.conformance.settings.target import Settings
 
 
 def _names(name: str) -> str:

@@ -4,9 +4,9 @@
 own, taking its work strictly in the order it was handed in); a unit may wait for others
 (``after``) before it starts. ``fan_out`` hands one unit to the scheduler of the calling
 thread, recording its exchanges at the place of the call in the run's order
-(``conformance.recording_order``); without a scheduler (a sequential run) the unit runs when
+(``replcheck.conformance.concurrency.recording_order``); without a scheduler (a sequential run) the unit runs when
 its result is asked for. What runs where, and in which order, is
-``conformance.scheduling``'s business; this module knows nothing of checks.
+``replcheck.conformance.engine.scheduling``'s business; this module knows nothing of checks.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
-from replcheck.conformance.recording_order import Entries, recording_into
+from replcheck.conformance.concurrency.recording_order import Entries, recording_into
 
 T = TypeVar("T")
 #: A unit of work handed to ``fan_out``.

@@ -1,7 +1,7 @@
 """``--concurrency N``: checks and generated requests in flight at once, with the run's order kept.
 
 With N = 1 (the default) ``run_checks`` runs the checks one after another, as it always did.
-With N > 1 each check runs as its declared sharing says (``conformance.checks.registry``):
+With N > 1 each check runs as its declared sharing says (``replcheck.conformance.checks.registry``):
 
 - ``parallel`` checks run on a pool of N worker threads, beside each other;
 - an ``alone`` check waits until nothing is in flight, runs, and only then is anything after
@@ -13,7 +13,7 @@ With N > 1 each check runs as its declared sharing says (``conformance.checks.re
   it: in a sequential run they come after it too.
 
 A check may fan out (``worker_pool.fan_out``): the fuzzer's generated requests, and the independent
-refusals a check lists (``conformance.checks.fan``). Requests that cannot change a conformant
+refusals a check lists (``replcheck.conformance.checks.fan``). Requests that cannot change a conformant
 target's state go to the pool; those that may go to the lane, in order, each once every check
 before it has finished and the check's own earlier reads of the target's state were
 answered; an ``in-order`` check waits until every earlier check that fans out has handed all
@@ -23,7 +23,7 @@ that needs nothing from the target (drawing the fuzzer's cases) starts as the ch
 
 Whatever the threads' timing, the record is a sequential run's: results are reported (to the
 listener and in the result list) in the run's order, and every exchange is judged and recorded
-in the run's order (``conformance.recording_order``), a check's as soon as it and every check
+in the run's order (``replcheck.conformance.concurrency.recording_order``), a check's as soon as it and every check
 before it have finished. Ctrl-C or SIGTERM stops the dispatching at once: the main thread
 raises, requests not yet sent are refused by the client (its stop request), the workers are
 daemon threads that are not waited for, and the runner cleans up as it always does. A check
@@ -40,13 +40,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from replcheck.conformance.checks.registry import Check
-from replcheck.conformance.interruption import StopRequest, signal_name
-from replcheck.conformance.outcomes import CheckResult, Outcome
-from replcheck.conformance.recording_order import Entries
-from replcheck.conformance.worker_pool import Pending, Scheduler, scheduler
+from replcheck.conformance.concurrency.interruption import StopRequest, signal_name
+from replcheck.conformance.concurrency.recording_order import Entries
+from replcheck.conformance.concurrency.worker_pool import Pending, Scheduler, scheduler
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 
 if TYPE_CHECKING:
-    from replcheck.conformance.session import Session
+    from replcheck.conformance.engine.session import Session
 
 #: How often the main thread looks at the stop request while it waits (seconds); a check that
 #: finishes wakes it at once.

@@ -13,9 +13,9 @@ from typing import Any
 from replcheck import spec as replcheck_spec
 from replcheck.conformance import __version__
 from replcheck.conformance.checks.edition import Edition
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.interruption import signal_name
-from replcheck.conformance.outcomes import CheckResult, Outcome, RequirementResult
+from replcheck.conformance.concurrency.interruption import signal_name
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome, RequirementResult
+from replcheck.conformance.transport.exchange import Exchange
 
 
 class Verdict(enum.StrEnum):

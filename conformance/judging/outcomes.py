@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.transport.exchange import Exchange
 
 
 class Outcome(enum.StrEnum):

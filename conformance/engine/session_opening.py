@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from replcheck.conformance import contract
-from replcheck.conformance.aborted import RunAborted
 from replcheck.conformance.checks.context import STATUS
 from replcheck.conformance.checks.edition import Edition, detect, observed
 from replcheck.conformance.checks.watch import sections
-from replcheck.conformance.client import Credential
-from replcheck.conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
-from replcheck.conformance.preflight import token_problem
-from replcheck.conformance.provision import Provisioner, has_sudo
+from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.judging import contract
+from replcheck.conformance.provisioning.preflight import token_problem
+from replcheck.conformance.provisioning.provision import Provisioner, has_sudo
+from replcheck.conformance.transport.client import Credential
+from replcheck.conformance.transport.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
 if TYPE_CHECKING:
-    from replcheck.conformance.session import Session
+    from replcheck.conformance.engine.session import Session
 
 
 def look_up_tokens(session: Session) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from replcheck.conformance.checks import judges, registry, watch
-from replcheck.conformance.selection import Selection
+from replcheck.conformance.settings.selection import Selection
 
 
 class Enforcer(Protocol):

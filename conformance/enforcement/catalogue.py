@@ -1,6 +1,6 @@
 """The requirement catalogue joined with what judges each requirement.
 
-``spec/requirements.yaml`` says what a target must do; ``conformance.enforcers`` says which
+``spec/requirements.yaml`` says what a target must do; ``replcheck.conformance.enforcement.enforcers`` says which
 checks, judges and run-wide watchers enforce it (and in which module), and the reference
 server's route table which of its code serves the endpoint concerned. This module puts them
 side by side, for
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from replcheck import spec as replcheck_spec
-from replcheck.conformance import enforcers
+from replcheck.conformance.enforcement import enforcers
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The fuzzer's sending side: a ``--budget``'s clock, the tally of what was sent, and the
 cases drawn ahead while other checks run (``--concurrency``).
 
-Split from ``conformance.fuzz`` (which draws and hands out the cases) so each stays small.
+Split from ``replcheck.conformance.fuzzing.generation`` (which draws and hands out the cases) so each stays small.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from replcheck.conformance import contract
 from replcheck.conformance.checks.context import CheckContext
-from replcheck.conformance.client import Credential, UnsendableRequest
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.worker_pool import Pending
+from replcheck.conformance.concurrency.worker_pool import Pending
+from replcheck.conformance.judging import contract
+from replcheck.conformance.transport.client import Credential, UnsendableRequest
+from replcheck.conformance.transport.exchange import Exchange
 
 if TYPE_CHECKING:
-    from replcheck.conformance.fuzz import FuzzCase
+    from replcheck.conformance.fuzzing.generation import FuzzCase
 
 #: Requests one generated case costs at most: seven credentials for the status; for a write, five
 #: refused ones, one sufficient (full profile) and a path variant.

@@ -27,7 +27,7 @@ from typing import Literal
 
 import httpx
 
-from replcheck.conformance.bounded_http import proxy_for
+from replcheck.conformance.transport.bounded_http import proxy_for
 
 TlsAnswer = Literal["tls", "plain-http", "no-handshake"]
 

@@ -24,7 +24,7 @@ answer is in flight still leaves nothing behind:
   (``LIST auth/token/accessors``, which needs sudo), or prints how to do it by hand. Vault
   stores a chosen id's hash as SHA1 rather than its HMAC (it warns so); the ids are 192-bit
   random and the tokens live 30 minutes at most.
-Cleanup itself is shielded from Ctrl-C and SIGTERM (``conformance.interruption.shielded``).
+Cleanup itself is shielded from Ctrl-C and SIGTERM (``replcheck.conformance.concurrency.interruption.shielded``).
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from replcheck.conformance.client import Credential, RecordingClient, TargetUnreachable
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.interruption import shielded
-from replcheck.conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
+from replcheck.conformance.concurrency.interruption import shielded
+from replcheck.conformance.transport.client import Credential, RecordingClient, TargetUnreachable
+from replcheck.conformance.transport.exchange import Exchange
+from replcheck.conformance.transport.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
 POLICY_PATH = "/v1/sys/policies/acl/"
 CREATE_PATH = "/v1/auth/token/create"
