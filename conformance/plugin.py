@@ -2,7 +2,8 @@
 
 Inert until used: without a replcheck option (or ``VAULT_ADDR``, or an ini key) nothing is
 started, created or printed, and the fixtures do nothing unless a test asks for them. The
-logic lives in ``replcheck.conformance.plugin_support``; the suite is ``replcheck.conformance.suite``::
+logic lives in ``replcheck.conformance.plugin_support``; the suite is
+``replcheck.conformance.suite``::
 
     pytest --pyargs replcheck.conformance.suite --vault-addr https://vault:8200 --vault-token ...
 

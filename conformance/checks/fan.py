@@ -2,9 +2,9 @@
 
 A check that sends many requests whose answers do not depend on each other (each a refusal on
 a conformant target) lists them and judges the answers after: ``send_all`` sends them through
-``replcheck.conformance.concurrency.worker_pool.fan_out`` (beside each other with ``--concurrency N``, one after
-another in the listed order without it) and gives the answers in the listed order, so the
-check judges and reports exactly as a sequential run does.
+``replcheck.conformance.concurrency.worker_pool.fan_out`` (beside each other with
+``--concurrency N``, one after another in the listed order without it) and gives the answers in the
+listed order, so the check judges and reports exactly as a sequential run does.
 """
 
 from __future__ import annotations

@@ -51,9 +51,9 @@ class Check:
     #: for a mutating requirement, ``alone`` otherwise (today's order, the safe default).
     declared_sharing: Sharing | None = None
     #: True for a check that hands requests which may change state to
-    #: ``replcheck.conformance.concurrency.worker_pool.fan_out`` (the fuzzer's cases with a sufficient token): under
-    #: ``--concurrency`` they go to the state lane in order, and a state-changing check after
-    #: it waits until it has handed them all in.
+    #: ``replcheck.conformance.concurrency.worker_pool.fan_out`` (the fuzzer's cases with a
+    #: sufficient token): under ``--concurrency`` they go to the state lane in order, and a
+    #: state-changing check after it waits until it has handed them all in.
     fans_out: bool = False
     #: Work that needs nothing from the target, started with ``--concurrency`` as the checks
     #: start, so that it is done by the time the check runs (the fuzzer draws its cases).

@@ -1,5 +1,5 @@
-"""Naming a deliberately broken server (``replcheck.reference_server.broken``) on the command line: the
-``--break NAME`` of ``serve`` and the ``--scenario NAME`` of ``run``.
+"""Naming a deliberately broken server (``replcheck.reference_server.broken``) on the command line:
+the ``--break NAME`` of ``serve`` and the ``--scenario NAME`` of ``run``.
 
 Both flags take a name, or ``list`` to print every name with its category and what it breaks;
 an unknown name ends the command with exit status 2 and one sentence suggesting the closest

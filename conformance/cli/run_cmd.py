@@ -1,9 +1,9 @@
 """``replcheck run``: judge a target and exit 0 (conformant), 1 (not conformant, or no
 replication API) or 2 (no verdict: the run could not be made, or judged nothing).
 
-Flags come from ``replcheck.conformance.settings.target.OPTIONS`` (each with its Vault environment variable), plus
-the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag value, an
-unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
+Flags come from ``replcheck.conformance.settings.target.OPTIONS`` (each with its Vault environment
+variable), plus the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag
+value, an unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
 bounds) ends with one sentence on stderr and exit 2, never a traceback.
 
 ``--scenario NAME`` judges a deliberately broken embedded server instead (``list`` names them):

@@ -1,5 +1,6 @@
 """``replcheck serve``: run the reference server (options and behaviour live in the server), or
-with ``--break NAME`` one of the deliberately broken servers of ``replcheck.reference_server.broken``."""
+with ``--break NAME`` one of the deliberately broken servers of
+``replcheck.reference_server.broken``."""
 
 from __future__ import annotations
 

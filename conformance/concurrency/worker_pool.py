@@ -4,8 +4,8 @@
 own, taking its work strictly in the order it was handed in); a unit may wait for others
 (``after``) before it starts. ``fan_out`` hands one unit to the scheduler of the calling
 thread, recording its exchanges at the place of the call in the run's order
-(``replcheck.conformance.concurrency.recording_order``); without a scheduler (a sequential run) the unit runs when
-its result is asked for. What runs where, and in which order, is
+(``replcheck.conformance.concurrency.recording_order``); without a scheduler (a sequential run) the
+unit runs when its result is asked for. What runs where, and in which order, is
 ``replcheck.conformance.engine.scheduling``'s business; this module knows nothing of checks.
 """
 

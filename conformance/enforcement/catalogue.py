@@ -1,11 +1,11 @@
 """The requirement catalogue joined with what judges each requirement.
 
-``spec/requirements.yaml`` says what a target must do; ``replcheck.conformance.enforcement.enforcers`` says which
-checks, judges and run-wide watchers enforce it (and in which module), and the reference
-server's route table which of its code serves the endpoint concerned. This module puts them
-side by side, for
-``replcheck requirements`` and for the checked-in index ``docs/requirements.md``, whose test keeps
-ids, checks and docs from drifting apart (the way Kubernetes checks its conformance index).
+``spec/requirements.yaml`` says what a target must do;
+``replcheck.conformance.enforcement.enforcers`` says which checks, judges and run-wide watchers
+enforce it (and in which module), and the reference server's route table which of its code serves
+the endpoint concerned. This module puts them side by side, for ``replcheck requirements`` and for
+the checked-in index ``docs/requirements.md``, whose test keeps ids, checks and docs from drifting
+apart (the way Kubernetes checks its conformance index).
 """
 
 from __future__ import annotations

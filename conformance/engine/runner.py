@@ -29,8 +29,8 @@ The pytest plugin runs the same checks one per test, through the same ``Session`
 ``run_judged`` gives a check's result and the judges' verdicts on that check's exchanges only;
 ``outcomes.merge`` (``judges.merge_judgements`` for judges) combines such pieces, from several
 processes, into what one ``run`` reports, by the rule every enforcer follows
-(``replcheck.conformance.enforcement.enforcers``), and ``outcomes.per_requirement`` groups results by requirement as
-``RunResult.results`` does.
+(``replcheck.conformance.enforcement.enforcers``), and ``outcomes.per_requirement`` groups results
+by requirement as ``RunResult.results`` does.
 
 The modules: ``session`` (the ``Session`` and its checks, judges and watchers),
 ``session_opening`` (before the first check), ``run_result`` (``RunResult`` and its

@@ -13,22 +13,21 @@ With N > 1 each check runs as its declared sharing says (``replcheck.conformance
   it: in a sequential run they come after it too.
 
 A check may fan out (``worker_pool.fan_out``): the fuzzer's generated requests, and the independent
-refusals a check lists (``replcheck.conformance.checks.fan``). Requests that cannot change a conformant
-target's state go to the pool; those that may go to the lane, in order, each once every check
-before it has finished and the check's own earlier reads of the target's state were
-answered; an ``in-order`` check waits until every earlier check that fans out has handed all
-its requests in, so the lane keeps a sequential run's order of state changes exactly. Work
-that needs nothing from the target (drawing the fuzzer's cases) starts as the checks start
-(``Check.prepare``).
+refusals a check lists (``replcheck.conformance.checks.fan``). Requests that cannot change a
+conformant target's state go to the pool; those that may go to the lane, in order, each once every
+check before it has finished and the check's own earlier reads of the target's state were answered;
+an ``in-order`` check waits until every earlier check that fans out has handed all its requests in,
+so the lane keeps a sequential run's order of state changes exactly. Work that needs nothing from
+the target (drawing the fuzzer's cases) starts as the checks start (``Check.prepare``).
 
 Whatever the threads' timing, the record is a sequential run's: results are reported (to the
 listener and in the result list) in the run's order, and every exchange is judged and recorded
-in the run's order (``replcheck.conformance.concurrency.recording_order``), a check's as soon as it and every check
-before it have finished. Ctrl-C or SIGTERM stops the dispatching at once: the main thread
-raises, requests not yet sent are refused by the client (its stop request), the workers are
-daemon threads that are not waited for, and the runner cleans up as it always does. A check
-that stops the run (unreachable target, an answer beyond the bounds) stops the dispatching,
-and the client refuses every further request but cleanup.
+in the run's order (``replcheck.conformance.concurrency.recording_order``), a check's as soon as it
+and every check before it have finished. Ctrl-C or SIGTERM stops the dispatching at once: the main
+thread raises, requests not yet sent are refused by the client (its stop request), the workers are
+daemon threads that are not waited for, and the runner cleans up as it always does. A check that
+stops the run (unreachable target, an answer beyond the bounds) stops the dispatching, and the
+client refuses every further request but cleanup.
 """
 
 from __future__ import annotations

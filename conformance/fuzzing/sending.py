@@ -1,7 +1,8 @@
 """The fuzzer's sending side: a ``--budget``'s clock, the tally of what was sent, and the
 cases drawn ahead while other checks run (``--concurrency``).
 
-Split from ``replcheck.conformance.fuzzing.generation`` (which draws and hands out the cases) so each stays small.
+Split from ``replcheck.conformance.fuzzing.generation`` (which draws and hands out the cases) so
+each stays small.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The plugin's flags and ini keys, made from ``replcheck.conformance.settings.target.OPTIONS`` (declared once).
+"""The plugin's flags and ini keys, made from ``replcheck.conformance.settings.target.OPTIONS``
+(declared once).
 
 Precedence, as pytest-django has it: a flag wins, then Vault's environment variable, then the
 ini key, then the default. A malformed flag is a usage error at once; a malformed environment

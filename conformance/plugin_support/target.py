@@ -53,7 +53,8 @@ class VaultTarget:
         return self.url.rstrip("/") + contract.api_prefix()
 
     def ssl_context(self) -> ssl.SSLContext:
-        """The TLS context of the engine's client (``replcheck.conformance.transport.tls``), for httpx."""
+        """The TLS context of the engine's client (``replcheck.conformance.transport.tls``), for
+        httpx."""
         return client_context(self.settings())
 
     def schemathesis_tls(self, ca_file: str | None = None) -> dict[str, Any]:

@@ -24,7 +24,8 @@ answer is in flight still leaves nothing behind:
   (``LIST auth/token/accessors``, which needs sudo), or prints how to do it by hand. Vault
   stores a chosen id's hash as SHA1 rather than its HMAC (it warns so); the ids are 192-bit
   random and the tokens live 30 minutes at most.
-Cleanup itself is shielded from Ctrl-C and SIGTERM (``replcheck.conformance.concurrency.interruption.shielded``).
+Cleanup itself is shielded from Ctrl-C and SIGTERM
+(``replcheck.conformance.concurrency.interruption.shielded``).
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ reads for it and its pytest flag (whose ini key is the flag without dashes). The
 (``replcheck run``) and the pytest plugin both build their flags from this table and resolve
 values with ``Settings.resolve``: an explicit value wins, then the environment variable, then an
 ini value (pytest only), then the default. Nothing here lives in a module global beyond the
-declarations. Textual values are parsed in ``replcheck.conformance.settings.values``; secrets are masked
-in ``replcheck.conformance.transport.masking``.
+declarations. Textual values are parsed in ``replcheck.conformance.settings.values``; secrets are
+masked in ``replcheck.conformance.transport.masking``.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ PROFILES: tuple[Profile, ...] = ("safe", "full")
 DEFAULT_MAX_EXAMPLES = 25
 
 #: The default cap on one response body (decompressed) and deadline of one whole request: see
-#: ``replcheck.conformance.transport.bounded_http``. Vault's answers here are kilobytes (a status with a thousand
-#: secondaries is about 400 KB); judging a body costs far more memory than the body (schema
-#: validation's messages copy the offending value: ~150 times an 8 MiB body, measured), so the
-#: cap stays at 1 MiB, which keeps one judged answer near 150 MB. Vault's own client waits 60 s
+#: ``replcheck.conformance.transport.bounded_http``. Vault's answers here are kilobytes (a status
+#: with a thousand secondaries is about 400 KB); judging a body costs far more memory than the body
+#: (schema validation's messages copy the offending value: ~150 times an 8 MiB body, measured), so
+#: the cap stays at 1 MiB, which keeps one judged answer near 150 MB. Vault's own client waits 60 s
 #: (VAULT_CLIENT_TIMEOUT); a gate in CI should give up sooner on a target that dribbles.
 DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024
 

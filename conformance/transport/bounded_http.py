@@ -165,10 +165,11 @@ class BoundedHttp:
         server_name: str | None = None,
         connections: int = 1,
     ) -> None:
-        """``context`` from ``replcheck.conformance.transport.tls.client_context``; ``server_name`` (Vault's
-        ``VAULT_TLS_SERVER_NAME``) is sent as SNI and checked against the certificate instead
-        of the URL's host. ``connections``: how many threads send at once (``--concurrency``);
-        the pool keeps that many connections (httpcore's pool is thread-safe), each exchange's
+        """``context`` from ``replcheck.conformance.transport.tls.client_context``; ``server_name``
+        (Vault's ``VAULT_TLS_SERVER_NAME``) is sent as SNI and checked against the certificate
+        instead of the URL's host. ``connections``: how many threads send at once
+        (``--concurrency``); the pool keeps that many connections (httpcore's pool is thread-safe),
+        each exchange's
         deadline is its thread's own."""
         self._connections = max(connections, _DEFAULT_CONNECTIONS)
         self.max_response_bytes = max_response_bytes

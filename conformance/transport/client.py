@@ -2,17 +2,18 @@
 
 ``send`` builds the request exactly as asked (raw paths such as ``//`` or ``%72`` are kept,
 after the path prefix of the target's URL, as Vault's own client keeps ``/vault`` of
-``https://proxy/vault``), sends it under the run's bounds (``replcheck.conformance.transport.bounded_http``: one
-deadline for the whole answer, a cap on the decompressed body; JSON nested deeper than
-``MAX_JSON_DEPTH`` is refused too), lets the per-response judges see the raw answer (they need
-the run's tokens to spot one coming back), records a masked copy of the ``Exchange`` for the
-reports, and returns the raw one: checks, judges and watchers (run-wide observations such as WAL
-counters over time, bookkeeping requests included) judge the exact bytes that came back, and
-mask only what they keep for output (``mask``). In a plan run nothing is sent: the exchange has
-no response.
+``https://proxy/vault``), sends it under the run's bounds
+(``replcheck.conformance.transport.bounded_http``: one deadline for the whole answer, a cap on the
+decompressed body; JSON nested deeper than ``MAX_JSON_DEPTH`` is refused too), lets the per-response
+judges see the raw answer (they need the run's tokens to spot one coming back), records a masked
+copy of the ``Exchange`` for the reports, and returns the raw one: checks, judges and watchers
+(run-wide observations such as WAL counters over time, bookkeeping requests included) judge the
+exact bytes that came back, and mask only what they keep for output (``mask``). In a plan run
+nothing is sent: the exchange has no response.
 
-Once the run was asked to stop (``replcheck.conformance.concurrency.interruption``), ``send`` refuses every request
-but cleanup ones (``cleanup=True``), whatever swallowed the ``KeyboardInterrupt`` on the way.
+Once the run was asked to stop (``replcheck.conformance.concurrency.interruption``), ``send``
+refuses every request but cleanup ones (``cleanup=True``), whatever swallowed the
+``KeyboardInterrupt`` on the way.
 
 ``send`` may be called from several threads (``--concurrency``): the run-wide byte count is
 locked, watchers see each answer at once with when it arrived (``ReceivedResponse``), and

@@ -1,8 +1,8 @@
 """One request and what came back, as the reports show it: secrets already masked.
 
-An ``Exchange`` is built by ``replcheck.conformance.transport.client`` after the per-response judges have seen the
-raw answer; from then on only masked text exists. In a ``--plan`` run nothing is sent and
-``response`` is None.
+An ``Exchange`` is built by ``replcheck.conformance.transport.client`` after the per-response judges
+have seen the raw answer; from then on only masked text exists. In a ``--plan`` run nothing is sent
+and ``response`` is None.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ Vault's API client (``api.Config.ConfigureTLS`` with ``rootcerts``) reads five s
 - ``VAULT_SKIP_VERIFY``: no verification at all (a client certificate is still presented).
 
 ``client_context`` builds one ``ssl.SSLContext`` from them; the run's client
-(``replcheck.conformance.transport.bounded_http``) and the plugin's fixtures (httpx) share it, so they trust,
-present and check the same things. The server name is not part of a context: it travels with
-each request (httpcore's ``sni_hostname`` extension; ``server_name_hook`` for httpx).
+(``replcheck.conformance.transport.bounded_http``) and the plugin's fixtures (httpx) share it, so
+they trust, present and check the same things. The server name is not part of a context: it travels
+with each request (httpcore's ``sni_hostname`` extension; ``server_name_hook`` for httpx).
 """
 
 from __future__ import annotations

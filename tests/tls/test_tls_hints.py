@@ -1,5 +1,6 @@
 """After a failed https connection, the advice fits the server: certificate flags for a server
-that speaks TLS, ``http://`` for one that serves plain HTTP (``replcheck.conformance.transport.tls_probe``)."""
+that speaks TLS, ``http://`` for one that serves plain HTTP
+(``replcheck.conformance.transport.tls_probe``)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
-"""The suite must fail every broken server of the zoo (``replcheck.reference_server.broken``), naming
-exactly the right requirements, and pass the reference server with the very same settings.
+"""The suite must fail every broken server of the zoo (``replcheck.reference_server.broken``),
+naming exactly the right requirements, and pass the reference server with the very same settings.
 
 Three layers, so that a failure says whose fault it is:
 
 - ``test_deviation_is_real``: a direct request shows each deviation on the broken server and
   not on the reference server (the zoo itself is right);
-- ``test_suite_catches``: ``replcheck.conformance.engine.runner.run`` says "not conformant" (exit code 1), fails
-  *each* id of the entry's ``must_fail``, and fails nothing outside ``must_fail`` and
+- ``test_suite_catches``: ``replcheck.conformance.engine.runner.run`` says "not conformant" (exit
+  code 1), fails *each* id of the entry's ``must_fail``, and fails nothing outside ``must_fail`` and
   ``may_fail`` (the engine is right, check by check);
 - ``test_every_requirement_is_proven``: every requirement of the catalogue is in the
   ``must_fail`` of a broken server that runs, so no check can be deleted with the zoo green.
