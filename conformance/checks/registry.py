@@ -119,9 +119,8 @@ def check(
 
 
 def registered() -> tuple[Check, ...]:
-    """Every registered check, in catalogue order of their requirements, then definition order."""
-    import replcheck.conformance.checks
-    import replcheck.conformance.fuzzing.generation  # noqa: F401  (importing these modules registers their checks)
-
+    """Every check registered so far, in catalogue order of their requirements, then definition
+    order. Checks register when their module is imported; the enforcer registry
+    (``replcheck.conformance.enforcement.enforcers``) imports them all."""
     order = {req.id: index for index, req in enumerate(replcheck_spec.requirements())}
     return tuple(sorted(_CHECKS, key=lambda c: order[c.requirement]))

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for module in COMMANDS:
         module.register(sub)
+    # The whole command, for a sub-command that describes it (``completion``).
+    parser.set_defaults(command_parser=parser)
     return parser
 
 

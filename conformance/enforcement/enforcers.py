@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+# Importing the checks package and the fuzzer registers every check.
 from replcheck.conformance.checks import judges, registry, watch
+from replcheck.conformance.fuzzing import check as _fuzzer  # noqa: F401
 from replcheck.conformance.settings.selection import Selection
 
 

@@ -70,8 +70,9 @@ from replcheck.conformance.concurrency.interruption import (
     stopping_on_signals,
 )
 from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.progress import Listener, Silent
 from replcheck.conformance.engine.run_result import RunResult
-from replcheck.conformance.engine.session import Listener, Session, Silent, choose
+from replcheck.conformance.engine.session import Session, choose
 from replcheck.conformance.settings.target import Settings
 from replcheck.conformance.transport.client import RecordingClient
 from replcheck.conformance.transport.masking import Masker

@@ -36,16 +36,32 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from replcheck.conformance.checks.context import RunState
 from replcheck.conformance.checks.registry import Check
 from replcheck.conformance.concurrency.interruption import StopRequest, signal_name
 from replcheck.conformance.concurrency.recording_order import Entries
 from replcheck.conformance.concurrency.worker_pool import Pending, Scheduler, scheduler
+from replcheck.conformance.engine.progress import Listener
 from replcheck.conformance.judging.outcomes import CheckResult, Outcome
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import RecordingClient
 
-if TYPE_CHECKING:
-    from replcheck.conformance.engine.session import Session
+
+class Session(Protocol):
+    """What the dispatch needs of the session (``engine.session.Session`` is one)."""
+
+    settings: Settings
+    state: RunState
+    client: RecordingClient
+    listener: Listener
+
+    def run_check(self, item: Check) -> CheckResult: ...
+
+    def judge_check(self, item: Check) -> CheckResult: ...
+
+    def would_run(self, item: Check) -> bool: ...
 
 #: How often the main thread looks at the stop request while it waits (seconds); a check that
 #: finishes wakes it at once.

@@ -11,7 +11,7 @@ import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any
 
 from replcheck.conformance.checks.context import STATUS, CheckContext, RunState
 from replcheck.conformance.checks.edition import Edition
@@ -27,6 +27,7 @@ from replcheck.conformance.concurrency.interruption import (
 from replcheck.conformance.enforcement import enforcers
 from replcheck.conformance.engine import scheduling
 from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.progress import Listener, Silent
 from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.engine.session_opening import look_up_tokens, probe, provisioned
 from replcheck.conformance.judging import contract
@@ -35,22 +36,6 @@ from replcheck.conformance.settings.selection import Selection, SelectionError
 from replcheck.conformance.settings.target import Settings
 from replcheck.conformance.transport.client import Credential, RecordingClient, TargetUnreachable
 from replcheck.conformance.transport.masking import Masker
-
-
-class Listener(Protocol):
-    """Progress of a run, for a terminal or a plugin (every method optional in effect)."""
-
-    def message(self, text: str) -> None: ...
-
-    def check_finished(self, result: CheckResult) -> None: ...
-
-
-class Silent:
-    def message(self, text: str) -> None:
-        pass
-
-    def check_finished(self, result: CheckResult) -> None:
-        pass
 
 
 def choose(settings: Settings) -> Selection:

@@ -7,20 +7,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from replcheck.conformance.checks.context import STATUS
+from replcheck.conformance.checks.context import STATUS, RunState
 from replcheck.conformance.checks.edition import Edition, detect, observed
 from replcheck.conformance.checks.watch import sections
 from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.progress import Listener
 from replcheck.conformance.judging import contract
 from replcheck.conformance.provisioning.preflight import token_problem
 from replcheck.conformance.provisioning.provision import Provisioner, has_sudo
-from replcheck.conformance.transport.client import Credential
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import Credential, RecordingClient
 from replcheck.conformance.transport.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 
-if TYPE_CHECKING:
-    from replcheck.conformance.engine.session import Session
+
+class Session(Protocol):
+    """What opening a session reads and fills in (``engine.session.Session`` is one): the
+    run's settings, client, state and listener; the edition and cluster ids read; why checks
+    needing a token cannot run; notes and plan lines for the reports."""
+
+    settings: Settings
+    client: RecordingClient
+    state: RunState
+    listener: Listener
+    reasons: dict[str, str]
+    edition: Edition
+    edition_observed: str
+    mutation_blocked: str | None
+    notes: list[str]
+    plan_lines: list[str]
+    cluster_ids: dict[str, dict[str, Any]]
 
 
 def look_up_tokens(session: Session) -> None:
