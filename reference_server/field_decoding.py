@@ -15,7 +15,7 @@ from typing import Any
 
 from replcheck.spec.domains import lenient_bool
 
-from .vault_http import VaultError
+from .conventions.errors import VaultError
 
 __all__ = ["FIELD_TYPES", "parse_fields"]
 

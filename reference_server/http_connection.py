@@ -32,7 +32,7 @@ from urllib.parse import unquote
 import zttp
 from uvicorn.protocols.http.zttp_impl import ZttpProtocol
 
-from .vault_http import BODY_READ_ERROR
+from .conventions.bodies import BODY_READ_ERROR
 
 __all__ = ["DEFAULT_READ_HEADER_TIMEOUT", "VaultHttpProtocol", "protocol_class"]
 

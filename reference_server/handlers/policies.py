@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 
+from ..conventions.errors import VaultError
 from ..hcl import PolicyParseError
 from ..routing import Reply, Request, Route
-from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
 

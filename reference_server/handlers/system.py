@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from ..conventions.errors import VaultError
 from ..routing import Reply, Request, Route
 from ..status_values import DISABLED, DR, PERFORMANCE, SECONDARY, SECTIONS
-from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
 
