@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from checkout_copy import copy_of_checkout
+from checkout_copy import REPO, copy_of_checkout
 
 from replcheck import spec as replcheck_spec
 
@@ -143,3 +143,17 @@ def test_wheel_installs_under_one_namespace_beside_a_users_conformance_package(
         cwd=project, env=env, capture_output=True, text=True, check=True,
     ).stdout
     assert located.startswith(str(venv))
+
+
+def test_wheel_holds_the_folders_as_real_files_through_the_links(wheel: Path) -> None:
+    """In the checkout ``replcheck/conformance`` (and its siblings) is a link to the top-level
+    folder; the wheel holds every module of the folders as a regular file, none as a link."""
+    infos = zipfile.ZipFile(wheel).infolist()
+    links = [i.filename for i in infos if (i.external_attr >> 16) & 0o170000 == 0o120000]
+    names = {i.filename for i in infos}
+    expected = {
+        f"replcheck/{path.relative_to(REPO).as_posix()}"
+        for top in ("conformance", "reference_server")
+        for path in (REPO / top).rglob("*.py")
+    }
+    assert links == [] and expected <= names, sorted(expected - names)
