@@ -3,7 +3,7 @@
 Vault's field types are lenient: a bool field takes ``"t"``, ``1`` or ``""`` too, an int field
 a numeric string, a duration ``"1h30m"``. Each decoder answers 400 ``Field validation failed``
 in Vault's words for a value outside its type. The boolean forms are the spec's
-(``replcheck_spec.domains.lenient_bool``), not restated here.
+(``replcheck.spec.domains.lenient_bool``), not restated here.
 """
 
 from __future__ import annotations

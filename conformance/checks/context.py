@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.judges import from_http_layer
 from replcheck.conformance.checks.probes import (
@@ -202,7 +202,7 @@ class CheckContext:
 
     def expect_valid(self, exchange: Exchange, kind: str) -> bool:
         """The JSON body validates against the schema of ``kind``; each violation a finding."""
-        schema_file = replcheck_spec.KINDS[kind]
+        schema_file = spec.KINDS[kind]
         if exchange.response is None:
             return True
         self.judged()

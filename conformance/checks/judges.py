@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.judging import contract
 from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome, conclude, merge
 from replcheck.conformance.transport.exchange import Exchange
@@ -71,7 +71,7 @@ def judge(
     applies: Callable[[Exchange], bool] = _answered,
     any_edition: bool = True,
 ) -> Callable[[JudgeFunction], JudgeFunction]:
-    replcheck_spec.requirement(requirement)
+    spec.requirement(requirement)
 
     def decorate(func: JudgeFunction) -> JudgeFunction:
         doc = " ".join((func.__doc__ or "").split())

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 if TYPE_CHECKING:
     from replcheck.conformance.checks.context import CheckContext, RunState
@@ -78,7 +78,7 @@ class Check:
 
     @property
     def mutating(self) -> bool:
-        return bool(replcheck_spec.requirement(self.requirement).mutating)
+        return bool(spec.requirement(self.requirement).mutating)
 
 
 _CHECKS: list[Check] = []
@@ -95,7 +95,7 @@ def check(
     prepare: Callable[[RunState], None] | None = None,
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
-    replcheck_spec.requirement(requirement)
+    spec.requirement(requirement)
 
     def decorate(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
         doc = " ".join((func.__doc__ or "").split())
@@ -122,5 +122,5 @@ def registered() -> tuple[Check, ...]:
     """Every check registered so far, in catalogue order of their requirements, then definition
     order. Checks register when their module is imported; the enforcer registry
     (``replcheck.conformance.enforcement.enforcers``) imports them all."""
-    order = {req.id: index for index, req in enumerate(replcheck_spec.requirements())}
+    order = {req.id: index for index, req in enumerate(spec.requirements())}
     return tuple(sorted(_CHECKS, key=lambda c: order[c.requirement]))

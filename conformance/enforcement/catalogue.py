@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.enforcement import enforcers
 
 
 @dataclass(frozen=True)
 class Entry:
-    requirement: replcheck_spec.Requirement
+    requirement: spec.Requirement
     enforcers: tuple[enforcers.Enforcer, ...]
 
 
@@ -34,11 +34,11 @@ def entries() -> list[Entry]:
     found = _enforcers()
     return [
         Entry(requirement, tuple(found.get(requirement.id, ())))
-        for requirement in replcheck_spec.requirements()
+        for requirement in spec.requirements()
     ]
 
 
-def exercised(requirement: replcheck_spec.Requirement) -> list[str]:
+def exercised(requirement: spec.Requirement) -> list[str]:
     """The reference server's code that serves the requirement's endpoint(s)."""
     # The reference server is imported only here, for the index: judging needs none of it.
     from replcheck.reference_server.route_index import exercised as served

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance import __version__
 from replcheck.conformance.checks.edition import Edition
 from replcheck.conformance.concurrency.interruption import signal_name
@@ -80,7 +80,7 @@ class RunResult:
     #: Generated cases sent per documented operation ("POST /sys/replication/reindex": 26).
     cases_per_operation: dict[str, int] = field(default_factory=dict)
     suite_version: str = __version__
-    spec_hash: str = field(default_factory=replcheck_spec.spec_hash)
+    spec_hash: str = field(default_factory=spec.spec_hash)
 
     def _with(self, outcome: Outcome) -> list[str]:
         return [rid for rid, r in self.results.items() if r.outcome is outcome]

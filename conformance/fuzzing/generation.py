@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import HypothesisWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.concurrency.interruption import StopRequest
 from replcheck.conformance.judging import contract
 
@@ -61,7 +61,7 @@ class FuzzCase:
 
 @cache
 def _schema() -> Any:
-    return schemathesis.openapi.from_dict(replcheck_spec.bundled_openapi())
+    return schemathesis.openapi.from_dict(spec.bundled_openapi())
 
 
 def generate(seed_value: int, max_examples: int, stop: StopRequest | None = None) -> list[FuzzCase]:

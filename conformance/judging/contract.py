@@ -1,4 +1,4 @@
-"""The documented operations, read from ``replcheck_spec.openapi()``: paths, statuses, schemas.
+"""The documented operations, read from ``replcheck.spec.openapi()``: paths, statuses, schemas.
 
 Nothing here restates the contract; it only indexes the OpenAPI document so that the judges can
 ask "which operation is this request, which statuses may it answer, with which body schema".
@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 _SCHEMA_PREFIX = "./schemas/"
@@ -65,7 +65,7 @@ def _schema_file(document: dict[str, Any], response: dict[str, Any]) -> str | No
 
 @cache
 def _index() -> tuple[str, tuple[Operation, ...]]:
-    document = replcheck_spec.openapi()
+    document = spec.openapi()
     servers = document.get("servers") or [{"url": "/v1"}]
     prefix = urlsplit(servers[0]["url"]).path.rstrip("/")
     operations = []

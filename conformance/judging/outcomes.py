@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.transport.exchange import Exchange
 
 
@@ -150,7 +150,7 @@ def per_requirement(results: list[CheckResult]) -> dict[str, RequirementResult]:
         by_id.setdefault(result.requirement, []).append(result)
     return {
         req.id: combine(req.id, by_id[req.id])
-        for req in replcheck_spec.requirements()
+        for req in spec.requirements()
         if req.id in by_id
     }
 

@@ -30,8 +30,8 @@ def requirement_ids(item: pytest.Item) -> list[str]:
     marks = list(item.iter_markers(MARKER))
     if not marks:
         return []
-    from replcheck import spec as replcheck_spec
-    known = [req.id for req in replcheck_spec.requirements()]
+    from replcheck import spec
+    known = [req.id for req in spec.requirements()]
     ids: list[str] = []
     for mark in marks:
         if not mark.args:

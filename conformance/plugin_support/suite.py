@@ -32,7 +32,7 @@ from typing import NoReturn
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.checks.judges import Judge
 from replcheck.conformance.checks.registry import Check
 from replcheck.conformance.checks.watch import MAX_WATCH_FINDINGS, NOTHING_WATCHED, Watcher
@@ -225,7 +225,7 @@ def raise_error(result: CheckResult) -> None:
 
 def failure_text(result: CheckResult) -> str:
     """Requirement, then each finding as the terminal report prints it (tokens masked)."""
-    requirement = replcheck_spec.requirement(result.requirement)
+    requirement = spec.requirement(result.requirement)
     buffer = io.StringIO()
     reporter = TerminalReporter(buffer)
     for number, group in enumerate(group_findings(result.findings), 1):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from html import escape
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.judging.outcomes import Outcome, RequirementResult
 from replcheck.conformance.report.grouping import FindingGroup, group_findings
@@ -126,7 +126,7 @@ def _failures(result: RunResult) -> tuple[str, dict[str, int]]:
         if not groups:
             continue
         distinct[requirement_id] = len(groups)
-        statement = replcheck_spec.requirement(requirement_id).statement
+        statement = spec.requirement(requirement_id).statement
         blocks = []
         for group in groups:
             number += 1
@@ -146,7 +146,7 @@ def _summary_rows(result: RunResult, distinct: dict[str, int]) -> str:
 
     rows = []
     for requirement_id, outcome in sorted(result.results.items(), key=rank):
-        requirement = replcheck_spec.requirement(requirement_id)
+        requirement = spec.requirement(requirement_id)
         ident = escape(requirement_id)
         if requirement_id in distinct:
             ident = f"<a href='#req-{ident}'>{ident}</a>"
@@ -211,7 +211,7 @@ def render_html(result: RunResult) -> str:
         f"<tr><td><code>{escape(rid)}</code></td><td>{_text(r.statement)}"
         f"<br><small>{_text(r.source)}</small></td></tr>"
         for rid in result.results
-        for r in [replcheck_spec.requirement(rid)]
+        for r in [spec.requirement(rid)]
     )
     notes = [
         f"<li><code>{escape(rid)}</code>: {_text(note)}</li>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.engine.run_result import RunResult
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
@@ -16,7 +16,7 @@ FORMAT_VERSION = "1.0"
 def as_dict(result: RunResult) -> dict[str, Any]:
     requirements = []
     for requirement_id, outcome in result.results.items():
-        requirement = replcheck_spec.requirement(requirement_id)
+        requirement = spec.requirement(requirement_id)
         requirements.append(
             {
                 "id": requirement_id,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 from replcheck.conformance.report.grouping import FindingGroup, group_findings
@@ -112,7 +112,7 @@ class TerminalReporter:
         self._print()
         self._print("Requirements")
         for requirement_id, outcome in result.results.items():
-            level = replcheck_spec.requirement(requirement_id).level
+            level = spec.requirement(requirement_id).level
             reason = f"  - {outcome.reason}" if outcome.reason else ""
             if outcome.outcome is Outcome.UNSUPPORTED and outcome.reason == result.edition_observed:
                 reason = "  - edition: see the verdict"
@@ -146,7 +146,7 @@ class TerminalReporter:
         """Print one distinct finding: requirement, expectation, the exchange and a curl line
         (masked), and the other requests it was seen on."""
         finding = group.first
-        statement = replcheck_spec.requirement(finding.requirement).statement
+        statement = spec.requirement(finding.requirement).statement
         times = f"  [on {group.count} requests]" if group.count > 1 else ""
         self._print(
             f"{number}. {finding.requirement} ({finding.source}): {visible(group.headline)}{times}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 _TOKEN = re.compile(r"\(|\)|[^\s()]+")
 _OPERATORS = {"and", "or", "not"}
@@ -30,7 +30,7 @@ class Selection:
     def matches(self, check_id: str, requirement: str) -> bool:
         if not self._tokens:
             return True
-        category = replcheck_spec.requirement(requirement).category
+        category = spec.requirement(requirement).category
         haystack = f"{check_id} {category}".lower()
         return self._evaluate(lambda word: word.lower() in haystack)
 

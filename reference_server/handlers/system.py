@@ -26,8 +26,8 @@ DR_SECONDARY_CODE = 472
 
 @cache
 def openapi_json() -> bytes:
-    from replcheck import spec as replcheck_spec
-    return json.dumps(replcheck_spec.bundled_openapi(), separators=(",", ":")).encode()
+    from replcheck import spec
+    return json.dumps(spec.bundled_openapi(), separators=(",", ":")).encode()
 
 
 def read_openapi(request: Request) -> Reply:

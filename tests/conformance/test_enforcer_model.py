@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.context import STATUS
 from replcheck.conformance.checks.judges import JudgePanel, merge_judgements
@@ -47,7 +47,7 @@ def _server_error_panel(answers: int) -> JudgePanel:
 
 def test_every_enforcer_has_a_kind_a_known_requirement_and_a_unique_id() -> None:
     items = enforcers.registered()
-    known = {requirement.id for requirement in replcheck_spec.requirements()}
+    known = {requirement.id for requirement in spec.requirements()}
     assert {item.kind for item in items} == {"check", "judge", "watcher"}
     assert all(item.requirement in known and item.doc for item in items)
     assert len({item.id for item in items}) == len(items)

@@ -176,8 +176,8 @@ def test_malformed_keyword_expressions_are_refused(expression: str) -> None:
 def _status_with_bad_cluster_id() -> dict:
     import copy
 
-    from replcheck import spec as replcheck_spec
-    body = copy.deepcopy(replcheck_spec.example("status-dr-perf-primary-2024"))
+    from replcheck import spec
+    body = copy.deepcopy(spec.example("status-dr-perf-primary-2024"))
     body["data"]["dr"]["cluster_id"] = "not-a-uuid"
     return body
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.checks.edition import Edition
 from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome, combine
@@ -95,7 +95,7 @@ def broken_run() -> RunResult:
     findings = _findings()
     results = {}
     checks = []
-    for requirement in replcheck_spec.requirements():
+    for requirement in spec.requirements():
         mine = findings.get(requirement.id, [])
         check = CheckResult(
             requirement.id,

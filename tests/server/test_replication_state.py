@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.reference_server.config import PeerConfig, SectionConfig, ServerConfig
 from replcheck.reference_server.core import VaultCore
 
@@ -267,7 +267,7 @@ def test_concurrent_reads_never_see_a_torn_state():
     clock = ManualClock()
     core = VaultCore(ServerConfig(reindex_stage_seconds=0.001), clock=clock)
     replication = core.replication
-    validator = replcheck_spec.validator("status")
+    validator = spec.validator("status")
     errors: list[str] = []
     stop = threading.Event()
 

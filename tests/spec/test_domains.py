@@ -1,4 +1,4 @@
-"""The value domains the server and the suite read from the spec (``replcheck_spec.domains``)."""
+"""The value domains the server and the suite read from the spec (``replcheck.spec.domains``)."""
 
 from __future__ import annotations
 

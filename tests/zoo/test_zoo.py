@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.engine.aborted import RunAborted
 from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.engine.runner import run
@@ -155,7 +155,7 @@ def test_every_requirement_is_proven() -> None:
     catch it today (an entry still waiting for its check does not count); a requirement only
     the full profile judges is proven by a full-profile entry (checked at import)."""
     proven = {rid for b in ZOO if b.needs is None for rid in b.must_fail}
-    unproven = [r.id for r in replcheck_spec.requirements() if r.id not in proven]
+    unproven = [r.id for r in spec.requirements() if r.id not in proven]
     assert not unproven, f"requirements no broken server must fail: {unproven}"
 
 
