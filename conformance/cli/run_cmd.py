@@ -183,8 +183,10 @@ def _run_and_report(
     from replcheck.conformance.concurrency.interruption import RunInterrupted, signal_name
     from replcheck.conformance.engine.aborted import RunAborted
     from replcheck.conformance.engine.runner import run
+    from replcheck.conformance.fuzzing.storage import keep_out_of_working_directory
     from replcheck.conformance.report import TerminalReporter
 
+    keep_out_of_working_directory()  # Hypothesis's cache files: never a stray ./.hypothesis
     reporter = TerminalReporter()
     try:
         try:
