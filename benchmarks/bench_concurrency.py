@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from replcheck.conformance.runner import EMBEDDED_REINDEX_STAGE_SECONDS
+from replcheck.conformance.engine.runner import EMBEDDED_REINDEX_STAGE_SECONDS
 from replcheck.reference_server.config import ServerConfig
 from replcheck.reference_server.embedded import EmbeddedServer
 

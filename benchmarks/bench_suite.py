@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance.runner import EMBEDDED_REINDEX_STAGE_SECONDS
+from replcheck import spec
+from replcheck.conformance.engine.runner import EMBEDDED_REINDEX_STAGE_SECONDS
 from replcheck.reference_server.config import ServerConfig
 from replcheck.reference_server.embedded import EmbeddedServer
 
@@ -122,7 +122,7 @@ def run_against_url(max_examples: int, seed: int) -> Measurement:
 
 def run_plain_schemathesis(max_examples: int, seed: int, workdir: Path) -> Measurement:
     spec_file = workdir / "openapi.json"
-    spec_file.write_text(json.dumps(replcheck_spec.bundled_openapi()))
+    spec_file.write_text(json.dumps(spec.bundled_openapi()))
     server, counter = _counted_server()
     try:
         seconds, code = _timed([

@@ -2,9 +2,10 @@
 
 Inert until used: without a replcheck option (or ``VAULT_ADDR``, or an ini key) nothing is
 started, created or printed, and the fixtures do nothing unless a test asks for them. The
-logic lives in ``conformance.plugin_support``; the suite is ``conformance.suite``::
+logic lives in ``replcheck.conformance.plugin_support``; the suite is
+``replcheck.conformance.suite``::
 
-    pytest --pyargs conformance.suite --vault-addr https://vault:8200 --vault-token ...
+    pytest --pyargs replcheck.conformance.suite --vault-addr https://vault:8200 --vault-token ...
 
 Fixtures: ``vault_target``, ``vault_client``, ``replication_status``, ``replication_schema``,
 ``vault_non_sudo_token``. Marker: ``replcheck_requirement("ID", ...)``; in a marked test,
@@ -155,10 +156,10 @@ class RunHooks:
         state = self.state
         if state.folder is None or state.worker:
             return
+        from replcheck.conformance.engine.run_result import Verdict
         from replcheck.conformance.plugin_support.results import assemble
         from replcheck.conformance.plugin_support.suite import suite_ids
         from replcheck.conformance.report import render_html, render_json
-        from replcheck.conformance.run_result import Verdict
 
         render = {"json": render_json, "html": render_html}
         users = list(state.user_results.values())

@@ -39,32 +39,17 @@ from starlette.applications import Starlette
 from replcheck.spec.domains import lenient_bool
 
 from .config import ServerConfig
+from .conventions.asgi import Receive, Send
+from .conventions.bodies import parse_body, parse_json_object, read_body
+from .conventions.envelope import envelope, request_id, send_response, unrecognized_warning
+from .conventions.errors import HttpAnswer, VaultError, error_body, multierror, redirect
+from .conventions.paths import clean_path, decode_path, is_relative_path, request_target_path
+from .conventions.tokens import get_token
 from .core import VaultCore
 from .field_decoding import parse_fields
 from .handlers import ROOT_PATHS_WITHOUT_ROUTE, all_routes
 from .handlers.docs_page import DOCS_PATH, serve_docs
 from .routing import Reply, Request, Route, RouteTable
-from .vault_http import (
-    HttpAnswer,
-    Receive,
-    Send,
-    VaultError,
-    clean_path,
-    decode_path,
-    envelope,
-    error_body,
-    get_token,
-    is_relative_path,
-    multierror,
-    parse_body,
-    parse_json_object,
-    read_body,
-    redirect,
-    request_id,
-    request_target_path,
-    send_response,
-    unrecognized_warning,
-)
 
 __all__ = ["VaultDispatcher", "create_app"]
 

@@ -39,7 +39,7 @@ __all__ = [
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 #: The names of the replication states a server can start in, in the order of the one table
-#: that defines them (``reference_server.states.STATES``).
+#: that defines them (``replcheck.reference_server.states.STATES``).
 SCENARIOS = tuple(STATES)
 
 class ConfigError(ValueError):

@@ -7,7 +7,7 @@ for the multi-cluster work. The old spelling stores into the new flag's destinat
 from ``--help``, and says on stderr, when it is used, which flag replaces it.
 
 It lives with the server's command line because ``serve``'s flags are defined there, and the
-server never imports the engine; ``replcheck run`` uses it from ``conformance.cli``.
+server never imports the engine; ``replcheck run`` uses it from ``replcheck.conformance.cli``.
 """
 
 from __future__ import annotations

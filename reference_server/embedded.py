@@ -5,8 +5,8 @@
 
 The conformance suite uses this as its default target; tests use it to talk over a real socket.
 ``wrap`` puts ASGI middleware in front of the server (a request counter, a deliberately broken
-server of ``reference_server.broken``): uvicorn serves ``wrap(app)``, while ``app`` stays the
-reference server.
+server of ``replcheck.reference_server.broken``): uvicorn serves ``wrap(app)``, while ``app`` stays
+the reference server.
 """
 
 from __future__ import annotations

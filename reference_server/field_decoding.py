@@ -3,7 +3,7 @@
 Vault's field types are lenient: a bool field takes ``"t"``, ``1`` or ``""`` too, an int field
 a numeric string, a duration ``"1h30m"``. Each decoder answers 400 ``Field validation failed``
 in Vault's words for a value outside its type. The boolean forms are the spec's
-(``replcheck_spec.domains.lenient_bool``), not restated here.
+(``replcheck.spec.domains.lenient_bool``), not restated here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from replcheck.spec.domains import lenient_bool
 
-from .vault_http import VaultError
+from .conventions.errors import VaultError
 
 __all__ = ["FIELD_TYPES", "parse_fields"]
 

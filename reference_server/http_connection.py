@@ -39,8 +39,8 @@ from urllib.parse import unquote
 import zttp
 from uvicorn.protocols.http.zttp_impl import ZttpProtocol
 
+from .conventions.bodies import BODY_READ_ERROR
 from .malformed_log import MalformedRequestLog
-from .vault_http import BODY_READ_ERROR
 
 __all__ = [
     "DEFAULT_READ_HEADER_TIMEOUT",

@@ -69,10 +69,10 @@ def uvicorn_config(
 ) -> uvicorn.Config:
     """uvicorn settings for the reference server.
 
-    * HTTP: ``reference_server.http_connection`` (the zttp parser, which passes Vault's ``LIST``
-      and unknown methods to the app, plus Go's header-read timeout and quiet framing errors).
-      httptools rejects methods it does not know before the app sees them, and h11 costs half
-      the throughput.
+    * HTTP: ``replcheck.reference_server.http_connection`` (the zttp parser, which passes Vault's
+      ``LIST`` and unknown methods to the app, plus Go's header-read timeout and quiet framing
+      errors). httptools rejects methods it does not know before the app sees them, and h11 costs
+      half the throughput.
     * uvicorn's access log is off: it prints request paths and query strings, which are client
       text. The server has its own access log (route templates only), off unless asked for.
     * idle keep-alive connections stay open for 5 minutes, Vault's ``http_idle_timeout``

@@ -1,6 +1,6 @@
 """The values of the status document the reference server's model uses, checked against the spec.
 
-The spec (``replcheck_spec.domains``) is the only home of the value domains: the replication
+The spec (``replcheck.spec.domains``) is the only home of the value domains: the replication
 modes, the primary and secondary states, connection states and statuses, the reindex stages,
 the section names. The server's model picks single values out of them (a primary is
 ``running``, a repaired stream goes back to ``stream-wals``); each pick is named here once and

@@ -8,7 +8,7 @@ This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json``
 ``replcheck spec`` command all read these files through the functions here; nothing restates a
 schema in Python.
 
-Installed, the folder ships as the ``replcheck_spec`` package (package data), so a wheel finds
+Installed, the folder ships as the ``replcheck.spec`` package (package data), so a wheel finds
 its spec without the source tree.
 """
 

@@ -34,7 +34,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.spec.compat_documents import METHODS, DocumentWalker
 from replcheck.spec.compat_schemas import Change, resolve
 
@@ -48,7 +48,7 @@ replay_key_status = ("/sys/replication/status", "get", "200", "application/json"
 #: component schema of that name.
 replay_key_section = ("#/components/schemas/ClusterSection", "", "", "")
 
-#: The kinds of real output a corpus sample can be (``replcheck_spec.corpus`` kinds).
+#: The kinds of real output a corpus sample can be (``replcheck.spec.corpus`` kinds).
 REPLAY_KEYS = {"status": replay_key_status, "section": replay_key_section}
 
 
@@ -76,14 +76,14 @@ def load_document(source: str) -> tuple[str, dict[str, Any]]:
     """``current`` (the installed contract), a released version kept in the package, or a file
     holding a bundled document (JSON or YAML). Returns a label and the document."""
     if source == "current":
-        return "current", replcheck_spec.bundled_openapi()
-    if source in replcheck_spec.released_versions():
-        return f"released {source}", replcheck_spec.released_openapi(source)
+        return "current", spec.bundled_openapi()
+    if source in spec.released_versions():
+        return f"released {source}", spec.released_openapi(source)
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        known = ", ".join(["current", *replcheck_spec.released_versions()])
+        known = ", ".join(["current", *spec.released_versions()])
         raise SpecSourceError(
             f"{source} is neither a file nor a known version ({known})"
         ) from None
@@ -160,7 +160,7 @@ class _Judge:
 
 
 def project_corpus() -> list[tuple[str, str, Any]]:
-    """The real outputs the project keeps (``replcheck_spec.corpus``): (label, kind, body)."""
+    """The real outputs the project keeps (``replcheck.spec.corpus``): (label, kind, body)."""
     from replcheck.spec import corpus
 
     return [(output.file, output.kind, output.body) for output in corpus.outputs()

@@ -21,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.spec import Requirement
 
 __all__ = ["Operation", "operations", "render_html"]
@@ -79,7 +79,7 @@ def _applies(requirement: Requirement, method: str, path: str) -> bool:
 
 def operations(document: dict[str, Any] | None = None) -> list[Operation]:
     """Every operation of the (bundled) document in document order, with its requirements."""
-    document = document or replcheck_spec.bundled_openapi()
+    document = document or spec.bundled_openapi()
     default_security = document.get("security")
     out = []
     for path, item in document.get("paths", {}).items():
@@ -108,7 +108,7 @@ def operations(document: dict[str, Any] | None = None) -> list[Operation]:
                     request_body=body,
                     responses=responses,
                     requirements=[
-                        r for r in replcheck_spec.requirements() if _applies(r, method, path)
+                        r for r in spec.requirements() if _applies(r, method, path)
                     ],
                 )
             )
@@ -169,10 +169,10 @@ def _environment() -> Environment:
 
 def render_html() -> str:
     """The reference page of the installed contract."""
-    document = replcheck_spec.bundled_openapi()
+    document = spec.bundled_openapi()
     ops = operations(document)
     covered = {r.id for op in ops for r in op.requirements}
-    general = [r for r in replcheck_spec.requirements() if r.id not in covered]
+    general = [r for r in spec.requirements() if r.id not in covered]
     return _environment().get_template("reference.html.j2").render(
         info=document["info"],
         servers=document.get("servers", []),

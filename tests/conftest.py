@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from openbao_support import OpenBaoServer
+
+# A `replcheck run` made inside a test process points Hypothesis at the user's cache folder
+# (replcheck.conformance.fuzzing.storage); the tests keep it in the repository's build/ instead,
+# so that nothing outside the repository is read or written at test time.
+os.environ.setdefault(
+    "REPLCHECK_CACHE_DIR", str(Path(__file__).resolve().parents[1] / "build" / "test-cache")
+)
 
 
 @pytest.fixture(scope="session")

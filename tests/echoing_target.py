@@ -8,7 +8,7 @@ whether a text (a report, the terminal's output) still holds 8 or more consecuti
 of the token, reading it as a person or a program could: as written, HTML-unescaped,
 JSON-unescaped, percent-decoded (and these twice over), and as base64.
 
-The decoding here is written independently of ``replcheck.conformance.secret_forms``: the
+The decoding here is written independently of ``replcheck.conformance.transport.secret_forms``: the
 detector must not share the masker's blind spots.
 """
 

@@ -3,7 +3,8 @@
 - ``status``, ``recover``, ``reindex``, ``conventions``, ``edition``: behaviour checks, small plain
   functions registered by requirement id (``registry.check``);
 - ``judges``: rules applied to every exchange of a run (``judges.judge``);
-- the spec-driven fuzzer lives in ``conformance.fuzz`` and registers itself the same way.
+- the spec-driven fuzzer lives in ``replcheck.conformance.fuzzing`` and registers itself the same
+  way (``fuzzing.check``); the enforcer registry imports both.
 """
 
 from replcheck.conformance.checks import conventions, edition, recover, reindex, status

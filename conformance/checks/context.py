@@ -7,13 +7,11 @@ against their requirement and carry on, so one run reports every deviation it ca
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance import contract
+from replcheck import spec
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.judges import from_http_layer
 from replcheck.conformance.checks.probes import (
@@ -26,12 +24,12 @@ from replcheck.conformance.checks.probes import (
     near_misses,
 )
 from replcheck.conformance.checks.watch import WalWatcher
-from replcheck.conformance.client import Credential, RecordingClient
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.masking import NEAR_MISS_LABEL
-from replcheck.conformance.outcomes import CheckResult, Finding
-from replcheck.conformance.target import Profile
-from replcheck.spec import domains
+from replcheck.conformance.judging import contract
+from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome
+from replcheck.conformance.settings.target import Profile
+from replcheck.conformance.transport.client import Credential, RecordingClient
+from replcheck.conformance.transport.exchange import Exchange
+from replcheck.conformance.transport.masking import NEAR_MISS_LABEL
 from replcheck.spec.violations import Violation, violations
 
 STATUS = contract.api_prefix() + "/sys/replication/status"
@@ -61,9 +59,8 @@ STATUS_LIST: dict[str, tuple[str, ...]] = {"sys/replication/status/": ("list",)}
 INVALID_TOKEN = "hvs.replcheck0invalid0token0000000"
 
 
-#: A section in this mode carries nothing but its mode: no ``reindex_in_progress`` either.
-_DISABLED = domains.member("cluster-section.json#/properties/mode", "disabled")
-#: Seconds a run may spend, in all, waiting for running reindexes to finish.
+#: Seconds a run may spend, in all, waiting for running reindexes to finish
+#: (``replcheck.conformance.checks.reindex_wait``).
 BUSY_BUDGET_SECONDS = 60.0
 
 
@@ -94,6 +91,10 @@ class RunState:
     deadline: float | None = None
     #: Generated cases sent per documented operation (filled by the fuzzer, for the reports).
     cases_per_operation: dict[str, int] = field(default_factory=dict)
+    #: Work a check's ``prepare`` started for this run, under a key of the check's choosing,
+    #: taken by the check when it runs (the fuzzer's cases drawn ahead). Kept here, not in a
+    #: module global, so that it lives and dies with the run.
+    prepared: dict[str, object] = field(default_factory=dict)
 
     @property
     def planning(self) -> bool:
@@ -131,6 +132,13 @@ class CheckContext:
     def invalid(self) -> Credential:
         return self.state.invalid
 
+    def unit(self) -> CheckContext:
+        """A context of the same check with a result of its own: requests sent on another
+        thread (``replcheck.conformance.checks.fan``) count there, and the check's own result
+        is only touched in the check's thread."""
+        result = CheckResult(self.result.requirement, self.name, Outcome.NOT_RUN)
+        return type(self)(self.state, self.name, result)
+
     def send(self, method: str, path: str, purpose: str, **kwargs: Any) -> Exchange:
         """Send a request on behalf of this check (``path`` is sent verbatim)."""
         # A list (LIST, or GET with list=true) is not the documented read of a path.
@@ -149,58 +157,6 @@ class CheckContext:
 
     def read_status(self, purpose: str = "read the status") -> Exchange:
         return self.send("GET", STATUS, purpose)
-
-    def send_when_idle(self, method: str, path: str, purpose: str, **kwargs: Any) -> Exchange:
-        """Send a reindex (or recover) that must succeed, the way a careful client does.
-
-        A target may refuse a second reindex while one runs. So first wait while the status
-        reports ``reindex_in_progress``; and if the answer is still a 400 while the status,
-        read again, shows a reindex running, or cannot show one (every section disabled: the
-        spec allows no other member there), wait and send again. The wording of such a refusal
-        is Vault Enterprise's own and not published, so the suite relies on the status, never
-        on the text. The waiting is bounded per run (``RunState.busy_budget_s``); the last
-        answer is judged.
-        """
-        pause = 0.02
-        while True:
-            self._wait_while_status_shows_reindex()
-            exchange = self.send(method, path, purpose, **kwargs)
-            busy = exchange.status == 400 and self._status_shows_reindex() is not False
-            if not busy or self.state.busy_budget_s <= 0:
-                return exchange
-            self.note("the target refused a reindex, maybe as already running; waited and retried")
-            time.sleep(pause)
-            self.state.busy_budget_s -= pause
-            pause = min(pause * 2, 0.5)
-
-    def _wait_while_status_shows_reindex(self) -> None:
-        if self.planning:
-            return
-        pause = 0.02
-        while True:
-            if not self._status_shows_reindex():  # None (cannot tell) does not wait here
-                return
-            if self.state.busy_budget_s <= 0:
-                self.note("gave up waiting for a running reindex: the waiting budget is spent")
-                return
-            time.sleep(pause)
-            self.state.busy_budget_s -= pause
-            pause = min(pause * 2, 0.5)
-
-    def _status_shows_reindex(self) -> bool | None:
-        """Whether the status shows a reindex running; ``None`` when it cannot show one (no
-        section, or every section disabled)."""
-        if self.planning:
-            return False
-        status = self.state.client.send(
-            "GET", STATUS, purpose="is a reindex running?", origin=self.name, record=False
-        )
-        found = [s for s in (status.data() or {}).values() if isinstance(s, dict)]
-        if any(s.get("reindex_in_progress") is True for s in found):
-            return True
-        if all(s.get("mode") == _DISABLED for s in found):
-            return None
-        return False
 
     # --- how it reports -----------------------------------------------------------------------
     def fail(
@@ -273,7 +229,7 @@ class CheckContext:
     ) -> bool:
         """The JSON body validates against the schema of ``kind``; each violation a finding
         (only those ``keep`` keeps, when given: the others belong to another requirement)."""
-        schema_file = replcheck_spec.KINDS[kind]
+        schema_file = spec.KINDS[kind]
         if exchange.response is None:
             return True
         self.judged()

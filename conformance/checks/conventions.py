@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from replcheck.conformance import contract
 from replcheck.conformance.checks.context import (
     RECOVER,
     RECOVER_WRITE,
@@ -13,7 +12,9 @@ from replcheck.conformance.checks.context import (
 )
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.registry import check
-from replcheck.conformance.client import Credential
+from replcheck.conformance.checks.reindex_wait import send_when_idle
+from replcheck.conformance.judging import contract
+from replcheck.conformance.transport.client import Credential
 
 UNKNOWN_PATH = contract.api_prefix() + "/sys/replication/replcheck-no-such-endpoint"
 
@@ -82,7 +83,7 @@ def trailing_slash_write_is_400(ctx: CheckContext) -> None:
 def success_body_is_envelope(ctx: CheckContext) -> None:
     """A 200 from recover or reindex is the Vault envelope (warnings-response.json)."""
     for path in (RECOVER, REINDEX):
-        exchange = ctx.send_when_idle("POST", path, "sudo token, no body", credential=ctx.sudo)
+        exchange = send_when_idle(ctx, "POST", path, "sudo token, no body", credential=ctx.sudo)
         if exchange.status != 200:
             if ctx.expect_success(exchange):
                 ctx.note(f"{path} answered 204: no body to judge")

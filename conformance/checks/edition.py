@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from replcheck.conformance.checks.context import CheckContext
 from replcheck.conformance.checks.registry import check
-from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.transport.exchange import Exchange
 from replcheck.spec import domains
 
 #: The one mode Community Edition's flat status reports.

@@ -2,24 +2,32 @@
 
 A check that sends many requests whose answers do not depend on each other (each a refusal on
 a conformant target) lists them and judges the answers after: ``send_all`` sends them through
-``conformance.worker_pool.fan_out`` (beside each other with ``--concurrency N``, one after
-another in the listed order without it) and gives the answers in the listed order, so the
-check judges and reports exactly as a sequential run does.
+``replcheck.conformance.concurrency.worker_pool.fan_out`` (beside each other with
+``--concurrency N``, one after another in the listed order without it) and gives the answers in the
+listed order, so the check judges and reports exactly as a sequential run does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from replcheck.conformance import worker_pool
-from replcheck.conformance.client import Credential
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.concurrency import worker_pool
+from replcheck.conformance.judging.outcomes import CheckResult
+from replcheck.conformance.transport.client import Credential
+from replcheck.conformance.transport.exchange import Exchange
 
-if TYPE_CHECKING:
-    from replcheck.conformance.checks.context import CheckContext
+
+class Sender(Protocol):
+    """What ``send_all`` needs of a check's context (``CheckContext`` is one): the check's
+    result, a context of the same check with a result of its own, and its ``send``."""
+
+    result: CheckResult
+
+    def unit(self) -> Sender: ...
+
+    def send(self, method: str, path: str, purpose: str, **kwargs: Any) -> Exchange: ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ class Request:
     content: bytes | None = None
 
 
-def send_all(ctx: CheckContext, requests: Sequence[Request]) -> list[Exchange]:
+def send_all(ctx: Sender, requests: Sequence[Request]) -> list[Exchange]:
     """Send ``requests`` (none may change a conformant target's state); their answers, in
     order. Each is sent on a context of its own, so the check's result is only touched here,
     in the check's thread."""
@@ -48,12 +56,9 @@ def send_all(ctx: CheckContext, requests: Sequence[Request]) -> list[Exchange]:
     return answers
 
 
-def _sender(ctx: CheckContext, request: Request) -> worker_pool.Work[tuple[Exchange, int]]:
+def _sender(ctx: Sender, request: Request) -> worker_pool.Work[tuple[Exchange, int]]:
     def send() -> tuple[Exchange, int]:
-        # A context of the check's own class (``CheckContext``) with a result of its own.
-        unit = type(ctx)(
-            ctx.state, ctx.name, CheckResult(ctx.result.requirement, ctx.name, Outcome.NOT_RUN)
-        )
+        unit = ctx.unit()
         exchange = unit.send(
             request.method,
             request.path,

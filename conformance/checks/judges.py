@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance import contract
+from replcheck import spec
 from replcheck.conformance.checks.schema_owners import owns_body
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.masking import written_forms
-from replcheck.conformance.outcomes import (
+from replcheck.conformance.judging import contract
+from replcheck.conformance.judging.outcomes import (
     CheckResult,
     Finding,
     Outcome,
@@ -29,6 +27,8 @@ from replcheck.conformance.outcomes import (
     enforcer_id,
     merge,
 )
+from replcheck.conformance.transport.exchange import Exchange
+from replcheck.conformance.transport.masking import written_forms
 from replcheck.spec import domains
 from replcheck.spec.violations import violations
 
@@ -66,7 +66,7 @@ class Judge:
 
     @property
     def module(self) -> str:
-        """The module that holds it, e.g. ``conformance.checks.judges``."""
+        """The module that holds it, e.g. ``replcheck.conformance.checks.judges``."""
         return self.func.__module__
 
 
@@ -79,7 +79,7 @@ def judge(
     applies: Callable[[Exchange], bool] = _answered,
     any_edition: bool = True,
 ) -> Callable[[JudgeFunction], JudgeFunction]:
-    replcheck_spec.requirement(requirement)
+    spec.requirement(requirement)
 
     def decorate(func: JudgeFunction) -> JudgeFunction:
         doc = " ".join((func.__doc__ or "").split())

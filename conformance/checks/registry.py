@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance.outcomes import enforcer_id
+from replcheck import spec
+from replcheck.conformance.judging.outcomes import enforcer_id
 
 if TYPE_CHECKING:
     from replcheck.conformance.checks.context import CheckContext, RunState
@@ -52,9 +52,9 @@ class Check:
     #: for a mutating requirement, ``alone`` otherwise (today's order, the safe default).
     declared_sharing: Sharing | None = None
     #: True for a check that hands requests which may change state to
-    #: ``conformance.worker_pool.fan_out`` (the fuzzer's cases with a sufficient token): under
-    #: ``--concurrency`` they go to the state lane in order, and a state-changing check after
-    #: it waits until it has handed them all in.
+    #: ``replcheck.conformance.concurrency.worker_pool.fan_out`` (the fuzzer's cases with a
+    #: sufficient token): under ``--concurrency`` they go to the state lane in order, and a
+    #: state-changing check after it waits until it has handed them all in.
     fans_out: bool = False
     #: Work that needs nothing from the target, started with ``--concurrency`` as the checks
     #: start, so that it is done by the time the check runs (the fuzzer draws its cases).
@@ -83,12 +83,12 @@ class Check:
 
     @property
     def module(self) -> str:
-        """The module that holds it, e.g. ``conformance.checks.reindex``."""
+        """The module that holds it, e.g. ``replcheck.conformance.checks.reindex``."""
         return self.func.__module__
 
     @property
     def mutating(self) -> bool:
-        return bool(replcheck_spec.requirement(self.requirement).mutating)
+        return bool(spec.requirement(self.requirement).mutating)
 
 
 _CHECKS: list[Check] = []
@@ -107,7 +107,7 @@ def check(
     uses: tuple[Need, ...] = (),
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
-    replcheck_spec.requirement(requirement)
+    spec.requirement(requirement)
 
     def decorate(func: Callable[[CheckContext], None]) -> Callable[[CheckContext], None]:
         doc = " ".join((func.__doc__ or "").split())
@@ -133,9 +133,8 @@ def check(
 
 
 def registered() -> tuple[Check, ...]:
-    """Every registered check, in catalogue order of their requirements, then definition order."""
-    import replcheck.conformance.checks
-    import replcheck.conformance.fuzz  # noqa: F401  (importing these modules registers their checks)
-
-    order = {req.id: index for index, req in enumerate(replcheck_spec.requirements())}
+    """Every check registered so far, in catalogue order of their requirements, then definition
+    order. Checks register when their module is imported; the enforcer registry
+    (``replcheck.conformance.enforcement.enforcers``) imports them all."""
+    order = {req.id: index for index, req in enumerate(spec.requirements())}
     return tuple(sorted(_CHECKS, key=lambda c: order[c.requirement]))

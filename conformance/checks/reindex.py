@@ -14,6 +14,7 @@ from replcheck.conformance.checks.context import (
 )
 from replcheck.conformance.checks.fan import Request, send_all
 from replcheck.conformance.checks.registry import check
+from replcheck.conformance.checks.reindex_wait import send_when_idle
 from replcheck.conformance.checks.watch import sections
 from replcheck.spec import domains
 
@@ -99,7 +100,7 @@ def refuses_token_without_sudo(ctx: CheckContext) -> None:
 def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
     """No spelling of the reindex path reaches the handler for a token without sudo: each is
     answered 4xx (or a redirect that is not followed) and no reindex starts."""
-    from replcheck.conformance import contract
+    from replcheck.conformance.judging import contract
 
     before = {} if ctx.planning else _reindex_epochs(ctx)
     requests = [
@@ -134,10 +135,11 @@ def path_variants_never_skip_sudo(ctx: CheckContext) -> None:
 def succeeds_with_sudo_token(ctx: CheckContext) -> None:
     """A sudo token and no body (or ``{}``) start a reindex: 200 with the envelope, or 204."""
     ctx.expect_success(
-        ctx.send_when_idle("POST", REINDEX, "sudo token, no body", credential=ctx.sudo)
+        send_when_idle(ctx, "POST", REINDEX, "sudo token, no body", credential=ctx.sudo)
     )
     ctx.expect_success(
-        ctx.send_when_idle(
+        send_when_idle(
+            ctx,
             "POST", REINDEX, "sudo token, empty object", credential=ctx.sudo, json={}
         )
     )
@@ -147,7 +149,7 @@ def succeeds_with_sudo_token(ctx: CheckContext) -> None:
 def put_behaves_as_post(ctx: CheckContext) -> None:
     """PUT is the same update operation as POST: it succeeds with a sudo token."""
     ctx.expect_success(
-        ctx.send_when_idle("PUT", REINDEX, "PUT with a sudo token", credential=ctx.sudo)
+        send_when_idle(ctx, "PUT", REINDEX, "PUT with a sudo token", credential=ctx.sudo)
     )
 
 
@@ -157,7 +159,8 @@ def every_boolean_form_is_accepted(ctx: CheckContext) -> None:
     form, all three flags set to it: bounded at one reindex per form)."""
     for form in BOOLEAN_FORMS:
         body = dict.fromkeys(FLAGS, form)
-        exchange = ctx.send_when_idle(
+        exchange = send_when_idle(
+            ctx,
             "POST", REINDEX, f"every flag = {json.dumps(form)}", credential=ctx.sudo, json=body
         )
         ctx.expect_success(exchange)
@@ -181,7 +184,8 @@ def invalid_values_are_400(ctx: CheckContext) -> None:
 @check("REINDEX-UNKNOWN-PARAMETERS", needs=("sudo",), asks=REINDEX_WRITE)
 def unknown_parameters_are_ignored(ctx: CheckContext) -> None:
     """An unknown member is ignored: the request succeeds, with a warning naming it if 200."""
-    exchange = ctx.send_when_idle(
+    exchange = send_when_idle(
+        ctx,
         "POST",
         REINDEX,
         "an unknown body member",

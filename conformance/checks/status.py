@@ -23,7 +23,7 @@ from replcheck.conformance.checks.schema_owners import (
     owner,
 )
 from replcheck.conformance.checks.watch import sections, without_wal
-from replcheck.conformance.exchange import Exchange
+from replcheck.conformance.transport.exchange import Exchange
 from replcheck.spec import domains
 
 #: A heartbeat this far in the future is implausible even with generous clock skew.

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, enforcer_id
+from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome, enforcer_id
+from replcheck.conformance.transport.exchange import Exchange
 from replcheck.spec import domains
 
 SECTIONS = domains.sections()
@@ -78,7 +78,7 @@ class Watcher:
     doc: str
     #: Watchers judge the replication API's answers: unsupported on a target without it.
     any_edition: bool = False
-    #: The module that holds it, e.g. ``conformance.checks.watch``.
+    #: The module that holds it, e.g. ``replcheck.conformance.checks.watch``.
     module: str = __name__
 
     @property

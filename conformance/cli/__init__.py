@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMANDS:
         module.register(sub)
+    # The whole command, for a sub-command that describes it (``completion``).
+    parser.set_defaults(command_parser=parser)
     return parser
 
 

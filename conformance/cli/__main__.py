@@ -1,4 +1,4 @@
-"""``python -m conformance.cli``: the same as the ``replcheck`` command."""
+"""``python -m replcheck.conformance.cli``: the same as the ``replcheck`` command."""
 
 import sys
 

@@ -1,6 +1,6 @@
-"""Naming a deliberately broken server (``reference_server.broken``) on the command line: the
-``--break NAME`` of ``serve`` and of ``run`` (whose old spelling ``--scenario`` is an alias until
-0.2.0, see ``reference_server.deprecated_flags``).
+"""Naming a deliberately broken server (``replcheck.reference_server.broken``) on the command line:
+the ``--break NAME`` of ``serve`` and of ``run`` (whose old spelling ``--scenario`` is an alias
+until 0.2.0, see ``replcheck.reference_server.deprecated_flags``).
 
 Both flags take a name, or ``list`` to print every name with its category and what it breaks;
 an unknown name ends the command with exit status 2 and one sentence suggesting the closest

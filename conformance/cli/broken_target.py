@@ -1,6 +1,6 @@
 """``replcheck run --break NAME``: the gate against a deliberately broken embedded server.
 
-The broken server (``reference_server.broken``) is started on a free loopback port in the
+The broken server (``replcheck.reference_server.broken``) is started on a free loopback port in the
 replication state it needs, and judged like any target, with the profile and run bounds the
 project's own tests prove it with (``tests/zoo``) wherever the user chose none: so the run fails
 as the listing says it will, and the reports say which broken server they judged.
@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
 
 if TYPE_CHECKING:
-    from replcheck.conformance.runner import RunResult
+    from replcheck.conformance.engine.runner import RunResult
     from replcheck.reference_server.broken import BrokenServer
 
 #: Reindex jobs finish at once, as in the zoo's tests: the checks' bounded waits for a running
@@ -43,7 +43,7 @@ def settings_for(broken: BrokenServer, settings: Settings) -> Settings:
 def serving(broken: BrokenServer, settings: Settings) -> Iterator[Settings]:
     """Start the broken server, yield ``settings`` pointing at it (its root token as the sudo
     token), stop it on exit. Raises ``RunAborted`` when it cannot start."""
-    from replcheck.conformance.runner import RunAborted
+    from replcheck.conformance.engine.runner import RunAborted
     from replcheck.reference_server.config import ServerConfig
     from replcheck.reference_server.embedded import EmbeddedServer
 

@@ -2,10 +2,10 @@
 
 A run removes what it provisioned on the way out, also when stopped by Ctrl-C, SIGTERM or
 SIGHUP; only a run that was killed (SIGKILL, a lost machine) leaves anything, and what it left
-carries its run id (``conformance.leftovers`` says how it is found). This command takes the
-target flags of ``replcheck run`` (URL, token, namespace, TLS, with the same ``VAULT_*``
-variables), lists what it finds, one line each, removes it (``--dry-run``: only lists) and ends
-with a one-line summary.
+carries its run id (``replcheck.conformance.provisioning.leftovers`` says how it is found). This
+command takes the target flags of ``replcheck run`` (URL, token, namespace, TLS, with the same
+``VAULT_*`` variables), lists what it finds, one line each, removes it (``--dry-run``: only lists)
+and ends with a one-line summary.
 
 Exit status: 0 cleaned (or nothing to clean), 1 something could not be removed (each with the
 command to remove it by hand), 2 no cleanup could be made (a bad flag, no URL or token, an
@@ -20,13 +20,13 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any
 
-from replcheck.conformance.setting_values import SettingError
-from replcheck.conformance.target import OPTIONS, Settings
-from replcheck.conformance.tls import client_context
+from replcheck.conformance.settings.target import OPTIONS, Settings
+from replcheck.conformance.settings.values import SettingError
+from replcheck.conformance.transport.tls import client_context
 
 if TYPE_CHECKING:
-    from replcheck.conformance.leftovers import Cleaner, Leftover, Survey
-    from replcheck.conformance.masking import Masker
+    from replcheck.conformance.provisioning.leftovers import Cleaner, Leftover, Survey
+    from replcheck.conformance.transport.masking import Masker
 
 #: The settings of ``replcheck run`` that say how to reach the target (the rest are the run's).
 TARGET_SETTINGS = (
@@ -126,15 +126,15 @@ def handle(args: argparse.Namespace) -> int:
         settings = _settings(args, dict(os.environ))
     except SettingError as exc:
         return _error(str(exc))
-    from replcheck.conformance.client import (
+    from replcheck.conformance.provisioning.leftovers import Cleaner, SurveyRefused
+    from replcheck.conformance.provisioning.preflight import token_problem
+    from replcheck.conformance.transport.client import (
         Credential,
         RecordingClient,
         TargetUnreachable,
         UnsendableRequest,
     )
-    from replcheck.conformance.leftovers import Cleaner, SurveyRefused
-    from replcheck.conformance.masking import Masker
-    from replcheck.conformance.preflight import token_problem
+    from replcheck.conformance.transport.masking import Masker
 
     assert settings.url is not None and settings.token is not None
     masker = Masker.for_tokens(settings.token)
@@ -162,7 +162,7 @@ def _counted(items: list[Leftover]) -> str:
 
 def _report(cleaner: Cleaner, survey: Survey, url: str, *, dry_run: bool, masker: Masker) -> int:
     """Print what was found and removed, one line each, and the summary; the exit status."""
-    from replcheck.conformance.leftovers import MAX_ACCESSOR_LOOKUPS
+    from replcheck.conformance.provisioning.leftovers import MAX_ACCESSOR_LOOKUPS
 
     say = masker.mask
     for line in survey.left_alone:  # masked in ``leftovers``: names and answers of the target

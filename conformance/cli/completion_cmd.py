@@ -43,12 +43,10 @@ def _actions(parser: argparse.ArgumentParser) -> Iterator[argparse.Action]:
                 yield from _actions(child)
 
 
-def script(shell: str) -> str:
+def script(shell: str, parser: argparse.ArgumentParser) -> str:
+    """The completion script of ``parser`` (the whole ``replcheck`` command) for ``shell``."""
     import shtab
 
-    from replcheck.conformance.cli import build_parser
-
-    parser = build_parser()
     names = broken_names.completion()
     for action in _actions(parser):
         if isinstance(action, broken_names.NameFlag):
@@ -57,5 +55,5 @@ def script(shell: str) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
-    sys.stdout.write(script(args.shell))
+    sys.stdout.write(script(args.shell, args.command_parser))
     return 0

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: it registers every check, which the other sub-commands need not pay for.
-    from replcheck.conformance import catalogue
+    from replcheck.conformance.enforcement import catalogue
 
     if args.format == "markdown":
         sys.stdout.write(catalogue.render_markdown())

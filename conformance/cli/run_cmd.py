@@ -1,9 +1,9 @@
 """``replcheck run``: judge a target and exit 0 (conformant), 1 (not conformant, or no
 replication API) or 2 (no verdict: the run could not be made, or judged nothing).
 
-Flags come from ``conformance.target.OPTIONS`` (each with its Vault environment variable), plus
-the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag value, an
-unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
+Flags come from ``replcheck.conformance.settings.target.OPTIONS`` (each with its Vault environment
+variable), plus the report files, ``-k`` and ``--plan``. Whatever prevents the run (a bad flag
+value, an unreachable target, a TLS failure, an unwritable report path, an answer beyond the run's
 bounds) ends with one sentence on stderr and exit 2, never a traceback.
 
 The target is named, never assumed: ``--url`` (or ``VAULT_ADDR``), or ``--embedded`` for the
@@ -30,14 +30,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replcheck.conformance.cli import broken_names
-from replcheck.conformance.selection import Selection, SelectionError
-from replcheck.conformance.setting_values import SettingError, one_line
-from replcheck.conformance.target import OPTIONS, PROFILES, Settings
-from replcheck.conformance.tls import client_context
+from replcheck.conformance.settings.selection import Selection, SelectionError
+from replcheck.conformance.settings.target import OPTIONS, PROFILES, Settings
+from replcheck.conformance.settings.values import SettingError, one_line
+from replcheck.conformance.transport.tls import client_context
 from replcheck.reference_server.deprecated_flags import add_alias
 
 if TYPE_CHECKING:
-    from replcheck.conformance.run_result import RunResult
+    from replcheck.conformance.engine.run_result import RunResult
     from replcheck.reference_server.broken import BrokenServer
 
 #: The report flags (``--junit`` …). Their renderers, like the runner, are imported only when a
@@ -242,7 +242,7 @@ def handle(args: argparse.Namespace) -> int:
     except SettingError as exc:
         print(f"replcheck run: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
-    from replcheck.conformance.interruption import StopRequest, stopping_on_signals
+    from replcheck.conformance.concurrency.interruption import StopRequest, stopping_on_signals
 
     stop = StopRequest()
     try:
@@ -256,12 +256,14 @@ def handle(args: argparse.Namespace) -> int:
 def _run_and_report(
     args: argparse.Namespace, settings: Settings, stop: Any, broken: BrokenServer | None
 ) -> int:
-    from replcheck.conformance.aborted import RunAborted
     from replcheck.conformance.cli import broken_target
-    from replcheck.conformance.interruption import RunInterrupted, signal_name
+    from replcheck.conformance.concurrency.interruption import RunInterrupted, signal_name
+    from replcheck.conformance.engine.aborted import RunAborted
+    from replcheck.conformance.engine.runner import run
+    from replcheck.conformance.fuzzing.storage import keep_out_of_working_directory
     from replcheck.conformance.report import TerminalReporter
-    from replcheck.conformance.runner import run
 
+    keep_out_of_working_directory()  # Hypothesis's cache files: never a stray ./.hypothesis
     reporter = TerminalReporter(verbose=args.verbose)
     try:
         try:

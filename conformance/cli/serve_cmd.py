@@ -1,6 +1,6 @@
 """``replcheck serve``: run the reference server (options and behaviour live in the server), in
 the replication state ``--state NAME`` picks, or with ``--break NAME`` one of the deliberately
-broken servers of ``reference_server.broken``."""
+broken servers of ``replcheck.reference_server.broken``."""
 
 from __future__ import annotations
 

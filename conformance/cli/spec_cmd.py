@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--schema",
         metavar="NAME",
         help="print one self-contained JSON Schema instead: "
-        + ", ".join(replcheck_spec.standalone_names()),
+        + ", ".join(spec.standalone_names()),
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
     parser.set_defaults(handler=run)
@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=(
             "Compare two versions of the contract and print each change, breaking or not. "
             "OLD and NEW are 'current' (the installed contract), a released version kept in "
-            f"the package ({', '.join(replcheck_spec.released_versions())}) or a file with a "
+            f"the package ({', '.join(spec.released_versions())}) or a file with a "
             "bundled document. The examples of both and the project's corpus of real outputs "
             "(spec/corpus) are replayed. "
             "Exit 0: nothing breaks; 1: a breaking change; 2: unreadable input."
@@ -97,7 +97,7 @@ def _emit(text: str, output: str | None) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.schema is not None:
         try:
-            document: Any = replcheck_spec.standalone_schema(args.schema)
+            document: Any = spec.standalone_schema(args.schema)
         except KeyError as exc:
             print(f"replcheck spec: {exc.args[0]}", file=sys.stderr)
             return 2
@@ -107,9 +107,9 @@ def run(args: argparse.Namespace) -> int:
 
         return _emit(render_html(), args.output)
     if args.format == "yaml" and not args.bundle:
-        text = (replcheck_spec.spec_dir() / "openapi.yaml").read_text(encoding="utf-8")
+        text = (spec.spec_dir() / "openapi.yaml").read_text(encoding="utf-8")
         return _emit(text, args.output)
-    document = replcheck_spec.bundled_openapi() if args.bundle else replcheck_spec.openapi()
+    document = spec.bundled_openapi() if args.bundle else spec.openapi()
     if args.format == "json":
         return _emit(json.dumps(document, indent=2) + "\n", args.output)
     return _emit(

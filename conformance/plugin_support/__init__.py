@@ -1,6 +1,7 @@
-"""What the pytest plugin (``conformance.plugin``) does, kept out of the plugin module.
+"""What the pytest plugin (``replcheck.conformance.plugin``) does, kept out of the plugin module.
 
-- ``options``: the plugin's flags and ini keys, made from ``conformance.target.OPTIONS``;
+- ``options``: the plugin's flags and ini keys, made from
+  ``replcheck.conformance.settings.target.OPTIONS``;
 - ``target``: ``VaultTarget``, what users' fixtures hand out (address, tokens, TLS);
 - ``state``: one pytest process's view of the run (target, seed, embedded server, results
   folder), handed from the xdist controller to its workers;

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from replcheck.conformance.outcomes import CheckResult, Outcome
+    from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 
 MARKER = "replcheck_requirement"
 MARKER_HELP = (
@@ -42,8 +42,8 @@ def requirement_ids(item: pytest.Item) -> list[str]:
     marks = list(item.iter_markers(MARKER))
     if not marks:
         return []
-    from replcheck import spec as replcheck_spec
-    known = [req.id for req in replcheck_spec.requirements()]
+    from replcheck import spec
+    known = [req.id for req in spec.requirements()]
     ids: list[str] = []
     for mark in marks:
         if not mark.args:
@@ -62,7 +62,7 @@ def requirement_ids(item: pytest.Item) -> list[str]:
 
 def outcome_of(report: pytest.TestReport) -> tuple[Outcome, str] | None:
     """What one phase's report says about the test, or None when it says nothing new."""
-    from replcheck.conformance.outcomes import Outcome
+    from replcheck.conformance.judging.outcomes import Outcome
 
     if report.failed:
         if report.when != "call":
@@ -88,7 +88,7 @@ def record(
 ) -> None:
     """Fold one phase's report into the results of a marked test (one per requirement): the
     worst phase wins (error, then failed, then not run, then passed)."""
-    from replcheck.conformance.outcomes import CheckResult, Finding, Outcome
+    from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome
 
     rank = {Outcome.PASSED: 0, Outcome.NOT_RUN: 1, Outcome.FAILED: 2, Outcome.ERROR: 3}
     seen = outcome_of(report)

@@ -1,4 +1,5 @@
-"""The plugin's flags and ini keys, made from ``conformance.target.OPTIONS`` (declared once).
+"""The plugin's flags and ini keys, made from ``replcheck.conformance.settings.target.OPTIONS``
+(declared once).
 
 Precedence, as pytest-django has it: a flag wins, then Vault's environment variable, then the
 ini key, then the default. A malformed flag is a usage error at once; a malformed environment
@@ -18,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from replcheck.conformance.setting_values import SettingError, one_line
-from replcheck.conformance.target import OPTIONS, Option, Settings
+from replcheck.conformance.settings.target import OPTIONS, Option, Settings
+from replcheck.conformance.settings.values import SettingError, one_line
 
 GROUP = "replcheck"
 EMBEDDED_FLAG = "--replcheck-embedded"
@@ -138,7 +139,7 @@ def read_options(config: pytest.Config, environ: dict[str, str] | None = None) -
         settings: Settings | None = Settings.resolve(explicit, environ, ini, front="pytest")
         problem = None
         if settings is not None and settings.url and _tls_files(settings):
-            from replcheck.conformance.tls import client_context
+            from replcheck.conformance.transport.tls import client_context
 
             client_context(settings)  # a file or folder that cannot be used is a bad option
     except SettingError as exc:

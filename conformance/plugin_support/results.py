@@ -25,9 +25,9 @@ from typing import Any
 
 from replcheck.conformance.checks.edition import Edition
 from replcheck.conformance.checks.judges import Judge, merge_judgements
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import CheckResult, Outcome, per_requirement
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome, per_requirement
+from replcheck.conformance.transport.exchange import Exchange
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 

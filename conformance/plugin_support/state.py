@@ -21,15 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from replcheck.conformance.masking import NON_SUDO_LABEL, SUDO_LABEL, Masker, url_shown
 from replcheck.conformance.plugin_support.options import PluginOptions, read_options
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.masking import NON_SUDO_LABEL, SUDO_LABEL, Masker, url_shown
 
 if TYPE_CHECKING:
-    from replcheck.conformance.outcomes import CheckResult
+    from replcheck.conformance.engine.run_result import RunResult
+    from replcheck.conformance.judging.outcomes import CheckResult
     from replcheck.conformance.plugin_support.results import ResultsFolder, RunFacts
     from replcheck.conformance.plugin_support.target import VaultTarget
-    from replcheck.conformance.run_result import RunResult
 
 #: The key of ``workerinput`` the controller fills for its workers.
 WORKER_KEY = "replcheck"
@@ -108,8 +108,8 @@ class PluginState:
         return state
 
     def _start_embedded(self) -> None:
-        from replcheck.conformance.aborted import RunAborted
-        from replcheck.conformance.runner import open_target
+        from replcheck.conformance.engine.aborted import RunAborted
+        from replcheck.conformance.engine.runner import open_target
 
         try:
             url, token, _ = self.stack.enter_context(open_target(Settings()))

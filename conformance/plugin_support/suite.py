@@ -32,21 +32,21 @@ from typing import NoReturn
 
 import pytest
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance import enforcers
-from replcheck.conformance.aborted import RunAborted
+from replcheck import spec
 from replcheck.conformance.checks.judges import Judge
 from replcheck.conformance.checks.registry import Check
 from replcheck.conformance.checks.watch import MAX_WATCH_FINDINGS, NOTHING_WATCHED, Watcher
-from replcheck.conformance.client import TargetUnreachable
-from replcheck.conformance.enforcers import Enforcer
-from replcheck.conformance.outcomes import CheckResult, Outcome, merge
+from replcheck.conformance.enforcement import enforcers
+from replcheck.conformance.enforcement.enforcers import Enforcer
+from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.session import Session, session
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome, merge
 from replcheck.conformance.plugin_support.options import plugin_words
 from replcheck.conformance.plugin_support.results import CheckRecord, ResultsFolder, SessionRecord
 from replcheck.conformance.report.grouping import group_findings
 from replcheck.conformance.report.terminal import TerminalReporter
-from replcheck.conformance.session import Session, session
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import TargetUnreachable
 
 #: How long a test waits, under xdist, for the tests it depends on in other processes. A check
 #: may wait up to a minute for a reindex; a test gives up (an error) after this.
@@ -238,7 +238,7 @@ def raise_error(result: CheckResult) -> None:
 
 def failure_text(result: CheckResult) -> str:
     """Requirement, then each finding as the terminal report prints it (tokens masked)."""
-    requirement = replcheck_spec.requirement(result.requirement)
+    requirement = spec.requirement(result.requirement)
     buffer = io.StringIO()
     reporter = TerminalReporter(buffer)
     for number, group in enumerate(group_findings(result.findings), 1):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from replcheck.conformance.outcomes import PARTIAL, Outcome
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import PARTIAL, Outcome
 from replcheck.conformance.plugin_support.options import plugin_words
 from replcheck.conformance.report.grouping import EDITION_SEE_VERDICT, by_reason, wrapped
-from replcheck.conformance.run_result import RunResult
 
 
 def summary_lines(result: RunResult, reports: dict[str, Path]) -> list[str]:

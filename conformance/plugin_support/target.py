@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from replcheck.conformance import contract
-from replcheck.conformance.client import Credential, RecordingClient
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.provision import Provisioner
-from replcheck.conformance.target import Profile, Settings
-from replcheck.conformance.tls import client_context, server_name_hook
+from replcheck.conformance.judging import contract
+from replcheck.conformance.provisioning.provision import Provisioner
+from replcheck.conformance.settings.target import Profile, Settings
+from replcheck.conformance.transport.client import Credential, RecordingClient
+from replcheck.conformance.transport.masking import Masker
+from replcheck.conformance.transport.tls import client_context, server_name_hook
 from replcheck.spec.violations import violations
 
 #: The label a masked sudo token reads as, the same as in the engine's reports.
@@ -62,7 +62,8 @@ class VaultTarget(Settings):
         return self.url.rstrip("/") + contract.api_prefix()
 
     def ssl_context(self) -> ssl.SSLContext:
-        """The TLS context of the engine's client (``conformance.tls``), for httpx."""
+        """The TLS context of the engine's client (``replcheck.conformance.transport.tls``), for
+        httpx."""
         return client_context(self.settings())
 
     def schemathesis_tls(self, ca_file: str | None = None) -> dict[str, Any]:

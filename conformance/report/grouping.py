@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from replcheck.conformance.exchange import Exchange
-from replcheck.conformance.outcomes import PARTIAL, Finding, RequirementResult
+from replcheck.conformance.judging.outcomes import PARTIAL, Finding, RequirementResult
+from replcheck.conformance.transport.exchange import Exchange
 
 
 @dataclass

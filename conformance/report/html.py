@@ -17,9 +17,9 @@ import re
 from collections import Counter
 from html import escape
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance.exchange import Exchange, visible
-from replcheck.conformance.outcomes import PARTIAL, Outcome, RequirementResult
+from replcheck import spec
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import PARTIAL, Outcome, RequirementResult
 from replcheck.conformance.report.grouping import (
     EDITION_SEE_VERDICT,
     FindingGroup,
@@ -28,7 +28,7 @@ from replcheck.conformance.report.grouping import (
     shared_notes,
 )
 from replcheck.conformance.report.json_view import pretty_json_html
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.transport.exchange import Exchange, visible
 
 _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:1em auto;max-width:80em;padding:0 1em;color:#222}
@@ -152,7 +152,7 @@ def _failures(result: RunResult) -> tuple[str, dict[str, int]]:
         if not groups:
             continue
         distinct[requirement_id] = len(groups)
-        statement = replcheck_spec.requirement(requirement_id).statement
+        statement = spec.requirement(requirement_id).statement
         blocks = []
         for group in groups:
             number += 1
@@ -172,7 +172,7 @@ def _summary_rows(result: RunResult, distinct: dict[str, int]) -> str:
 
     rows = []
     for requirement_id, outcome in sorted(result.results.items(), key=rank):
-        requirement = replcheck_spec.requirement(requirement_id)
+        requirement = spec.requirement(requirement_id)
         ident = escape(requirement_id)
         if requirement_id in distinct:
             ident = f"<a href='#req-{ident}'>{ident}</a>"
@@ -258,7 +258,7 @@ def render_html(result: RunResult) -> str:
         f"<tr><td><code>{escape(rid)}</code></td><td>{_prose(r.statement)}"
         f"<br><small>{_text(r.source)}</small></td></tr>"
         for rid in result.results
-        for r in [replcheck_spec.requirement(rid)]
+        for r in [spec.requirement(rid)]
     )
     notes = [
         f"<li>{', '.join(f'<code>{escape(rid)}</code>' for rid in ids)}: {_prose(note)}</li>"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance.run_result import RunResult
+from replcheck import spec
+from replcheck.conformance.engine.run_result import RunResult
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
 #: Add members under a minor bump; remove or change one only under a major bump.
@@ -16,7 +16,7 @@ FORMAT_VERSION = "1.1"
 def as_dict(result: RunResult) -> dict[str, Any]:
     requirements = []
     for requirement_id, outcome in result.results.items():
-        requirement = replcheck_spec.requirement(requirement_id)
+        requirement = spec.requirement(requirement_id)
         requirements.append(
             {
                 "id": requirement_id,

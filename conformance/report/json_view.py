@@ -1,6 +1,6 @@
 """A JSON body as HTML: pretty-printed, with the values at given JSON paths marked.
 
-The paths are those of ``replcheck_spec.violations`` (``$.data.dr.secondaries[0].cluster_id``),
+The paths are those of ``replcheck.spec.violations`` (``$.data.dr.secondaries[0].cluster_id``),
 so a schema violation found by a check or a judge points at the value it is about. A path that
 names no value of the document (a member that is missing is reported at its object) marks the
 nearest value it names.
@@ -13,7 +13,7 @@ import re
 from html import escape
 from typing import Any
 
-from replcheck.conformance.exchange import visible
+from replcheck.conformance.transport.exchange import visible
 from replcheck.spec.violations import json_path
 
 _INDENT = "  "

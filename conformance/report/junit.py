@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from replcheck.conformance.exchange import visible
-from replcheck.conformance.outcomes import Finding, Outcome
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import Finding, Outcome
 from replcheck.conformance.report.grouping import FindingGroup, group_findings
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.transport.exchange import visible
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance.exchange import Exchange, visible
-from replcheck.conformance.outcomes import PARTIAL, PLAN_ONLY, CheckResult, Outcome
+from replcheck import spec
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import PARTIAL, PLAN_ONLY, CheckResult, Outcome
 from replcheck.conformance.report.grouping import (
     EDITION_SEE_VERDICT,
     FindingGroup,
@@ -29,7 +29,7 @@ from replcheck.conformance.report.grouping import (
     shared_notes,
     wrapped,
 )
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.transport.exchange import Exchange, visible
 
 _MARK = {
     Outcome.PASSED.value: "passed",
@@ -176,7 +176,7 @@ class TerminalReporter:
         """``--verbose``: one line per requirement, with its notes."""
         self._print("Requirements")
         for requirement_id, outcome in result.results.items():
-            level = replcheck_spec.requirement(requirement_id).level
+            level = spec.requirement(requirement_id).level
             reason = f"  - {outcome.reason}" if outcome.reason else ""
             if outcome.outcome is Outcome.UNSUPPORTED and outcome.reason == result.edition_observed:
                 reason = f"  - {EDITION_SEE_VERDICT}"
@@ -191,7 +191,7 @@ class TerminalReporter:
         self._print(f"Requirements ({len(results)}): {result.tally()}")
         for requirement_id, outcome in results.items():
             if outcome.outcome in (Outcome.FAILED, Outcome.ERROR):
-                level = replcheck_spec.requirement(requirement_id).level
+                level = spec.requirement(requirement_id).level
                 reason = f"  - {outcome.reason}" if outcome.reason else ""
                 self._print(
                     f"  {_MARK[outcome.outcome.value]:<11} {requirement_id} [{level}]"
@@ -212,7 +212,7 @@ class TerminalReporter:
         """Print one distinct finding: requirement, expectation, the exchange and a curl line
         (masked), and the other requests it was seen on."""
         finding = group.first
-        statement = replcheck_spec.requirement(finding.requirement).statement
+        statement = spec.requirement(finding.requirement).statement
         times = f"  [on {group.count} requests]" if group.count > 1 else ""
         self._print(
             f"{number}. {finding.requirement} ({finding.source}): {visible(group.headline)}{times}"

@@ -1,6 +1,6 @@
 """One test per check and per judge of the engine, with the engine's ids, in the engine's order.
 
-Run with ``pytest --pyargs conformance.suite --vault-addr URL --vault-token TOKEN`` (or
+Run with ``pytest --pyargs replcheck.conformance.suite --vault-addr URL --vault-token TOKEN`` (or
 ``--replcheck-embedded``); ``-n auto`` (pytest-xdist) and ``--junitxml`` work as usual.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from replcheck.conformance.outcomes import CheckResult
+from replcheck.conformance.judging.outcomes import CheckResult
 from replcheck.conformance.plugin_support.state import STATE, SUITE_PARAM
 from replcheck.conformance.plugin_support.suite import (
     SuiteRun,

@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..vault_http import clean_path, get_token
+from ..conventions.paths import clean_path
+from ..conventions.tokens import get_token
 
 if TYPE_CHECKING:
     from ..core import VaultCore

@@ -41,8 +41,8 @@ from .asgi import (
 )
 from .serving import Factory, Probe
 
-#: The run profile a broken server needs (``conformance.target.Profile``; the server package
-#: does not import the engine that judges it).
+#: The run profile a broken server needs (``replcheck.conformance.settings.target.Profile``; the
+#: server package does not import the engine that judges it).
 Profile = Literal["safe", "full"]
 FLAGS = ("diff", "force", "skip_flush")
 #: Vault's lenient boolean domain, restated here on purpose: the zoo must not borrow the

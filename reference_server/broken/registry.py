@@ -8,7 +8,7 @@ the engine).
 
 from __future__ import annotations
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 from . import (
     auth,
@@ -46,7 +46,7 @@ def _check_registry() -> None:
     duplicates = {name for name in names if names.count(name) > 1}
     if duplicates:
         raise ValueError(f"duplicate broken server names: {sorted(duplicates)}")
-    catalogue = {requirement.id: requirement for requirement in replcheck_spec.requirements()}
+    catalogue = {requirement.id: requirement for requirement in spec.requirements()}
     for server in ZOO:
         unknown = (set(server.must_fail) | set(server.may_fail)) - set(catalogue)
         if unknown and server.needs is None:

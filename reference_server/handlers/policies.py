@@ -6,9 +6,9 @@ import base64
 import binascii
 
 from ..acl import sanitize_policy_name
+from ..conventions.errors import VaultError
 from ..hcl import PolicyParseError
 from ..routing import Reply, Request, Route
-from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from replcheck.spec import domains
 
+from ..conventions.errors import VaultError
 from ..reindex_job import ReindexBusyError
 from ..routing import Reply, Request, Route
 from ..status_values import DR, PERFORMANCE
-from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from ..conventions.errors import VaultError
 from ..routing import Reply, Request, Route
 from ..status_values import DISABLED, DR, PERFORMANCE, SECONDARY, SECTIONS
-from ..vault_http import VaultError
 
 __all__ = ["ROUTES"]
 
@@ -26,8 +26,8 @@ DR_SECONDARY_CODE = 472
 
 @cache
 def openapi_json() -> bytes:
-    from replcheck import spec as replcheck_spec
-    return json.dumps(replcheck_spec.bundled_openapi(), separators=(",", ":")).encode()
+    from replcheck import spec
+    return json.dumps(spec.bundled_openapi(), separators=(",", ":")).encode()
 
 
 def read_openapi(request: Request) -> Reply:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..acl import TokenEntry, sanitize_policy_name
+from ..conventions.errors import VaultError, multierror
 from ..replication import rfc3339
 from ..routing import Reply, Request, Route
-from ..vault_http import VaultError, multierror
 
 __all__ = ["ROUTES"]
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-#: The schema each kind of output is judged by (a kind of ``replcheck_spec.KINDS`` or a file).
+#: The schema each kind of output is judged by (a kind of ``replcheck.spec.KINDS`` or a file).
 SCHEMAS = {"status": "status", "section": "cluster-section.json"}
 
 

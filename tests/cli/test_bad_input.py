@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from replcheck.conformance.cli import main, run_cmd
-from replcheck.conformance.target import MAX_EXAMPLES, OPTIONS
+from replcheck.conformance.settings.target import MAX_EXAMPLES, OPTIONS
 
 URL = "http://127.0.0.1:8200"
 

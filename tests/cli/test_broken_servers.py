@@ -1,5 +1,5 @@
 """`replcheck serve --break NAME` and `replcheck run --break NAME`: the deliberately broken
-servers of ``reference_server.broken``, for users.
+servers of ``replcheck.reference_server.broken``, for users.
 
 - ``list`` prints every name with its category and what it breaks (exit 0);
 - an unknown name exits 2 with one sentence naming the closest names and ``list``;
@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from replcheck.conformance.cli import broken_target, main, serve_cmd
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
 from replcheck.reference_server import cli as server_cli
 from replcheck.reference_server.broken import CATEGORIES, ZOO, find
 

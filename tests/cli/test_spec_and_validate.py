@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.cli import main
 
 
@@ -28,17 +28,17 @@ def _replcheck(*args: str, stdin: str | None = None) -> subprocess.CompletedProc
 def test_spec_prints_the_document_as_written(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec"]) == 0
     out = capsys.readouterr().out
-    assert out == (replcheck_spec.spec_dir() / "openapi.yaml").read_text(encoding="utf-8")
+    assert out == (spec.spec_dir() / "openapi.yaml").read_text(encoding="utf-8")
 
 
 def test_spec_bundle_json_is_the_bundled_document(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec", "--bundle", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == replcheck_spec.bundled_openapi()
+    assert json.loads(capsys.readouterr().out) == spec.bundled_openapi()
 
 
 def test_spec_bundle_yaml_round_trips(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec", "--bundle"]) == 0
-    assert yaml.safe_load(capsys.readouterr().out) == replcheck_spec.bundled_openapi()
+    assert yaml.safe_load(capsys.readouterr().out) == spec.bundled_openapi()
 
 
 def test_spec_json_unbundled_keeps_file_refs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,14 +48,14 @@ def test_spec_json_unbundled_keeps_file_refs(capsys: pytest.CaptureFixture[str])
 
 def test_validate_accepts_a_valid_capture(tmp_path: Path) -> None:
     capture = tmp_path / "status.json"
-    capture.write_text(json.dumps(replcheck_spec.example("status-dr-perf-primary-2024")))
+    capture.write_text(json.dumps(spec.example("status-dr-perf-primary-2024")))
     result = _replcheck("validate", "--kind", "status", str(capture))
     assert result.returncode == 0, result.stderr
     assert "valid status response" in result.stdout
 
 
 def test_validate_reports_each_violation_with_its_path(tmp_path: Path) -> None:
-    document = replcheck_spec.example("status-dr-perf-primary-2024")
+    document = spec.example("status-dr-perf-primary-2024")
     document["data"]["dr"]["cluster_id"] = "not-a-uuid"
     document["data"]["performance"]["secondaries"][0]["connection_status"] = "up"
     capture = tmp_path / "status.json"
@@ -78,14 +78,14 @@ def test_validate_reports_each_violation_with_its_path(tmp_path: Path) -> None:
 )
 def test_validate_tells_the_kind_from_the_body(tmp_path: Path, example: str, kind: str) -> None:
     capture = tmp_path / "capture.json"
-    capture.write_text(json.dumps(replcheck_spec.example(example)))
+    capture.write_text(json.dumps(spec.example(example)))
     result = _replcheck("validate", str(capture))
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"valid {kind} response (kind told from its members" in result.stdout
 
 
 def test_validate_judges_a_told_kind_like_a_given_one(tmp_path: Path) -> None:
-    document = replcheck_spec.example("status-dr-perf-primary-2024")
+    document = spec.example("status-dr-perf-primary-2024")
     document["data"]["dr"]["cluster_id"] = "not-a-uuid"
     capture = tmp_path / "status.json"
     capture.write_text(json.dumps(document))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance import __version__
 from replcheck.conformance.cli import main
 from replcheck.spec.compat import project_corpus
@@ -37,7 +37,7 @@ def _write(path: Path, document: Any) -> Path:
 
 
 def test_diff_exits_1_for_a_removed_response_status(tmp_path: Path) -> None:
-    old = replcheck_spec.bundled_openapi()
+    old = spec.bundled_openapi()
     new = copy.deepcopy(old)
     del new["paths"]["/sys/replication/reindex"]["post"]["responses"]["413"]
     result = _replcheck("spec", "diff", _write(tmp_path / "old.json", old),
@@ -48,7 +48,7 @@ def test_diff_exits_1_for_a_removed_response_status(tmp_path: Path) -> None:
 
 
 def test_diff_exits_0_for_a_reworded_description(tmp_path: Path) -> None:
-    old = replcheck_spec.bundled_openapi()
+    old = spec.bundled_openapi()
     new = copy.deepcopy(old)
     new["paths"]["/sys/replication/status"]["get"]["description"] = "Reports replication status."
     new["components"]["schemas"]["Peer"]["description"] = "The other end of a stream."
@@ -61,20 +61,20 @@ def test_diff_exits_0_for_a_reworded_description(tmp_path: Path) -> None:
 
 def test_diff_of_the_released_contract_against_the_installed_one_passes() -> None:
     """What CI runs (make spec-gate)."""
-    latest = replcheck_spec.released_versions()[-1]
+    latest = spec.released_versions()[-1]
     result = _replcheck("spec", "diff", latest, "current", "--quiet")
     assert result.returncode == 0, result.stdout
     assert f"released {latest}" in result.stdout
 
 
 def test_diff_replays_a_corpus_folder(tmp_path: Path) -> None:
-    old = replcheck_spec.bundled_openapi()
+    old = spec.bundled_openapi()
     new = copy.deepcopy(old)
     # Declaring a typed member is structurally compatible; only the capture shows the harm.
     new["components"]["schemas"]["Envelope"]["properties"]["replication_lag"] = {"type": "string"}
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    capture = replcheck_spec.example("status-dr-perf-primary-2024")
+    capture = spec.example("status-dr-perf-primary-2024")
     capture["replication_lag"] = 3
     _write(corpus / "vault-1.17.json", capture)
     result = _replcheck("spec", "diff", _write(tmp_path / "old.json", old),
@@ -117,7 +117,7 @@ def test_diff_refuses_an_unbundled_document_with_exit_2() -> None:
 
 def test_spec_schema_prints_the_standalone_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["spec", "--schema", "status-response"]) == 0
-    assert json.loads(capsys.readouterr().out) == replcheck_spec.standalone_schema(
+    assert json.loads(capsys.readouterr().out) == spec.standalone_schema(
         "status-response"
     )
 
@@ -186,9 +186,9 @@ def test_the_package_version_lives_in_one_place() -> None:
 
 
 def test_the_contract_version_is_semver_and_in_the_changelog() -> None:
-    version = replcheck_spec.spec_version()
+    version = spec.spec_version()
     assert [int(part) for part in version.split(".")] >= [
-        int(part) for part in replcheck_spec.released_versions()[-1].split(".")
+        int(part) for part in spec.released_versions()[-1].split(".")
     ]
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"contract {version}" in changelog

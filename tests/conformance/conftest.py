@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from suite_support import server_config
 
-from replcheck.conformance.masking import Masker
+from replcheck.conformance.transport.masking import Masker
 from replcheck.reference_server.embedded import EmbeddedServer
 
 

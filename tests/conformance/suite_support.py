@@ -10,7 +10,7 @@ from typing import Any
 
 from asgi_serving import serve_asgi
 
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
 from replcheck.reference_server.app import create_app
 from replcheck.reference_server.config import ServerConfig
 

@@ -10,8 +10,8 @@ from typing import Any
 from suite_support import server_config, settings_for
 
 from replcheck.conformance.checks.context import REINDEX
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
 from replcheck.reference_server.embedded import EmbeddedServer
 
 

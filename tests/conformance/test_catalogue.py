@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance import catalogue
+from replcheck import spec
+from replcheck.conformance.enforcement import catalogue
 
 INDEX = Path(__file__).resolve().parents[2] / "docs" / "requirements.md"
 
@@ -22,7 +22,7 @@ def test_every_requirement_is_judged_by_at_least_one_check_judge_or_watcher() ->
 
 def test_the_index_follows_the_catalogue_order() -> None:
     assert [e.requirement.id for e in catalogue.entries()] == [
-        r.id for r in replcheck_spec.requirements()
+        r.id for r in spec.requirements()
     ]
 
 
@@ -39,10 +39,10 @@ def test_requirements_command_prints_json_and_survives_a_closed_pipe() -> None:
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     listed = json.loads(done.stdout)
-    assert {item["id"] for item in listed} == {r.id for r in replcheck_spec.requirements()}
+    assert {item["id"] for item in listed} == {r.id for r in spec.requirements()}
     assert all(item["judged_by"] for item in listed)
     closed = subprocess.run(
-        f"{sys.executable} -m conformance.cli requirements | head -1",
+        f"{sys.executable} -m replcheck.conformance.cli requirements | head -1",
         shell=True, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert "Traceback" not in closed.stderr

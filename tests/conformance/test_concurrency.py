@@ -26,10 +26,10 @@ from suite_support import ROOT_TOKEN, app_for, serve_app
 
 from replcheck.conformance.checks.context import STATUS
 from replcheck.conformance.checks.watch import WalWatcher
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.engine.runner import RunResult, run
 from replcheck.conformance.report.json import as_dict
-from replcheck.conformance.runner import RunResult, run
-from replcheck.conformance.target import SettingError, Settings
+from replcheck.conformance.settings.target import SettingError, Settings
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 from replcheck.reference_server.config import ServerConfig
 from replcheck.reference_server.embedded import EmbeddedServer
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import json
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance import enforcers
+from replcheck import spec
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.context import STATUS
 from replcheck.conformance.checks.judges import JudgePanel, merge_judgements
@@ -18,8 +17,9 @@ from replcheck.conformance.checks.watch import (
     WAL_WATCHER,
     WalWatcher,
 )
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.outcomes import CheckResult, Outcome, conclude, merge
+from replcheck.conformance.enforcement import enforcers
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome, conclude, merge
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 
 
 def _answer(status: int, body: str = "{}", path: str = "/v1/sys/replication/reindex") -> Exchange:
@@ -47,7 +47,7 @@ def _server_error_panel(answers: int) -> JudgePanel:
 
 def test_every_enforcer_has_a_kind_a_known_requirement_and_a_unique_id() -> None:
     items = enforcers.registered()
-    known = {requirement.id for requirement in replcheck_spec.requirements()}
+    known = {requirement.id for requirement in spec.requirements()}
     assert {item.kind for item in items} == {"check", "judge", "watcher"}
     assert all(item.requirement in known and item.doc for item in items)
     assert len({item.id for item in items}) == len(items)
@@ -124,7 +124,7 @@ def test_a_watcher_that_saw_no_counter_is_not_run() -> None:
 
 
 def test_every_id_is_built_by_the_one_function() -> None:
-    from replcheck.conformance.outcomes import enforcer_id
+    from replcheck.conformance.judging.outcomes import enforcer_id
 
     for item in enforcers.registered():
         assert item.id == enforcer_id(item.requirement, item.name) == (

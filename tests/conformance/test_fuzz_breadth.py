@@ -9,10 +9,16 @@ from collections import defaultdict
 import pytest
 from suite_support import settings_for
 
-from replcheck.conformance import contract, fuzz
-from replcheck.conformance.runner import run
-from replcheck.conformance.setting_values import SettingError
-from replcheck.conformance.target import BUDGET_MAX_EXAMPLES, DEFAULT_MAX_EXAMPLES, Settings
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.fuzzing.generation import generate
+from replcheck.conformance.fuzzing.path_variants import PATH_VARIANTS
+from replcheck.conformance.judging import contract
+from replcheck.conformance.settings.target import (
+    BUDGET_MAX_EXAMPLES,
+    DEFAULT_MAX_EXAMPLES,
+    Settings,
+)
+from replcheck.conformance.settings.values import SettingError
 
 FUZZ = "fuzz_openapi_operations"
 
@@ -51,7 +57,7 @@ def test_successful_writes_stay_at_most_one_per_generated_case(reference) -> Non
         for e in _generated(result)
         if e.request.method in ("POST", "PUT") and e.operation is not None
     ]
-    cases = [case for case in fuzz.generate(11, 6) if case.method != "GET"]
+    cases = [case for case in generate(11, 6) if case.method != "GET"]
     succeeded = [e for e in writes if e.status is not None and e.status < 300]
     assert succeeded, "the full profile exercises successful writes"
     assert len(succeeded) <= len(cases)
@@ -61,7 +67,7 @@ def test_successful_writes_stay_at_most_one_per_generated_case(reference) -> Non
 def test_write_cases_are_also_sent_to_variant_paths_and_judged(reference) -> None:
     result = run(settings_for(reference.url, keyword="fuzz", max_examples=4))
     variants = [e for e in _generated(result) if "path with" in e.purpose]
-    assert {label for label, _ in fuzz.PATH_VARIANTS} == {
+    assert {label for label, _ in PATH_VARIANTS} == {
         e.purpose.rsplit("path with ", 1)[1] for e in variants
     }
     assert all(e.operation is None and e.status is not None for e in variants)

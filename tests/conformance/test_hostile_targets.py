@@ -19,8 +19,12 @@ from hostile_servers import (
     run_cli,
 )
 
-from replcheck.conformance.bounded_http import AnswerTooLarge, AnswerUndecodable, _Inflater
-from replcheck.conformance.client import json_shape
+from replcheck.conformance.transport.bounded_http import (
+    AnswerTooLarge,
+    AnswerUndecodable,
+    _Inflater,
+)
+from replcheck.conformance.transport.client import json_shape
 
 #: The runner's memory ceiling against any target (the issue's bound).
 MAX_RSS_MB = 500

@@ -9,8 +9,8 @@ import pytest
 
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.judges import JudgePanel, from_http_layer, merge_judgements
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.outcomes import Outcome
+from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 
 JSON = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
 BARE: tuple[tuple[str, str], ...] = ()

@@ -23,7 +23,7 @@ from interrupt_support import (
 )
 from suite_support import ROOT_TOKEN, app_for, serve_app
 
-from replcheck.conformance.interruption import RunInterrupted, StopRequest, shielded
+from replcheck.conformance.concurrency.interruption import RunInterrupted, StopRequest, shielded
 
 MOMENTS = {
     # (the trigger's arguments, -k expression or None for the whole run)

@@ -9,12 +9,12 @@ import pytest
 
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.context import CheckContext, RunState
-from replcheck.conformance.client import RecordingClient
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.outcomes import CheckResult, Outcome
-from replcheck.conformance.selection import Selection, SelectionError
-from replcheck.conformance.target import Settings
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
+from replcheck.conformance.settings.selection import Selection, SelectionError
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import RecordingClient
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.transport.masking import Masker
 
 JSON_ONLY = (("Content-Type", "application/json"),)
 JSON = (*JSON_ONLY, ("Cache-Control", "no-store"))
@@ -176,8 +176,8 @@ def test_malformed_keyword_expressions_are_refused(expression: str) -> None:
 def _status_with_bad_cluster_id() -> dict:
     import copy
 
-    from replcheck import spec as replcheck_spec
-    body = copy.deepcopy(replcheck_spec.example("status-dr-perf-primary-2024"))
+    from replcheck import spec
+    body = copy.deepcopy(spec.example("status-dr-perf-primary-2024"))
     body["data"]["dr"]["cluster_id"] = "not-a-uuid"
     return body
 
@@ -230,7 +230,7 @@ def test_success_of_an_undocumented_request_is_a_suite_bug() -> None:
 
 
 def test_write_successes_are_the_documented_ones() -> None:
-    from replcheck.conformance import contract
+    from replcheck.conformance.judging import contract
 
     assert contract.write_successes() == {200, 204}
     assert contract.operation("GET /sys/replication/status").success_statuses == {200}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from replcheck.conformance.cli import main
-from replcheck.conformance.masking import MIN_ECHO, Masker
+from replcheck.conformance.transport.masking import MIN_ECHO, Masker
 from replcheck.reference_server.config import ServerConfig
 from replcheck.reference_server.embedded import EmbeddedServer
 

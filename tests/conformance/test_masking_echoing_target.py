@@ -15,7 +15,7 @@ from asgi_serving import serve_asgi
 from echoing_target import echoing_proxy, leaks
 
 from replcheck.conformance.cli import main
-from replcheck.conformance.masking import SUDO_LABEL
+from replcheck.conformance.transport.masking import SUDO_LABEL
 from replcheck.reference_server.config import ServerConfig
 from replcheck.reference_server.embedded import EmbeddedServer
 

@@ -14,11 +14,11 @@ from echoing_target import echo_forms, echo_headers, leaks
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from replcheck.conformance.client import RecordingClient
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.masking import MIN_ECHO, SUDO_LABEL, Masker
-from replcheck.conformance.secret_forms import base64_cores
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import RecordingClient
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.transport.masking import MIN_ECHO, SUDO_LABEL, Masker
+from replcheck.conformance.transport.secret_forms import base64_cores
 
 #: What a token can be made of: any character sendable in a header (visible ASCII).
 SENDABLE = "".join(chr(c) for c in range(0x21, 0x7F))
@@ -137,14 +137,14 @@ def _reports_of(token: str) -> dict[str, str]:
     import io
 
     from replcheck.conformance.checks.edition import Edition
-    from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, combine
+    from replcheck.conformance.engine.run_result import RunResult
+    from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome, combine
     from replcheck.conformance.report import (
         TerminalReporter,
         render_html,
         render_json,
         render_junit,
     )
-    from replcheck.conformance.run_result import RunResult
 
     masker = _masker(token)
     client = RecordingClient(Settings(), "http://127.0.0.1:8200", masker, plan=True)

@@ -223,8 +223,8 @@ def test_plan_sends_nothing(capsys) -> None:
 
 
 def test_plan_lists_the_same_requests_a_run_sends(capsys) -> None:
-    from replcheck.conformance.runner import run
-    from replcheck.conformance.target import Settings
+    from replcheck.conformance.engine.runner import run
+    from replcheck.conformance.settings.target import Settings
 
     with serve_app(app_for()) as url:
         settings = Settings(

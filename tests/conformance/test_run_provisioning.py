@@ -8,12 +8,12 @@ import httpx
 import pytest
 from suite_support import ROOT_TOKEN, settings_for
 
-from replcheck.conformance.aborted import RunAborted
 from replcheck.conformance.checks import registry
 from replcheck.conformance.checks.registry import Check
-from replcheck.conformance.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.transport.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
 from replcheck.reference_server.embedded import EmbeddedServer
 
 
@@ -91,7 +91,7 @@ def test_nothing_is_provisioned_unless_asked_and_needed(
     sent: list[str] = []
     before = _counts(reference)
     with_settings = settings_for(reference.url, max_examples=2, **changes)
-    from replcheck.conformance import client as client_module
+    from replcheck.conformance.transport import client as client_module
 
     original = client_module.RecordingClient.send
 

@@ -6,8 +6,8 @@ import pytest
 from suite_support import server_config, settings_for
 
 from replcheck.conformance.checks.edition import Edition
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
 from replcheck.reference_server.config import SCENARIOS
 from replcheck.reference_server.embedded import EmbeddedServer
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance import __version__
 from replcheck.conformance.cli import main
-from replcheck.conformance.masking import NEAR_MISS_LABEL
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.transport.masking import NEAR_MISS_LABEL
 
 
 def _echoing_app():
@@ -77,12 +77,12 @@ def test_json_report_has_provenance_and_one_entry_per_requirement(reference) -> 
     result = run(settings_for(reference.url, seed=77))
     document = json.loads(render_json(result))
     assert document["suite_version"] == __version__
-    assert document["spec_hash"] == replcheck_spec.spec_hash()
+    assert document["spec_hash"] == spec.spec_hash()
     assert document["seed"] == 77
     assert document["target"] == reference.url
     assert document["verdict"] == "conformant" and document["exit_code"] == 0
     ids = [entry["id"] for entry in document["requirements"]]
-    assert ids == [r.id for r in replcheck_spec.requirements()]
+    assert ids == [r.id for r in spec.requirements()]
     assert all(entry["statement"] and entry["checks"] for entry in document["requirements"])
 
 
@@ -100,7 +100,7 @@ def test_junit_has_one_testcase_per_check_and_html_is_self_contained(reference) 
     page = render_html(result)
     assert "NOT CONFORMANT" in page
     assert "<script" not in page and "http-equiv" not in page and "<link" not in page
-    assert replcheck_spec.requirement("VAULT-NO-TOKEN-ECHO").statement in page
+    assert spec.requirement("VAULT-NO-TOKEN-ECHO").statement in page
     assert result.results["VAULT-NO-TOKEN-ECHO"].outcome is Outcome.FAILED
 
 

@@ -13,12 +13,12 @@ from suite_support import ROOT_TOKEN, server_config, settings_for
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.context import STATUS
 from replcheck.conformance.checks.watch import WalWatcher
-from replcheck.conformance.client import RecordingClient
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
-from replcheck.conformance.target import Settings
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import RecordingClient
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.transport.masking import Masker
 from replcheck.reference_server.embedded import EmbeddedServer
 
 CLUSTER = "f2c21cb5-523f-617b-20ac-c913d9154ba6"

@@ -14,22 +14,22 @@ from typing import Any
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.checks import judges
 from replcheck.conformance.checks.context import STATUS
 from replcheck.conformance.checks.schema_owners import owned, owner
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 from replcheck.spec.violations import violations
 
 _REQUIREMENTS = ("STATUS-SCHEMA", "STATUS-MODE-SHAPE", "STATUS-INTEGER-STRINGS")
 
 
 def _primary() -> dict[str, Any]:
-    return replcheck_spec.example("status-perf-secondary-dr-primary-2024")
+    return spec.example("status-perf-secondary-dr-primary-2024")
 
 
 def _idle() -> dict[str, Any]:
-    return replcheck_spec.example("status-dr-secondary-idle")
+    return spec.example("status-dr-secondary-idle")
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:

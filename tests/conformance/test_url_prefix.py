@@ -7,8 +7,8 @@ from typing import Any
 
 from suite_support import app_for, serve_app, settings_for
 
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
 
 PREFIX = "/vault"
 

@@ -9,7 +9,7 @@ import pytest
 
 from replcheck.conformance.checks import judges, status
 from replcheck.conformance.checks.context import STATUS
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 
 
 def _answer(status_code: int, body: Any) -> Exchange:

@@ -14,8 +14,8 @@ from typing import Any
 
 from suite_support import app_for, serve_app, settings_for
 
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
 
 _JSON = [(b"content-type", b"application/json"), (b"cache-control", b"no-store")]
 _WRAPPED_404 = b'{"errors":["1 error occurred:\\n\\t* unsupported path\\n\\n"]}\n'

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 
-from replcheck.conformance.aborted import RunAborted
 from replcheck.conformance.cli import main
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.run_result import Verdict
-from replcheck.conformance.runner import run
+from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.run_result import Verdict
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
 
 STATUS = "/v1/sys/replication/status"
 CAPABILITIES = "/v1/sys/capabilities-self"

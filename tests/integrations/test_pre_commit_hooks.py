@@ -21,7 +21,7 @@ import pytest
 import yaml
 from ci_support import BIN, REPO, check_jsonschema, job_env
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 MANIFEST_FILE = REPO / ".pre-commit-hooks.yaml"
 MANIFEST = yaml.safe_load(MANIFEST_FILE.read_text(encoding="utf-8"))
@@ -96,9 +96,9 @@ def test_default_file_patterns_pick_one_hook_or_none(path: str, hook_id: str | N
 
 
 VALID = {
-    "status": replcheck_spec.example("status-dr-perf-primary-2024"),
-    "warnings": replcheck_spec.example("warnings-envelope"),
-    "error": replcheck_spec.example("error-permission-denied"),
+    "status": spec.example("status-dr-perf-primary-2024"),
+    "warnings": spec.example("warnings-envelope"),
+    "error": spec.example("error-permission-denied"),
 }
 
 
@@ -141,7 +141,7 @@ def test_validate_hook_exits_2_on_unreadable_input_and_still_judges_the_others(
 
 
 def _bundle() -> dict[str, Any]:
-    return json.loads(json.dumps(replcheck_spec.bundled_openapi()))
+    return json.loads(json.dumps(spec.bundled_openapi()))
 
 
 def test_spec_diff_hook_passes_an_unchanged_copy_and_fails_a_breaking_edit(

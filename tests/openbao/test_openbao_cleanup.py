@@ -29,9 +29,9 @@ from interrupt_support import (
 )
 from openbao_support import OpenBaoServer
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
-ENTERPRISE_STATUS = json.dumps(replcheck_spec.example("status-dr-perf-primary-2024")).encode()
+ENTERPRISE_STATUS = json.dumps(spec.example("status-dr-perf-primary-2024")).encode()
 RUN = (
     "--token", "root", "--provision", "--seed", "7", "--max-examples", "3",
     "--client-timeout", "20s",

@@ -26,7 +26,11 @@ from interrupt_support import start_cli as start_run
 from openbao_support import OpenBaoServer
 from test_openbao_cleanup import ENTERPRISE_STATUS, RUN, _inventory
 
-from replcheck.conformance.provision import NO_UPDATE_POLICY, NON_SUDO_POLICY, RUN_ID_META
+from replcheck.conformance.provisioning.provision import (
+    NO_UPDATE_POLICY,
+    NON_SUDO_POLICY,
+    RUN_ID_META,
+)
 
 
 def cleanup(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

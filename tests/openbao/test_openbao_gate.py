@@ -18,14 +18,14 @@ from asgi_serving import serve_asgi
 from interrupt_support import forwarding_app
 from openbao_support import OpenBaoServer
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.cli import main
-from replcheck.conformance.client import Credential, RecordingClient
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.preflight import capabilities, capability_shortfalls
-from replcheck.conformance.target import Settings
+from replcheck.conformance.provisioning.preflight import capabilities, capability_shortfalls
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import Credential, RecordingClient
+from replcheck.conformance.transport.masking import Masker
 
-ENTERPRISE_STATUS = json.dumps(replcheck_spec.example("status-dr-perf-primary-2024")).encode()
+ENTERPRISE_STATUS = json.dumps(spec.example("status-dr-perf-primary-2024")).encode()
 #: The capabilities a whole run asks of the sudo token on reindex (see docs/profiles.md).
 REINDEX = "sys/replication/reindex"
 

@@ -11,10 +11,10 @@ import pytest
 from openbao_support import OpenBaoServer
 
 from replcheck.conformance.cli import main
-from replcheck.conformance.client import Credential, RecordingClient
-from replcheck.conformance.masking import Masker
-from replcheck.conformance.preflight import token_problem
-from replcheck.conformance.target import Settings
+from replcheck.conformance.provisioning.preflight import token_problem
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport.client import Credential, RecordingClient
+from replcheck.conformance.transport.masking import Masker
 
 
 def _policies(bao: OpenBaoServer) -> set[str]:

@@ -19,3 +19,15 @@ def test_every_package_folder_is_listed() -> None:
         for init in (REPO / top).rglob("__init__.py")
     }
     assert folders <= listed, f"not in [tool.setuptools] packages: {sorted(folders - listed)}"
+
+
+def test_the_checkout_reads_as_installed() -> None:
+    """``replcheck/spec``, ``replcheck/reference_server`` and ``replcheck/conformance`` are
+    links to the top-level folders, so an import of ``replcheck.conformance…`` resolves from
+    the checkout itself (type checkers and editors need no build step), and setuptools needs no
+    ``package-dir`` mapping."""
+    for top in ("spec", "reference_server", "conformance"):
+        link = REPO / "replcheck" / top
+        assert link.is_symlink() and link.resolve() == (REPO / top).resolve(), link
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "package-dir" not in setuptools

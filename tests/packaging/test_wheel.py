@@ -14,9 +14,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from checkout_copy import copy_of_checkout
+from checkout_copy import REPO, copy_of_checkout
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(
     wheel: Path, tmp_path: Path
 ) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    spec_dir = replcheck_spec.spec_dir()
+    spec_dir = spec.spec_dir()
     expected = {
         "replcheck/spec/" + path.relative_to(spec_dir).as_posix()
         for path in spec_dir.rglob("*")
@@ -56,16 +56,16 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)
     probe = (
-        "from replcheck import spec as replcheck_spec\n"
+        "import replcheck.spec\n"
         "from replcheck.spec.violations import violations\n"
-        f"assert str(replcheck_spec.spec_dir()).startswith({str(unpacked)!r}), "
-        "replcheck_spec.spec_dir()\n"
-        "bundled = replcheck_spec.bundled_openapi()\n"
-        "assert len(bundled['components']['schemas']) == len(replcheck_spec.schema_names())\n"
-        "for name in replcheck_spec.example_names():\n"
-        "    replcheck_spec.example(name)\n"
-        "assert violations('status', replcheck_spec.example('status-dr-perf-primary-2024')) == []\n"
-        "print('ok', len(replcheck_spec.requirements()))\n"
+        f"assert str(replcheck.spec.spec_dir()).startswith({str(unpacked)!r}), "
+        "replcheck.spec.spec_dir()\n"
+        "bundled = replcheck.spec.bundled_openapi()\n"
+        "assert len(bundled['components']['schemas']) == len(replcheck.spec.schema_names())\n"
+        "for name in replcheck.spec.example_names():\n"
+        "    replcheck.spec.example(name)\n"
+        "assert violations('status', replcheck.spec.example('status-dr-perf-primary-2024')) == []\n"
+        "print('ok', len(replcheck.spec.requirements()))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -153,3 +153,17 @@ def test_wheel_installs_under_one_namespace_beside_a_users_conformance_package(
         cwd=project, env=env, capture_output=True, text=True, check=True,
     ).stdout
     assert located.startswith(str(venv))
+
+
+def test_wheel_holds_the_folders_as_real_files_through_the_links(wheel: Path) -> None:
+    """In the checkout ``replcheck/conformance`` (and its siblings) is a link to the top-level
+    folder; the wheel holds every module of the folders as a regular file, none as a link."""
+    infos = zipfile.ZipFile(wheel).infolist()
+    links = [i.filename for i in infos if (i.external_attr >> 16) & 0o170000 == 0o120000]
+    names = {i.filename for i in infos}
+    expected = {
+        f"replcheck/{path.relative_to(REPO).as_posix()}"
+        for top in ("conformance", "reference_server")
+        for path in (REPO / top).rglob("*.py")
+    }
+    assert links == [] and expected <= names, sorted(expected - names)

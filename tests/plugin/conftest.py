@@ -12,7 +12,7 @@ from plugin_servers import Served, serve
 # pytester's in-process runs drop the modules they imported when they end; imported here first,
 # the checks stay registered once (re-importing them would register every check again).
 import replcheck.conformance.checks
-import replcheck.conformance.fuzz  # noqa: F401
+import replcheck.conformance.fuzzing.check  # noqa: F401
 
 
 @pytest.fixture

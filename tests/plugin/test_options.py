@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from replcheck.conformance.target import OPTIONS
+from replcheck.conformance.settings.target import OPTIONS
 
 UNRELATED = """
 def test_one():

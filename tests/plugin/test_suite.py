@@ -7,10 +7,10 @@ import xml.etree.ElementTree as ET
 import pytest
 from plugin_servers import ROOT_TOKEN, SUITE_ARGS, Served, outcomes, read_json
 
+from replcheck.conformance.engine.runner import run
 from replcheck.conformance.plugin_support.suite import suite_ids
 from replcheck.conformance.report import render_json
-from replcheck.conformance.runner import run
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
 
 #: What the broken server must be caught by: a check (sudo) and a judge (Cache-Control).
 CAUGHT = (

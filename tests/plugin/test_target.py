@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from replcheck.conformance.plugin_support.target import VaultTarget
-from replcheck.conformance.target import Settings
+from replcheck.conformance.settings.target import Settings
 
 
 def _every_setting_given() -> Settings:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.checks.edition import Edition
-from replcheck.conformance.exchange import Exchange, ReceivedResponse, SentRequest
-from replcheck.conformance.outcomes import CheckResult, Finding, Outcome, combine
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome, combine
+from replcheck.conformance.transport.exchange import Exchange, ReceivedResponse, SentRequest
 
 BASE = "http://127.0.0.1:8200/v1"
 STATUS = f"{BASE}/sys/replication/status"
@@ -95,7 +95,7 @@ def broken_run() -> RunResult:
     findings = _findings()
     results = {}
     checks = []
-    for requirement in replcheck_spec.requirements():
+    for requirement in spec.requirements():
         mine = findings.get(requirement.id, [])
         check = CheckResult(
             requirement.id,
@@ -156,7 +156,7 @@ def unsupported_run() -> RunResult:
     """OpenBao's run: one status read answered 404, every replication requirement unsupported,
     the generic ones passed on that one answer."""
     results: dict[str, list[CheckResult]] = {}
-    for requirement in replcheck_spec.requirements():
+    for requirement in spec.requirements():
         if requirement.id in GENERIC:
             check = CheckResult(requirement.id, "judge", Outcome.PASSED, exchanges=1, judged=1)
         else:
@@ -172,7 +172,7 @@ def gaps_run(strict: bool = True) -> RunResult:
     other not run (partial), three requirements not run for the same reason, two AUTH
     requirements passed with the same note, the rest passed."""
     results: dict[str, list[CheckResult]] = {}
-    for requirement in replcheck_spec.requirements():
+    for requirement in spec.requirements():
         rid = requirement.id
         passed = CheckResult(rid, "check", Outcome.PASSED, exchanges=1, judged=1)
         if rid == "STATUS-IGNORES-TOKEN":

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from replcheck.conformance.checks.edition import Edition
-from replcheck.conformance.exchange import Exchange, SentRequest, escaped_body, visible
+from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.report import TerminalReporter
-from replcheck.conformance.run_result import RunResult
+from replcheck.conformance.transport.exchange import Exchange, SentRequest, escaped_body, visible
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 
@@ -162,8 +162,8 @@ def test_a_real_plan_is_text_and_its_curl_lines_replay_their_bodies(capsys, tmp_
     """The embedded server's plan, fuzzing included (bodies that are not UTF-8, control
     characters): only printable text, and each planned body rebuilt by bash byte for byte."""
     from replcheck.conformance.cli import main
-    from replcheck.conformance.runner import run
-    from replcheck.conformance.target import Settings
+    from replcheck.conformance.engine.runner import run
+    from replcheck.conformance.settings.target import Settings
 
     code = main(
         ["run", "--embedded", "--plan", "--profile", "full", "--max-examples", "40", "--seed", "5"]

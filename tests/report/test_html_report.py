@@ -25,7 +25,7 @@ from report_fixtures import (
     unsupported_run,
 )
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.report import render_html, render_json
 from replcheck.conformance.report.json_view import pretty_json_html
 
@@ -93,7 +93,7 @@ def test_requirement_texts_are_whole_with_backticks_as_code() -> None:
     assert "text-overflow" not in page and "…" not in page and "`" not in page
     summary = page[: page.index("</header>")]
     shown = html.unescape(re.sub(r"<[^>]+>", "", summary))
-    for requirement in replcheck_spec.requirements():
+    for requirement in spec.requirements():
         assert requirement.statement.replace("`", "") in shown, requirement.id
     assert "follow its <code>mode</code>: <code>disabled</code> carries" in summary
 

@@ -23,7 +23,7 @@ from report_fixtures import (
     unsupported_run,
 )
 
-from replcheck.conformance.outcomes import CheckResult, Outcome
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 from replcheck.conformance.report import TerminalReporter, render_junit
 
 

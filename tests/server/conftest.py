@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 with warnings.catch_warnings():
     # Starlette 1.x warns that its test client will move to httpx2; it works as is.
@@ -81,7 +81,7 @@ def assert_conformant(response: httpx.Response) -> None:
     if any(path.startswith(raw) for raw in _RAW_PATHS):
         return
     if status >= 400:
-        replcheck_spec.validator("error").validate(body)
+        spec.validator("error").validate(body)
         return
     if path.endswith(("/sys/capabilities-self", "/sys/capabilities")):
         # Vault copies each path's capabilities to the top level, beside the envelope.
@@ -94,7 +94,7 @@ def assert_conformant(response: httpx.Response) -> None:
         kind = "status"
     elif path.endswith(("/sys/replication/recover", "/sys/replication/reindex")):
         kind = "warnings"
-    replcheck_spec.validator(kind).validate(body)
+    spec.validator(kind).validate(body)
 
 
 class CheckingClient(TestClient):

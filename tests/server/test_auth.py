@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.reference_server.acl import Acl, Policy, sanitize_policy_name
 from replcheck.reference_server.hcl import PolicyParseError, parse_policy
 
@@ -308,7 +308,7 @@ def test_routes_declare_what_the_contract_says_of_their_operations(client):
     """``x-vault-sudo`` and ``x-vault-unauthenticated`` of the OpenAPI document are what the
     routes declare, so the ACL's rule and the published contract cannot part."""
     routes = client.app.router.default.routes
-    for path, item in replcheck_spec.openapi()["paths"].items():
+    for path, item in spec.openapi()["paths"].items():
         matched = routes.match(path.lstrip("/"))
         assert matched is not None, path
         route = matched[0]

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from replcheck.reference_server.vault_http import clean_path
+from replcheck.reference_server.conventions.paths import clean_path
 
 from .conftest import UPDATE_NO_SUDO, token_with_policy, vault
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import unsupported_method
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.reference_server.app import create_app
 from replcheck.reference_server.config import ServerConfig
 
@@ -29,7 +29,7 @@ def _inline_examples(node: Any) -> Any:
         if "externalValue" in node:
             name = node["externalValue"].rsplit("/", 1)[-1].removesuffix(".json")
             rest = {k: v for k, v in node.items() if k != "externalValue"}
-            return {**rest, "value": replcheck_spec.example(name)}
+            return {**rest, "value": spec.example(name)}
         return {key: _inline_examples(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_inline_examples(item) for item in node]
@@ -42,7 +42,7 @@ APP = create_app(ServerConfig(reindex_stage_seconds=0))
 ROOT = APP.state.vault.root_token
 RAW_CLIENT = CheckingClient(APP, base_url="http://127.0.0.1:8200")
 
-schema = schemathesis.openapi.from_dict(_inline_examples(replcheck_spec.bundled_openapi()))
+schema = schemathesis.openapi.from_dict(_inline_examples(spec.bundled_openapi()))
 schema.app = APP
 schema.config.generation.update(
     modes=["positive", "negative"], max_examples=25, deterministic=True, database="none"

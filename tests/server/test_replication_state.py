@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.reference_server.config import PeerConfig, SectionConfig, ServerConfig
 from replcheck.reference_server.core import VaultCore
 from replcheck.reference_server.states import STATES
@@ -67,7 +67,7 @@ def test_scenario_shapes(make_client):
     assert idle["primaries"] == [] and idle["primary_cluster_addr"] == ""
     assert idle["secondary_id"] == "" and idle["known_primary_cluster_addrs"] is None
     # The members Vault 1.21 Enterprise answers for it (the spec's example), and no others.
-    sample = replcheck_spec.example("status-dr-secondary-idle")["data"]["dr"]
+    sample = spec.example("status-dr-secondary-idle")["data"]["dr"]
     assert set(idle) == set(sample) and "last_remote_wal" not in idle
     perf = status_data(make_client(scenario="perf-secondary"))
     assert perf["dr"]["mode"] == "primary"
@@ -275,7 +275,7 @@ def test_concurrent_reads_never_see_a_torn_state():
     clock = ManualClock()
     core = VaultCore(ServerConfig(reindex_stage_seconds=0.001), clock=clock)
     replication = core.replication
-    validator = replcheck_spec.validator("status")
+    validator = spec.validator("status")
     errors: list[str] = []
     stop = threading.Event()
 

@@ -6,15 +6,10 @@ import json
 
 import pytest
 
-from replcheck.reference_server.vault_http import (
-    VaultError,
-    envelope,
-    is_relative_path,
-    multierror,
-    parse_body,
-    redirect,
-    request_target_path,
-)
+from replcheck.reference_server.conventions.bodies import parse_body
+from replcheck.reference_server.conventions.envelope import envelope
+from replcheck.reference_server.conventions.errors import VaultError, multierror, redirect
+from replcheck.reference_server.conventions.paths import is_relative_path, request_target_path
 
 FORM = "application/x-www-form-urlencoded"
 

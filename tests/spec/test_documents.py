@@ -11,7 +11,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 
 def _walk(node: Any):
@@ -25,13 +25,13 @@ def _walk(node: Any):
 
 
 def test_openapi_document_is_valid_openapi_3_1() -> None:
-    document = replcheck_spec.openapi()
+    document = spec.openapi()
     assert document["openapi"] == "3.1.0"
-    validate_openapi(document, base_uri=(replcheck_spec.spec_dir() / "openapi.yaml").as_uri())
+    validate_openapi(document, base_uri=(spec.spec_dir() / "openapi.yaml").as_uri())
 
 
 def test_bundled_document_is_valid_and_self_contained() -> None:
-    bundled = replcheck_spec.bundled_openapi()
+    bundled = spec.bundled_openapi()
     validate_openapi(bundled)
     refs = [n["$ref"] for n in _walk(bundled) if isinstance(n.get("$ref"), str)]
     assert refs, "the bundle should still use internal references"
@@ -39,25 +39,25 @@ def test_bundled_document_is_valid_and_self_contained() -> None:
     assert not [n for n in _walk(bundled) if "externalValue" in n]
 
 
-@pytest.mark.parametrize("name", replcheck_spec.schema_names())
+@pytest.mark.parametrize("name", spec.schema_names())
 def test_schema_passes_its_metaschema_and_has_an_id(name: str) -> None:
-    schema = replcheck_spec.schema(name)
+    schema = spec.schema(name)
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"].endswith("/" + name)
 
 
 def test_every_ref_resolves_from_the_installed_package() -> None:
-    registry = replcheck_spec.registry()
-    for name in replcheck_spec.schema_names():
-        schema = replcheck_spec.schema(name)
+    registry = spec.registry()
+    for name in spec.schema_names():
+        schema = spec.schema(name)
         resolver = registry.resolver(base_uri=schema["$id"])
         for node in _walk(schema):
             ref = node.get("$ref")
             if isinstance(ref, str):
                 resolver.lookup(ref)  # raises when it does not resolve
-    spec_dir = replcheck_spec.spec_dir()
-    for node in _walk(replcheck_spec.openapi()):
+    spec_dir = spec.spec_dir()
+    for node in _walk(spec.openapi()):
         for key in ("$ref", "externalValue"):
             target = node.get(key)
             if isinstance(target, str) and not target.startswith("#"):
@@ -65,7 +65,7 @@ def test_every_ref_resolves_from_the_installed_package() -> None:
 
 
 def test_spec_files_are_package_data() -> None:
-    spec_dir = replcheck_spec.spec_dir()
+    spec_dir = spec.spec_dir()
     for relative in ("openapi.yaml", "requirements.yaml", "schemas", "examples"):
         assert (spec_dir / relative).exists(), relative
 
@@ -77,7 +77,7 @@ def _example_name(external: str) -> str:
 def _media_examples() -> list[tuple[str, str, dict[str, Any]]]:
     """(example file, schema file) for every example the document references."""
     out = []
-    for node in _walk(replcheck_spec.openapi()):
+    for node in _walk(spec.openapi()):
         schema = node.get("schema")
         examples = node.get("examples")
         if isinstance(schema, dict) and isinstance(examples, dict) and "$ref" in schema:
@@ -88,19 +88,19 @@ def _media_examples() -> list[tuple[str, str, dict[str, Any]]]:
 
 def test_every_example_file_is_referenced_by_the_document() -> None:
     referenced = {_example_name(ext) for ext, _, _ in _media_examples()}
-    assert referenced == set(replcheck_spec.example_names())
+    assert referenced == set(spec.example_names())
 
 
 @pytest.mark.parametrize(("external", "schema_ref"), [(e, s) for e, s, _ in _media_examples()])
 def test_every_example_validates_against_its_media_schema(external: str, schema_ref: str) -> None:
-    document = replcheck_spec.example(_example_name(external))
+    document = spec.example(_example_name(external))
     schema_file = schema_ref.rsplit("/", 1)[-1]
-    errors = list(replcheck_spec.validator(schema_file).iter_errors(document))
+    errors = list(spec.validator(schema_file).iter_errors(document))
     assert not errors, [e.message for e in errors]
 
 
 def test_operations_follow_the_documentation() -> None:
-    paths = replcheck_spec.openapi()["paths"]
+    paths = spec.openapi()["paths"]
     assert set(paths) == {
         "/sys/replication/recover",
         "/sys/replication/reindex",
@@ -120,12 +120,12 @@ def test_operations_follow_the_documentation() -> None:
         for code in ("200", "204", "400", "403", "404", "405", "413"):
             assert code in reindex["responses"]
             assert code in paths["/sys/replication/recover"][method]["responses"]
-    servers = replcheck_spec.openapi()["servers"]
+    servers = spec.openapi()["servers"]
     assert all(server["url"].endswith("/v1") for server in servers)
 
 
 def test_security_schemes_cover_both_token_forms() -> None:
-    schemes = replcheck_spec.openapi()["components"]["securitySchemes"]
+    schemes = spec.openapi()["components"]["securitySchemes"]
     assert schemes["vaultToken"] == {**schemes["vaultToken"], "type": "apiKey", "in": "header",
                                      "name": "X-Vault-Token"}
     assert schemes["bearerToken"]["type"] == "http"
@@ -135,32 +135,32 @@ def test_security_schemes_cover_both_token_forms() -> None:
 def test_operation_ids_are_unique() -> None:
     ids = [
         op["operationId"]
-        for item in replcheck_spec.openapi()["paths"].values()
+        for item in spec.openapi()["paths"].values()
         for op in item.values()
     ]
     assert len(ids) == len(set(ids))
 
 
 def test_requirement_catalogue_is_well_formed() -> None:
-    raw = yaml.safe_load((replcheck_spec.spec_dir() / "requirements.yaml").read_text())
+    raw = yaml.safe_load((spec.spec_dir() / "requirements.yaml").read_text())
     ids = [entry["id"] for entry in raw["requirements"]]
     assert len(ids) == len(set(ids)), "requirement ids must be unique"
-    for requirement in replcheck_spec.requirements():
+    for requirement in spec.requirements():
         assert re.fullmatch(r"[A-Z]+(-[A-Z0-9]+)+", requirement.id), requirement.id
         assert requirement.level in {"MUST", "SHOULD"}
         assert requirement.level in requirement.statement, requirement.id
         assert isinstance(requirement.mutating, bool)
         assert requirement.source and requirement.endpoint and requirement.category
-    assert replcheck_spec.requirement("REINDEX-SUDO").mutating is False
+    assert spec.requirement("REINDEX-SUDO").mutating is False
     with pytest.raises(KeyError, match="NOPE"):
-        replcheck_spec.requirement("NOPE")
+        spec.requirement("NOPE")
 
 
 def test_spec_hash_is_stable_hex() -> None:
-    assert re.fullmatch(r"[0-9a-f]{64}", replcheck_spec.spec_hash())
-    assert replcheck_spec.spec_hash() == replcheck_spec.spec_hash()
+    assert re.fullmatch(r"[0-9a-f]{64}", spec.spec_hash())
+    assert spec.spec_hash() == spec.spec_hash()
 
 
 def test_bundled_document_round_trips_through_json() -> None:
-    bundled = replcheck_spec.bundled_openapi()
+    bundled = spec.bundled_openapi()
     assert json.loads(json.dumps(bundled)) == bundled

@@ -1,4 +1,4 @@
-"""The value domains the server and the suite read from the spec (``replcheck_spec.domains``)."""
+"""The value domains the server and the suite read from the spec (``replcheck.spec.domains``)."""
 
 from __future__ import annotations
 
@@ -103,13 +103,13 @@ def test_members_of_a_domain() -> None:
 @pytest.fixture
 def edited_section(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The domains read from an edited cluster-section.json (caches emptied before and after)."""
-    from replcheck import spec as replcheck_spec
+    from replcheck import spec
 
-    original = replcheck_spec.schema("cluster-section.json")
-    edited = replcheck_spec.schema("cluster-section.json")
+    original = spec.schema("cluster-section.json")
+    edited = spec.schema("cluster-section.json")
 
     def schema(name: str) -> Any:
-        return edited if name == "cluster-section.json" else replcheck_spec.schema(name)
+        return edited if name == "cluster-section.json" else spec.schema(name)
 
     cached = (domains._node, domains.wal_counters, domains.integer_string_members,
               domains.mode_shapes)
@@ -119,7 +119,7 @@ def edited_section(monkeypatch: pytest.MonkeyPatch) -> Any:
     yield edited
     for function in cached:
         function.cache_clear()
-    assert replcheck_spec.schema("cluster-section.json") == original
+    assert spec.schema("cluster-section.json") == original
 
 
 def test_a_member_added_to_a_domain_in_the_schema_is_found(edited_section: Any) -> None:

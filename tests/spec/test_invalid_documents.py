@@ -12,22 +12,22 @@ from typing import Any
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.spec.violations import violations
 
 Doc = dict[str, Any]
 
 
 def _status_2024() -> Doc:
-    return replcheck_spec.example("status-dr-perf-primary-2024")
+    return spec.example("status-dr-perf-primary-2024")
 
 
 def _secondary_2024() -> Doc:
-    return replcheck_spec.example("status-perf-secondary-dr-primary-2024")
+    return spec.example("status-perf-secondary-dr-primary-2024")
 
 
 def _idle_secondary() -> Doc:
-    return replcheck_spec.example("status-dr-secondary-idle")
+    return spec.example("status-dr-secondary-idle")
 
 
 def _set(path: str, value: Any) -> Callable[[Doc], Any]:
@@ -150,7 +150,7 @@ CASES: list[tuple[str, str, Callable[[], Doc], Callable[[Doc], Any], str, str]] 
      "$.warnings", "is not of type"),
     ("envelope-lease-duration-string", "status", _status_2024, _set("lease_duration", "0"),
      "$.lease_duration", "is not of type"),
-    ("community-mode-enabled", "status", lambda: replcheck_spec.example("status-community-edition"),
+    ("community-mode-enabled", "status", lambda: spec.example("status-community-edition"),
      _set("data.mode", "primary"), "$.data.mode", "is not \"disabled\""),
     ("error-without-errors", "error", lambda: {"errors": ["permission denied"]},
      _delete("errors"), "$", "'errors' is a required property"),
@@ -213,11 +213,11 @@ def test_unknown_members_are_accepted_everywhere() -> None:
 
 
 def test_bare_docs_form_and_full_envelope_are_both_accepted() -> None:
-    bare = replcheck_spec.example("status-dr-perf-primary-2020")
+    bare = spec.example("status-dr-perf-primary-2020")
     assert set(bare) == {"data"}
     assert violations("status", bare) == []
     assert violations("warnings", {"warnings": ["..."]}) == []
-    assert violations("warnings", replcheck_spec.example("warnings-envelope")) == []
+    assert violations("warnings", spec.example("warnings-envelope")) == []
 
 
 def test_an_idle_secondary_needs_no_last_remote_wal_and_names_its_sub_schemas() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 NPX = shutil.which("npx")
@@ -33,7 +33,7 @@ def _pinned(package: str) -> None:
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("lint")
-    good = replcheck_spec.bundled_openapi()
+    good = spec.bundled_openapi()
     broken: dict[str, Any] = copy.deepcopy(good)
     del broken["info"]["contact"]
     warnings = broken["components"]["schemas"]["WarningsResponse"]["anyOf"][0]

@@ -13,7 +13,7 @@ import pytest
 from headless_chromium import CHROMIUM, SKIP_REASON, chromium
 from headless_chromium import probe as probe_page
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.reference_server.app import create_app
 from replcheck.reference_server.embedded import EmbeddedServer
 from replcheck.spec.reference_docs import operations, render_html
@@ -71,7 +71,7 @@ def test_page_fetches_nothing(page: str, parsed: _Resources) -> None:
 
 
 def test_every_operation_with_its_badges(parsed: _Resources) -> None:
-    document = replcheck_spec.bundled_openapi()
+    document = spec.bundled_openapi()
     expected = {
         op["operationId"]: (op.get("x-vault-sudo") is True, op.get("security") == [])
         for item in document["paths"].values() for op in item.values()
@@ -87,7 +87,7 @@ def test_every_operation_with_its_badges(parsed: _Resources) -> None:
 
 
 def test_every_requirement_id_appears_and_each_operation_lists_its_own(page: str) -> None:
-    for requirement in replcheck_spec.requirements():
+    for requirement in spec.requirements():
         assert f"<code>{requirement.id}</code>" in page, requirement.id
     by_id = {op.operation_id: {r.id for r in op.requirements} for op in operations()}
     assert "REINDEX-SUDO" in by_id["reindexReplication"]
@@ -100,7 +100,7 @@ def test_responses_and_examples_are_on_the_page(page: str) -> None:
         assert f"<td><code>{status}</code></td>" in page
     for name in ("drPerfPrimary2024", "communityEdition", "lenient", "permissionDenied"):
         assert f"Example <code>{name}</code>" in page
-    sample = replcheck_spec.example("status-dr-secondary-idle")
+    sample = spec.example("status-dr-secondary-idle")
     assert json.dumps(sample, indent=2) in html.unescape(page)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.spec.compat import diff, project_corpus
 
 Doc = dict[str, Any]
@@ -17,7 +17,7 @@ REINDEX = "/sys/replication/reindex"
 
 
 def _bundle() -> Doc:
-    return replcheck_spec.bundled_openapi()
+    return spec.bundled_openapi()
 
 
 def _schemas(doc: Doc) -> Doc:
@@ -121,7 +121,7 @@ def test_lenient_booleans_split_into_true_and_false_forms_are_the_same_domain() 
     """The 1.0.0 lenientBoolean listed its forms by JSON type; the current one groups them by
     the bool they decode to. The gate compares the values accepted, not the parts."""
     old = copy.deepcopy(_bundle())
-    _schemas(old)["ReindexRequest"]["$defs"]["lenientBoolean"] = replcheck_spec.released_openapi(
+    _schemas(old)["ReindexRequest"]["$defs"]["lenientBoolean"] = spec.released_openapi(
         "1.0.0")["components"]["schemas"]["ReindexRequest"]["$defs"]["lenientBoolean"]
     assert not [str(c) for c in diff(old, _bundle()) if "lenientBoolean" in c.where]
 
@@ -148,7 +148,7 @@ def test_identical_documents_have_no_changes() -> None:
 def test_a_reorganised_schema_with_the_same_meaning_is_not_breaking() -> None:
     """The released 1.0.0 bundle against the current one: the mode rules were split into
     'must carry' / 'must not carry' parts, which the walk sees through."""
-    changes = diff(replcheck_spec.released_openapi("1.0.0"), _bundle())
+    changes = diff(spec.released_openapi("1.0.0"), _bundle())
     assert not [str(c) for c in changes if c.breaking]
 
 
@@ -174,7 +174,7 @@ def test_corpus_samples_are_replayed() -> None:
     old, new = _changed(
         lambda d: _cluster(d)["properties"].__setitem__("future_counter", {"type": "string"})
     )
-    captured = replcheck_spec.example("status-dr-perf-primary-2024")
+    captured = spec.example("status-dr-perf-primary-2024")
     captured["data"]["dr"]["future_counter"] = 7
     changes = diff(old, new, [("captured.json", "status", captured)])
     assert [c for c in changes if c.breaking and "corpus captured.json" in c.what]

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
-from replcheck import spec as replcheck_spec
+from replcheck import spec
 from replcheck.conformance.cli import main
 from replcheck.reference_server.app import create_app
 from replcheck.reference_server.config import SCENARIOS, ServerConfig
@@ -52,7 +52,7 @@ def _live_status_answers() -> list[tuple[str, Any]]:
 
 
 def _status_samples() -> list[tuple[str, Any]]:
-    samples = [(n, replcheck_spec.example(n)) for n in replcheck_spec.example_names()
+    samples = [(n, spec.example(n)) for n in spec.example_names()
                if n.startswith("status-")]
     return samples + _live_status_answers()
 
@@ -73,9 +73,9 @@ def _refs(node: Any, base: str) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("name", replcheck_spec.standalone_names())
+@pytest.mark.parametrize("name", spec.standalone_names())
 def test_every_standalone_schema_resolves_within_itself(name: str) -> None:
-    schema = replcheck_spec.standalone_schema(name)
+    schema = spec.standalone_schema(name)
     Draft202012Validator.check_schema(schema)
     registry = (Resource.from_contents(schema) @ Registry(retrieve=_refuse)).crawl()
     for base, ref in _refs(schema, schema["$id"]):
@@ -83,14 +83,14 @@ def test_every_standalone_schema_resolves_within_itself(name: str) -> None:
 
 
 def test_standalone_status_schema_validates_real_outputs_offline() -> None:
-    validator = _offline_validator(replcheck_spec.standalone_schema("status-response"))
+    validator = _offline_validator(spec.standalone_schema("status-response"))
     for name, answer in _status_samples():
         assert not list(validator.iter_errors(answer)), name
 
 
 def test_standalone_status_schema_rejects_what_the_package_rejects() -> None:
-    validator = _offline_validator(replcheck_spec.standalone_schema("status-response"))
-    document = replcheck_spec.example("status-dr-perf-primary-2024")
+    validator = _offline_validator(spec.standalone_schema("status-response"))
+    document = spec.example("status-dr-perf-primary-2024")
     for change in (
         lambda d: d["data"]["dr"].__setitem__("cluster_id", "not-a-uuid"),
         lambda d: d["data"]["performance"].__setitem__("secondary_id", "x"),
@@ -105,7 +105,7 @@ def test_standalone_status_schema_rejects_what_the_package_rejects() -> None:
 
 def _samples() -> list[tuple[str, str, Any, bool]]:
     """(schema name, kind, document, valid?) for the check-jsonschema comparison."""
-    status = replcheck_spec.example("status-dr-perf-primary-2024")
+    status = spec.example("status-dr-perf-primary-2024")
     bad_mode = copy.deepcopy(status)
     bad_mode["data"]["dr"]["primaries"] = []
     bad_uuid = copy.deepcopy(status)
@@ -115,9 +115,9 @@ def _samples() -> list[tuple[str, str, Any, bool]]:
         ("status-response", "status", bad_mode, False),
         ("status-response", "status", bad_uuid, False),
         ("status-response", "status", {"data": {"mode": "enabled"}}, False),
-        ("warnings-response", "warnings", replcheck_spec.example("warnings-envelope"), True),
+        ("warnings-response", "warnings", spec.example("warnings-envelope"), True),
         ("warnings-response", "warnings", {"warnings": None, "data": None}, False),
-        ("error-response", "error", replcheck_spec.example("error-permission-denied"), True),
+        ("error-response", "error", spec.example("error-permission-denied"), True),
         ("error-response", "error", {"errors": "permission denied"}, False),
     ]
 
@@ -158,17 +158,17 @@ def _check_jsonschema(schema: Path, *instances: Path) -> int:
 
 def test_unknown_schema_name_is_a_key_error_naming_the_known_ones() -> None:
     with pytest.raises(KeyError, match="status-response"):
-        replcheck_spec.standalone_schema("nope")
+        spec.standalone_schema("nope")
 
 
 def test_report_schema_is_its_own_standalone_schema() -> None:
-    assert replcheck_spec.standalone_schema("report") == replcheck_spec.report_schema()
+    assert spec.standalone_schema("report") == spec.report_schema()
 
 
 def test_a_schema_file_alone_would_need_the_others() -> None:
     """The other way round: the file as written refers outside itself, which is why the
     standalone form exists (and why the check above can fail)."""
-    schema = replcheck_spec.schema("status-response.json")
+    schema = spec.schema("status-response.json")
     registry = (Resource.from_contents(schema) @ Registry(retrieve=_refuse)).crawl()
     with pytest.raises(Exception, match=r"envelope\.json|cluster-section\.json"):
         for base, ref in _refs(schema, schema["$id"]):

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from tls_pki import Pki
 
-from replcheck.conformance import bounded_http
 from replcheck.conformance.cli import main
-from replcheck.conformance.target import Settings
-from replcheck.conformance.tls import client_context
+from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.transport import bounded_http
+from replcheck.conformance.transport.tls import client_context
 from replcheck.reference_server.embedded import EmbeddedServer
 
 TOKEN = "tls-root-token"

@@ -1,5 +1,6 @@
 """After a failed https connection, the advice fits the server: certificate flags for a server
-that speaks TLS, ``http://`` for one that serves plain HTTP (``conformance.tls_probe``)."""
+that speaks TLS, ``http://`` for one that serves plain HTTP
+(``replcheck.conformance.transport.tls_probe``)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from contextlib import contextmanager
 import pytest
 from tls_pki import Pki
 
-from replcheck.conformance import bounded_http, tls_probe
 from replcheck.conformance.cli import main
+from replcheck.conformance.transport import bounded_http, tls_probe
 from replcheck.reference_server.embedded import EmbeddedServer
 
 #: What Vault (Go's net/http, measured on OpenBao 2.7.2's plain-HTTP dev listener) answers a

@@ -1,12 +1,12 @@
-"""The suite must fail every broken server of the zoo (``reference_server.broken``), naming
-exactly the right requirements, and pass the reference server with the very same settings.
+"""The suite must fail every broken server of the zoo (``replcheck.reference_server.broken``),
+naming exactly the right requirements, and pass the reference server with the very same settings.
 
 Three layers, so that a failure says whose fault it is:
 
 - ``test_deviation_is_real``: a direct request shows each deviation on the broken server and
   not on the reference server (the zoo itself is right);
-- ``test_suite_catches``: ``conformance.runner.run`` says "not conformant" (exit code 1), fails
-  *each* id of the entry's ``must_fail``, and fails nothing outside ``must_fail`` and
+- ``test_suite_catches``: ``replcheck.conformance.engine.runner.run`` says "not conformant" (exit
+  code 1), fails *each* id of the entry's ``must_fail``, and fails nothing outside ``must_fail`` and
   ``may_fail`` (the engine is right, check by check);
 - ``test_every_requirement_is_proven``: every requirement of the catalogue is in the
   ``must_fail`` of a broken server that runs, so no check can be deleted with the zoo green.
@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 import pytest
 
-from replcheck import spec as replcheck_spec
-from replcheck.conformance.aborted import RunAborted
-from replcheck.conformance.outcomes import Outcome
-from replcheck.conformance.run_result import RunResult
-from replcheck.conformance.runner import run
-from replcheck.conformance.target import Profile, Settings
+from replcheck import spec
+from replcheck.conformance.engine.aborted import RunAborted
+from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.engine.runner import run
+from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.settings.target import Profile, Settings
 from replcheck.reference_server.broken import CATEGORIES, ZOO, BrokenServer
 from replcheck.reference_server.broken.serving import Factory, Probe, ZooServer
 from replcheck.reference_server.config import ServerConfig
@@ -155,7 +155,7 @@ def test_every_requirement_is_proven() -> None:
     catch it today (an entry still waiting for its check does not count); a requirement only
     the full profile judges is proven by a full-profile entry (checked at import)."""
     proven = {rid for b in ZOO if b.needs is None for rid in b.must_fail}
-    unproven = [r.id for r in replcheck_spec.requirements() if r.id not in proven]
+    unproven = [r.id for r in spec.requirements() if r.id not in proven]
     assert not unproven, f"requirements no broken server must fail: {unproven}"
 
 

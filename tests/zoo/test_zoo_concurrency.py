@@ -14,8 +14,8 @@ import pytest
 from delay_proxy import DelayProxy
 from test_zoo import MAX_EXAMPLES, SEED, _config, zoo_problems
 
-from replcheck.conformance.runner import RunResult, run
-from replcheck.conformance.target import Settings
+from replcheck.conformance.engine.runner import RunResult, run
+from replcheck.conformance.settings.target import Settings
 from replcheck.reference_server.broken import ZOO
 from replcheck.reference_server.broken.serving import ZooServer
 
