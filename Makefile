@@ -40,7 +40,7 @@ run: $(RUNTIME_STAMP)
 ## bytecode is cached. The cache lives in build/pycache, not beside the sources, so it is kept
 ## even where PYTHONDONTWRITEBYTECODE is set to keep source folders clean.
 PYCACHE := $(CURDIR)/build/pycache
-test: $(STAMP) lint typecheck lint-spec spec-gate browser
+test: $(STAMP) lint typecheck pyright lint-spec spec-gate browser
 	env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(PYCACHE) $(BIN)/pytest -n 2
 
 lint: $(STAMP)
