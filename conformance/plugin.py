@@ -15,6 +15,7 @@ failure is the test's own, not the target's).
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +152,10 @@ class RunHooks:
         if ids and not self.state.worker:
             marks.record(self.state.user_results, report, ids)
 
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        # pytest calls this before pytest_sessionfinish: remember which signal stopped it.
+        self.state.interrupted_by = int(getattr(excinfo.value, "signum", signal.SIGINT))
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         state = self.state
@@ -163,7 +168,11 @@ class RunHooks:
 
         render = {"json": render_json, "html": render_html}
         users = list(state.user_results.values())
-        state.result = assemble(state.folder, suite_ids(), users, state.facts())
+        if session.exitstatus == pytest.ExitCode.INTERRUPTED and state.interrupted_by is None:
+            state.interrupted_by = signal.SIGINT
+        state.result = assemble(
+            state.folder, suite_ids(), users, state.facts(), state.interrupted_by
+        )
         if state.result is None:
             return
         gate_fails = state.result.exit_code == 1 or (

@@ -135,11 +135,16 @@ class RunFacts:
 
 
 def assemble(
-    folder: ResultsFolder, order: list[str], users: list[CheckResult], facts: RunFacts
+    folder: ResultsFolder,
+    order: list[str],
+    users: list[CheckResult],
+    facts: RunFacts,
+    interrupted_by: int | None = None,
 ) -> RunResult | None:
     """The engine's ``RunResult`` of the whole pytest run, or None when nothing replcheck ran.
 
     ``order`` is the suite's order of check and judge ids; users' marked tests come last.
+    ``interrupted_by``: the signal that stopped the session, whose result claims no verdict.
     """
     sessions: list[SessionRecord] = folder.read("session")
     checks = folder.checks()
@@ -179,4 +184,5 @@ def assemble(
         # A test marked with two requirements has one result per requirement: count it once.
         other_requests=sum({user.name: user.exchanges for user in users}.values()),
         target_kind=facts.target_kind,
+        interrupted_by=interrupted_by,
     )

@@ -77,6 +77,9 @@ class PluginState:
     #: The engine's result of the whole run, assembled at the end by the controlling process.
     result: RunResult | None = None
     report_problems: list[str] = field(default_factory=list)
+    #: The signal that stopped the session (Ctrl-C, SIGTERM, SIGHUP), if one did: the result
+    #: then claims no verdict, as ``replcheck run``'s does.
+    interrupted_by: int | None = None
 
     @classmethod
     def configure(cls, config: pytest.Config) -> PluginState:
