@@ -4,6 +4,7 @@ answers its rule covers (one that covered none is not run, never passed)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -105,3 +106,26 @@ def test_a_token_echoed_json_escaped_is_found() -> None:
     echoed = _exchange(200, body)
     found = list(_judge("no_token_echo").func(echoed, (token,)))
     assert found and "body" in found[0][0]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        lambda token: "".join(f"\\u{ord(c):04x}" for c in token),  # every character \u-escaped
+        lambda token: token[:5] + "".join(f"\\u{ord(c):04x}" for c in token[5:]),  # mixed
+        lambda token: "".join(f"%{ord(c):02X}" for c in token),  # percent-encoded
+        lambda token: "".join(f"&#{ord(c)};" for c in token),  # HTML references
+    ],
+    ids=["unicode-escaped", "mixed", "percent", "html"],
+)
+def test_a_token_echoed_in_an_escaped_form_is_found(written: Any) -> None:
+    """A target that writes the token back escaped still echoes it (issue 18's hostile proxy
+    did); the same body without the token passes."""
+    token = "hvs.CAESIJz8Ykz1Qh0d9uQ2cYbXr7yq"
+    echoed = _exchange(403, '{"errors": ["bad token ' + written(token) + '"]}')
+    found = list(_judge("no_token_echo").func(echoed, (token,)))
+    assert found and "body" in found[0][0]
+    stranger = written("hvs.someone0else0entirely00")
+    other = _exchange(403, '{"errors": ["bad token ' + stranger + '"]}')
+    assert list(_judge("no_token_echo").func(other, (token,))) == []
+
