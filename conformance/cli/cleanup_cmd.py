@@ -18,9 +18,10 @@ import argparse
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from replcheck.conformance.settings.target import OPTIONS, Settings
+from replcheck.conformance.cli.setting_flags import add_setting_flags, given_values
+from replcheck.conformance.settings.target import OPTIONS, Option, Settings
 from replcheck.conformance.settings.values import SettingError
 from replcheck.conformance.transport.tls import client_context
 
@@ -42,12 +43,11 @@ TARGET_SETTINGS = (
     "client_timeout",
     "max_response_bytes",
 )
-_METAVARS = {"ca_cert": "FILE", "client_cert": "FILE", "client_key": "FILE", "ca_path": "DIR"}
 _RUN_ID = re.compile(r"[0-9a-f]{8}")
 PROG = "replcheck cleanup"
 
 
-def _options() -> list[Any]:
+def _options() -> list[Option]:
     return [option for option in OPTIONS if option.name in TARGET_SETTINGS]
 
 
@@ -61,20 +61,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "Exit status: 0 cleaned (or nothing to clean), 1 something could not be removed, "
         "2 no cleanup could be made (bad flag, unreachable target, token refused).",
     )
-    for option in _options():
-        env = f" [env {option.env}]" if option.env else ""
-        help_text = "address of the target" if option.name == "url" else option.help
-        if option.name == "token":
-            help_text = "token allowed to list and remove policies and token accessors"
-        if option.kind == "bool":
-            parser.add_argument(
-                option.flag, action="store_true", default=None, help=help_text + env
-            )
-            continue
-        metavar = {"bytes": "SIZE", "seconds": "DURATION"}.get(
-            option.kind, _METAVARS.get(option.name, option.name.split("_")[-1].upper())
-        )
-        parser.add_argument(option.flag, metavar=metavar, default=None, help=help_text + env)
+    add_setting_flags(
+        parser,
+        _options(),
+        helps={
+            "url": "address of the target",
+            "token": "token allowed to list and remove policies and token accessors",
+        },
+    )
     parser.add_argument(
         "--run-id",
         metavar="ID",
@@ -91,16 +85,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     """The run's own parsing (``Settings.resolve``), fed only the target's settings: a
     variable of a run-only setting (``REPLCHECK_BUDGET`` …) is not read here."""
-    explicit: dict[str, Any] = {}
-    read: dict[str, str] = {}
-    for option in _options():
-        value = getattr(args, option.name)
-        if isinstance(value, str) and option.kind in ("int", "bytes", "seconds"):
-            value = option.parse(value, option.flag)
-        explicit[option.name] = value
-        if option.env and option.env in environ:
-            read[option.env] = environ[option.env]
-    settings = Settings.resolve(explicit, read)
+    options = _options()
+    read = {o.env: environ[o.env] for o in options if o.env and o.env in environ}
+    settings = Settings.resolve(given_values(args, options), read)
     if settings.url is None:
         raise SettingError("no --url (nor VAULT_ADDR): say which server to clean up")
     if not settings.token:

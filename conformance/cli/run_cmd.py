@@ -30,8 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replcheck.conformance.cli import broken_names
+from replcheck.conformance.cli.setting_flags import add_setting_flags, given_values
 from replcheck.conformance.settings.selection import Selection, SelectionError
-from replcheck.conformance.settings.target import OPTIONS, PROFILES, Settings
+from replcheck.conformance.settings.target import OPTIONS, Settings
 from replcheck.conformance.settings.values import SettingError, one_line
 from replcheck.conformance.transport.tls import client_context
 from replcheck.reference_server.deprecated_flags import add_alias
@@ -60,26 +61,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "1 not conformant (or no replication API on the target: unsupported), "
         "2 no verdict (the run could not be made, or judged nothing).",
     )
-    for option in OPTIONS:
-        env = f" [env {option.env}]" if option.env else ""
-        if option.kind == "bool":
-            parser.add_argument(
-                option.flag, action="store_true", default=None, help=option.help + env
-            )
-        elif option.kind == "profile":
-            parser.add_argument(option.flag, choices=PROFILES, default=None, help=option.help + env)
-        else:
-            metavar = {
-                "int": "N",
-                "bytes": "SIZE",
-                "seconds": "DURATION",
-                "str": option.name.split("_")[-1].upper(),
-            }[option.kind]
-            if option.name in ("ca_cert", "client_cert", "client_key"):
-                metavar = "FILE"
-            elif option.name == "ca_path":
-                metavar = "DIR"
-            parser.add_argument(option.flag, metavar=metavar, default=None, help=option.help + env)
+    add_setting_flags(parser, OPTIONS)
     parser.add_argument(
         "--embedded",
         action="store_true",
@@ -163,13 +145,9 @@ def _target_problem(args: argparse.Namespace, environ: dict[str, str]) -> str | 
 
 
 def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
-    explicit: dict[str, Any] = {}
-    for option in OPTIONS:
-        value = getattr(args, option.name)
-        if isinstance(value, str) and option.kind in ("int", "bytes", "seconds"):
-            value = option.parse(value, option.flag)
-        explicit[option.name] = value
-    return Settings.resolve(explicit, environ, keyword=args.keyword, plan=args.plan)
+    return Settings.resolve(
+        given_values(args, OPTIONS), environ, keyword=args.keyword, plan=args.plan
+    )
 
 
 def _check_report_paths(args: argparse.Namespace) -> None:
