@@ -28,7 +28,6 @@ from replcheck.conformance.judging.outcomes import (
     merge,
 )
 from replcheck.conformance.transport.exchange import Exchange
-from replcheck.conformance.transport.masking import written_forms
 from replcheck.conformance.transport.secret_forms import decoded_views
 from replcheck.spec import domains
 from replcheck.spec.violations import violations
@@ -227,20 +226,18 @@ def no_token_echo(exchange: Exchange, tokens: tuple[str, ...]) -> Verdicts:
     if response is None:
         return
     sent = {value for _, value in exchange.request.headers}
-    # The body with its escape sequences decoded (JSON \u and short escapes, percent, HTML
-    # references, twice over): an echo written in any of them is an echo all the same.
-    decoded = [view.text for view in decoded_views(response.body)] if tokens else []
-    for token in tokens:
-        if len(token) < MIN_ECHO_TOKEN_LENGTH:
-            continue
+    long_enough = [token for token in tokens if len(token) >= MIN_ECHO_TOKEN_LENGTH]
+    if not long_enough:
+        return
+    # The body as written and with its escape sequences decoded (JSON \u and short escapes,
+    # percent, HTML references, twice over: the masker's views): an echo written in any of
+    # them, JSON-quoted inside a string included, is an echo all the same.
+    bodies = [response.body, *(view.text for view in decoded_views(response.body))]
+    for token in long_enough:
         where = [
             f"header {name}" for name, value in response.headers if token in name or token in value
         ]
-        # Also JSON-escaped: a token with a quote, a slash or a non-ASCII character that a
-        # server writes back inside a JSON string.
-        if any(form in response.body for form in written_forms(token)) or any(
-            token in text for text in decoded
-        ):
+        if any(token in body for body in bodies):
             where.append("body")
         if where:
             # The message names the token: reports show a secret as its label ($VAULT_TOKEN).

@@ -15,7 +15,6 @@ alone, so that it never rewrites ``merkle_root``.
 from __future__ import annotations
 
 import functools
-import json
 import re
 import threading
 from dataclasses import dataclass
@@ -42,17 +41,6 @@ MIN_ECHO = 8
 #: Per run of ``MIN_ECHO`` characters, the places in the secrets it is tried from when the
 #: match is extended (a secret of one repeated letter has thousands).
 _PLACES_PER_RUN = 8
-
-
-def written_forms(secret: str) -> list[str]:
-    """The secret as written, and as JSON writes it inside a string (escaped quotes,
-    backslashes and control characters; ``\\uXXXX`` for non-ASCII; ``\\/`` for ``/``)."""
-    forms = [secret]
-    for ensure_ascii in (False, True):
-        escaped = json.dumps(secret, ensure_ascii=ensure_ascii)[1:-1]
-        forms.append(escaped)
-        forms.append(escaped.replace("/", "\\/"))
-    return list(dict.fromkeys(form for form in forms if form))
 
 
 @dataclass(frozen=True)
