@@ -211,8 +211,9 @@ def _parse_yaml(text: str, source: str) -> Any:
         if exc.problem_mark is not None:
             where = f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
         raise TopologyError(f"{source} is not valid YAML{where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise TopologyError(f"{source} is not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # the reader's errors: a character YAML does not allow
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TopologyError(f"{source} is not valid YAML: {first_line}") from None
 
 
 # --- the schema ------------------------------------------------------------------------------
@@ -303,7 +304,7 @@ def _schema_sentence(error: ValidationError, document: Any, where: str, flag: bo
     schema = error.schema if isinstance(error.schema, dict) else {}
     hint = _hint(instance, schema.get("enum", [])) if error.validator == "enum" else ""
     quote = ""
-    if isinstance(instance, int | float | bool) and "string" in error.message + expected:
+    if isinstance(instance, int | float | bool) and schema.get("type") == "string":
         quote = " (quote it in YAML to make it a string)"
     return f"{at} must be {expected}, got {_shown(instance)}{hint}{quote}"
 
