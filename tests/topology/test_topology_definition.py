@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from replcheck import spec
 from replcheck.reference_server.topology.definition import (
     FAULT_KINDS,
     NAMED,
     ClusterDef,
     FaultDef,
+    FaultKind,
     LinkDef,
+    Mode,
     Topology,
     TopologyError,
     assign_ports,
@@ -385,6 +389,13 @@ def test_a_missing_file_and_an_unknown_name() -> None:
     assert str(caught.value) == (
         "unknown topology 'dr-par' (did you mean 'dr-pair'?); give one of dr-pair, perf-pair, "
         "six-cluster or a YAML file")
+
+
+def test_the_fault_kinds_and_modes_are_the_schemas() -> None:
+    schema = spec.topology_file_schema()
+    assert list(FAULT_KINDS) == list(get_args(FaultKind)) == (
+        schema["$defs"]["fault"]["properties"]["kind"]["enum"])
+    assert list(get_args(Mode)) == schema["$defs"]["mode"]["enum"]
 
 
 # --- faults -----------------------------------------------------------------------------------
