@@ -7,6 +7,7 @@ import base64
 import os
 import subprocess
 
+import httpx
 import pytest
 from openbao_support import bao_binary
 
@@ -245,3 +246,41 @@ def test_encode_token_is_vaults_xor_and_unpadded_base64():
     assert encode_token("ab", "AB") == base64.b64encode(b"  ").decode().rstrip("=")
     with pytest.raises(ValueError):
         encode_token("abc", "AB")
+
+
+def test_refusals_say_what_openbaos_generate_root_says(make_client, openbao):
+    """The same machinery in OpenBao (now a logical path with a token, its errors wrapped in
+    multierror text) refuses the same inputs with the same sentences (Vault's HTTP handler
+    answers each with 400, as the reference does); the two texts OpenBao
+    reworded since Vault 1.17 (``OTP string has incorrect length``, ``... in progress for this
+    namespace``) are left out."""
+    bao = httpx.Client(base_url=openbao.url + "/v1/sys/generate-root-token",
+                       headers={"X-Vault-Token": "root"})
+    ours = make_client(scenario="dr-secondary-idle")
+    wrong_key = base64.b64encode(os.urandom(32)).decode()
+    short_key = base64.b64encode(b"k" * 8).decode()
+
+    def both(body: dict[str, str]) -> tuple[str, str]:
+        real = bao.put("/update", json=body)
+        mine = ours.put(UPDATE, json=body)
+        # Vault's handler answers every refusal 400; OpenBao's logical path answers some 500.
+        assert mine.status_code == 400 and real.status_code in (400, 500), (real.text, mine.text)
+        return real.json()["errors"][0], mine.json()["errors"][0]
+
+    try:
+        real, mine = both({"key": wrong_key, "nonce": "x"})
+        assert mine == "no root generation in progress" and mine in real
+        bao_nonce = bao.put("/attempt", json={}).json()["data"]["nonce"]
+        our_nonce = ours.put(ATTEMPT, json={}).json()["nonce"]
+        real, mine = both({"key": wrong_key, "nonce": "x"})
+        assert real.replace(bao_nonce, our_nonce).endswith(mine + "\n\n")
+        for key in ("!!", short_key, wrong_key):
+            real, mine = both({"key": key, "nonce": bao_nonce})
+            ours_again = ours.put(UPDATE, json={"key": key, "nonce": our_nonce}).json()
+            assert ours_again["errors"][0] in real
+            assert ours.get(ATTEMPT).json()["progress"] == 0
+        status = bao.get("/attempt").json()["data"]
+        assert set(status) <= STATUS_MEMBERS and status["progress"] == 0 and status["started"]
+    finally:
+        bao.delete("/attempt")
+        bao.close()
