@@ -14,6 +14,7 @@ from openbao_support import bao_binary
 from replcheck.reference_server.dr_operation_tokens import OTP_LENGTH, encode_token
 
 from .conftest import vault
+from .serve_process import ServeProcess
 
 ATTEMPT = "/v1/sys/replication/dr/secondary/generate-operation-token/attempt"
 UPDATE = "/v1/sys/replication/dr/secondary/generate-operation-token/update"
@@ -284,3 +285,20 @@ def test_refusals_say_what_openbaos_generate_root_says(make_client, openbao):
     finally:
         bao.delete("/attempt")
         bao.close()
+
+
+def test_the_key_the_banner_prints_generates_a_token_and_neither_reaches_the_log(tmp_path):
+    log = tmp_path / "serve.log"
+    with ServeProcess(log, "--state", "dr-secondary-idle", "--access-log") as server:
+        (key,) = [line.split(": ", 1)[1] for line in server.banner
+                  if line.startswith("Unseal Key: ")]
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}") as http:
+            started = http.post(ATTEMPT).json()
+            done = http.put(UPDATE, json={"key": key, "nonce": started["nonce"]}).json()
+            token = _decode(done["encoded_token"], started["otp"])
+            deleted = http.post(DELETE, json={"dr_operation_token": token})
+    assert deleted.status_code == 204
+    text = log.read_text()
+    assert "generate-operation-token/update 200" in text  # the access log did log the calls
+    for secret in (key, token, started["otp"], done["encoded_token"]):
+        assert secret not in text
