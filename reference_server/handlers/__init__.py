@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import policies, replication, system, tokens
+from . import dr_operation, leader, path_filters, policies, replication, system, tokens
 
 __all__ = ["ROOT_PATHS_WITHOUT_ROUTE", "all_routes"]
 
@@ -37,4 +37,5 @@ ROOT_PATHS_WITHOUT_ROUTE = (
 
 
 def all_routes() -> list[Route]:
-    return [*replication.ROUTES, *policies.ROUTES, *tokens.ROUTES, *system.ROUTES]
+    return [*replication.ROUTES, *dr_operation.ROUTES, *path_filters.ROUTES, *policies.ROUTES,
+            *tokens.ROUTES, *system.ROUTES, *leader.ROUTES]
