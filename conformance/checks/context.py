@@ -197,6 +197,12 @@ class CheckContext:
         if not self.result.reason:
             self.result.reason = reason
 
+    def not_applicable(self, reason: str) -> None:
+        """The rule does not apply to this target (its role): the check judges nothing and is
+        *not run* with ``reason``, which ``--strict`` does not count as a gap."""
+        self.nothing_to_judge(reason)
+        self.result.inapplicable = True
+
     def note(self, text: str) -> None:
         text = self.state.client.masker.mask(text)
         if text not in self.result.notes:

@@ -4,7 +4,7 @@ A DR secondary replicates everything from its primary, tokens included, but serv
 Vault answers every request outside a short list (status reads, health, seal status, leader,
 the DR operation-token endpoints) with 400 "path disabled in replication DR secondary mode".
 Judged only when the status read at the start of the run showed a DR secondary; on any other
-cluster the check judges nothing and says which mode it saw.
+cluster the rule does not apply: the check is *not run*, which ``--strict`` does not count.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def refuses_what_it_does_not_serve(ctx: CheckContext) -> None:
     given: a DR secondary refuses before it looks at tokens), are answered 400 "path disabled
     in replication DR secondary mode"."""
     if not ctx.state.dr_secondary and not ctx.planning:
-        ctx.nothing_to_judge(
+        ctx.not_applicable(
             "the target is not a DR secondary (the status read at the start of the run showed "
             "no dr section in mode secondary); the rule applies to DR secondaries only"
         )
