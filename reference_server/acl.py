@@ -312,6 +312,25 @@ class TokenStore:
                 return None
             return entry
 
+    def accessors(self) -> list[str]:
+        """The accessors of every live token (``LIST auth/token/accessors``)."""
+        now = self._clock()
+        with self._lock:
+            return sorted(
+                entry.accessor
+                for entry in self._tokens.values()
+                if entry.expire_time is None or now < entry.expire_time
+            )
+
+    def by_accessor(self, accessor: str) -> TokenEntry | None:
+        """The live entry with this accessor, or ``None``."""
+        live = self.accessors()
+        with self._lock:
+            return next(
+                (e for e in self._tokens.values() if e.accessor == accessor and accessor in live),
+                None,
+            )
+
     def use(self, entry: TokenEntry) -> None:
         """Count one use of a limited-use token, revoking it after its last use."""
         if entry.num_uses <= 0:

@@ -18,6 +18,7 @@ from .path_filters import PathFilters
 from .replication import ReplicationState
 from .scenarios import build_replication
 from .states import STATES
+from .status_values import DR, SECONDARY
 
 __all__ = ["VERSION", "VaultCore"]
 
@@ -46,8 +47,10 @@ class VaultCore:
         self.replication: ReplicationState = build_replication(config, self.clock)
         self.api_address: str = api_address(config)
         self.cluster_address: str = cluster_address(config)
-        #: When set, every request but those a DR secondary serves is refused (``app``).
-        self.refuse_as_dr_secondary: bool = False
+        #: When set, every request but those a DR secondary serves is refused (``app``): from
+        #: the start in a state whose dr section is a secondary (``--state dr-secondary-idle``),
+        #: and whenever a topology makes the cluster a DR secondary.
+        self.refuse_as_dr_secondary: bool = self.replication.sections[DR].mode == SECONDARY
         self._key_shares = KeyShares.generate(config.key_shares, config.key_threshold)
         self.dr_operation_tokens = DrOperationTokens(
             lambda: self._key_shares, self.tokens.new_token_value

@@ -95,6 +95,11 @@ class RunState:
     #: taken by the check when it runs (the fuzzer's cases drawn ahead). Kept here, not in a
     #: module global, so that it lives and dies with the run.
     prepared: dict[str, object] = field(default_factory=dict)
+    #: True when the status read at the start showed a DR secondary (``dr.mode`` secondary):
+    #: such a cluster answers every request but its status reads (and the DR operation-token
+    #: endpoints) with 400 "path disabled in replication DR secondary mode", so only the
+    #: checks declared ``on_dr_secondary`` run, and the fuzzer sends only status reads.
+    dr_secondary: bool = False
 
     @property
     def planning(self) -> bool:
@@ -191,6 +196,12 @@ class CheckContext:
         reason = self.state.client.masker.mask(reason)
         if not self.result.reason:
             self.result.reason = reason
+
+    def not_applicable(self, reason: str) -> None:
+        """The rule does not apply to this target (its role): the check judges nothing and is
+        *not run* with ``reason``, which ``--strict`` does not count as a gap."""
+        self.nothing_to_judge(reason)
+        self.result.inapplicable = True
 
     def note(self, text: str) -> None:
         text = self.state.client.masker.mask(text)

@@ -91,7 +91,7 @@ def success_body_is_envelope(ctx: CheckContext) -> None:
         ctx.expect_valid(exchange, "warnings")
 
 
-@check("VAULT-NO-SERVER-ERROR", any_edition=True, sharing="parallel")
+@check("VAULT-NO-SERVER-ERROR", any_edition=True, sharing="parallel", on_dr_secondary=True)
 def bodies_not_utf8_are_4xx(ctx: CheckContext) -> None:
     """Bodies that are not valid UTF-8 are refused with a 4xx, never a 5xx: to recover and
     reindex with no token, and to reindex with the sudo token when there is one (each body is

@@ -71,7 +71,7 @@ def observed(edition: Edition, status: Exchange) -> str:
     return ""
 
 
-@check("EDITION-ENTERPRISE", sharing="parallel")
+@check("EDITION-ENTERPRISE", sharing="parallel", on_dr_secondary=True)
 def reports_enterprise_sections(ctx: CheckContext) -> None:
     """The status data carries a dr and a performance section."""
     exchange = ctx.read_status()

@@ -68,6 +68,10 @@ class Check:
     #: fuzzer sends its cases with every credential it has): provisioned for it when the run
     #: provisions, never a reason to leave it not run.
     uses: tuple[Need, ...] = ()
+    #: True for a check that judges a DR secondary too: it sends only what a DR secondary
+    #: serves (status reads), or judges the DR secondary's refusal itself. Every other check
+    #: is not run on a DR secondary, whose answer to it would say nothing about the rule.
+    on_dr_secondary: bool = False
 
     @property
     def sharing(self) -> Sharing:
@@ -105,6 +109,7 @@ def check(
     prepare: Callable[[RunState], None] | None = None,
     asks: dict[str, tuple[str, ...]] | None = None,
     uses: tuple[Need, ...] = (),
+    on_dr_secondary: bool = False,
 ) -> Callable[[Callable[[CheckContext], None]], Callable[[CheckContext], None]]:
     """Register a check of ``requirement`` (a KeyError names an id missing from the catalogue)."""
     spec.requirement(requirement)
@@ -125,6 +130,7 @@ def check(
                 prepare,
                 tuple((asks or {}).items()),
                 uses,
+                on_dr_secondary,
             )
         )
         return func

@@ -55,13 +55,13 @@ def _status_sections(ctx: CheckContext, exchange: Exchange) -> list[tuple[str, d
     return found
 
 
-@check("STATUS-UNAUTHENTICATED", any_edition=True, sharing="parallel")
+@check("STATUS-UNAUTHENTICATED", any_edition=True, sharing="parallel", on_dr_secondary=True)
 def answers_without_token(ctx: CheckContext) -> None:
     """GET status with no token at all is answered 200."""
     ctx.expect_status(ctx.read_status("no token"), {200}, "200: status is unauthenticated")
 
 
-@check("STATUS-IGNORES-TOKEN", any_edition=True, sharing="parallel")
+@check("STATUS-IGNORES-TOKEN", any_edition=True, sharing="parallel", on_dr_secondary=True)
 def ignores_invalid_token(ctx: CheckContext) -> None:
     """An invalid token, in X-Vault-Token or as a Bearer token, is ignored by status."""
     for credential, how in ((ctx.invalid, "X-Vault-Token"), (ctx.invalid.as_bearer(), "Bearer")):
@@ -69,7 +69,13 @@ def ignores_invalid_token(ctx: CheckContext) -> None:
         ctx.expect_status(exchange, {200}, "200: a token sent to status is ignored")
 
 
-@check("STATUS-IGNORES-TOKEN", needs=("sudo",), any_edition=True, sharing="parallel")
+@check(
+    "STATUS-IGNORES-TOKEN",
+    needs=("sudo",),
+    any_edition=True,
+    sharing="parallel",
+    on_dr_secondary=True,
+)
 def accepts_valid_token(ctx: CheckContext) -> None:
     """A valid token sent to status changes nothing: still 200."""
     exchange = ctx.send("GET", STATUS, "valid token", credential=ctx.sudo)
@@ -105,7 +111,7 @@ def _status_reads(ctx: CheckContext) -> list[Exchange]:
     return reads
 
 
-@check("STATUS-SCHEMA", sharing="parallel")
+@check("STATUS-SCHEMA", sharing="parallel", on_dr_secondary=True)
 def body_matches_schema(ctx: CheckContext) -> None:
     """The 200 body validates against schemas/status-response.json, read without a token and
     with each token of the run. A violation of a mode's shape or of a string-of-integer member
@@ -119,7 +125,7 @@ def body_matches_schema(ctx: CheckContext) -> None:
             ctx.expect_valid(exchange, STATUS_KIND, keep=lambda v: owner(v) == OTHERWISE)
 
 
-@check("STATUS-MODE-SHAPE", sharing="parallel")
+@check("STATUS-MODE-SHAPE", sharing="parallel", on_dr_secondary=True)
 def sections_follow_their_mode(ctx: CheckContext) -> None:
     """Each section matches the shape of its mode (the sub-schemas cluster-section.json's mode
     rules name: what it must carry, what it must not), read without a token and with each token
@@ -134,7 +140,7 @@ def sections_follow_their_mode(ctx: CheckContext) -> None:
                      (problem.path,))
 
 
-@check("STATUS-KNOWN-SECONDARIES", sharing="parallel")
+@check("STATUS-KNOWN-SECONDARIES", sharing="parallel", on_dr_secondary=True)
 def secondaries_are_known(ctx: CheckContext) -> None:
     """Every secondary peer's node_id is listed in known_secondaries."""
     exchange = ctx.read_status()
@@ -158,7 +164,7 @@ def secondaries_are_known(ctx: CheckContext) -> None:
                 )
 
 
-@check("STATUS-INTEGER-STRINGS", sharing="parallel")
+@check("STATUS-INTEGER-STRINGS", sharing="parallel", on_dr_secondary=True)
 def integer_strings_parse(ctx: CheckContext) -> None:
     """Members Vault encodes as strings of integers parse as base-10 integers (the integers
     their schema allows), read without a token and with each token of the run."""
@@ -174,7 +180,7 @@ def integer_strings_parse(ctx: CheckContext) -> None:
                      exchange, (problem.path,))
 
 
-@check("STATUS-HEARTBEAT-PLAUSIBLE", sharing="parallel")
+@check("STATUS-HEARTBEAT-PLAUSIBLE", sharing="parallel", on_dr_secondary=True)
 def heartbeats_are_plausible(ctx: CheckContext) -> None:
     """A connected peer's last_heartbeat is an RFC 3339 time with an offset, not in the future."""
     exchange = ctx.read_status()
@@ -210,7 +216,7 @@ def _parse_rfc3339(value: Any) -> datetime | None:
         return None
 
 
-@check("STATUS-STABLE-IDS", sharing="parallel")
+@check("STATUS-STABLE-IDS", sharing="parallel", on_dr_secondary=True)
 def ids_stay_stable(ctx: CheckContext) -> None:
     """Over repeated reads each section keeps its mode and cluster_id."""
     reads = [ctx.read_status(f"read {i + 1} of {REPEATED_READS}") for i in range(REPEATED_READS)]
@@ -230,7 +236,7 @@ def ids_stay_stable(ctx: CheckContext) -> None:
                     )
 
 
-@check("STATUS-WAL-MONOTONIC", sharing="alone")
+@check("STATUS-WAL-MONOTONIC", sharing="alone", on_dr_secondary=True)
 def wal_counters_never_go_back(ctx: CheckContext) -> None:
     """Over repeated reads WAL counters never decrease. The reads feed the run-wide WAL watcher,
     which compares every status answer of the run (the reads around reindex and recover too);

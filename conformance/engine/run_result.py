@@ -203,8 +203,9 @@ class RunResult:
 
     @property
     def unjudged_musts(self) -> dict[str, list[str]]:
-        """MUST requirements no check judged because of the profile or a missing token, by
-        what would judge them (``--profile full``, ``--provision or --non-sudo-token T``)."""
+        """MUST requirements no check judged because of the profile, a missing token or the
+        target's role, by what would judge them (``--profile full``, ``--provision or
+        --non-sudo-token T``, ``need a run against …``)."""
         by_unlock: dict[str, list[str]] = {}
         for rid, outcome in self.results.items():
             if outcome.outcome is not Outcome.NOT_RUN:
@@ -232,9 +233,13 @@ class RunResult:
         if not count:
             return head + ": every selected MUST judged."
         ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))
-        hows = ", ".join(f"{how} ({len(ids)})" for how, ids in ranked)
+        # An unlock is a flag to add ("--profile full"), or what else would judge them
+        # ("need a run against …": the target's role keeps them from being judged there).
+        flags = ", ".join(f"{how} ({len(ids)})" for how, ids in ranked if how.startswith("-"))
+        parts = [f"add {flags} to judge them"] if flags else []
+        parts += [f"{len(ids)} {how}" for how, ids in ranked if not how.startswith("-")]
         musts = "MUST" if count == 1 else "MUSTs"
-        return head + f": {count} {musts} not judged — add {hows} to judge them."
+        return head + f": {count} {musts} not judged — {'; '.join(parts)}."
 
     @property
     def exit_code(self) -> int:

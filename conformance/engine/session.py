@@ -30,6 +30,8 @@ from replcheck.conformance.engine.aborted import RunAborted
 from replcheck.conformance.engine.progress import Listener, Silent
 from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.engine.session_opening import (
+    DR_SECONDARY_REASON,
+    DR_SECONDARY_UNLOCK,
     check_credentials,
     look_up_tokens,
     probe,
@@ -164,8 +166,8 @@ class Session:
         remove what was provisioned on exit. A target without the replication API gets nothing
         checked nor provisioned."""
         try:
-            look_up_tokens(self)
             probe(self)
+            look_up_tokens(self)
             if self.edition is Edition.ABSENT:
                 yield
                 return
@@ -337,6 +339,9 @@ class Session:
             self.edition is Edition.COMMUNITY and not item.any_edition
         ):
             return Outcome.UNSUPPORTED, self.edition_observed
+        if self.state.dr_secondary and not item.on_dr_secondary:
+            result.unlock = DR_SECONDARY_UNLOCK
+            return Outcome.NOT_RUN, DR_SECONDARY_REASON
         if item.mutating and self.mutation_blocked:
             return Outcome.NOT_RUN, self.mutation_blocked
         if item.mutating and self.state.profile != "full":

@@ -25,6 +25,7 @@ from replcheck.conformance.provisioning.provision import Provisioner
 from replcheck.conformance.settings.target import Settings
 from replcheck.conformance.transport.client import Credential, RecordingClient
 from replcheck.conformance.transport.masking import NO_UPDATE_LABEL, NON_SUDO_LABEL
+from replcheck.spec import domains
 
 if TYPE_CHECKING:
     from replcheck.conformance.checks.registry import Check
@@ -62,7 +63,7 @@ def look_up_tokens(session: Session) -> None:
     """Look every given token up before anything else: a token the target does not know
     (invalid, expired, revoked) or cannot use stops the run with one sentence (exit 2) —
     the target is not to blame for a wrong token."""
-    if session.client.plan:
+    if session.client.plan or session.state.dr_secondary:
         return
     given = [("--token", session.state.sudo)]
     if session.settings.non_sudo_token:
@@ -111,6 +112,33 @@ def probe(session: Session) -> None:
     if session.edition.unsupported:
         session.listener.message(f"edition: {session.edition_observed}")
         session.notes.append(session.edition_observed)
+    if session.cluster_ids.get(DR_SECTION, {}).get("mode") == SECONDARY_MODE:
+        session.state.dr_secondary = True
+        session.notes.append(DR_SECONDARY_NOTE)
+        session.listener.message(f"target: {DR_SECONDARY_NOTE}")
+
+
+#: The status section and mode that make a cluster a DR secondary, as the spec names them.
+DR_SECTION = "dr"
+(SECONDARY_MODE,) = (m for m in domains.modes() if m == "secondary")
+
+#: What the run does on a DR secondary, said once in the notes and the terminal.
+DR_SECONDARY_NOTE = (
+    "the target is a DR secondary (its dr section's mode is secondary): it answers every "
+    "request but its status reads with 400 \"path disabled in replication DR secondary mode\", "
+    "so its tokens are not looked up, nothing is provisioned, and only what a DR secondary "
+    "serves is judged; judge its primary for the rest"
+)
+
+#: What would judge the checks a DR secondary keeps from being run (the verdict's scope line).
+DR_SECONDARY_UNLOCK = "need a run against the DR secondary's primary (or the promoted cluster)"
+
+#: Why a check that needs more than status reads is not run on a DR secondary.
+DR_SECONDARY_REASON = (
+    "the target is a DR secondary, which answers this check's requests with 400 \"path "
+    "disabled in replication DR secondary mode\" whatever the rule; judge its primary, or the "
+    "cluster once promoted"
+)
 
 
 def _ids(checks: list[Check]) -> str:
@@ -130,7 +158,7 @@ def check_credentials(session: Session) -> None:
     need that the user could give (--token, --non-sudo-token) but did not, and the run may not
     provision: a missing secret is no verdict."""
     settings, state = session.settings, session.state
-    if session.client.plan:
+    if session.client.plan or state.dr_secondary:
         return
     can_provision = settings.provisioning and state.sudo is not None
     missing: list[str] = []
@@ -226,6 +254,9 @@ def provisioned(session: Session) -> Iterator[None]:
     if given:
         state.non_sudo = Credential(given)
         _check_non_sudo(session)
+    if state.dr_secondary:
+        yield
+        return
     if state.sudo is None or not session.settings.provisioning:
         _without_provisioning(
             session, not given and bool(session.needing("non_sudo")),

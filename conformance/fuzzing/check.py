@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from typing import Any
 
 from replcheck.conformance.checks.context import CheckContext, RunState
 from replcheck.conformance.checks.registry import check
@@ -44,6 +45,16 @@ def _prefetch(state: RunState) -> None:
     state.prepared[PREPARED] = Prefetch(draws)
 
 
+def _served_by_dr_secondary(operation: Any) -> bool:
+    """Whether a DR secondary serves ``operation``: its status reads, the unauthenticated
+    GETs of the document (everything else it refuses with "path disabled")."""
+    key = f"{operation.method.upper()} {operation.path}"
+    return any(
+        op.key == key and op.method == "GET" and op.unauthenticated
+        for op in contract.operations()
+    )
+
+
 def _prefetched(state: RunState) -> Prefetch | None:
     """The cases drawn ahead for this run, handed out once."""
     held = state.prepared.pop(PREPARED, None)
@@ -57,6 +68,7 @@ def _prefetched(state: RunState) -> Prefetch | None:
     sharing="parallel",
     fans_out=True,
     prepare=_prefetch,
+    on_dr_secondary=True,
 )
 def fuzz_openapi_operations(ctx: CheckContext) -> None:
     """Requests generated from spec/openapi.yaml (positive and negative), each judged by every
@@ -74,7 +86,13 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
     tally = Tally()
     prefetched = _prefetched(state)
     in_flight: list[tuple[FuzzCase, Pending[Exchange | None]]] = []
+    kept_from_dr_secondary: set[str] = set()
     for index, (operation, mode) in enumerate(every_slot):
+        if state.dr_secondary and not _served_by_dr_secondary(operation):
+            kept_from_dr_secondary.add(f"{operation.method.upper()} {operation.path}")
+            if prefetched is not None:
+                prefetched.cases(index)
+            continue
         time_left = clock.slot() if clock is not None else None
         if prefetched is not None:
             cases = prefetched.cases(index)
@@ -99,6 +117,11 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
         key: len(tally.sent.get(key, ())) for key in sorted(op.key for op in contract.operations())
     }
     ctx.note(f"{tally.drawn} generated case(s) over {len(contract.operations())} operation(s)")
+    if kept_from_dr_secondary:
+        ctx.note(
+            f"{len(kept_from_dr_secondary)} operation(s) not fuzzed: the target is a DR "
+            "secondary, which serves only its status reads"
+        )
     if tally.unsent:
         ctx.note(f"{tally.unsent} generated request(s) not sent: the --budget ran out")
     if tally.unsendable:

@@ -81,12 +81,20 @@ class CheckResult:
     #: Not run because of a choice the user made (``--profile safe``), not a gap in the run:
     #: ``--strict`` does not count it.
     by_choice: bool = False
+    #: Not run because the rule does not apply to this target (a DR secondary's rule on any
+    #: other cluster): nothing was left out, so ``--strict`` does not count it either.
+    inapplicable: bool = False
     #: When not run for the profile or for want of a token: the flags that would judge it
     #: (``--profile full``, ``--provision or --non-sudo-token T``), for the verdict line.
     unlock: str = ""
     #: Findings beyond the enforcer's cap (a fuzzer can repeat one deviation hundreds of
     #: times): counted here, not kept in ``findings``.
     hidden: int = 0
+
+    @property
+    def left_by_design(self) -> bool:
+        """Not a gap when not run: left out by the user's choice, or not applicable."""
+        return self.by_choice or self.inapplicable
 
     @property
     def id(self) -> str:
@@ -128,8 +136,8 @@ class RequirementResult:
     @property
     def gaps(self) -> list[CheckResult]:
         """Checks of this requirement that were not run for a reason other than the user's
-        choice of profile: what ``--strict`` turns into a failure."""
-        return [c for c in self.checks if c.outcome is Outcome.NOT_RUN and not c.by_choice]
+        choice of profile or the rule not applying: what ``--strict`` turns into a failure."""
+        return [c for c in self.checks if c.outcome is Outcome.NOT_RUN and not c.left_by_design]
 
     @property
     def partly_run(self) -> bool:

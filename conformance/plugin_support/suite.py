@@ -215,7 +215,7 @@ def conclude(result: CheckResult, *, strict: bool = False) -> None:
     (``--replcheck-strict``), a check not run for a reason other than the profile fails."""
     if result.outcome is Outcome.FAILED:
         pytest.fail(failure_text(result), pytrace=False)
-    if strict and result.outcome is Outcome.NOT_RUN and not result.by_choice:
+    if strict and result.outcome is Outcome.NOT_RUN and not result.left_by_design:
         reason = plugin_words(result.reason)
         pytest.fail(
             f"replcheck not run (--replcheck-strict): {result.requirement}: {reason}",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from starlette.applications import Starlette
+
 from .asgi import (
     API,
     RECOVER,
     REINDEX,
     STATUS,
     WRITES,
+    ASGIApp,
     RequestHook,
     ZooRequest,
     ZooResponse,
@@ -151,6 +154,13 @@ def _near_miss_entry(name: str, how: str, near: NearMiss,
     )
 
 
+def _serving_as_dr_secondary(app: Starlette) -> ASGIApp:
+    """The DR secondary preset with its refusal switched off: every path served as on a
+    primary, whatever the status says."""
+    app.state.vault.refuse_as_dr_secondary = False
+    return app
+
+
 def _one_char_changed(token: str) -> str:
     last = token[-1]
     return token[:-1] + ("b" if last == "a" else "a")
@@ -226,6 +236,16 @@ ENTRIES: tuple[BrokenServer, ...] = (
                      _suffixed, lambda token: token + "zoo"),
     _near_miss_entry("token-case-changed-accepted", "in another case",
                      _case_changed, lambda token: token.swapcase()),
+    BrokenServer(
+        "dr-secondary-serves-clients",
+        "a DR secondary serves token-authenticated requests (auth/token/lookup-self answers "
+        "200) instead of refusing them with 400 path disabled in replication DR secondary mode",
+        ("DR-SECONDARY-REFUSES",), _serving_as_dr_secondary,
+        lambda p: ok(p.send("GET", "/v1/auth/token/lookup-self", token=p.root)),
+        category="auth", scenario="dr-secondary-idle",
+        # Served, lookup-self answers the token itself as its id: an echo of the same deviation.
+        may_fail=("VAULT-NO-TOKEN-ECHO",),
+    ),
     BrokenServer(
         "huge-token-500", "a token longer than 8 KiB is answered 500 instead of 403",
         ("RECOVER-AUTH", "REINDEX-AUTH"), deviate(_huge_token_500),

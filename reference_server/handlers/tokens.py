@@ -189,6 +189,38 @@ def revoke(request: Request) -> Reply:
     return Reply()
 
 
+def list_accessors(request: Request) -> Reply:
+    """``LIST auth/token/accessors``: every live token's accessor (a root path: sudo)."""
+    return Reply(data={"keys": request.core.tokens.accessors()})
+
+
+def _accessor(request: Request) -> str:
+    accessor = request.params.get("accessor", "")
+    if not accessor:
+        raise VaultError(400, multierror("missing accessor"))
+    return str(accessor)
+
+
+def lookup_accessor(request: Request) -> Reply:
+    """``auth/token/lookup-accessor``: the token's properties, its id blank, as Vault shows
+    them; an unknown accessor is 400 "invalid accessor"."""
+    entry = request.core.tokens.by_accessor(_accessor(request))
+    if entry is None:
+        raise VaultError(400, multierror("invalid accessor"))
+    return Reply(data=_token_data(request, entry, b""))
+
+
+def revoke_accessor(request: Request) -> Reply:
+    """``auth/token/revoke-accessor``: revoke the token (204); an unknown accessor is answered
+    200 with a warning, as Vault answers it."""
+    entry = request.core.tokens.by_accessor(_accessor(request))
+    if entry is None:
+        return Reply(warnings=["No token found with this accessor"])
+    request.core.tokens.revoke_entry(entry)
+    request.core.replication.record_write(replicated=False)
+    return Reply()
+
+
 def capabilities_self(request: Request) -> Reply:
     """Capabilities of the caller's token on each path (``paths``, or the older ``path``)."""
     return _capabilities(request, _caller(request))
@@ -230,6 +262,11 @@ ROUTES = [
     Route("auth/token/revoke-self", {"update": revoke_self}),
     Route("auth/token/revoke", {"update": revoke}, fields={"token": "string"}),
     Route("auth/token/lookup", {"read": lookup, "update": lookup}, fields={"token": "string"}),
+    Route("auth/token/accessors", {"list": list_accessors}, sudo=True),
+    Route("auth/token/lookup-accessor", {"update": lookup_accessor},
+          fields={"accessor": "string"}),
+    Route("auth/token/revoke-accessor", {"update": revoke_accessor},
+          fields={"accessor": "string"}),
     Route("sys/capabilities-self", {"update": capabilities_self},
           fields={"paths": "string_list", "path": "string_list"}),
     Route("sys/capabilities", {"update": capabilities},

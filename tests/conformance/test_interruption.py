@@ -151,9 +151,15 @@ def test_a_shield_defers_a_signal_until_cleanup_is_done() -> None:
 def _refusing_chosen_ids(app: Any) -> Any:
     """``app``, except that token creation refuses a chosen ``id`` with Vault's words for a
     token without sudo on ``auth/token/create`` (the reference server, like Vault, allows it to
-    the root token used here)."""
+    the root token used here), and the accessors cannot be listed (Vault's answer to a token
+    without sudo on ``auth/token/accessors``)."""
 
     async def served(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/auth/token/accessors"):
+            await send({"type": "http.response.start", "status": 403,
+                        "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": b'{"errors":["permission denied"]}'})
+            return
         if scope["type"] != "http" or not scope["path"].endswith("/auth/token/create"):
             await app(scope, receive, send)
             return

@@ -221,6 +221,15 @@ def _tokens() -> Iterator[Case]:
                    f'{{"id": "diff-chosen-by-{caller}", "policies": ["{policy}"]}}'.encode())
         yield Case(f"token/create-orphan-{caller}", "POST", create, caller,
                    f'{{"no_parent": true, "policies": ["{policy}"]}}'.encode())
+    accessors = _v1("auth/token/accessors")
+    yield Case("token/accessors-root", "LIST", accessors, "root")
+    yield Case("token/accessors-limited", "LIST", accessors, "limited")
+    yield Case("token/accessors-none", "LIST", accessors)
+    for action in ("lookup-accessor", "revoke-accessor"):
+        yield Case(f"token/{action}-unknown", "POST", _v1(f"auth/token/{action}"), "root",
+                   b'{"accessor": "not-a-real-accessor"}')
+        yield Case(f"token/{action}-limited", "POST", _v1(f"auth/token/{action}"), "limited",
+                   b'{"accessor": "not-a-real-accessor"}')
     yield Case("token/lookup-self-root", "GET", _v1("auth/token/lookup-self"), "root")
     yield Case("token/lookup-self-limited", "GET", _v1("auth/token/lookup-self"), "limited")
     lookup = _v1("auth/token/lookup")
