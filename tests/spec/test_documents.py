@@ -273,6 +273,14 @@ def test_requirement_catalogue_is_well_formed() -> None:
         assert requirement.level in requirement.statement, requirement.id
         assert isinstance(requirement.mutating, bool)
         assert requirement.source and requirement.endpoint and requirement.category
+        assert requirement.scope in spec.SCOPES, requirement.id
+        assert requirement.topology is (requirement.scope == "topology")
+    scopes = {entry["id"]: entry.get("scope") for entry in raw["requirements"]}
+    assert scopes["STATUS-SCHEMA"] is None and spec.requirement("STATUS-SCHEMA").scope == "cluster"
+    assert spec.requirement("DR-STATUS-UNAUTHENTICATED").scope == "cluster"
+    assert spec.requirement("DR-SECONDARY-TOKEN-SUDO").topology
+    assert {r.category for r in spec.requirements() if r.topology} == {
+        "dr", "performance", "replication"}
     assert spec.requirement("REINDEX-SUDO").mutating is False
     with pytest.raises(KeyError, match="NOPE"):
         spec.requirement("NOPE")
