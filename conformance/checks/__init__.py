@@ -1,8 +1,8 @@
 """The checks, one module per area; importing this package registers every one of them.
 
-- ``status``, ``recover``, ``reindex``, ``conventions``, ``edition``, ``dr_secondary``: behaviour
-  checks, small plain
-  functions registered by requirement id (``registry.check``);
+- ``status``, ``section_status``, ``recover``, ``reindex``, ``conventions``, ``edition``,
+  ``dr_secondary``: behaviour checks, small plain functions registered by requirement id
+  (``registry.check``);
 - ``judges``: rules applied to every exchange of a run (``judges.judge``);
 - the spec-driven fuzzer lives in ``replcheck.conformance.fuzzing`` and registers itself the same
   way (``fuzzing.check``); the enforcer registry imports both.
@@ -14,6 +14,7 @@ from replcheck.conformance.checks import (
     edition,
     recover,
     reindex,
+    section_status,
     status,
 )
 from replcheck.conformance.checks.context import CheckContext
@@ -29,5 +30,6 @@ __all__ = [
     "recover",
     "registered",
     "reindex",
+    "section_status",
     "status",
 ]

@@ -230,8 +230,10 @@ class RunResult:
             return head + "."
         unjudged = self.unjudged_musts
         count = sum(len(ids) for ids in unjudged.values())
+        topology = self.topology_pending
+        later = f" ({topology} left to the topology gate)" if topology else ""
         if not count:
-            return head + ": every selected MUST judged."
+            return head + f": every selected MUST judged{later}."
         ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))
         # An unlock is a flag to add ("--profile full"), or what else would judge them
         # ("need a run against …": the target's role keeps them from being judged there).
@@ -239,7 +241,13 @@ class RunResult:
         parts = [f"add {flags} to judge them"] if flags else []
         parts += [f"{len(ids)} {how}" for how, ids in ranked if not how.startswith("-")]
         musts = "MUST" if count == 1 else "MUSTs"
-        return head + f": {count} {musts} not judged — {'; '.join(parts)}."
+        return head + f": {count} {musts} not judged — {'; '.join(parts)}{later}."
+
+    @property
+    def topology_pending(self) -> int:
+        """Selected requirements only a topology gate can judge (``scope: topology``), which a
+        single-cluster run leaves not run."""
+        return sum(1 for rid in self.results if spec.requirement(rid).topology)
 
     @property
     def exit_code(self) -> int:
