@@ -14,6 +14,7 @@ from .config import ServerConfig
 from .replication import ReplicationState
 from .scenarios import build_replication
 from .states import STATES
+from .topology.node import ClusterNode
 
 __all__ = ["VERSION", "VaultCore"]
 
@@ -34,6 +35,18 @@ class VaultCore:
             token=config.root_token, policies=["root"], display_name="root", path="auth/token/root"
         )
         self.replication: ReplicationState = build_replication(config, self.clock)
+        # Stand-ins for the dr-operation branch's attributes (replaced when it is merged).
+        self.api_address = f"http://{config.host}:{config.port}"
+        self.cluster_address = f"https://{config.host}:{config.port + 1}"
+        self.unseal_keys: tuple[str, ...] = ()
+        self.refuse_as_dr_secondary = False
+        #: The Vault version a topology's cluster reports instead of the server's (a file's
+        #: ``version``, or the ``older-version`` fault).
+        self.reported_version: str | None = None
+        self.node = ClusterNode(self)
+
+    def adopt_unseal_keys(self, keys: tuple[str, ...]) -> None:
+        self.unseal_keys = tuple(keys)
 
     @property
     def community(self) -> bool:
@@ -41,4 +54,6 @@ class VaultCore:
 
     @property
     def version(self) -> str:
+        if self.reported_version is not None:
+            return self.reported_version
         return VERSION if self.community else VERSION + "+ent"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import policies, replication, system, tokens
+from . import kv, policies, replication, replication_operations, system, tokens
 
 __all__ = ["ROOT_PATHS_WITHOUT_ROUTE", "all_routes"]
 
@@ -14,8 +14,6 @@ ROOT_PATHS_WITHOUT_ROUTE = (
     "sys/replication/dr/reindex",
     "sys/replication/performance/reindex",
     "sys/replication/primary/secondary-token",
-    "sys/replication/dr/primary/secondary-token",
-    "sys/replication/performance/primary/secondary-token",
     "sys/auth/*",
     "sys/remount",
     "sys/audit",
@@ -37,4 +35,5 @@ ROOT_PATHS_WITHOUT_ROUTE = (
 
 
 def all_routes() -> list[Route]:
-    return [*replication.ROUTES, *policies.ROUTES, *tokens.ROUTES, *system.ROUTES]
+    return [*replication.ROUTES, *replication_operations.ROUTES, *policies.ROUTES,
+            *tokens.ROUTES, *system.ROUTES, *kv.ROUTES]
