@@ -6,7 +6,10 @@ and ``cleanhttp`` wrappers first, then ``http/logical.go``, then the core's requ
 1. a non-printable character in the decoded path → bare 400 (no body, no headers);
 2. a path that Go's path cleaning changes (``.``, ``..``, ``//``) → 307 to the clean path;
    outside ``/v1/`` → 404 ``{"errors":[]}``;
-3. paths with their own HTTP handler (``sys/health``, ``sys/seal-status``, ...) answer here;
+   on a DR secondary (``core.refuse_as_dr_secondary``), a path it does not serve → 400
+   ``path disabled in replication DR secondary mode`` (``dr_secondary`` says why here);
+3. paths with their own HTTP handler (``sys/health``, ``sys/seal-status``, ...) answer here
+   (those that take a body read it themselves: the DR operation token generation);
 4. method → operation: unknown method → 405 ``{"errors":[]}``; ``?list=`` not a boolean → 400;
    PATCH without ``application/merge-patch+json`` → 400/415; LIST and ``?list=true`` append
    ``/`` to the path; the body of POST/PUT/PATCH is read (over ``max_request_bytes`` → 413)
@@ -46,6 +49,7 @@ from .conventions.errors import HttpAnswer, VaultError, error_body, multierror, 
 from .conventions.paths import clean_path, decode_path, is_relative_path, request_target_path
 from .conventions.tokens import get_token
 from .core import VaultCore
+from .dr_secondary import DR_SECONDARY_REFUSAL, served_on_dr_secondary
 from .field_decoding import parse_fields
 from .handlers import ROOT_PATHS_WITHOUT_ROUTE, all_routes
 from .handlers.docs_page import DOCS_PATH, serve_docs
@@ -124,10 +128,12 @@ class VaultDispatcher:
         if not path.startswith("/v1/"):
             raise VaultError(404)
         logical = path[4:]
+        if self.core.refuse_as_dr_secondary and not served_on_dr_secondary(logical):
+            raise VaultError(400, DR_SECONDARY_REFUSAL)
         route_match = self.routes.match(logical)
         if route_match is not None and route_match[0].dedicated:
             trace.append(route_match[0].template)
-            return self._dedicated(scope, route_match[0], method)
+            return await self._dedicated(scope, receive, route_match[0], method)
         operation = _OPERATIONS.get(method)
         if operation is None:
             raise VaultError(405)
@@ -209,19 +215,23 @@ class VaultDispatcher:
             )
         return parse_json_object(await self._read_body(scope, receive, content_type))
 
-    def _dedicated(
-        self, scope: Scope, route: Route, method: str
+    async def _dedicated(
+        self, scope: Scope, receive: Receive, route: Route, method: str
     ) -> tuple[int, bytes | None]:
-        """A path Vault serves with its own HTTP handler: GET (and HEAD where served) only."""
+        """A path Vault serves with its own HTTP handler: the methods it serves (GET, and HEAD
+        where served; PUT/POST and DELETE for some), any other 405 ``{"errors":[]}``."""
         if method == "HEAD" and route.head:
             method = "GET"
-        operation = {"GET": "read", "PUT": "update", "POST": "update"}.get(method)
+        operation = {"GET": "read", "PUT": "update", "POST": "update",
+                     "DELETE": "delete"}.get(method)
         handler = route.handlers.get(operation) if operation else None
         if handler is None or operation is None:
             raise VaultError(405)
         query = scope.get("query_string", b"")
         data = _parse_query(query) if query and operation == "read" else None
         params, _ = parse_fields(data, route.fields)
+        if route.json_body and operation == "update":
+            params["raw_body"] = await self._read_body(scope, receive, "application/json")
         reply = handler(Request(self.core, route.template, operation, params, {}))
         return self._render(reply, route, [])
 

@@ -29,7 +29,7 @@ from starlette.applications import Starlette
 
 from .app import create_app
 from .config import SCENARIOS, SERVE_FLAGS, ConfigError, ServerConfig, load_config
-from .core import VERSION
+from .core import VERSION, VaultCore
 from .deprecated_flags import add_alias
 from .embedded import ASGIApp
 from .http_connection import VaultHttpProtocol
@@ -142,18 +142,30 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _banner(config: ServerConfig, address: str, root_token: str, headline: str | None) -> str:
+def _banner(config: ServerConfig, address: str, core: VaultCore, headline: str | None) -> str:
+    """What ``vault server -dev`` prints: the addresses, then the unseal key and root token.
+
+    The unseal key shares are printed here and nowhere else (never logged), as Vault does: one
+    share is ``Unseal Key:``, several are ``Unseal Key 1:`` ... as ``vault operator init``."""
     first = headline or "==> replcheck reference server started! Log data will stream in below:"
+    keys = core.unseal_keys
+    if len(keys) == 1:
+        key_lines = f"Unseal Key: {keys[0]}\n"
+    else:
+        key_lines = "".join(f"Unseal Key {i}: {key}\n" for i, key in enumerate(keys, 1))
     return (
         f"{first}\n\n"
         f"             Api Address: {address}\n"
+        f"         Cluster Address: {core.cluster_address}\n"
         f"                   State: {config.scenario}\n"
         f"                 Version: Vault {_version(config)} (emulated)\n\n"
         "WARNING! This is a development server that keeps everything in memory.\n\n"
         "You may need to set the following environment variables:\n\n"
         f"    $ export VAULT_ADDR='{address}'\n\n"
-        "The root token is displayed below; send it as X-Vault-Token.\n\n"
-        f"Root Token: {root_token}\n"
+        "The unseal key and root token are displayed below; send the root token as\n"
+        "X-Vault-Token. The unseal key shares generate DR operation tokens.\n\n"
+        f"{key_lines}"
+        f"Root Token: {core.root_token}\n"
     )
 
 
@@ -191,8 +203,9 @@ def serve(
     host, port = sock.getsockname()[:2]
     shown_host = f"[{host}]" if ":" in host else host
     scheme = "https" if config.tls_cert else "http"
-    print(_banner(config, f"{scheme}://{shown_host}:{port}", app.state.vault.root_token,
-                  headline), flush=True)
+    core: VaultCore = app.state.vault
+    core.listening_on(port)
+    print(_banner(config, f"{scheme}://{shown_host}:{port}", core, headline), flush=True)
     settings = uvicorn_config(app if wrap is None else wrap(app), config)
     server = uvicorn.Server(settings)
     # Objects alive now (modules, the spec, the app) live as long as the process: keep them out

@@ -78,6 +78,14 @@ class ServerConfig:
     log_level: str = "info"
     #: One log line per request (method, route template, status, duration) at info level.
     access_log: bool = False
+    #: The cluster's API and cluster addresses (Vault's ``api_addr`` / ``cluster_addr``);
+    #: derived from the listener when not set (``addresses``).
+    api_addr: str | None = None
+    cluster_addr: str | None = None
+    #: How many unseal key shares the cluster makes at start, and how many unlock it (Vault's
+    #: ``secret_shares`` / ``secret_threshold``); one and one, as ``vault server -dev``.
+    key_shares: int = 1
+    key_threshold: int = 1
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -155,12 +163,30 @@ def _validate(config: ServerConfig) -> None:
             raise _fail(key, timeout, "a number of seconds >= 0")
     if not isinstance(config.access_log, bool):
         raise _fail("access_log", config.access_log, "true or false")
+    for key in ("api_addr", "cluster_addr"):
+        address = getattr(config, key)
+        if address is not None and (
+            not isinstance(address, str) or not address.startswith(("http://", "https://"))
+        ):
+            raise _fail(key, address, "an http:// or https:// address")
+    _validate_key_shares(config.key_shares, config.key_threshold)
     if config.log_level not in ("critical", "error", "warning", "info", "debug"):
         raise _fail("log_level", config.log_level, "one of critical, error, warning, info, debug")
     for name in SECTIONS:
         section = getattr(config, name)
         if section is not None:
             _validate_section(name, section)
+
+
+def _validate_key_shares(shares: Any, threshold: Any) -> None:
+    """Vault's ``SealConfig.Validate`` rules for the shares and the threshold."""
+    for key, value in (("key_shares", shares), ("key_threshold", threshold)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 255:
+            raise _fail(key, value, "an integer between 1 and 255")
+    if threshold > shares:
+        raise _fail("key_threshold", threshold, f"at most key_shares ({shares})")
+    if shares > 1 and threshold == 1:
+        raise _fail("key_threshold", threshold, "greater than one for multiple shares")
 
 
 def _validate_section(name: str, section: SectionConfig) -> None:

@@ -10,7 +10,11 @@ import time
 from collections.abc import Callable
 
 from .acl import PolicyStore, TokenStore
+from .addresses import api_address, cluster_address
 from .config import ServerConfig
+from .dr_operation_tokens import DrOperationTokens
+from .key_shares import KeyShares
+from .path_filters import PathFilters
 from .replication import ReplicationState
 from .scenarios import build_replication
 from .states import STATES
@@ -23,7 +27,13 @@ VERSION = "1.17.3"
 
 
 class VaultCore:
-    """Everything a request handler may read or change."""
+    """Everything a request handler may read or change.
+
+    Per-cluster facts a topology of clusters sets from outside (``reference_server.topology``):
+    ``api_address`` / ``cluster_address`` (``sys/leader`` and replication peers report them),
+    ``refuse_as_dr_secondary`` (the app refuses what a DR secondary does not serve), the unseal
+    key shares (``adopt_unseal_keys``), the DR operation tokens and the paths filters.
+    """
 
     def __init__(self, config: ServerConfig, clock: Callable[[], float] | None = None) -> None:
         self.config = config
@@ -35,18 +45,41 @@ class VaultCore:
             token=config.root_token, policies=["root"], display_name="root", path="auth/token/root"
         )
         self.replication: ReplicationState = build_replication(config, self.clock)
-        # Stand-ins for the dr-operation branch's attributes (replaced when it is merged).
-        self.api_address = f"http://{config.host}:{config.port}"
-        self.cluster_address = f"https://{config.host}:{config.port + 1}"
-        self.unseal_keys: tuple[str, ...] = ()
-        self.refuse_as_dr_secondary = False
+        self.api_address: str = api_address(config)
+        self.cluster_address: str = cluster_address(config)
+        #: When set, every request but those a DR secondary serves is refused (``app``).
+        self.refuse_as_dr_secondary: bool = False
+        self._key_shares = KeyShares.generate(config.key_shares, config.key_threshold)
+        self.dr_operation_tokens = DrOperationTokens(
+            lambda: self._key_shares, self.tokens.new_token_value
+        )
+        self.path_filters = PathFilters()
+        #: The cluster's own mounts (``secret/`` ...), beyond the system's: what a paths
+        #: filter can keep from a secondary (the dynamic filters list them).
+        self.mounts: list[str] = ["secret/"]
         #: The Vault version a topology's cluster reports instead of the server's (a file's
         #: ``version``, or the ``older-version`` fault).
         self.reported_version: str | None = None
         self.node = ClusterNode(self)
 
-    def adopt_unseal_keys(self, keys: tuple[str, ...]) -> None:
-        self.unseal_keys = tuple(keys)
+    @property
+    def unseal_keys(self) -> tuple[str, ...]:
+        """The cluster's unseal key shares, standard base64 (Vault's ``keys_base64``)."""
+        return self._key_shares.encoded
+
+    @property
+    def unseal_threshold(self) -> int:
+        return self._key_shares.threshold
+
+    def adopt_unseal_keys(self, keys: tuple[str, ...] | list[str]) -> None:
+        """Take another cluster's key shares (a DR secondary takes its primary's on enable);
+        ``ValueError`` (``KeySharesError``) when they are not shares of one key."""
+        self._key_shares = KeyShares.adopt(list(keys))
+
+    def listening_on(self, port: int) -> None:
+        """The listener is bound: derive the addresses the config does not fix from its port."""
+        self.api_address = api_address(self.config, port)
+        self.cluster_address = cluster_address(self.config, port)
 
     @property
     def community(self) -> bool:

@@ -136,6 +136,7 @@ class EmbeddedServer:
         sock.bind(("127.0.0.1", 0))
         self._socket = sock
         self.port = sock.getsockname()[1]
+        self.app.state.vault.listening_on(self.port)
         # Errors only: the suite sends malformed requests on purpose, and each would print the
         # server's "Invalid HTTP request received" warning into the run's output.
         server = PromptlyStoppingServer(

@@ -68,6 +68,8 @@ class Route:
     ``dedicated`` routes are served by their own HTTP handler in Vault (``sys/health``,
     ``sys/seal-status``, ...), not by the system backend: no token, no body parsing, and any
     method they do not serve is 405 ``{"errors":[]}``. ``head`` lets such a route answer HEAD.
+    ``json_body``: such a route's handler decodes the body of a POST/PUT itself (Vault's
+    handlers decode it into a Go struct); the raw bytes arrive as ``params["raw_body"]``.
 
     What Vault's router knows about the path is declared here, so the dispatcher and the ACL
     read it from the route: its operations (the keys of ``handlers``), ``sudo`` (the path is
@@ -85,6 +87,7 @@ class Route:
     enterprise_only: bool = False
     head: bool = False
     dedicated: bool = False
+    json_body: bool = False
     #: A secrets engine's path: every body parameter is the handler's data (no field
     #: decoding, no unknown-parameter warning), and ``mount`` is the envelope's ``mount_type``.
     mount: str | None = None

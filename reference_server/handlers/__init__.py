@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import kv, policies, replication, replication_operations, system, tokens
+from . import (
+    dr_operation,
+    kv,
+    leader,
+    path_filters,
+    policies,
+    replication,
+    replication_operations,
+    system,
+    tokens,
+)
 
 __all__ = ["ROOT_PATHS_WITHOUT_ROUTE", "all_routes"]
 
@@ -35,5 +45,6 @@ ROOT_PATHS_WITHOUT_ROUTE = (
 
 
 def all_routes() -> list[Route]:
-    return [*replication.ROUTES, *replication_operations.ROUTES, *policies.ROUTES,
-            *tokens.ROUTES, *system.ROUTES, *kv.ROUTES]
+    return [*replication.ROUTES, *replication_operations.ROUTES, *dr_operation.ROUTES,
+            *path_filters.ROUTES, *policies.ROUTES, *tokens.ROUTES, *system.ROUTES,
+            *leader.ROUTES, *kv.ROUTES]

@@ -38,8 +38,7 @@ def _check_operation_token(request: Request, mode: str) -> None:
     given = request.params.get("dr_operation_token", "")
     if not given:
         raise VaultError(400, _MISSING_OPERATION_TOKEN)
-    tokens = getattr(core, "dr_operation_tokens", None)
-    if tokens is None or not tokens.valid(given):
+    if not core.dr_operation_tokens.valid(given):
         raise VaultError(400, _BAD_OPERATION_TOKEN)
 
 

@@ -1,8 +1,9 @@
 """System paths outside replication.
 
-* ``sys/health``, ``sys/seal-status``, ``sys/leader``, ``sys/init``: in Vault these have their
-  own HTTP handlers (no token, no envelope; any other method is 405 ``{"errors":[]}``). Their
-  shapes follow Vault's (unsealed, initialized, Shamir seal with one share, HA disabled);
+* ``sys/health``, ``sys/seal-status``, ``sys/init``: in Vault these have their own HTTP
+  handlers (no token, no envelope; any other method is 405 ``{"errors":[]}``). Their shapes
+  follow Vault's (unsealed, initialized, Shamir seal with the cluster's shares); ``sys/leader``
+  is in ``leader``;
   ``bao status`` / ``vault status`` read the first two.
 * ``sys/internal/specs/openapi``: unauthenticated, the contract's bundled document.
 * ``sys/rotate``: an update-only path needing sudo, like ``sys/replication/reindex``; rotating
@@ -71,8 +72,8 @@ def read_seal_status(request: Request) -> Reply:
         "type": "shamir",
         "initialized": True,
         "sealed": False,
-        "t": 1,
-        "n": 1,
+        "t": core.unseal_threshold,
+        "n": len(core.unseal_keys),
         "progress": 0,
         "nonce": "",
         "version": core.version,
@@ -82,20 +83,6 @@ def read_seal_status(request: Request) -> Reply:
         "cluster_id": core.replication.cluster_id(),
         "recovery_seal": False,
         "storage_type": "inmem",
-    }
-    return Reply(raw=json.dumps(body, separators=(",", ":")).encode())
-
-
-def read_leader(request: Request) -> Reply:
-    """Vault's ``LeaderResponse`` of a server without HA (the zero time is not omitted)."""
-    body = {
-        "ha_enabled": False,
-        "is_self": False,
-        "active_time": "0001-01-01T00:00:00Z",
-        "leader_address": "",
-        "leader_cluster_address": "",
-        "performance_standby": False,
-        "performance_standby_last_remote_wal": 0,
     }
     return Reply(raw=json.dumps(body, separators=(",", ":")).encode())
 
@@ -125,7 +112,6 @@ HEALTH_FIELDS = {
 ROUTES = [
     Route("sys/health", {"read": read_health}, fields=HEALTH_FIELDS, head=True, dedicated=True),
     Route("sys/seal-status", {"read": read_seal_status}, dedicated=True),
-    Route("sys/leader", {"read": read_leader}, dedicated=True),
     Route("sys/init", {"read": read_init, "update": write_init}, dedicated=True),
     Route("sys/internal/specs/openapi", {"read": read_openapi}, unauthenticated=True),
     Route("sys/rotate", {"update": rotate}, sudo=True),

@@ -30,7 +30,8 @@ ENVELOPE_MEMBERS = {
     "auth", "mount_type",
 }
 _RAW_PATHS = ("/v1/sys/health", "/v1/sys/internal/specs/openapi", "/v1/sys/seal-status",
-              "/v1/sys/leader", "/v1/sys/init")
+              "/v1/sys/leader", "/v1/sys/init",
+              "/v1/sys/replication/dr/secondary/generate-operation-token/")
 
 
 def pytest_configure(config: pytest.Config) -> None:

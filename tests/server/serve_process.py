@@ -37,6 +37,8 @@ class ServeProcess:
         self.root_token = root_token
         self.process: subprocess.Popen[str] | None = None
         self.port = 0
+        #: The banner's lines, up to the root token.
+        self.banner: list[str] = []
 
     def __enter__(self) -> ServeProcess:
         log = self.log_file.open("w")
@@ -52,6 +54,7 @@ class ServeProcess:
         log.close()
         assert self.process.stdout is not None
         for line in self.process.stdout:
+            self.banner.append(line.rstrip("\n"))
             if "Api Address:" in line:
                 self.port = int(line.rsplit(":", 1)[1])
             if line.startswith("Root Token:"):
