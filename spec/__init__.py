@@ -3,6 +3,7 @@
 This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json`` (JSON Schema
 2020-12, one document per file, each with an ``$id``), ``examples/*.json`` and
 ``requirements.yaml``; beside them ``report/report.json`` (the JSON report's schema),
+``topology/topology-file.json`` (the schema of ``replcheck serve --topology FILE``'s files),
 ``released/`` (bundles of released contract versions, for ``replcheck spec diff``) and
 ``templates/`` (the reference page). The reference server, the conformance suite and the
 ``replcheck spec`` command all read these files through the functions here; nothing restates a
@@ -48,6 +49,7 @@ __all__ = [
     "spec_version",
     "standalone_names",
     "standalone_schema",
+    "topology_file_schema",
     "validator",
 ]
 
@@ -65,6 +67,10 @@ _REF_PREFIX = "./schemas/"
 #: The schema of replcheck's JSON report: not part of the Vault contract, so not in schemas/
 #: (whose every file is a component of the OpenAPI document).
 _REPORT_SCHEMA = "report/report.json"
+
+#: The schema of a topology file (``replcheck serve --topology FILE``): not part of the Vault
+#: contract either, so beside the report's, and published the same way.
+_TOPOLOGY_FILE_SCHEMA = "topology/topology-file.json"
 
 
 def spec_dir() -> Path:
@@ -222,8 +228,9 @@ def released_openapi(version: str) -> dict[str, Any]:
 
 
 def standalone_names() -> list[str]:
-    """Names ``standalone_schema`` knows: every schema's file stem, and ``report``."""
-    return [name.removesuffix(".json") for name in schema_names()] + ["report"]
+    """Names ``standalone_schema`` knows: every schema's file stem, ``report`` and
+    ``topology-file``."""
+    return [name.removesuffix(".json") for name in schema_names()] + ["report", "topology-file"]
 
 
 def report_schema() -> dict[str, Any]:
@@ -231,16 +238,24 @@ def report_schema() -> dict[str, Any]:
     return _read_json(spec_dir() / _REPORT_SCHEMA)
 
 
+def topology_file_schema() -> dict[str, Any]:
+    """The JSON Schema of a topology file (self-contained)."""
+    return _read_json(spec_dir() / _TOPOLOGY_FILE_SCHEMA)
+
+
 def standalone_schema(name: str) -> dict[str, Any]:
     """One schema with every schema it refers to embedded under ``$defs``.
 
-    ``name`` is a file stem (``status-response``), a file name, or ``report``. The result
-    validates offline, without this package or a network: see ``standalone.py``.
+    ``name`` is a file stem (``status-response``), a file name, ``report`` or
+    ``topology-file``. The result validates offline, without this package or a network: see
+    ``standalone.py``.
     """
     from replcheck.spec.standalone import standalone
 
     if name == "report":
         return report_schema()
+    if name in ("topology-file", "topology-file.json"):
+        return topology_file_schema()
     file_name = name if name.endswith(".json") else f"{name}.json"
     if file_name not in schema_names():
         raise KeyError(f"no schema named {name!r} (known: {', '.join(standalone_names())})")

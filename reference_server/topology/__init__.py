@@ -1,6 +1,6 @@
-"""Several clusters in one process: the network between them, the links, the replicated data,
-and the runtime that serves them (``replcheck serve --topology``).
+"""Several clusters in one process: ``replcheck serve --topology NAME|FILE``.
 
-Each cluster is today's single-cluster app (``create_app``/``VaultCore``); this package adds
-what lies between clusters. It imports ``replcheck.reference_server`` and ``replcheck.spec`` only.
+``definition.py`` describes a topology (its clusters, links and faults, the named ones in
+``named/``, the file format checked against ``spec/topology/topology-file.json``, ports); the
+other modules run it, each cluster being today's single-cluster app.
 """

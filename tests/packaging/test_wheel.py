@@ -50,6 +50,10 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(
         for path in spec_dir.rglob("*")
         if path.is_file() and path.suffix in {".yaml", ".json", ".py", ".j2"}
     }
+    expected |= {
+        f"replcheck/{path.relative_to(REPO).as_posix()}"
+        for path in (REPO / "reference_server" / "topology" / "named").glob("*.yaml")
+    }
     assert expected <= names, sorted(expected - names)
     assert "replcheck-0.1.0.dist-info/entry_points.txt" in names
 
@@ -65,6 +69,9 @@ def test_wheel_ships_every_spec_file_and_works_without_the_source_tree(
         "for name in replcheck.spec.example_names():\n"
         "    replcheck.spec.example(name)\n"
         "assert violations('status', replcheck.spec.example('status-dr-perf-primary-2024')) == []\n"
+        "from replcheck.reference_server.topology.definition import NAMED, load\n"
+        "assert NAMED == ('dr-pair', 'perf-pair', 'six-cluster'), NAMED\n"
+        "assert [len(load(name).clusters) for name in NAMED] == [2, 2, 6]\n"
         "print('ok', len(replcheck.spec.requirements()))\n"
     )
     done = subprocess.run(
