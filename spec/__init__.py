@@ -31,6 +31,8 @@ from referencing.jsonschema import DRAFT202012
 
 __all__ = [
     "KINDS",
+    "SCOPES",
+    "TOPOLOGY_PENDING",
     "Requirement",
     "bundled_openapi",
     "example",
@@ -281,6 +283,15 @@ def spec_hash() -> str:
     return digest.hexdigest()
 
 
+#: Who can judge a requirement: ``cluster``, the single-cluster engine (one target); ``topology``,
+#: only a gate that reads a replication set of several clusters side by side.
+SCOPES = ("cluster", "topology")
+
+#: What every listing (catalogue, reports, reference page, zoo) says of a ``topology``
+#: requirement until the topology gate exists: never passed, never left out.
+TOPOLOGY_PENDING = "judged by the topology gate (not yet available)"
+
+
 @dataclass(frozen=True)
 class Requirement:
     """One promise of the contract, as catalogued in ``requirements.yaml``."""
@@ -292,6 +303,12 @@ class Requirement:
     level: str
     mutating: bool
     category: str
+    scope: str = "cluster"
+
+    @property
+    def topology(self) -> bool:
+        """Only a multi-cluster gate can judge it (``scope: topology``)."""
+        return self.scope == "topology"
 
 
 @cache

@@ -2,8 +2,10 @@
 
 Everything the page shows comes from the bundled document and ``requirements.yaml``: each
 operation with its badges (``sudo`` from ``x-vault-sudo``, *unauthenticated* from
-``security: []``), parameters, request body, responses, examples and the requirements that
-judge it. The page carries its own style and no script, so it works offline and from a file.
+``security: []``, *DR operation token*, *root namespace* and *changes replication* from
+the extensions of the same names), parameters, request body, responses, examples and the
+requirements that judge it. The page carries its own style and no script, so it works offline
+and from a file.
 A small Jinja2 template was chosen over Redoc or Swagger UI: both need a JavaScript bundle of
 about a megabyte, neither knows the Vault extensions, and neither shows the requirements.
 """
@@ -41,6 +43,12 @@ class Operation:
     sudo: bool
     unauthenticated: bool
     parameters: list[dict[str, Any]]
+    #: ``x-vault-dr-operation-token``: on a DR secondary, authorized by a DR operation token.
+    dr_operation_token: bool
+    #: ``x-vault-root-namespace-only``: served only in the root namespace.
+    root_namespace_only: bool
+    #: ``x-replcheck-changes-replication``: changes replication state; never fuzzed.
+    changes_replication: bool
     request_body: dict[str, Any] | None
     responses: list[tuple[str, dict[str, Any]]]
     requirements: list[Requirement] = field(default_factory=list)
@@ -105,6 +113,9 @@ def operations(document: dict[str, Any] | None = None) -> list[Operation]:
                     parameters=[
                         _resolve(document, p) for p in [*shared, *operation.get("parameters", [])]
                     ],
+                    dr_operation_token=operation.get("x-vault-dr-operation-token") is True,
+                    root_namespace_only=operation.get("x-vault-root-namespace-only") is True,
+                    changes_replication=operation.get("x-replcheck-changes-replication") is True,
                     request_body=body,
                     responses=responses,
                     requirements=[
@@ -178,5 +189,6 @@ def render_html() -> str:
         servers=document.get("servers", []),
         operations=ops,
         general_requirements=general,
+        topology_pending=spec.TOPOLOGY_PENDING,
         schemas=document.get("components", {}).get("schemas", {}),
     )

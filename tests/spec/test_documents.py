@@ -86,6 +86,13 @@ def _media_examples() -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
+def test_every_example_in_the_document_is_judged_by_a_schema_file() -> None:
+    """No example escapes the validation below: each sits beside a schema given by file."""
+    for node in _walk(spec.openapi()):
+        if isinstance(node.get("examples"), dict) and "schema" in node:
+            assert str(node["schema"].get("$ref", "")).startswith("./schemas/"), node["examples"]
+
+
 def test_every_example_file_is_referenced_by_the_document() -> None:
     referenced = {_example_name(ext) for ext, _, _ in _media_examples()}
     assert referenced == set(spec.example_names())
@@ -99,29 +106,147 @@ def test_every_example_validates_against_its_media_schema(external: str, schema_
     assert not errors, [e.message for e in errors]
 
 
-def test_operations_follow_the_documentation() -> None:
-    paths = spec.openapi()["paths"]
-    assert set(paths) == {
-        "/sys/replication/recover",
-        "/sys/replication/reindex",
-        "/sys/replication/status",
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+#: The DR and performance families as the docs pages list them (method, path under
+#: /sys/replication/), and the general page's merkle-check.
+FAMILY = {
+    ("post", "merkle-check"),
+    ("get", "dr/status"),
+    *(("post", f"dr/primary/{name}")
+      for name in ("enable", "demote", "disable", "secondary-token", "revoke-secondary")),
+    *(("post", f"dr/secondary/{name}")
+      for name in ("generate-public-key", "enable", "promote", "disable", "update-primary",
+                   "reindex", "merkle-check", "operation-token/delete")),
+    ("get", "dr/secondary/generate-operation-token/attempt"),
+    ("post", "dr/secondary/generate-operation-token/attempt"),
+    ("delete", "dr/secondary/generate-operation-token/attempt"),
+    ("post", "dr/secondary/generate-operation-token/update"),
+    ("get", "performance/status"),
+    *(("post", f"performance/primary/{name}")
+      for name in ("enable", "demote", "disable", "secondary-token", "revoke-secondary")),
+    *((method, "performance/primary/paths-filter/{id}") for method in ("get", "post", "delete")),
+    ("get", "performance/primary/dynamic-filter/{id}"),
+    ("get", "performance/secondary/dynamic-filter/{id}"),
+    *(("post", f"performance/secondary/{name}")
+      for name in ("generate-public-key", "enable", "promote", "disable", "update-primary")),
+}
+
+#: Operations that change no replication state: the single-cluster run may generate requests
+#: for them. Every other family operation is marked x-replcheck-changes-replication.
+READS = {
+    ("post", "merkle-check"),
+    ("get", "dr/status"),
+    ("get", "performance/status"),
+    ("get", "dr/secondary/generate-operation-token/attempt"),
+    ("get", "performance/primary/paths-filter/{id}"),
+    ("get", "performance/primary/dynamic-filter/{id}"),
+    ("get", "performance/secondary/dynamic-filter/{id}"),
+}
+
+
+def _operations() -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method, path.removeprefix("/sys/replication/")): operation
+        for path, item in spec.openapi()["paths"].items()
+        for method, operation in item.items()
+        if method in _METHODS
     }
-    assert set(paths["/sys/replication/recover"]) == {"post", "put"}
-    assert set(paths["/sys/replication/reindex"]) == {"post", "put"}
-    assert set(paths["/sys/replication/status"]) == {"get"}
-    status = paths["/sys/replication/status"]["get"]
+
+
+def test_operations_follow_the_documentation() -> None:
+    operations = _operations()
+    general = {("post", "recover"), ("put", "recover"), ("post", "reindex"), ("put", "reindex"),
+               ("get", "status")}
+    assert set(operations) == general | FAMILY
+    status = operations[("get", "status")]
     assert status["security"] == []
     assert status["x-vault-unauthenticated"] is True
     for method in ("post", "put"):
-        reindex = paths["/sys/replication/reindex"][method]
+        reindex = operations[(method, "reindex")]
         assert reindex["x-vault-sudo"] is True
         assert "sudo" in reindex["description"]
         assert reindex["requestBody"]["required"] is False
         for code in ("200", "204", "400", "403", "404", "405", "413"):
             assert code in reindex["responses"]
-            assert code in paths["/sys/replication/recover"][method]["responses"]
+            assert code in operations[(method, "recover")]["responses"]
     servers = spec.openapi()["servers"]
     assert all(server["url"].endswith("/v1") for server in servers)
+
+
+def test_the_family_declares_what_each_operation_needs() -> None:
+    operations = _operations()
+    sudo = {key for key in FAMILY if operations[key].get("x-vault-sudo")}
+    assert sudo == {("post", "dr/primary/secondary-token"),
+                    ("post", "performance/primary/secondary-token")}
+    unauthenticated = {key for key in FAMILY if operations[key].get("security") == []}
+    assert unauthenticated == {key for key in FAMILY if key[1].endswith("/status")
+                               or "generate-operation-token" in key[1]}
+    for key in unauthenticated:
+        assert operations[key]["x-vault-unauthenticated"] is True, key
+        assert "403" not in operations[key]["responses"], key
+    dr_token = {key for key in FAMILY if operations[key].get("x-vault-dr-operation-token")}
+    assert dr_token == {("post", f"dr/secondary/{name}") for name in (
+        "promote", "disable", "update-primary", "reindex", "merkle-check",
+        "operation-token/delete")}
+    for key in dr_token:
+        body = operations[key]["requestBody"]
+        assert body["required"] is True, key
+        schema = spec.schema(body["content"]["application/json"]["schema"]["$ref"].rsplit("/")[-1])
+        assert not spec.validator(schema["$id"].rsplit("/")[-1]).is_valid({}), key
+    assert all(operations[key].get("x-vault-root-namespace-only") is True for key in FAMILY)
+    changing = {key for key in FAMILY if operations[key].get("x-replcheck-changes-replication")}
+    assert changing == FAMILY - READS
+    for key in FAMILY:
+        marks = {name for name in operations[key] if name.startswith("x-")}
+        assert all(operations[key][name] is True for name in marks), key
+
+
+def test_secondary_token_answers_a_wrapping_token() -> None:
+    validator = spec.validator("wrapping-token-response.json")
+    wrapped = spec.example("secondary-token-envelope")
+    assert validator.is_valid(wrapped)
+    assert wrapped["wrap_info"]["ttl"] == 1800 and wrapped["data"] is None
+    assert not validator.is_valid({**wrapped, "wrap_info": None})
+    expired = {"token": "x", "ttl": 0, "creation_time": "2026-01-01T00:00:00Z"}
+    assert not validator.is_valid({**wrapped, "wrap_info": expired})
+    assert not validator.is_valid({**wrapped, "data": {"token": "x"}})
+    assert validator.is_valid({**wrapped, "wrap_info": None, "data": {"token": "encrypted"}})
+    request = spec.validator("secondary-token-request.json")
+    assert request.is_valid({"id": "us-east", "ttl": "1h30m"})
+    assert request.is_valid({"id": "us-east", "ttl": 1800})
+    assert not request.is_valid({"ttl": "30m"})
+    assert not request.is_valid({"id": "us-east", "ttl": "soon"})
+
+
+def test_mutually_exclusive_and_required_parameters_are_refused_by_the_schemas() -> None:
+    update = spec.validator("update-primary-request.json")
+    assert update.is_valid({"token": ""})
+    assert update.is_valid({"update_primary_addrs": ["https://10.0.0.5:8201"]})
+    assert not update.is_valid({"token": "t", "update_primary_addrs": ["https://10.0.0.5:8201"]})
+    assert not update.is_valid({})
+    dr_update = spec.validator("dr-update-primary-request.json")
+    assert dr_update.is_valid({"dr_operation_token": "d", "token": ""})
+    assert not dr_update.is_valid({"token": "t"})
+    assert not dr_update.is_valid({"dr_operation_token": "d"})
+    filters = spec.validator("paths-filter.json")
+    assert filters.is_valid({}) and not filters.is_valid({"mode": "block"})
+    enable = spec.validator("secondary-enable-request.json")
+    assert not enable.is_valid({}) and not enable.is_valid({"token": ""})
+    attempt = spec.validator("operation-token-attempt.json")
+    assert not attempt.is_valid({"started": True, "progress": 0, "required": 0, "complete": False})
+    assert not attempt.is_valid({**spec.example("operation-token-attempt-read-docs"),
+                                 "encoded_token": "early"})
+
+
+def test_the_flat_status_sections_reuse_the_cluster_section_schema() -> None:
+    schema = spec.schema("section-status-response.json")
+    assert schema["properties"]["data"] == {"$ref": "cluster-section.json"}
+    validator = spec.validator("section-status-response.json")
+    full = spec.example("status-dr-perf-primary-2024")["data"]
+    assert validator.is_valid({"data": full["dr"]})
+    assert not validator.is_valid({"data": full})
+    assert not validator.is_valid({"data": {**full["dr"], "mode": "secondary"}})
 
 
 def test_security_schemes_cover_both_token_forms() -> None:
@@ -133,11 +258,7 @@ def test_security_schemes_cover_both_token_forms() -> None:
 
 
 def test_operation_ids_are_unique() -> None:
-    ids = [
-        op["operationId"]
-        for item in spec.openapi()["paths"].values()
-        for op in item.values()
-    ]
+    ids = [op["operationId"] for op in _operations().values()]
     assert len(ids) == len(set(ids))
 
 

@@ -74,7 +74,8 @@ def test_every_operation_with_its_badges(parsed: _Resources) -> None:
     document = spec.bundled_openapi()
     expected = {
         op["operationId"]: (op.get("x-vault-sudo") is True, op.get("security") == [])
-        for item in document["paths"].values() for op in item.values()
+        for item in document["paths"].values()
+        for method, op in item.items() if method != "parameters"
     }
     assert set(parsed.sections) == set(expected)
     for operation_id, (sudo, unauthenticated) in expected.items():
@@ -133,7 +134,10 @@ document.body.setAttribute('data-probe', JSON.stringify(result));
 def test_page_renders_offline_in_a_real_browser(page: str, tmp_path: Path) -> None:
     probe, dom = probe_page(page, _PROBE, tmp_path)
     assert probe["operations"] == {op.operation_id: True for op in operations()}
-    assert sorted(probe["sudo"]) == ["reindexReplication:true", "reindexReplicationPut:true"]
+    assert sorted(probe["sudo"]) == [
+        "generateDrSecondaryToken:true", "generatePerformanceSecondaryToken:true",
+        "reindexReplication:true", "reindexReplicationPut:true",
+    ]
     for operation_id in ("attemptRecovery", "reindexReplication", "checkStatus"):
         assert f'data-operation-id="{operation_id}"' in dom
 
