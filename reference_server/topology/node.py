@@ -122,16 +122,17 @@ class ClusterNode:
 
     def merkle_root(self, mode: str) -> str:
         version, roots = self._roots
-        if version != self._data_version:
+        cluster_id = self.roles[mode].cluster_id if mode in self.roles else ""
+        if version != self._data_version or roots.get(mode + ":id") != cluster_id:
             roots = {}
             self._roots = (self._data_version, roots)
         root = roots.get(mode)
         if root is None:
             own = token_hash(self.core.root_token)
             tokens = [e.key for e in self.core.tokens.entries() if e.key != own]
-            root = tree_root(mode, self.core.policies.items(), self.kv,
+            root = tree_root(mode, cluster_id, self.core.policies.items(), self.kv,
                              tokens if mode == DR else None)
-            roots[mode] = root
+            roots[mode], roots[mode + ":id"] = root, cluster_id
         return root
 
     # --- roles ---------------------------------------------------------------------------------

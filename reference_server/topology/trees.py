@@ -2,7 +2,7 @@
 
 The performance tree holds what performance replication ships (policies, the ``secret/`` KV
 data); the DR tree holds that and the tokens. A root is a SHA-1 over the canonical form of the
-tree's content, prefixed with the tree's name, so a primary and a caught-up secondary have the
+tree's content, prefixed with the tree's name and the replication set's ``cluster_id``, so a primary and a caught-up secondary have the
 same root in that mode, and a cluster's DR and performance roots always differ. Each cluster's
 own dev root token is left out: it is the cluster's, never replicated (docs/topology.md).
 """
@@ -19,12 +19,13 @@ __all__ = ["tree_root"]
 
 def tree_root(
     mode: str,
+    cluster_id: str,
     policies: Iterable[tuple[str, str]],
     kv: dict[str, dict[str, Any]],
     token_keys: Iterable[bytes] | None,
 ) -> str:
     """The root of ``mode``'s tree; ``token_keys`` only for the DR tree."""
-    digest = hashlib.sha1(mode.encode(), usedforsecurity=False)
+    digest = hashlib.sha1(f"{mode}\0{cluster_id}".encode(), usedforsecurity=False)
     for name, text in policies:
         digest.update(b"\0policy\0" + name.encode() + b"\0" + text.encode())
     for path in sorted(kv):
