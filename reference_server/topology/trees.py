@@ -2,9 +2,10 @@
 
 The performance tree holds what performance replication ships (policies, the ``secret/`` KV
 data); the DR tree holds that and the tokens. A root is a SHA-1 over the canonical form of the
-tree's content, prefixed with the tree's name and the replication set's ``cluster_id``, so a primary and a caught-up secondary have the
-same root in that mode, and a cluster's DR and performance roots always differ. Each cluster's
-own dev root token is left out: it is the cluster's, never replicated (docs/topology.md).
+tree's content, prefixed with the tree's name and the replication set's ``cluster_id``: a
+primary and a caught-up secondary have the same root in that mode, and a cluster's DR and
+performance roots always differ. Each cluster's own dev root token is left out: it is the
+cluster's, never replicated (docs/topology.md).
 """
 
 from __future__ import annotations
