@@ -22,6 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -207,7 +208,7 @@ def _older(version: str) -> str:
 
 
 async def _post(client: httpx.AsyncClient, cluster: RunningCluster, path: str,
-                body: dict[str, str]) -> dict[str, object]:
+                body: dict[str, str]) -> dict[str, Any]:
     response = await client.post(f"{cluster.url}/v1/{path}", json=body,
                                  headers={"X-Vault-Token": cluster.root_token})
     if response.status_code >= 400:
@@ -217,7 +218,7 @@ async def _post(client: httpx.AsyncClient, cluster: RunningCluster, path: str,
         )
     if response.status_code == 204:
         return {}
-    answer: dict[str, object] = response.json()
+    answer: dict[str, Any] = response.json()
     return answer
 
 
