@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..conventions.errors import VaultError
+from ..dr_operation_tokens import INVALID_DR_OPERATION_TOKEN
 from ..replication import rfc3339
 from ..routing import Reply, Request, Route
 from ..status_values import DR, SECONDARY, SECTIONS
@@ -22,8 +23,6 @@ from .replication import reindex
 
 __all__ = ["ROUTES"]
 
-_MISSING_OPERATION_TOKEN = "missing dr_operation_token"
-_BAD_OPERATION_TOKEN = "invalid dr_operation_token"
 
 _TOKEN_FIELDS = {"token": "string", "primary_api_addr": "string", "ca_file": "string",
                  "ca_path": "string"}
@@ -36,10 +35,8 @@ def _check_operation_token(request: Request, mode: str) -> None:
     if mode != DR or core.node.role(DR).kind != SECONDARY:
         return
     given = request.params.get("dr_operation_token", "")
-    if not given:
-        raise VaultError(400, _MISSING_OPERATION_TOKEN)
-    if not core.dr_operation_tokens.valid(given):
-        raise VaultError(400, _BAD_OPERATION_TOKEN)
+    if not given or not core.dr_operation_tokens.valid(given):
+        raise VaultError(400, INVALID_DR_OPERATION_TOKEN)
 
 
 def _mode_handlers(mode: str) -> list[Route]:
