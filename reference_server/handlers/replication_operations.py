@@ -78,7 +78,7 @@ def _mode_handlers(mode: str) -> list[Route]:
         return Reply()
 
     def generate_public_key(request: Request) -> Reply:
-        return Reply(data={"secondary_public_key": request.core.node.generate_public_key()})
+        return Reply(data={"public_key": request.core.node.generate_public_key()})
 
     def enable_secondary(request: Request) -> Reply:
         params = request.params

@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, Any
 from ..acl import token_hash
 from ..conventions.errors import VaultError
 from ..replication import Peer
-from ..status_values import DISABLED, DR, PRIMARY, RUNNING, SECONDARY
+from ..status_values import DISABLED, DR, PERFORMANCE, PRIMARY, RUNNING, SECONDARY
 from . import activation
 from .activation import ActivationRecord, InvalidActivationToken
 from .link import Link
 from .network import Network
 from .trees import tree_root
-from .wal import Operation, WalEntry, WalLog, Wipe
+from .wal import KvDelete, KvPut, Operation, WalEntry, WalLog, Wipe
 
 if TYPE_CHECKING:
     from ..core import VaultCore
@@ -206,12 +206,20 @@ class ClusterNode:
             while link.applied < len(entries) and entries[link.applied].time <= cutoff:
                 entry = entries[link.applied]
                 link.applied += 1
-                if not link.ships(entry.performance_index):
+                if not link.ships(entry.performance_index) or not self._passes_filter(link, entry):
                     continue
                 self._replay(entry.op, max(entry.time + settings.lag_seconds, stream_start))
                 if entry.time > link.created:
                     index = entry.index if link.mode == DR else entry.performance_index
                     link.streamed_wal = index or 0
+
+    @staticmethod
+    def _passes_filter(link: Link, entry: WalEntry) -> bool:
+        """A performance primary's paths filter keeps some mounts' writes from a secondary."""
+        op = entry.op
+        if link.mode == DR or not isinstance(op, KvPut | KvDelete):
+            return True
+        return link.primary.core.path_filters.allows(link.secondary_id, f"secret/{op.path}")
 
     def _fill_section(self, mode: str, role: Role, now: float) -> tuple[Any, ...]:
         section = self.core.replication.sections[mode]
@@ -472,13 +480,32 @@ class ClusterNode:
                     records = {
                         k: ActivationRecord(**vars(v)) for k, v in upstream_role.records.items()
                     }
+            upstream = role.upstream.primary if role.upstream is not None else None
             self._detach(role)
             self.roles[mode] = Role(PRIMARY, role.cluster_id, primary_cluster_addr,
                                     records=records)
             if mode == DR:
                 self.core.refuse_as_dr_secondary = False
+                self._join_performance_set(upstream)
             self.touch()
         return [f"This cluster is being promoted to a replication primary. {_UNAVAILABLE}"]
+
+    def _join_performance_set(self, old_primary: ClusterNode | None) -> None:
+        """A promoted DR secondary whose primary was a performance primary becomes the
+        performance primary of that set (same ``cluster_id``, same known secondaries); the
+        performance secondaries follow it once pointed at it (update-primary)."""
+        if old_primary is None:
+            return
+        performance = old_primary.roles.get(PERFORMANCE)
+        if performance is None or performance.kind != PRIMARY:
+            return
+        mine = self.roles.get(PERFORMANCE)
+        if mine is not None and mine.kind != DISABLED:
+            return
+        self.roles[PERFORMANCE] = Role(
+            PRIMARY, performance.cluster_id, performance.primary_cluster_addr,
+            records={k: ActivationRecord(**vars(v)) for k, v in performance.records.items()},
+        )
 
     def disable_secondary(self, mode: str) -> list[str]:
         with self.network.lock:

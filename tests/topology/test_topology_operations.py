@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from topology_clusters import SETTLE, Cluster, snapshot, topology
 
 from replcheck import spec
-from replcheck.reference_server.app import create_app
 from replcheck.reference_server.config import ServerConfig
+from replcheck.reference_server.embedded import EmbeddedServer
 from replcheck.reference_server.topology import activation
 
 INVALID = "error unwrapping secondary token: wrapping token is not valid or does not exist"
@@ -341,22 +342,121 @@ def test_merkle_check_answers_the_report() -> None:
 
 
 def test_a_standalone_cluster_can_become_a_primary() -> None:
-    from starlette.testclient import TestClient
-
-    app = create_app(ServerConfig(scenario="disabled", root_token="root"))
-    client = TestClient(app)
     headers = {"X-Vault-Token": "root"}
-    assert client.post("/v1/sys/replication/performance/primary/enable",
-                       headers=headers).status_code == 200
-    token = client.post("/v1/sys/replication/performance/primary/secondary-token",
-                        json={"id": "far"}, headers=headers)
-    assert token.status_code == 200
-    section = client.get("/v1/sys/replication/performance/status").json()["data"]
-    assert section["mode"] == "primary" and section["known_secondaries"] == ["far"]
-    # Its network holds only itself: a token of an unknown primary leads nowhere.
-    other = create_app(ServerConfig(scenario="disabled", root_token="root", port=8300))
-    refused = TestClient(other).post(
-        "/v1/sys/replication/performance/secondary/enable",
-        json={"token": token.json()["wrap_info"]["token"]}, headers=headers)
-    assert refused.status_code == 400
-    assert "could not reach the primary" in refused.json()["errors"][0]
+    config = ServerConfig(scenario="disabled", root_token="root")
+    with EmbeddedServer(config) as one, EmbeddedServer(config) as other:
+        client = httpx.Client(base_url=one.url + "/v1/", headers=headers)
+        assert client.post("sys/replication/performance/primary/enable").status_code == 200
+        token = client.post("sys/replication/performance/primary/secondary-token",
+                            json={"id": "far"})
+        assert token.status_code == 200
+        section = client.get("sys/replication/performance/status").json()["data"]
+        assert section["mode"] == "primary" and section["known_secondaries"] == ["far"]
+        # Each standalone server is a network of one: another's token leads nowhere.
+        refused = httpx.post(other.url + "/v1/sys/replication/performance/secondary/enable",
+                             json={"token": token.json()["wrap_info"]["token"]},
+                             headers=headers)
+        assert refused.status_code == 400
+        assert "could not reach the primary" in refused.json()["errors"][0]
+        client.close()
+
+
+def test_every_answer_validates_against_the_contract() -> None:
+    """The status documents in each state the operations lead to, the operations' answers
+    and their errors, against the family's schemas."""
+    seen: list[tuple[str, Any]] = []
+
+    def check(kind: str, document: Any) -> None:
+        _valid(kind, document)
+        seen.append((kind, document))
+
+    def statuses(clusters: dict[str, Cluster]) -> None:
+        for cluster in clusters.values():
+            check("status", cluster.http.get("sys/replication/status").json())
+            for mode in ("dr", "performance"):
+                check("section-status-response.json",
+                      cluster.http.get(f"sys/replication/{mode}/status").json())
+
+    with topology("six-cluster") as (clusters, clock):
+        statuses(clusters)  # merkle-diff
+        clock.advance(1.0)
+        statuses(clusters)  # merkle-sync
+        clock.advance(SETTLE)
+        clusters["A"].put("secret/x", {"y": "z"})
+        statuses(clusters)
+        clusters["A"].server.network.add_fault("partition", "C")
+        clusters["A"].server.network.add_fault("stopped-heartbeats", "E")
+        clock.advance(30)
+        statuses(clusters)
+        check("warnings", clusters["A"].post("sys/replication/dr/primary/demote").json())
+        c = clusters["C"]
+        check("warnings", c.post("sys/replication/performance/secondary/update-primary",
+                                 {"token": ""}).json())
+        check("public-key-response.json",
+              c.post("sys/replication/performance/secondary/generate-public-key").json())
+        check("error", c.post("sys/replication/performance/secondary/enable",
+                              {"token": "x"}).json())
+        statuses(clusters)
+    assert len(seen) > 60
+
+
+def test_the_public_key_flow_activates_without_a_wrapping_token() -> None:
+    with topology("perf-pair", link=False) as (clusters, _):
+        primary, secondary = clusters["primary"], clusters["secondary"]
+        primary.post("sys/replication/performance/primary/enable")
+        key = secondary.post("sys/replication/performance/secondary/generate-public-key").json()[
+            "data"]["public_key"]
+        answer = primary.post("sys/replication/performance/primary/secondary-token",
+                              {"id": "pk", "secondary_public_key": "another key"}).json()
+        _valid("wrapping-token-response.json", answer)
+        assert answer["wrap_info"] is None
+        before = snapshot(clusters)
+        refused = secondary.post("sys/replication/performance/secondary/enable",
+                                 {"token": answer["data"]["token"]})
+        assert refused.status_code == 400 and snapshot(clusters) == before
+        answer = primary.post("sys/replication/performance/primary/secondary-token",
+                              {"id": "pk", "secondary_public_key": key}).json()
+        enabled = secondary.post("sys/replication/performance/secondary/enable",
+                                 {"token": answer["data"]["token"]})
+        assert enabled.status_code == 200
+        assert secondary.section("performance")["secondary_id"] == "pk"
+
+
+def test_a_promoted_dr_secondary_joins_its_primarys_performance_set() -> None:
+    with topology("six-cluster") as (clusters, clock):
+        clock.advance(SETTLE)
+        a, b, c = clusters["A"], clusters["B"], clusters["C"]
+        assert b.section("performance") == {"mode": "disabled"}
+        a.post("sys/replication/dr/primary/demote")
+        a.post("sys/replication/performance/primary/demote")
+        b.post("sys/replication/dr/secondary/promote",
+               {"dr_operation_token": b.operation_token()}, token=None)
+        performance = b.section("performance")
+        assert performance["mode"] == "primary"
+        assert performance["cluster_id"] == c.section("performance")["cluster_id"]
+        assert performance["known_secondaries"] == ["C", "E"]
+        moved = c.post("sys/replication/performance/secondary/update-primary",
+                       {"update_primary_addrs": [b.core.cluster_address]})
+        assert moved.status_code == 200, moved.text
+        clock.advance(SETTLE)
+        b.put("secret/after-failover", {"k": "v"})
+        clock.advance(0.5)
+        assert c.get("secret/after-failover").json()["data"] == {"k": "v"}
+        assert c.section("performance")["merkle_root"] == b.section("performance")["merkle_root"]
+
+
+def test_a_paths_filter_keeps_a_mount_from_a_performance_secondary() -> None:
+    with topology("perf-pair") as (clusters, clock):
+        primary, secondary = clusters["primary"], clusters["secondary"]
+        clock.advance(SETTLE)
+        denied = primary.post("sys/replication/performance/primary/paths-filter/secondary",
+                              {"mode": "deny", "paths": ["secret/"]})
+        assert denied.status_code in (200, 204), denied.text
+        primary.put("secret/kept-home", {"a": "b"})
+        clock.advance(0.5)
+        assert secondary.get("secret/kept-home").status_code == 404
+        primary.http.delete("sys/replication/performance/primary/paths-filter/secondary",
+                            headers={"X-Vault-Token": "root"})
+        primary.put("secret/shipped", {"a": "b"})
+        clock.advance(0.5)
+        assert secondary.get("secret/shipped").status_code == 200
