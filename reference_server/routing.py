@@ -91,6 +91,10 @@ class Route:
     #: A secrets engine's path: every body parameter is the handler's data (no field
     #: decoding, no unknown-parameter warning), and ``mount`` is the envelope's ``mount_type``.
     mount: str | None = None
+    #: On a DR secondary the request is authorised by the DR operation token in its body
+    #: (``dr_operation_token``), checked by the handler, instead of a client token; elsewhere
+    #: it takes a token like any path (the contract's ``x-vault-dr-operation-token``).
+    dr_operation_token: bool = False
 
     @property
     def regex(self) -> re.Pattern[str] | None:

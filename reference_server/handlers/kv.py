@@ -57,7 +57,7 @@ def write(request: Request) -> Reply:
     node = _writer(request)
     op = KvPut(_key(request), data)
     with node.core.replication.lock:
-        op.apply(node)
+        op.apply(node.data)
         node.record(op)
     return Reply()
 
@@ -66,7 +66,7 @@ def delete(request: Request) -> Reply:
     node = _writer(request)
     op = KvDelete(_key(request))
     with node.core.replication.lock:
-        op.apply(node)
+        op.apply(node.data)
         node.record(op)
     return Reply()
 

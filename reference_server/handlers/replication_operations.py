@@ -3,9 +3,9 @@ operations that set a replication set up, fail it over and check it.
 
 The handlers decode and check the request; the cluster's node (``core.node``,
 ``replcheck.reference_server.topology.node``) does the operation across the clusters of its
-network. On a DR secondary, the secondary operations are unauthenticated paths that need a DR
-operation token in ``dr_operation_token`` instead of a client token, as in Vault: a DR
-secondary serves no ordinary token.
+network. On a DR secondary, the secondary operations need a DR operation token in
+``dr_operation_token`` instead of a client token, as in Vault: a DR secondary serves no
+ordinary token (``Route.dr_operation_token``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _check_operation_token(request: Request, mode: str) -> None:
 
 def _mode_handlers(mode: str) -> list[Route]:
     prefix = f"sys/replication/{mode}"
-    secondary_unauthenticated = mode == DR
+    gated = mode == DR
 
     def enable_primary(request: Request) -> Reply:
         return Reply(warnings=request.core.node.enable_primary(
@@ -120,13 +120,13 @@ def _mode_handlers(mode: str) -> list[Route]:
               enterprise_only=True),
         Route(f"{prefix}/secondary/promote", {"update": promote},
               fields={**_OPERATION_TOKEN, "primary_cluster_addr": "string", "force": "bool"},
-              unauthenticated=secondary_unauthenticated, enterprise_only=True),
+              dr_operation_token=gated, enterprise_only=True),
         Route(f"{prefix}/secondary/disable", {"update": disable_secondary},
-              fields=_OPERATION_TOKEN, unauthenticated=secondary_unauthenticated,
+              fields=_OPERATION_TOKEN, dr_operation_token=gated,
               enterprise_only=True),
         Route(f"{prefix}/secondary/update-primary", {"update": update_primary},
               fields={**_TOKEN_FIELDS, **_OPERATION_TOKEN, "update_primary_addrs": "string_list"},
-              unauthenticated=secondary_unauthenticated, enterprise_only=True),
+              dr_operation_token=gated, enterprise_only=True),
     ]
     return routes
 
@@ -166,8 +166,8 @@ ROUTES = [
     *(route for mode in SECTIONS for route in _mode_handlers(mode)),
     Route("sys/replication/merkle-check", {"update": merkle_check}, enterprise_only=True),
     Route("sys/replication/dr/secondary/merkle-check", {"update": dr_secondary_merkle_check},
-          fields=_OPERATION_TOKEN, unauthenticated=True, enterprise_only=True),
+          fields=_OPERATION_TOKEN, dr_operation_token=True, enterprise_only=True),
     Route("sys/replication/dr/secondary/reindex", {"update": dr_secondary_reindex},
           fields={**_OPERATION_TOKEN, "diff": "bool", "force": "bool", "skip_flush": "bool"},
-          unauthenticated=True, enterprise_only=True),
+          dr_operation_token=True, enterprise_only=True),
 ]

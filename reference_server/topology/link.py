@@ -12,28 +12,47 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, Protocol, TypeVar
 
 from ..status_values import DR, IDLE, READY, STREAM_WALS, TRANSIENT_FAILURE
-from .faults import LinkFaults
+from .faults import FaultSet, LinkFaults
 
-if TYPE_CHECKING:
-    from .node import ClusterNode
+__all__ = ["MERKLE_DIFF", "MERKLE_SYNC", "Link", "NetworkSettings"]
 
-__all__ = ["MERKLE_DIFF", "MERKLE_SYNC", "Link"]
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How fast the links move: a primary's write reaches a streaming secondary after
+    ``lag_seconds``; after enable, a reconnection or a reindex the secondary spends
+    ``merkle_diff_seconds`` in ``merkle-diff`` and ``merkle_sync_seconds`` in ``merkle-sync``."""
+
+    lag_seconds: float = 0.05
+    merkle_diff_seconds: float = 0.05
+    merkle_sync_seconds: float = 0.05
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=Named)
 
 MERKLE_DIFF = "merkle-diff"
 MERKLE_SYNC = "merkle-sync"
 
 
 @dataclass
-class Link:
-    """``secondary`` replicates ``mode`` from ``primary``."""
+class Link(Generic[N]):
+    """``secondary`` replicates ``mode`` from ``primary``; ``fault_set`` and ``settings`` are
+    the network's."""
 
     mode: str
-    primary: ClusterNode
-    secondary: ClusterNode
+    primary: N
+    secondary: N
     secondary_id: str
+    fault_set: FaultSet
+    settings: NetworkSettings
     #: When ``secondary/enable`` (or ``update-primary``) made the link.
     created: float
     #: When the stream last (re)started its merkle diff: enable, reconnection, reindex.
@@ -48,7 +67,7 @@ class Link:
 
     @property
     def faults(self) -> LinkFaults:
-        return self.secondary.network.faults.for_link(self.secondary.name, self.mode)
+        return self.fault_set.for_link(self.secondary.name, self.mode)
 
     def connected(self) -> bool:
         return self.cut is None and self.faults.partitioned_since is None
@@ -62,7 +81,7 @@ class Link:
         """The secondary's ``state`` at ``now``."""
         if not self.connected():
             return IDLE
-        settings = self.secondary.network.settings
+        settings = self.settings
         elapsed = max(0.0, now - self.started)
         diff, sync = settings.merkle_diff_seconds, settings.merkle_sync_seconds
         if self.faults.merkle_loop:

@@ -10,75 +10,75 @@ with a read of any of them.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Generic, Protocol, TypeVar
 
 from .faults import FaultSet
+from .link import Link, NetworkSettings
 
-if TYPE_CHECKING:
-    from .link import Link
-    from .node import ClusterNode
-
-__all__ = ["Network", "NetworkSettings"]
+__all__ = ["Member", "Network", "NetworkSettings"]
 
 
-@dataclass(frozen=True)
-class NetworkSettings:
-    """How fast the links move: a primary's write reaches a streaming secondary after
-    ``lag_seconds``; after enable, a reconnection or a reindex the secondary spends
-    ``merkle_diff_seconds`` in ``merkle-diff`` and ``merkle_sync_seconds`` in ``merkle-sync``."""
+class Member(Protocol):
+    """What the network needs of a cluster (``node.ClusterNode``)."""
 
-    lag_seconds: float = 0.05
-    merkle_diff_seconds: float = 0.05
-    merkle_sync_seconds: float = 0.05
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def api_address(self) -> str: ...
+
+    @property
+    def cluster_address(self) -> str: ...
+
+    def now(self) -> float: ...
+
+    def touch(self) -> None: ...
+
+
+M = TypeVar("M", bound=Member)
 
 
 def _normal(address: str) -> str:
     return address.strip().rstrip("/").lower()
 
 
-class Network:
+class Network(Generic[M]):
     """The clusters one process serves together (a standalone cluster is a network of one)."""
 
-    def __init__(self, settings: NetworkSettings | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, settings: NetworkSettings | None = None) -> None:
         self.settings = settings or NetworkSettings()
         self.lock = threading.RLock()
-        self.nodes: list[ClusterNode] = []
-        self.links: list[Link] = []
+        self.nodes: list[M] = []
+        self.links: list[Link[M]] = []
         self.faults = FaultSet()
-        self.clock = clock
 
-    def join(self, node: ClusterNode) -> None:
-        """Make ``node`` reachable on this network (it leaves the network it was on)."""
+    def add(self, node: M) -> None:
+        """Make ``node`` reachable on this network (``ClusterNode.join`` calls it)."""
         with self.lock:
             if node not in self.nodes:
                 self.nodes.append(node)
-            node.network = self
-            node.core.replication.share_lock(self.lock)
 
-    def by_api_address(self, address: str) -> ClusterNode | None:
+    def by_api_address(self, address: str) -> M | None:
         wanted = _normal(address)
         for node in self.nodes:
             if _normal(node.api_address) == wanted:
                 return node
         return None
 
-    def by_cluster_address(self, address: str) -> ClusterNode | None:
+    def by_cluster_address(self, address: str) -> M | None:
         wanted = _normal(address)
         for node in self.nodes:
             if _normal(node.cluster_address) == wanted:
                 return node
         return None
 
-    def by_name(self, name: str) -> ClusterNode | None:
+    def by_name(self, name: str) -> M | None:
         for node in self.nodes:
             if node.name == name:
                 return node
         return None
 
-    def downstream(self, node: ClusterNode, mode: str) -> list[Link]:
+    def downstream(self, node: M, mode: str) -> list[Link[M]]:
         return [link for link in self.links if link.primary is node and link.mode == mode]
 
     def add_fault(self, kind: str, cluster: str, mode: str | None = None,
@@ -86,7 +86,7 @@ class Network:
         """Inject a fault now (``faults`` says what each one does)."""
         with self.lock:
             node = self.by_name(cluster)
-            now = node.core.clock() if node is not None else 0.0
+            now = node.now() if node is not None else 0.0
             self.faults.add(kind, cluster, mode, value, now)
             if node is not None:
                 node.touch()
@@ -97,7 +97,7 @@ class Network:
             lifted = self.faults.remove(kind, cluster, mode)
             node = self.by_name(cluster)
             if lifted and node is not None:
-                now = node.core.clock()
+                now = node.now()
                 for link in self.links:
                     if link.secondary is node and (mode is None or link.mode == mode):
                         link.reconnect(now)

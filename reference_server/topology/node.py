@@ -17,7 +17,7 @@ import math
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..acl import token_hash
 from ..conventions.errors import VaultError
@@ -25,13 +25,11 @@ from ..replication import Peer
 from ..status_values import DISABLED, DR, PERFORMANCE, PRIMARY, RUNNING, SECONDARY
 from . import activation
 from .activation import ActivationRecord, InvalidActivationToken
+from .cluster_core import ClusterCore
 from .link import Link
 from .network import Network
 from .trees import tree_root
-from .wal import KvDelete, KvPut, Operation, WalEntry, WalLog, Wipe
-
-if TYPE_CHECKING:
-    from ..core import VaultCore
+from .wal import KvDelete, KvPut, Operation, ReplicatedData, WalEntry, WalLog, Wipe
 
 __all__ = ["DEFAULT_TOKEN_TTL", "INVALID_TOKEN", "ClusterNode", "Role", "label"]
 
@@ -56,7 +54,7 @@ class Role:
     #: Primary: its activation tokens by secondary id (``known_secondaries``, in order).
     records: dict[str, ActivationRecord] = field(default_factory=dict)
     #: Secondary: the link to its primary (``None``: idle, never connected or cleared).
-    upstream: Link | None = None
+    upstream: Link[ClusterNode] | None = None
     secondary_id: str = ""
     known_primary_cluster_addrs: list[str] | None = None
     #: Peers of the server's starting state, kept as they were (never live).
@@ -66,10 +64,10 @@ class Role:
 class ClusterNode:
     """A cluster as its peers see it: addresses, roles, replicated data, WAL."""
 
-    def __init__(self, core: VaultCore, name: str = "standalone") -> None:
+    def __init__(self, core: ClusterCore, name: str = "standalone") -> None:
         self.core = core
         self.name = name
-        self.kv: dict[str, dict[str, Any]] = {}
+        self.data = ReplicatedData(core.policies, core.tokens, core.root_token)
         self.log = WalLog()
         self.roles: dict[str, Role] = {}
         self.public_keys: set[str] = set()
@@ -79,8 +77,22 @@ class ClusterNode:
         self._roots: tuple[int, dict[str, str]] = (-1, {})
         self._snapshot: Any = None
         self._refreshing = False
-        self.network = Network()
-        self.network.join(self)
+        self.network: Network[ClusterNode] = Network()
+        self.join(self.network)
+
+    def join(self, network: Network[ClusterNode]) -> None:
+        """Make this cluster reachable on ``network``, sharing its lock from now on."""
+        network.add(self)
+        self.network = network
+        self.core.replication.share_lock(network.lock)
+
+    def now(self) -> float:
+        return self.core.clock()
+
+    @property
+    def kv(self) -> dict[str, dict[str, Any]]:
+        """The ``secret/`` mount's data, by path."""
+        return self.data.kv
 
     # --- identity ------------------------------------------------------------------------------
 
@@ -110,15 +122,12 @@ class ClusterNode:
 
     def _replay(self, op: Operation, when: float) -> None:
         """A write that came from this cluster's primary: made, counted and logged here."""
-        op.apply(self)
+        op.apply(self.data)
         replication = self.core.replication
         replication.wal += 1
         if op.performance:
             replication.performance_wal += 1
         self._append(op, when)
-
-    def clear_tokens(self) -> None:
-        self.core.tokens.clear(keep=token_hash(self.core.root_token))
 
     def merkle_root(self, mode: str) -> str:
         version, roots = self._roots
@@ -214,7 +223,7 @@ class ClusterNode:
                     link.streamed_wal = index or 0
 
     @staticmethod
-    def _passes_filter(link: Link, entry: WalEntry) -> bool:
+    def _passes_filter(link: Link[ClusterNode], entry: WalEntry) -> bool:
         """A performance primary's paths filter keeps some mounts' writes from a secondary."""
         op = entry.op
         if link.mode == DR or not isinstance(op, KvPut | KvDelete):
@@ -265,7 +274,8 @@ class ClusterNode:
                   for p in section.peers),
         )
 
-    def _peer(self, other: ClusterNode, link: Link, now: float, node_id: str = "") -> Peer:
+    def _peer(self, other: ClusterNode, link: Link[ClusterNode], now: float,
+              node_id: str = "") -> Peer:
         interval = self.core.replication.heartbeat_interval
         faults = link.faults
         connected = link.connected()
@@ -409,7 +419,8 @@ class ClusterNode:
                 cluster_id: str) -> Role:
         """Link this cluster to ``primary``: its data wiped, replayed from the primary's log."""
         primary_role = primary.roles[mode]
-        link = Link(mode, primary, self, secondary_id, created=now, started=now)
+        link = Link(mode, primary, self, secondary_id, self.network.faults,
+                    self.network.settings, created=now, started=now)
         self.network.links.append(link)
         role = Role(
             SECONDARY, cluster_id,
@@ -428,7 +439,7 @@ class ClusterNode:
 
     def _replay_wipe(self, now: float) -> None:
         op = Wipe(tokens=True)
-        op.apply(self)
+        op.apply(self.data)
         replication = self.core.replication
         replication.wal += 1
         self._append(op, now)

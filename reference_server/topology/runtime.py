@@ -34,6 +34,7 @@ from ..embedded import PromptlyStoppingServer
 from ..serving import uvicorn_config
 from .definition import ClusterDef, FaultDef, Topology, assign_ports
 from .network import Network, NetworkSettings
+from .node import ClusterNode
 
 __all__ = ["RunningCluster", "SetupError", "TopologyRuntime", "TopologyServer"]
 
@@ -103,7 +104,9 @@ class TopologyRuntime:
         self.topology = topology
         self.link = link
         self.log_level = log_level
-        self.network = Network(settings or NetworkSettings(lag_seconds=topology.lag_seconds))
+        self.network: Network[ClusterNode] = Network(
+            settings or NetworkSettings(lag_seconds=topology.lag_seconds)
+        )
         ports = assign_ports(topology, base_port)
         self.clusters: dict[str, RunningCluster] = {}
         try:
@@ -131,7 +134,7 @@ class TopologyRuntime:
         core.node.name = definition.name
         if definition.version is not None:
             core.reported_version = _version(definition.version)
-        self.network.join(core.node)
+        core.node.join(self.network)
         return RunningCluster(definition, app, sock)
 
     def inject(self, fault: FaultDef) -> None:
@@ -253,7 +256,7 @@ class TopologyServer:
         self._error: BaseException | None = None
 
     @property
-    def network(self) -> Network:
+    def network(self) -> Network[ClusterNode]:
         return self.runtime.network
 
     def url(self, name: str) -> str:

@@ -12,12 +12,9 @@ from its primary and C's own local writes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from ..acl import TokenEntry
-
-if TYPE_CHECKING:
-    from .node import ClusterNode
+from ..acl import PolicyStore, TokenEntry, TokenStore, token_hash
 
 __all__ = [
     "KvDelete",
@@ -26,12 +23,27 @@ __all__ = [
     "Operation",
     "PolicyDelete",
     "PolicyPut",
+    "ReplicatedData",
     "TokenPut",
     "TokenRevoke",
     "WalEntry",
     "WalLog",
     "Wipe",
 ]
+
+
+@dataclass
+class ReplicatedData:
+    """What a cluster replicates: its policies, its ``secret/`` data and its tokens (the
+    cluster's own stores), and the one token a wipe keeps, its dev root token."""
+
+    policies: PolicyStore
+    tokens: TokenStore
+    root_token: str
+    kv: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def clear_tokens(self) -> None:
+        self.tokens.clear(keep=token_hash(self.root_token))
 
 
 class Operation(Protocol):
@@ -43,8 +55,8 @@ class Operation(Protocol):
         cluster; DR replication ships everything)."""
         ...
 
-    def apply(self, node: ClusterNode) -> None:
-        """Make the write on ``node``'s data (not logged: ``ClusterNode.commit`` logs it)."""
+    def apply(self, data: ReplicatedData) -> None:
+        """Make the write on a cluster's data (the cluster's node logs it)."""
         ...
 
 
@@ -54,8 +66,8 @@ class PolicyPut:
     text: str
     performance: bool = True
 
-    def apply(self, node: ClusterNode) -> None:
-        node.core.policies.put(self.name, self.text)
+    def apply(self, data: ReplicatedData) -> None:
+        data.policies.put(self.name, self.text)
 
 
 @dataclass(frozen=True)
@@ -63,8 +75,8 @@ class PolicyDelete:
     name: str
     performance: bool = True
 
-    def apply(self, node: ClusterNode) -> None:
-        node.core.policies.delete(self.name)
+    def apply(self, data: ReplicatedData) -> None:
+        data.policies.delete(self.name)
 
 
 @dataclass(frozen=True)
@@ -73,8 +85,8 @@ class KvPut:
     data: dict[str, Any]
     performance: bool = True
 
-    def apply(self, node: ClusterNode) -> None:
-        node.kv[self.path] = dict(self.data)
+    def apply(self, data: ReplicatedData) -> None:
+        data.kv[self.path] = dict(self.data)
 
 
 @dataclass(frozen=True)
@@ -82,8 +94,8 @@ class KvDelete:
     path: str
     performance: bool = True
 
-    def apply(self, node: ClusterNode) -> None:
-        node.kv.pop(self.path, None)
+    def apply(self, data: ReplicatedData) -> None:
+        data.kv.pop(self.path, None)
 
 
 @dataclass(frozen=True)
@@ -91,8 +103,8 @@ class TokenPut:
     entry: TokenEntry
     performance: bool = False
 
-    def apply(self, node: ClusterNode) -> None:
-        node.core.tokens.insert(self.entry)
+    def apply(self, data: ReplicatedData) -> None:
+        data.tokens.insert(self.entry)
 
 
 @dataclass(frozen=True)
@@ -100,8 +112,8 @@ class TokenRevoke:
     key: bytes
     performance: bool = False
 
-    def apply(self, node: ClusterNode) -> None:
-        node.core.tokens.revoke_key(self.key)
+    def apply(self, data: ReplicatedData) -> None:
+        data.tokens.revoke_key(self.key)
 
 
 @dataclass(frozen=True)
@@ -116,11 +128,11 @@ class Wipe:
     tokens: bool
     performance: bool = False
 
-    def apply(self, node: ClusterNode) -> None:
-        node.core.policies.clear()
-        node.kv.clear()
+    def apply(self, data: ReplicatedData) -> None:
+        data.policies.clear()
+        data.kv.clear()
         if self.tokens:
-            node.clear_tokens()
+            data.clear_tokens()
 
 
 @dataclass(frozen=True)
@@ -130,7 +142,7 @@ class Mark:
 
     performance: bool = True
 
-    def apply(self, node: ClusterNode) -> None:
+    def apply(self, data: ReplicatedData) -> None:
         return None
 
 

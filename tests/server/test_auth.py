@@ -305,8 +305,9 @@ def test_reindex_is_a_root_path(client):
 
 
 def test_routes_declare_what_the_contract_says_of_their_operations(client):
-    """``x-vault-sudo`` and ``x-vault-unauthenticated`` of the OpenAPI document are what the
-    routes declare, so the ACL's rule and the published contract cannot part."""
+    """``x-vault-sudo``, ``x-vault-unauthenticated`` and ``x-vault-dr-operation-token`` of the
+    OpenAPI document are what the routes declare, so the ACL's rule and the published contract
+    cannot part. A dedicated route (its own HTTP handler in Vault) never reads a token."""
     routes = client.app.router.default.routes
     for path, item in spec.openapi()["paths"].items():
         matched = routes.match(path.lstrip("/"))
@@ -317,4 +318,7 @@ def test_routes_declare_what_the_contract_says_of_their_operations(client):
                 continue
             assert ("read" if method == "get" else "update") in route.operations, (path, method)
             assert route.sudo is bool(operation.get("x-vault-sudo")), (path, method)
-            assert route.unauthenticated is bool(operation.get("x-vault-unauthenticated")), path
+            unauthenticated = route.unauthenticated or route.dedicated
+            assert unauthenticated is bool(operation.get("x-vault-unauthenticated")), path
+            assert route.dr_operation_token is bool(operation.get("x-vault-dr-operation-token")), \
+                path
