@@ -94,6 +94,26 @@ class Link(Generic[N]):
             return MERKLE_SYNC
         return STREAM_WALS
 
+    def next_change(self, now: float) -> float:
+        """When ``phase`` next changes by itself (``inf``: not before something happens)."""
+        if not self.connected():
+            return math.inf
+        diff, sync = self.settings.merkle_diff_seconds, self.settings.merkle_sync_seconds
+        elapsed = max(0.0, now - self.started)
+        if self.faults.merkle_loop:
+            period = diff + sync
+            if not period:
+                return math.inf
+            cycles = math.floor(elapsed / period)
+            position = elapsed - cycles * period
+            boundary = diff if position < diff else period
+            return self.started + cycles * period + boundary
+        if elapsed < diff:
+            return self.started + diff
+        if elapsed < diff + sync:
+            return self.started + diff + sync
+        return math.inf
+
     def connection_state(self) -> str:
         return READY if self.connected() else TRANSIENT_FAILURE
 

@@ -51,6 +51,9 @@ class Network(Generic[M]):
         self.nodes: list[M] = []
         self.links: list[Link[M]] = []
         self.faults = FaultSet()
+        #: Counts every change on the network (a write, an operation, a fault): a cluster's
+        #: computed status holds while the epoch is the same (``ClusterNode.refresh``).
+        self.epoch = 0
 
     def add(self, node: M) -> None:
         """Make ``node`` reachable on this network (``ClusterNode.join`` calls it)."""

@@ -74,8 +74,10 @@ class ClusterNode:
         #: The key this cluster signs its activation tokens with.
         self.signing_key = secrets.token_bytes(32)
         self._data_version = 0
-        self._roots: tuple[int, dict[str, str]] = (-1, {})
+        self._roots: tuple[int, dict[str, tuple[str, str]]] = (-1, {})
         self._snapshot: Any = None
+        #: The network's epoch and the time until which the last refresh holds.
+        self._valid: tuple[int, float] = (-1, 0.0)
         self._refreshing = False
         self.network: Network[ClusterNode] = Network()
         self.join(self.network)
@@ -119,6 +121,7 @@ class ClusterNode:
             replication.wal, replication.performance_wal if op.performance else None, when, op
         ))
         self._data_version += 1
+        self.network.epoch += 1
 
     def _replay(self, op: Operation, when: float) -> None:
         """A write that came from this cluster's primary: made, counted and logged here."""
@@ -130,18 +133,20 @@ class ClusterNode:
         self._append(op, when)
 
     def merkle_root(self, mode: str) -> str:
+        """The root of ``mode``'s tree, kept until the data or the set's id changes."""
         version, roots = self._roots
-        cluster_id = self.roles[mode].cluster_id if mode in self.roles else ""
-        if version != self._data_version or roots.get(mode + ":id") != cluster_id:
+        if version != self._data_version:
             roots = {}
             self._roots = (self._data_version, roots)
-        root = roots.get(mode)
-        if root is None:
-            own = token_hash(self.core.root_token)
-            tokens = [e.key for e in self.core.tokens.entries() if e.key != own]
-            root = tree_root(mode, cluster_id, self.core.policies.items(), self.kv,
-                             tokens if mode == DR else None)
-            roots[mode], roots[mode + ":id"] = root, cluster_id
+        cluster_id = self.roles[mode].cluster_id if mode in self.roles else ""
+        cached = roots.get(mode)
+        if cached is not None and cached[0] == cluster_id:
+            return cached[1]
+        own = token_hash(self.core.root_token)
+        tokens = [e.key for e in self.core.tokens.entries() if e.key != own]
+        root = tree_root(mode, cluster_id, self.core.policies.items(), self.kv,
+                         tokens if mode == DR else None)
+        roots[mode] = (cluster_id, root)
         return root
 
     # --- roles ---------------------------------------------------------------------------------
@@ -172,6 +177,7 @@ class ClusterNode:
     def touch(self) -> None:
         """Something outside the node changed (a fault): the next read recomputes."""
         self._snapshot = None
+        self.network.epoch += 1
         if self.roles:
             self.core.replication.refresh = self.refresh
 
@@ -181,6 +187,9 @@ class ClusterNode:
         """Bring the live sections up to date at ``now``; ``True`` if anything changed."""
         if self._refreshing:
             return False
+        epoch, until = self._valid
+        if epoch == self.network.epoch and now < until:
+            return False  # nothing happened on the network, and no link moves before ``until``
         self._refreshing = True
         try:
             self.catch_up(now)
@@ -190,9 +199,27 @@ class ClusterNode:
             snapshot.append((self.core.replication.wal, self.core.replication.performance_wal))
             changed: bool = snapshot != self._snapshot
             self._snapshot = snapshot
+            self._valid = (self.network.epoch, self.next_change(now))
             return changed
         finally:
             self._refreshing = False
+
+    def next_change(self, now: float, depth: int = 0) -> float:
+        """The next moment this cluster's sections change without anything happening: a link
+        entering its next merkle state, or the next entry of its primary's log arriving."""
+        until = math.inf
+        lag = self.network.settings.lag_seconds
+        for role in self.roles.values():
+            link = role.upstream
+            if link is None:
+                continue
+            until = min(until, link.next_change(now))
+            entries = link.primary.log.entries
+            if link.applied < len(entries):
+                until = min(until, entries[link.applied].time + lag)
+            if depth < 4:
+                until = min(until, link.primary.next_change(now, depth + 1))
+        return until
 
     def catch_up(self, now: float) -> None:
         """Replay what each upstream link has delivered by ``now`` (the upstream first)."""
