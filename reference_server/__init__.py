@@ -10,6 +10,9 @@ Modules, by what they hold:
 * ``replication`` — the live replication state; ``states`` — the table
   of starting states; ``scenarios`` — the live model built from one
 * ``core`` — all state of one server; ``config`` — settings and config files
+* per-cluster facts on the core: ``addresses`` (API and cluster addresses), ``key_shares``
+  (unseal key shares), ``dr_operation_tokens``, ``dr_secondary`` (what a DR secondary still
+  serves), ``path_filters``
 * ``embedded`` — run the server in a background thread; ``cli`` — ``replcheck serve``
 
 This package never imports ``replcheck.conformance``; it reads the contract only through

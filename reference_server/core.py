@@ -7,7 +7,7 @@ the root token, inject adverse replication states or swap the clock.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .acl import PolicyStore, TokenStore
 from .addresses import api_address, cluster_address
@@ -71,7 +71,7 @@ class VaultCore:
     def unseal_threshold(self) -> int:
         return self._key_shares.threshold
 
-    def adopt_unseal_keys(self, keys: tuple[str, ...] | list[str]) -> None:
+    def adopt_unseal_keys(self, keys: Sequence[str]) -> None:
         """Take another cluster's key shares (a DR secondary takes its primary's on enable);
         ``ValueError`` (``KeySharesError``) when they are not shares of one key."""
         self._key_shares = KeyShares.adopt(list(keys))

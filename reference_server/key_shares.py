@@ -44,17 +44,19 @@ def _mul(a: int, b: int) -> int:
     return product
 
 
-def _power(a: int, exponent: int) -> int:
-    result = 1
-    while exponent:
-        if exponent & 1:
-            result = _mul(result, a)
-        a = _mul(a, a)
-        exponent >>= 1
-    return result
+def _inverses() -> list[int]:
+    """Multiplicative inverses in GF(2^8), from the powers of the generator 3 (255 products
+    at import, not a power per element)."""
+    exp = [1] * 255
+    for i in range(1, 255):
+        exp[i] = _mul(exp[i - 1], 3)
+    log = [0] * 256
+    for i, value in enumerate(exp):
+        log[value] = i
+    return [0] + [exp[(255 - log[a]) % 255] for a in range(1, 256)]
 
 
-_INVERSE = [0] + [_power(a, 254) for a in range(1, 256)]
+_INVERSE = _inverses()
 
 
 def split(secret: bytes, parts: int, threshold: int) -> list[bytes]:

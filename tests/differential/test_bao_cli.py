@@ -49,10 +49,13 @@ def _json(done: subprocess.CompletedProcess) -> Any:
     return json.loads(done.stdout)
 
 
-def test_status_reads_seal_status_and_leader(bao) -> None:
+def test_status_reads_seal_status_and_leader(bao, server: EmbeddedServer) -> None:
     status = _json(bao("status", "-format=json"))
     assert status["initialized"] is True and status["sealed"] is False
-    assert status["ha_enabled"] is False
+    assert status["ha_enabled"] is True and status["is_self"] is True
+    assert status["leader_address"] == server.url
+    assert status["leader_cluster_address"] == f"https://127.0.0.1:{server.port + 1}"
+    assert (status["t"], status["n"]) == (1, 1)
 
 
 def test_read_replication_status(bao) -> None:

@@ -36,10 +36,22 @@ class RaftOpenBao:
         return {**env, "BAO_ADDR": self.url}
 
     def start(self) -> RaftOpenBao:
+        """Start on a free port; again on another one if bao could not start there (the
+        cluster port P+1, unprobed, may be taken)."""
+        for attempt in range(3):
+            try:
+                return self._start(self.directory / f"try-{attempt}")
+            except (RuntimeError, AssertionError):
+                self.stop()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self, directory: Path) -> RaftOpenBao:
         self.port = _free_port()
-        data = self.directory / "raft"
-        data.mkdir()
-        config = self.directory / "bao.hcl"
+        data = directory / "raft"
+        data.mkdir(parents=True)
+        config = directory / "bao.hcl"
         config.write_text(
             f'storage "raft" {{\n  path = "{data}"\n  node_id = "n1"\n}}\n'
             f'listener "tcp" {{\n  address = "127.0.0.1:{self.port}"\n'
@@ -47,11 +59,11 @@ class RaftOpenBao:
             f'api_addr = "{self.url}"\ncluster_addr = "https://127.0.0.1:{self.port + 1}"\n'
             "disable_mlock = true\n"
         )
-        log = (self.directory / "bao.log").open("wb")
-        self._process = subprocess.Popen(
-            [bao_binary(), "server", f"-config={config}"], stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, env=self._env(),
-        )
+        with (directory / "bao.log").open("wb") as log:  # the child keeps its own descriptor
+            self._process = subprocess.Popen(
+                [bao_binary(), "server", f"-config={config}"], stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self._env(),
+            )
         self._wait(lambda: httpx.get(self.url + "/v1/sys/seal-status", timeout=1).status_code
                    == 200)
         init = httpx.put(self.url + "/v1/sys/init", timeout=self.timeout, json={"secret_shares": 1,
