@@ -65,7 +65,8 @@ FaultKind = Literal[
     "older-version",
 ]
 
-#: What each fault kind does, for ``--help`` and the docs' table (docs/topology.md).
+#: What each fault kind does to the set, for the flag's help and the docs' table (docs/topology.md;
+#: a test keeps the three, and the schema's enum, the same).
 FAULT_KINDS: dict[str, str] = {
     "partition": "the link is cut: both sides show it disconnected, nothing streams",
     "stalled-stream": "the link stays connected but no WAL reaches the secondary",
@@ -89,6 +90,9 @@ class TopologyError(Exception):
 
 @dataclass(frozen=True)
 class ClusterDef:
+    """One cluster: ``name`` ([A-Za-z0-9_-]+), a fixed API ``port`` or None (assigned), the
+    ``version`` it reports or None (the server's), and its dev root token."""
+
     name: str
     port: int | None = None
     version: str | None = None
@@ -97,6 +101,9 @@ class ClusterDef:
 
 @dataclass(frozen=True)
 class LinkDef:
+    """A replication link between two clusters (names); ``secondary_id`` is the ``id`` given to
+    ``primary/secondary-token`` (the secondary's name unless the file says otherwise)."""
+
     mode: Mode
     primary: str
     secondary: str
@@ -105,6 +112,9 @@ class LinkDef:
 
 @dataclass(frozen=True)
 class FaultDef:
+    """A fault on the secondary ``cluster``: on its ``mode`` link (None: the only link it has
+    as a secondary); ``value`` is milliseconds for clock-skew, a version for older-version."""
+
     kind: FaultKind
     cluster: str
     mode: Mode | None = None
@@ -113,6 +123,9 @@ class FaultDef:
 
 @dataclass(frozen=True)
 class Topology:
+    """Clusters in serving order (a primary before its secondaries), links in set-up order,
+    faults, and the delay before a primary's write reaches a secondary."""
+
     name: str
     clusters: tuple[ClusterDef, ...]
     links: tuple[LinkDef, ...]
@@ -211,8 +224,9 @@ def _parse_yaml(text: str, source: str) -> Any:
         if exc.problem_mark is not None:
             where = f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
         raise TopologyError(f"{source} is not valid YAML{where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        raise TopologyError(f"{source} is not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # the reader's errors: a character YAML does not allow
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TopologyError(f"{source} is not valid YAML: {first_line}") from None
 
 
 # --- the schema ------------------------------------------------------------------------------
@@ -303,7 +317,7 @@ def _schema_sentence(error: ValidationError, document: Any, where: str, flag: bo
     schema = error.schema if isinstance(error.schema, dict) else {}
     hint = _hint(instance, schema.get("enum", [])) if error.validator == "enum" else ""
     quote = ""
-    if isinstance(instance, int | float | bool) and "string" in error.message + expected:
+    if isinstance(instance, int | float | bool) and schema.get("type") == "string":
         quote = " (quote it in YAML to make it a string)"
     return f"{at} must be {expected}, got {_shown(instance)}{hint}{quote}"
 

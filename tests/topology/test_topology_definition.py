@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import get_args
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from replcheck import spec
 from replcheck.reference_server.topology.definition import (
+    FAULT_KINDS,
     NAMED,
     ClusterDef,
     FaultDef,
+    FaultKind,
     LinkDef,
+    Mode,
     Topology,
     TopologyError,
     assign_ports,
@@ -332,6 +340,19 @@ SCHEMA_REFUSALS = [
         ": faults[0].kind must be one of partition, stalled-stream, merkle-loop, "
         "stopped-heartbeats, clock-skew, older-version, got 'partitoin' (did you mean "
         "'partition'?)", id="fault-kind"),
+    pytest.param(
+        'clusters: [{name: "A\\n"}]\n',
+        ": clusters[0].name must be a name of letters, digits, _ and -, got 'A\\n'",
+        id="name-with-a-final-line-break"),
+    pytest.param(
+        'clusters: [{name: A, root_token: "ro ot"}]\n',
+        ": clusters[0].root_token must be a token of printable ASCII characters without spaces, "
+        "got 'ro ot'", id="root-token"),
+    pytest.param(
+        'clusters: [{name: A}, {name: B}]\n'
+        'links: [{mode: dr, primary: A, secondary: B, secondary_id: "-b"}]\n',
+        ": links[0].secondary_id must be an id of letters, digits, _, . and - (starting with a "
+        "letter or digit), got '-b'", id="secondary-id"),
     pytest.param("clusters: []\n", ": clusters must be a list of at least one cluster, got []",
                  id="no-cluster"),
     pytest.param("- name: A\n", " must hold a mapping with a 'clusters' list, got [{'name': 'A'}]",
@@ -345,6 +366,9 @@ SCHEMA_REFUSALS = [
     pytest.param("clusters: [{name: A}\n",
                  " is not valid YAML at line 2, column 1: expected ',' or ']', but got "
                  "'<stream end>'", id="not-yaml"),
+    pytest.param("clusters: [{name: A}]\x08\n",
+                 " is not valid YAML: unacceptable character #x0008: special characters are not "
+                 "allowed", id="control-character"),
 ]
 
 
@@ -365,6 +389,13 @@ def test_a_missing_file_and_an_unknown_name() -> None:
     assert str(caught.value) == (
         "unknown topology 'dr-par' (did you mean 'dr-pair'?); give one of dr-pair, perf-pair, "
         "six-cluster or a YAML file")
+
+
+def test_the_fault_kinds_and_modes_are_the_schemas() -> None:
+    schema = spec.topology_file_schema()
+    assert list(FAULT_KINDS) == list(get_args(FaultKind)) == (
+        schema["$defs"]["fault"]["properties"]["kind"]["enum"])
+    assert list(get_args(Mode)) == schema["$defs"]["mode"]["enum"]
 
 
 # --- faults -----------------------------------------------------------------------------------
@@ -406,6 +437,10 @@ def test_fault_flags_that_parse(text: str, fault: FaultDef) -> None:
     ("older-version@B=1.15", "--fault 'older-version@B=1.15': its VALUE must be a Vault version "
      "such as 1.15.0 or 1.17.3+ent, got '1.15'"),
     ("partition@C=3", "--fault 'partition@C=3': a partition fault takes no =VALUE; remove it"),
+    ("partition@C\n", "--fault 'partition@C\\n': its CLUSTER must be a name of letters, "
+     "digits, _ and -, got 'C\\n'"),
+    ("clock-skew@C=5000\n", "--fault 'clock-skew@C=5000\\n': its VALUE must be a non-zero "
+     "whole number of milliseconds such as 5000 or -5000, got '5000\\n'"),
 ])
 def test_fault_flags_that_are_refused(text: str, sentence: str) -> None:
     with pytest.raises(TopologyError) as caught:
@@ -427,3 +462,67 @@ def test_with_faults_adds_after_the_files_and_refuses_a_repeat(tmp_path: Path) -
 def test_with_faults_checks_each_fault() -> None:
     with pytest.raises(TopologyError, match="which is the secondary of no link"):
         with_faults(load("dr-pair"), [FaultDef("partition", "primary")])
+
+
+# --- anything at all: a Topology or one sentence, never a traceback ----------------------------
+
+KEYS = ["name", "lag_seconds", "clusters", "links", "faults", "port", "version", "root_token",
+        "mode", "primary", "secondary", "secondary_id", "kind", "cluster", "value"]
+SCALARS = (st.none() | st.booleans() | st.integers(-3, 70000) | st.floats(allow_nan=False)
+           | st.sampled_from(["A", "B", "C", "dr", "performance", "partition", "clock-skew",
+                              "older-version", "1.15.0", "5000", "root"])
+           | st.text(max_size=8))
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=5), inner, max_size=5),
+    max_leaves=25,
+)
+
+
+def _one_printable_sentence(message: str) -> None:
+    assert message and message.isprintable(), repr(message)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=DOCUMENTS)
+def test_any_document_loads_or_is_one_sentence(tmp_path_factory: pytest.TempPathFactory,
+                                               document: object) -> None:
+    path = tmp_path_factory.mktemp("any") / "any.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    try:
+        topology = load(str(path))
+    except TopologyError as error:
+        _one_printable_sentence(str(error))
+    else:
+        assign_ports(topology, 8300 if len(topology.clusters) < 100 else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=60))
+def test_any_text_file_loads_or_is_one_sentence(tmp_path_factory: pytest.TempPathFactory,
+                                                text: str) -> None:
+    path = tmp_path_factory.mktemp("text") / "any.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        load(str(path))
+    except TopologyError as error:
+        _one_printable_sentence(str(error))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=30) | st.builds(
+    "{}@{}{}{}".format,
+    st.sampled_from([*FAULT_KINDS, "x"]), st.sampled_from(["A", "B", "C", "E", "", "c"]),
+    st.sampled_from(["", ":dr", ":performance", ":x", ":"]),
+    st.sampled_from(["", "=5000", "=0", "=1.2.3", "=", "=-1"])))
+def test_any_fault_flag_parses_or_is_one_sentence(text: str) -> None:
+    try:
+        fault = parse_fault(text, SIX_CLUSTER)
+    except TopologyError as error:
+        _one_printable_sentence(str(error))
+    else:
+        assert fault_text(fault) == text
+
+
+SIX_CLUSTER = load("six-cluster")

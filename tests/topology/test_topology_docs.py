@@ -73,6 +73,15 @@ def test_the_docs_full_example_loads_and_is_valid(tmp_path: Path) -> None:
     assert not list(_published().iter_errors(yaml.safe_load(_example())))
 
 
+def test_every_yaml_block_of_the_page_loads(tmp_path: Path) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", DOC, re.S)
+    assert len(blocks) >= 2
+    for index, block in enumerate(blocks):
+        path = tmp_path / f"block-{index}.yaml"
+        path.write_text(block, encoding="utf-8")
+        load(str(path))
+
+
 def _keys_used(node: Any, schema: dict[str, Any], defs: dict[str, Any], at: str) -> set[str]:
     """Every key path of ``schema`` that ``node`` (the docs' example) leaves out."""
     if "$ref" in schema:
