@@ -59,8 +59,11 @@ def render_markdown() -> str:
         "and the suite's registered checks; `tests/conformance/test_catalogue.py` fails when it",
         "is out of date. *mutating*: checking it needs a successful state-changing request, so",
         "it runs only in the `full` profile. *judged by*: the checks, judges and watchers, with",
-        "their modules; *reference server*: the routes (template, operation, handler module,",
-        "what Vault's router knows of them) that serve the endpoint in `reference_server`.",
+        "their modules, or, for a requirement about a replication set of several clusters",
+        "(`scope: topology`), the topology gate, which does not exist yet: a single-cluster run",
+        "reports such a requirement not run, never passed; *reference server*: the routes",
+        "(template, operation, handler module, what Vault's router knows of them) that serve",
+        "the endpoint in `reference_server`.",
     ]
     category = None
     for entry in entries():
@@ -75,7 +78,8 @@ def render_markdown() -> str:
                 "|---|---|---|---|---|---|",
             ]
         judged_by = "<br>".join(
-            f"{e.kind} `{e.name}` in `{e.module}`" for e in entry.enforcers
+            [f"{e.kind} `{e.name}` in `{e.module}`" for e in entry.enforcers]
+            + ([spec.TOPOLOGY_PENDING] if requirement.topology else [])
         ) or "—"
         server = "<br>".join(exercised(requirement))
         lines.append(
@@ -96,6 +100,8 @@ def as_json() -> list[dict[str, object]]:
             "endpoint": entry.requirement.endpoint,
             "statement": entry.requirement.statement,
             "source": entry.requirement.source,
+            "scope": entry.requirement.scope,
+            "pending": spec.TOPOLOGY_PENDING if entry.requirement.topology else None,
             "judged_by": [
                 {"kind": e.kind, "name": e.name, "module": e.module, "doc": e.doc}
                 for e in entry.enforcers

@@ -229,12 +229,20 @@ class RunResult:
             return head + "."
         unjudged = self.unjudged_musts
         count = sum(len(ids) for ids in unjudged.values())
+        topology = self.topology_pending
+        later = f" ({topology} left to the topology gate)" if topology else ""
         if not count:
-            return head + ": every selected MUST judged."
+            return head + f": every selected MUST judged{later}."
         ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))
         hows = ", ".join(f"{how} ({len(ids)})" for how, ids in ranked)
         musts = "MUST" if count == 1 else "MUSTs"
-        return head + f": {count} {musts} not judged — add {hows} to judge them."
+        return head + f": {count} {musts} not judged — add {hows} to judge them{later}."
+
+    @property
+    def topology_pending(self) -> int:
+        """Selected requirements only a topology gate can judge (``scope: topology``), which a
+        single-cluster run leaves not run."""
+        return sum(1 for rid in self.results if spec.requirement(rid).topology)
 
     @property
     def exit_code(self) -> int:

@@ -25,6 +25,7 @@ from replcheck.conformance.concurrency.interruption import (
     stopping_on_signals,
 )
 from replcheck.conformance.enforcement import enforcers
+from replcheck.conformance.enforcement.topology_pending import pending_results
 from replcheck.conformance.engine import scheduling
 from replcheck.conformance.engine.aborted import RunAborted
 from replcheck.conformance.engine.progress import Listener, Silent
@@ -202,7 +203,8 @@ class Session:
         judge_results = self.judge_results()
         for judged in judge_results:
             self.listener.check_finished(judged)
-        all_results = check_results + judge_results
+        # The requirements only a topology gate can judge: shown as such, never dropped.
+        all_results = check_results + judge_results + pending_results(self.selection)
         result = RunResult(
             target=description,
             target_url=base_url,

@@ -96,9 +96,13 @@ def fuzz_openapi_operations(ctx: CheckContext) -> None:
             in_flight = []
     tally.collect(ctx, in_flight)
     state.cases_per_operation = {
-        key: len(tally.sent.get(key, ())) for key in sorted(op.key for op in contract.operations())
+        key: len(tally.sent.get(key, ()))
+        for key in sorted(op.key for op in contract.generated_operations())
     }
-    ctx.note(f"{tally.drawn} generated case(s) over {len(contract.operations())} operation(s)")
+    ctx.note(
+        f"{tally.drawn} generated case(s) over {len(contract.generated_operations())} "
+        "operation(s)"
+    )
     if tally.unsent:
         ctx.note(f"{tally.unsent} generated request(s) not sent: the --budget ran out")
     if tally.unsendable:

@@ -1,5 +1,7 @@
 """Cases generated from the contract: schemathesis draws requests from the bundled spec
-(``replcheck.spec.bundled_openapi()``), with Hypothesis seeded by the run.
+without the operations that change replication state (``contract.generation_document()``:
+those marked ``x-replcheck-changes-replication`` would break a live replication set), with
+Hypothesis seeded by the run.
 
 Generation is separate from sending: for each operation and generation mode (a *slot*),
 Hypothesis draws up to ``max_examples`` cases with the run's seed (no I/O inside Hypothesis, so
@@ -24,7 +26,6 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import HypothesisWarning, Unsatisfiable
 from schemathesis import GenerationMode
 
-from replcheck import spec
 from replcheck.conformance.concurrency.interruption import StopRequest
 from replcheck.conformance.judging import contract
 
@@ -61,7 +62,7 @@ class FuzzCase:
 
 @cache
 def _schema() -> Any:
-    return schemathesis.openapi.from_dict(spec.bundled_openapi())
+    return schemathesis.openapi.from_dict(contract.generation_document())
 
 
 def generate(seed_value: int, max_examples: int, stop: StopRequest | None = None) -> list[FuzzCase]:

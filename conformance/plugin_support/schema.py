@@ -1,6 +1,7 @@
 """A schemathesis schema of the contract, bound to the session's target, judged like Vault.
 
-``bind_schema`` loads ``replcheck.spec.bundled_openapi()`` with the target's address, TLS
+``bind_schema`` loads the bundled contract without the operations that change replication
+state (``contract.generation_document()``) with the target's address, TLS
 setting and namespace, and enables one check only: ``replcheck_vault_judges``, which applies
 every per-response judge of the engine (documented status and body schema, errors body,
 content type, 403 not 401, no 5xx, no token echo). schemathesis's own checks stay off for this
@@ -26,7 +27,6 @@ from urllib.parse import urlsplit
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from replcheck import spec
 from replcheck.conformance.checks.judges import registered as registered_judges
 from replcheck.conformance.judging import contract
 from replcheck.conformance.plugin_support.target import VaultTarget
@@ -40,7 +40,7 @@ BOUND_MARK = "x-replcheck-bound"
 
 
 def bind_schema(target: VaultTarget, ca_file: str | None = None) -> Any:
-    document = spec.bundled_openapi()
+    document = contract.generation_document()
     document[BOUND_MARK] = True
     schema = schemathesis.openapi.from_dict(document, config=SchemathesisConfig())
     token = target.token if target.profile == "full" else ""

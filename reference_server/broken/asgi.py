@@ -34,6 +34,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API = "/v1/sys/replication/"
 STATUS = API + "status"
+#: The two families' status sections (each the matching section of STATUS, flat).
+DR_STATUS = API + "dr/status"
+PERFORMANCE_STATUS = API + "performance/status"
 RECOVER = API + "recover"
 REINDEX = API + "reindex"
 WRITES = ("POST", "PUT")

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from .asgi import (
     API,
+    DR_STATUS,
+    PERFORMANCE_STATUS,
     RECOVER,
     REINDEX,
     STATUS,
@@ -31,6 +33,15 @@ def _status_requires_token(request: ZooRequest) -> ZooRequest | ZooResponse:
     if reads_status(request) and request.token is None:
         return vault_error(403, PERMISSION_DENIED)
     return request
+
+
+def _section_status_requires_token(path: str) -> RequestHook:
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method == "GET" and request.clean == path and not request.token_is_live:
+            return vault_error(403, PERMISSION_DENIED)
+        return request
+
+    return hook
 
 
 def _status_checks_token(request: ZooRequest) -> ZooRequest | ZooResponse:
@@ -163,6 +174,23 @@ ENTRIES: tuple[BrokenServer, ...] = (
         lambda p: status_code_of(p, "GET", STATUS) == 403,
         category="auth",
         may_fail=("STATUS-SCHEMA", "SCHEMA-RESPONSES", "EDITION-ENTERPRISE"),
+    ),
+    BrokenServer(
+        "dr-status-requires-token",
+        "GET dr/status with no token or an invalid one is refused with 403",
+        ("DR-STATUS-UNAUTHENTICATED",), deviate(_section_status_requires_token(DR_STATUS)),
+        lambda p: status_code_of(p, "GET", DR_STATUS) == 403,
+        category="auth",
+        may_fail=("SCHEMA-RESPONSES", "DR-STATUS-MATCHES-STATUS"),
+    ),
+    BrokenServer(
+        "performance-status-requires-token",
+        "GET performance/status with no token or an invalid one is refused with 403",
+        ("PERFORMANCE-STATUS-UNAUTHENTICATED",),
+        deviate(_section_status_requires_token(PERFORMANCE_STATUS)),
+        lambda p: status_code_of(p, "GET", PERFORMANCE_STATUS, token=INVALID_TOKEN) == 403,
+        category="auth",
+        may_fail=("SCHEMA-RESPONSES", "PERFORMANCE-STATUS-MATCHES-STATUS"),
     ),
     BrokenServer(
         "status-rejects-invalid-token", "GET status with an invalid token is refused with 403",

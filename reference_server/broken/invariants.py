@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..replication import rfc3339
-from .asgi import REINDEX, ResponseHook, ZooRequest, ZooResponse
+from .asgi import DR_STATUS, PERFORMANCE_STATUS, REINDEX, ResponseHook, ZooRequest, ZooResponse
 from .model import BrokenServer, deviate, on_status, peers, primaries, reads_status, writes_to
 from .serving import Probe
 
@@ -33,6 +33,29 @@ def _wal_goes_back() -> Callable[[dict[str, Any]], None]:
 
 def _fresh_cluster_id(data: dict[str, Any]) -> None:
     data["dr"]["cluster_id"] = str(uuid.uuid4())
+
+
+def _dr_status_other_cluster(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """dr/status reports a cluster id of its own, not the one status's dr section carries."""
+    if request.method != "GET" or request.clean != DR_STATUS or response.status != 200:
+        return response
+    body = response.json()
+    body["data"]["cluster_id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, body["data"]["cluster_id"]))
+    return response.with_json(body)
+
+
+def _performance_status_is_dr(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """performance/status answers the dr section (a valid section, of the wrong family)."""
+    if request.method != "GET" or request.clean != PERFORMANCE_STATUS or response.status != 200:
+        return response
+    body = response.json()
+    body["data"] = request.core.replication.section_status("dr")
+    return response.with_json(body)
+
+
+def _section(probe: Probe, path: str) -> dict[str, Any]:
+    data: dict[str, Any] = probe.send("GET", path).json()["data"]
+    return data
 
 
 def _heartbeat_in_future(data: dict[str, Any]) -> None:
@@ -105,6 +128,19 @@ ENTRIES: tuple[BrokenServer, ...] = (
         "cluster-id-changes", "dr.cluster_id is a fresh UUID on every read",
         ("STATUS-STABLE-IDS",), deviate(on_response=on_status(_fresh_cluster_id)),
         lambda p: p.status()["dr"]["cluster_id"] != p.status()["dr"]["cluster_id"],
+        category="invariants",
+    ),
+    BrokenServer(
+        "dr-status-other-cluster", "dr/status reports another cluster_id than status's dr section",
+        ("DR-STATUS-MATCHES-STATUS",), deviate(on_response=_dr_status_other_cluster),
+        lambda p: _section(p, DR_STATUS)["cluster_id"] != p.status()["dr"]["cluster_id"],
+        category="invariants",
+    ),
+    BrokenServer(
+        "performance-status-is-dr", "performance/status answers the dr section",
+        ("PERFORMANCE-STATUS-MATCHES-STATUS",), deviate(on_response=_performance_status_is_dr),
+        lambda p: _section(p, PERFORMANCE_STATUS)["cluster_id"]
+        != p.status()["performance"]["cluster_id"],
         category="invariants",
     ),
     BrokenServer(

@@ -92,9 +92,28 @@ def test_a_small_budget_draws_fewer_cases_and_ends_near_it(reference) -> None:
     small = run(settings_for(reference.url, keyword="fuzz", max_examples=None, budget=3))
     larger = run(settings_for(reference.url, keyword="fuzz", max_examples=None, budget=7))
     assert small.verdict == larger.verdict == "conformant", small.verdict_sentence
-    assert set(small.cases_per_operation) == {op.key for op in contract.operations()}
+    assert set(small.cases_per_operation) == {op.key for op in contract.generated_operations()}
     assert 0 < _cases(small) < _cases(larger)
     assert small.duration_s < 2 * 3 and larger.duration_s < 2 * 7
+
+
+def test_no_case_is_drawn_for_an_operation_that_changes_replication() -> None:
+    """Enable, demote, promote, disable, activation and DR operation tokens, filters: one
+    generated request could break a live replication set, so none is drawn; the reads of the
+    families (the two status sections, the filters' and the attempt's reads) are."""
+    changing = {op.key for op in contract.operations() if op.changes_replication}
+    assert "POST /sys/replication/dr/primary/enable" in changing
+    assert "POST /sys/replication/performance/primary/secondary-token" in changing
+    assert "DELETE /sys/replication/performance/primary/paths-filter/{id}" in changing
+    drawn = {case.operation for case in generate(5, 3)}
+    assert drawn.isdisjoint(changing)
+    assert {"GET /sys/replication/dr/status", "GET /sys/replication/performance/status"} <= drawn
+    assert drawn == {op.key for op in contract.generated_operations()}
+    assert not {op.key for op in contract.generated_operations()} & changing
+    document = contract.generation_document()
+    assert "/sys/replication/dr/primary/enable" not in document["paths"]
+    assert set(document["paths"]["/sys/replication/performance/primary/paths-filter/{id}"]) == {
+        "parameters", "get"}
 
 
 def test_with_a_budget_the_fuzzer_runs_after_every_other_check(reference) -> None:

@@ -159,7 +159,7 @@ def test_strict_from_the_environment_and_the_profile_is_not_a_gap(
     assert "not run     REINDEX-SUCCESS" in out
     assert out.splitlines()[-2] == (
         f"Judged: URL {reference.url}; safe profile, strict on: 7 MUSTs not judged — add "
-        "--profile full (7) to judge them."
+        "--profile full (7) to judge them (23 left to the topology gate)."
     )
 
 

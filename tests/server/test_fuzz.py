@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import unsupported_method
 
 from replcheck import spec
+from replcheck.conformance.judging import contract
 from replcheck.reference_server.app import create_app
 from replcheck.reference_server.config import ServerConfig
 
@@ -42,7 +43,7 @@ APP = create_app(ServerConfig(reindex_stage_seconds=0))
 ROOT = APP.state.vault.root_token
 RAW_CLIENT = CheckingClient(APP, base_url="http://127.0.0.1:8200")
 
-schema = schemathesis.openapi.from_dict(_inline_examples(spec.bundled_openapi()))
+schema = schemathesis.openapi.from_dict(_inline_examples(contract.generation_document()))
 schema.app = APP
 schema.config.generation.update(
     modes=["positive", "negative"], max_examples=25, deterministic=True, database="none"
@@ -63,10 +64,14 @@ schema = schema.exclude(
 def test_no_5xx_and_no_schema_violation(case):
     # Vault answers an undeclared method 405 without an ``Allow`` header (the contract says
     # so); schemathesis's check for that header would flag the real Vault behaviour.
-    response = case.call_and_validate(
-        headers={"X-Vault-Token": ROOT}, excluded_checks=[unsupported_method]
-    )
+    response = case.call(headers={"X-Vault-Token": ROOT})
     assert response.status_code < 500
+    if not all(unquote(str(v)).isprintable() for v in (case.path_parameters or {}).values()):
+        # A negative case's path parameter holding a non-printable character: Go's server
+        # answers a bare 400 before Vault reads the request (tested in test_conventions).
+        assert response.status_code == 400 and not response.content
+        return
+    case.validate_response(response, excluded_checks=[unsupported_method])
 
 
 _SEGMENTS = st.sampled_from(["v1", "sys", "replication", "reindex", "recover", "status",

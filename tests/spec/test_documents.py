@@ -184,7 +184,8 @@ def test_the_family_declares_what_each_operation_needs() -> None:
                                or "generate-operation-token" in key[1]}
     for key in unauthenticated:
         assert operations[key]["x-vault-unauthenticated"] is True, key
-        assert "403" not in operations[key]["responses"], key
+        refusal = operations[key]["responses"].get("403", {}).get("$ref", "")
+        assert refusal in ("", "#/components/responses/NotUnauthenticatedHere"), key
     dr_token = {key for key in FAMILY if operations[key].get("x-vault-dr-operation-token")}
     assert dr_token == {("post", f"dr/secondary/{name}") for name in (
         "promote", "disable", "update-primary", "reindex", "merkle-check",
@@ -272,6 +273,14 @@ def test_requirement_catalogue_is_well_formed() -> None:
         assert requirement.level in requirement.statement, requirement.id
         assert isinstance(requirement.mutating, bool)
         assert requirement.source and requirement.endpoint and requirement.category
+        assert requirement.scope in spec.SCOPES, requirement.id
+        assert requirement.topology is (requirement.scope == "topology")
+    scopes = {entry["id"]: entry.get("scope") for entry in raw["requirements"]}
+    assert scopes["STATUS-SCHEMA"] is None and spec.requirement("STATUS-SCHEMA").scope == "cluster"
+    assert spec.requirement("DR-STATUS-UNAUTHENTICATED").scope == "cluster"
+    assert spec.requirement("DR-SECONDARY-TOKEN-SUDO").topology
+    assert {r.category for r in spec.requirements() if r.topology} == {
+        "dr", "performance", "replication"}
     assert spec.requirement("REINDEX-SUDO").mutating is False
     with pytest.raises(KeyError, match="NOPE"):
         spec.requirement("NOPE")

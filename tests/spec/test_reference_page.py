@@ -87,6 +87,36 @@ def test_every_operation_with_its_badges(parsed: _Resources) -> None:
     assert expected["checkStatus"] == (False, True)
 
 
+def test_the_family_extensions_are_badges(parsed: _Resources) -> None:
+    """Each operation shows the DR operation token, root namespace and changes-replication
+    badges exactly when its extension says so."""
+    extensions = {
+        "dr-token": "x-vault-dr-operation-token",
+        "root-ns": "x-vault-root-namespace-only",
+        "changes": "x-replcheck-changes-replication",
+    }
+    document = spec.bundled_openapi()
+    for item in document["paths"].values():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            badges = " ".join(parsed.sections[op["operationId"]])
+            for badge, extension in extensions.items():
+                assert (f"badge {badge}" in badges) is (op.get(extension) is True), (
+                    op["operationId"], badge)
+    assert "badge dr-token" in " ".join(parsed.sections["promoteDrSecondary"])
+    assert "badge changes" not in " ".join(parsed.sections["readDrStatus"])
+
+
+def test_topology_requirements_are_marked_as_the_gates(page: str) -> None:
+    rows = [line for line in page.splitlines() if "<tr><td><code>" in line]
+    for requirement in spec.requirements():
+        mine = [row for row in rows if f"<code>{requirement.id}</code>" in row]
+        assert mine, requirement.id
+        for row in mine:
+            assert (spec.TOPOLOGY_PENDING in row) is requirement.topology, requirement.id
+
+
 def test_every_requirement_id_appears_and_each_operation_lists_its_own(page: str) -> None:
     for requirement in spec.requirements():
         assert f"<code>{requirement.id}</code>" in page, requirement.id
