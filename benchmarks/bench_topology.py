@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_server import ensure_wrk, run_wrk  # noqa: E402
+from bench_server import ensure_wrk, run_wrk
 
 REPLCHECK = str(Path(sys.executable).with_name("replcheck"))
 START_TARGET_S = 2.0
