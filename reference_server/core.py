@@ -29,7 +29,8 @@ VERSION = "1.17.3"
 class VaultCore:
     """Everything a request handler may read or change.
 
-    Per-cluster facts a topology of clusters sets from outside (``replcheck.reference_server.topology``):
+    Per-cluster facts a topology of clusters sets from outside
+    (``replcheck.reference_server.topology``):
     ``api_address`` / ``cluster_address`` (``sys/leader`` and replication peers report them),
     ``refuse_as_dr_secondary`` (the app refuses what a DR secondary does not serve), the unseal
     key shares (``adopt_unseal_keys``), the DR operation tokens and the paths filters.
