@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import signal
 import sys
 
+from ..serving import return_large_buffers_to_the_os
 from .definition import Topology, TopologyError, load, parse_fault, with_faults
-from .runtime import SetupError, TopologyRuntime
+from .runtime import SetupError, TopologyRuntime, run_loop
 
 __all__ = ["banner", "serve_topology"]
 
@@ -87,6 +89,7 @@ def serve_topology(args: argparse.Namespace) -> int:
               f"{exc.strerror or exc}", file=sys.stderr)
         return 2
     received: list[int] = []
+    return_large_buffers_to_the_os()
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -100,11 +103,15 @@ def serve_topology(args: argparse.Namespace) -> int:
 
         def ready() -> None:
             print(banner(runtime), flush=True)
+            # As the single cluster's serve: what is alive now lives as long as the process;
+            # keep it out of the collector's full passes.
+            gc.collect()
+            gc.freeze()
 
         await runtime.serve(ready)
 
     try:
-        asyncio.run(main())
+        run_loop(main())
     except SetupError as exc:
         print(f"replcheck serve: {exc}", file=sys.stderr)
         return 2
