@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from replcheck import spec
 from replcheck.conformance.checks.schema_owners import owns_body
@@ -104,6 +104,16 @@ def _is_redirect(exchange: Exchange) -> bool:
 _NON_PRINTABLE_PATH = re.compile(r"%(?:[01][0-9A-Fa-f]|7[Ff])|[\x00-\x1f\x7f]")
 
 
+def _non_printable_path(path: str) -> bool:
+    """Whether Go's printable-path check refuses ``path``: a control character, raw or
+    percent-encoded, or, once the path is decoded as Go decodes it (bytes that are not UTF-8
+    read as U+FFFD), any character that is not printable, such as the C1 control U+0084 a
+    generated path parameter may carry as ``%C2%84``."""
+    if _NON_PRINTABLE_PATH.search(path):
+        return True
+    return not unquote_to_bytes(path).decode("utf-8", "replace").isprintable()
+
+
 #: Request heads larger than this may be refused by the HTTP layer in front of Vault: Go's own
 #: limit is 1 MiB (431), but proxies and load balancers commonly stop at 8 KiB (400).
 LONG_HEAD_BYTES = 8 * 1024
@@ -134,8 +144,7 @@ def from_http_layer(exchange: Exchange) -> bool:
         return True
     if response.status != 400:
         return False
-    path = urlsplit(exchange.request.url).path
-    return bool(_NON_PRINTABLE_PATH.search(path))
+    return _non_printable_path(urlsplit(exchange.request.url).path)
 
 
 def _vault_answer(exchange: Exchange) -> bool:

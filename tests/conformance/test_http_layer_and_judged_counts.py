@@ -42,6 +42,14 @@ def _judge(name: str) -> judges.Judge:
     [
         (_exchange(400, path="/v1/sys/replication/reindex%09", headers=BARE), True),
         (_exchange(400, path="/v1/sys/replication/%00reindex", headers=BARE), True),
+        # A C1 control (U+0084) in a generated path parameter: Go refuses it too.
+        (_exchange(400, path="/v1/sys/replication/performance/primary/paths-filter/%C2%84",
+                   headers=BARE), True),
+        # Printable non-ASCII and bytes that are not UTF-8 (read as U+FFFD) pass Go's check.
+        (_exchange(400, path="/v1/sys/replication/performance/primary/paths-filter/%C3%A9",
+                   headers=BARE), False),
+        (_exchange(400, path="/v1/sys/replication/performance/primary/paths-filter/%FF",
+                   headers=BARE), False),
         (_exchange(307, headers=(("Location", "/v1/sys/replication/reindex"),)), True),
         (_exchange(301, headers=BARE), True),
         # A bare 400 on a printable path is a handler's answer that lacks its errors body.

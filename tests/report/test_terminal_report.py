@@ -81,7 +81,7 @@ def test_a_run_without_the_replication_api_says_why_once() -> None:
     out = reporter_out.getvalue()
     assert out.count(NO_API) == 1  # in the verdict only
     assert "::check" not in out  # no line per unsupported check
-    assert "  unsupported 31 requirements: edition: see the verdict\n" in out
+    assert "  unsupported 35 requirements: edition: see the verdict\n" in out
     assert "STATUS-SCHEMA" not in out  # the 31 ids: --verbose
     assert len(out.splitlines()) <= 8, out
     verbose = io.StringIO()
@@ -92,20 +92,20 @@ def test_a_run_without_the_replication_api_says_why_once() -> None:
     shown = verbose.getvalue()
     assert shown.count(NO_API) == 2  # as it came, and in the verdict
     assert "STATUS-SCHEMA::check  (edition: see the verdict)" in shown
-    assert shown.count("  - edition: see the verdict") == 31
+    assert shown.count("  - edition: see the verdict") == 35
 
 
 def test_the_unsupported_verdict_says_what_was_judged_on_what() -> None:
     sentence = unsupported_run().verdict_sentence
     assert sentence == (
-        f"UNSUPPORTED: {NO_API}. 31 of 37 requirement(s) need that API and could not be judged; "
+        f"UNSUPPORTED: {NO_API}. 35 of 41 requirement(s) need that API and could not be judged; "
         f"the other {len(GENERIC)} passed on the 1 answer received; nothing deviated."
     )
 
 
 def test_requirements_not_judged_are_one_line_per_reason_and_notes_print_once() -> None:
     out = _summary(run=gaps_run())
-    assert "Requirements (37): 33 passed, 1 partial, 3 not run\n" in out
+    assert "Requirements (41): 37 passed, 1 partial, 3 not run\n" in out
     assert f"  not run     3 requirements: {NO_TOKEN}\n" in out
     assert "      RECOVER-METHODS, REINDEX-METHODS, VAULT-BEARER-TOKEN\n" in out
     assert (
@@ -116,7 +116,7 @@ def test_requirements_not_judged_are_one_line_per_reason_and_notes_print_once() 
     assert f"note (RECOVER-AUTH, REINDEX-AUTH): {LONG_TOKEN_NOTE}" in out
     # The verdict names the partial requirement as not fully run, and counts it as partial.
     assert "not fully run: STATUS-IGNORES-TOKEN, RECOVER-METHODS" in out
-    assert "(33 passed, 1 partial, 3 not run)" in out
+    assert "(37 passed, 1 partial, 3 not run)" in out
     verbose = _summary(run=gaps_run(), verbose=True)
     assert "  partial     STATUS-IGNORES-TOKEN [MUST]  - accepts_valid_token not run" in verbose
     assert verbose.count(LONG_TOKEN_NOTE) == 2  # under each requirement
