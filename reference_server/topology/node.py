@@ -443,8 +443,10 @@ class ClusterNode:
         return primary, record
 
     def _attach(self, mode: str, primary: ClusterNode, secondary_id: str, now: float,
-                cluster_id: str) -> Role:
-        """Link this cluster to ``primary``: its data wiped, replayed from the primary's log."""
+                cluster_id: str, *, enable: bool = True) -> Role:
+        """Link this cluster to ``primary``: its replicated data wiped and replayed from the
+        primary's log. ``enable``: a new secondary, whose tokens go too; a performance
+        secondary pointed at another primary keeps its own (local) tokens."""
         primary_role = primary.roles[mode]
         link = Link(mode, primary, self, secondary_id, self.network.faults,
                     self.network.settings, created=now, started=now)
@@ -456,7 +458,7 @@ class ClusterNode:
             known_primary_cluster_addrs=[primary.cluster_address],
         )
         self.roles[mode] = role
-        self._replay_wipe(now)
+        self._replay_wipe(now, tokens=enable or mode == DR)
         if mode == DR:
             self.core.refuse_as_dr_secondary = True
             self.core.adopt_unseal_keys(primary.core.unseal_keys)
@@ -464,8 +466,8 @@ class ClusterNode:
         self.touch()
         return role
 
-    def _replay_wipe(self, now: float) -> None:
-        op = Wipe(tokens=True)
+    def _replay_wipe(self, now: float, *, tokens: bool) -> None:
+        op = Wipe(tokens=tokens)
         op.apply(self.data)
         replication = self.core.replication
         replication.wal += 1
@@ -569,7 +571,8 @@ class ClusterNode:
             if update_primary_addrs:
                 primary = self._primary_at(mode, update_primary_addrs, role.secondary_id)
                 self._detach(role)
-                self._attach(mode, primary, role.secondary_id, now, role.cluster_id)
+                self._attach(mode, primary, role.secondary_id, now, role.cluster_id,
+                             enable=False)
                 return ["Updated the primary cluster addresses; the secondary reconnects."]
             if token is None:
                 raise VaultError(400, "missing secondary activation token")
@@ -582,7 +585,7 @@ class ClusterNode:
             record.used = True
             self._detach(role)
             self._attach(mode, primary, record.secondary_id, now,
-                         primary.roles[mode].cluster_id)
+                         primary.roles[mode].cluster_id, enable=False)
         return [
             "Vault has successfully found secondary information; it may take a while to "
             "perform setup tasks. Vault will be unavailable until these tasks and initial "

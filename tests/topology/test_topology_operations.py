@@ -261,11 +261,14 @@ def test_update_primary_by_cluster_address_keeps_the_secondary_id() -> None:
     with topology("perf-pair") as (clusters, clock):
         primary, secondary = clusters["primary"], clusters["secondary"]
         clock.advance(SETTLE)
+        local = secondary.post("auth/token/create", {}).json()["auth"]["client_token"]
         answer = secondary.post("sys/replication/performance/secondary/update-primary",
                                 {"update_primary_addrs": [primary.core.cluster_address]})
         assert answer.status_code == 200, answer.text
         section = secondary.section("performance")
         assert section["secondary_id"] == "secondary" and section["state"] == "merkle-diff"
+        # No wipe: the secondary's own tokens (local to a performance cluster) stay.
+        assert secondary.get("auth/token/lookup-self", token=local).status_code == 200
         cleared = secondary.post("sys/replication/performance/secondary/update-primary",
                                  {"token": ""})
         assert cleared.status_code == 200
