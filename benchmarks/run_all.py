@@ -1,7 +1,8 @@
 """Every benchmark in one command (``make bench``): the server load test, hostile clients
 against the server, the suite run, ``--concurrency`` against a slow target, hostile targets
 against the runner (time to give up, peak memory), Ctrl-C at random moments, and the server's
-request bounds (log lines per malformed request, stalled-body close time).
+request bounds (log lines per malformed request, stalled-body close time), and a six-cluster
+topology (start time, memory, status throughput beside a single cluster).
 
 Extra arguments are not taken; run a benchmark script directly to change its settings.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("bench_server.py", "bench_hostile_clients.py", "bench_suite.py",
               "bench_concurrency.py", "bench_hostile_targets.py", "bench_interrupts.py",
-              "bench_request_bounds.py")
+              "bench_request_bounds.py", "bench_topology.py")
 
 
 def main() -> int:

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import secrets
@@ -173,6 +174,9 @@ def sanitize_policy_name(name: str) -> str:
     return name.strip(_GO_SPACE).lower()
 
 
+_BUILT_IN = frozenset({"root", "default"})
+
+
 class PolicyStore:
     """Named policies, including the built-in ``root`` and ``default``, keyed by their
     sanitised names (``sanitize_policy_name``)."""
@@ -205,6 +209,17 @@ class PolicyStore:
     def delete(self, name: str) -> None:
         with self._lock:
             self._policies.pop(sanitize_policy_name(name), None)
+            self._acl_cache.clear()
+
+    def items(self) -> list[tuple[str, str]]:
+        """Every policy's name and text, by name (the data a replication tree holds)."""
+        with self._lock:
+            return sorted((name, p.text) for name, p in self._policies.items())
+
+    def clear(self) -> None:
+        """Forget every policy but the built-in ``root`` and ``default`` (a secondary's wipe)."""
+        with self._lock:
+            self._policies = {n: p for n, p in self._policies.items() if n in _BUILT_IN}
             self._acl_cache.clear()
 
     def acl(self, names: Iterable[str]) -> Acl:
@@ -298,6 +313,32 @@ class TokenStore:
             if entry.parent is not None and entry.parent in self._tokens:
                 self._tokens[entry.parent].children.add(key)
         return value, entry
+
+    def entries(self) -> list[TokenEntry]:
+        """Every live entry (the tokens a DR secondary's replicated data holds)."""
+        with self._lock:
+            return list(self._tokens.values())
+
+    def insert(self, entry: TokenEntry) -> None:
+        """Store a copy of another cluster's entry (a token replicated to a DR secondary)."""
+        copy = dataclasses.replace(entry, children=set(entry.children))
+        with self._lock:
+            self._tokens[copy.key] = copy
+            if copy.parent is not None and copy.parent in self._tokens:
+                self._tokens[copy.parent].children.add(copy.key)
+
+    def revoke_key(self, key: bytes) -> None:
+        """Revoke the token stored under ``key`` and its children (a replicated revocation)."""
+        with self._lock:
+            self._revoke_locked(key)
+
+    def clear(self, *, keep: bytes) -> None:
+        """Forget every token but the one stored under ``keep`` (a secondary's wipe)."""
+        with self._lock:
+            kept = self._tokens.get(keep)
+            self._tokens = {} if kept is None else {keep: kept}
+            if kept is not None:
+                kept.children.clear()
 
     def lookup(self, token: str | bytes) -> TokenEntry | None:
         """The live entry for a presented token, or ``None`` (unknown, expired or used up)."""

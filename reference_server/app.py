@@ -159,7 +159,11 @@ class VaultDispatcher:
         if route is not None:
             trace.append(route.template)
         request = Request(self.core, logical, operation, {}, matched[1] if matched else {})
-        unauthenticated = route is not None and route.unauthenticated
+        # On a DR secondary, a DR operation token in the body authorises these, not a token.
+        unauthenticated = route is not None and (
+            route.unauthenticated
+            or (route.dr_operation_token and self.core.refuse_as_dr_secondary)
+        )
         if not unauthenticated:
             self._authorize(scope, request, route)
         if route is None:
@@ -170,10 +174,16 @@ class VaultDispatcher:
             raise VaultError(405, message if unauthenticated else multierror(message))
         if route.enterprise_only and self.core.community:
             raise VaultError(404, "enterprise-only feature")
-        params, unknown = parse_fields(data, route.fields)
+        unknown: list[str] = []
+        if route.mount is not None:
+            params = dict(data or {})
+        else:
+            params, unknown = parse_fields(data, route.fields)
         request.params = params
         for name, value in request.variables.items():
             params[name] = value
+        if self.core.replication.refresh is not None:
+            self.core.replication.advance()  # what the cluster's primary sent has arrived
         reply = handler(request)
         return self._render(reply, route, unknown)
 
@@ -266,6 +276,7 @@ class VaultDispatcher:
             auth=reply.auth,
             mount_type=route.mount_type,
             top_level=reply.top_level,
+            wrap_info=reply.wrap_info,
         )
         return reply.status, body
 

@@ -94,6 +94,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--access-log", action="store_true", default=None,
                         help="log one line per request: method, route template, status, "
                              "duration (default off)")
+    parser.add_argument("--topology", metavar="NAME|FILE",
+                        help="serve several clusters linked by replication: a named topology "
+                             "(dr-pair, perf-pair, six-cluster) or a YAML file; with --port P "
+                             "the clusters listen on P, P+1, ...")
+    parser.add_argument("--fault", action="append", metavar="KIND@CLUSTER[:MODE][=VALUE]",
+                        help="with --topology: inject a fault (partition, stalled-stream, "
+                             "merkle-loop, stopped-heartbeats, clock-skew, older-version); "
+                             "repeatable")
 
 
 def build_config(args: argparse.Namespace) -> ServerConfig:
@@ -184,6 +192,13 @@ def serve(
     ``wrap(app)``, when given, is what is served in front of the reference app (a deliberately
     broken server, ``replcheck serve --break``), and ``headline`` replaces the banner's first
     line (which says what started)."""
+    if getattr(args, "topology", None) is not None:
+        from .topology.cli import serve_topology
+
+        return serve_topology(args)
+    if getattr(args, "fault", None):
+        print("replcheck serve: --fault needs --topology", file=sys.stderr)
+        return 2
     try:
         config = build_config(args)
         _check_tls(config)

@@ -19,6 +19,7 @@ from .replication import ReplicationState
 from .scenarios import build_replication
 from .states import STATES
 from .status_values import DR, SECONDARY
+from .topology.node import ClusterNode
 
 __all__ = ["VERSION", "VaultCore"]
 
@@ -29,7 +30,8 @@ VERSION = "1.17.3"
 class VaultCore:
     """Everything a request handler may read or change.
 
-    Per-cluster facts a topology of clusters sets from outside (``reference_server.topology``):
+    Per-cluster facts a topology of clusters sets from outside
+    (``replcheck.reference_server.topology``):
     ``api_address`` / ``cluster_address`` (``sys/leader`` and replication peers report them),
     ``refuse_as_dr_secondary`` (the app refuses what a DR secondary does not serve), the unseal
     key shares (``adopt_unseal_keys``), the DR operation tokens and the paths filters.
@@ -58,7 +60,11 @@ class VaultCore:
         self.path_filters = PathFilters()
         #: The cluster's own mounts (``secret/`` ...), beyond the system's: what a paths
         #: filter can keep from a secondary (the dynamic filters list them).
-        self.mounts: list[str] = []
+        self.mounts: list[str] = ["secret/"]
+        #: The Vault version a topology's cluster reports instead of the server's (a file's
+        #: ``version``, or the ``older-version`` fault).
+        self.reported_version: str | None = None
+        self.node = ClusterNode(self)
 
     @property
     def unseal_keys(self) -> tuple[str, ...]:
@@ -85,4 +91,6 @@ class VaultCore:
 
     @property
     def version(self) -> str:
+        if self.reported_version is not None:
+            return self.reported_version
         return VERSION if self.community else VERSION + "+ent"

@@ -74,6 +74,8 @@ class Peer:
     #: Connected: when the connection (re)started. Disconnected: the last heartbeat seen.
     since: float = 0.0
     clock_skew_ms: int = 0
+    #: Connected but no longer heartbeating: ``last_heartbeat`` stays at ``since``.
+    heartbeat_stopped: bool = False
 
 
 @dataclass
@@ -93,6 +95,10 @@ class Section:
     last_remote_wal: int = 0
     primary_wal: int = 0
     last_start: float = 0.0
+    #: Set by a topology's live link: the ids of the primary's activation tokens (else the
+    #: peers' ids) and the merkle root of the replicated data (else derived from the WAL).
+    known_secondaries: list[str] | None = None
+    merkle_root: str | None = None
 
     @property
     def linked(self) -> bool:
@@ -134,6 +140,18 @@ class ReplicationState:
         self.version = 0
         self._cache_key: tuple[int, int] | None = None
         self._cache_json = b""
+        #: A topology's hook, called under the lock before every read or write: it brings the
+        #: sections up to date with the links at ``now`` and says whether anything changed.
+        self.refresh: Callable[[float], bool] | None = None
+
+    def share_lock(self, lock: Any) -> None:
+        """Use ``lock`` (a re-entrant lock shared by every cluster of a topology) from now on,
+        so that an operation touching several clusters never interleaves with a read."""
+        self._lock = lock
+
+    @property
+    def lock(self) -> Any:
+        return self._lock
 
     # --- reads ---------------------------------------------------------------------------------
 
@@ -169,10 +187,12 @@ class ReplicationState:
 
     def modes(self) -> dict[str, str]:
         with self._lock:
+            self._advance(self._clock())
             return {name: s.mode for name, s in self.sections.items()}
 
     def cluster_id(self) -> str:
         with self._lock:
+            self._advance(self._clock())
             for section in self.sections.values():
                 if section.cluster_id:
                     return section.cluster_id
@@ -182,7 +202,7 @@ class ReplicationState:
         return math.floor(now / self.heartbeat_interval)
 
     def _heartbeat(self, peer: Peer, now: float) -> float:
-        if not peer.connected:
+        if not peer.connected or peer.heartbeat_stopped:
             return peer.since
         return max(peer.since, self._tick(now) * self.heartbeat_interval)
 
@@ -193,6 +213,8 @@ class ReplicationState:
         return {name: self._section_json(self.sections[name], now) for name in SECTIONS}
 
     def _merkle_root(self, section: Section) -> str:
+        if section.merkle_root is not None:
+            return section.merkle_root
         index = section.last_remote_wal if section.mode == SECONDARY else (
             self.wal if section.name == DR else self.performance_wal
         )
@@ -203,7 +225,7 @@ class ReplicationState:
         heartbeat = self._heartbeat(peer, now)
         tick_time = self._tick(now) * self.heartbeat_interval
         digest = hashlib.sha1(peer.cluster_address.encode(), usedforsecurity=False).digest()
-        if peer.connected:
+        if peer.connected and not peer.heartbeat_stopped:
             duration_ms = 1 + digest[0] % 9
             canary_ms = 40 + digest[1] + (self._tick(now) % 7) * 13
         else:
@@ -238,7 +260,10 @@ class ReplicationState:
         if section.mode == PRIMARY:
             secondaries = [self._peer_json(p, now, with_node_id=True) for p in section.peers]
             out.update(
-                known_secondaries=[p.node_id for p in section.peers],
+                known_secondaries=(
+                    [p.node_id for p in section.peers] if section.known_secondaries is None
+                    else list(section.known_secondaries)
+                ),
                 last_wal=self.wal,
                 last_dr_wal=self.wal,
                 last_performance_wal=self.performance_wal,
@@ -275,7 +300,10 @@ class ReplicationState:
     # --- changes -------------------------------------------------------------------------------
 
     def _advance(self, now: float) -> None:
-        """Finish a reindex whose time is up (called under the lock before every read/write)."""
+        """Finish a reindex whose time is up, and bring a topology's sections up to date
+        (called under the lock before every read/write)."""
+        if self.refresh is not None and self.refresh(now):
+            self.version += 1
         job = self.job
         if job is None or job.position(now) is not None:
             return
@@ -300,6 +328,11 @@ class ReplicationState:
                             section.last_remote_wal = section.primary_wal
             self.version += 1
 
+    def advance(self) -> None:
+        """Bring the state up to date with the clock (a topology's links apply what arrived)."""
+        with self._lock:
+            self._advance(self._clock())
+
     def reindex_in_progress(self) -> bool:
         with self._lock:
             self._advance(self._clock())
@@ -320,13 +353,18 @@ class ReplicationState:
             self.version += 1
             return self.job
 
-    def recover(self) -> list[str]:
-        """Bring stopped streams and disconnected peers back; one warning per thing done."""
+    def recover(self, *, skip: tuple[str, ...] = (), done: list[str] | None = None) -> list[str]:
+        """Bring stopped streams and disconnected peers back; one warning per thing done.
+
+        ``skip``: sections a topology's links keep (their repair is theirs, said in ``done``).
+        """
         with self._lock:
             now = self._clock()
             self._advance(now)
-            warnings: list[str] = []
+            warnings: list[str] = list(done or ())
             for name in SECTIONS:
+                if name in skip:
+                    continue
                 section = self.sections[name]
                 if section.mode == PRIMARY:
                     warnings += self._recover_primary(section, now)

@@ -43,12 +43,14 @@ class Reply:
     raw: bytes | None = None
     #: Members Vault copies to the top level of the response, beside the envelope.
     top_level: dict[str, Any] | None = None
+    #: Vault's response-wrapping member (``sys/replication/*/primary/secondary-token``).
+    wrap_info: dict[str, Any] | None = None
 
     @property
     def empty(self) -> bool:
         return (
             self.raw is None and self.data is None and self.data_json is None
-            and not self.warnings and self.auth is None
+            and not self.warnings and self.auth is None and self.wrap_info is None
         )
 
 
@@ -86,6 +88,13 @@ class Route:
     head: bool = False
     dedicated: bool = False
     json_body: bool = False
+    #: A secrets engine's path: every body parameter is the handler's data (no field
+    #: decoding, no unknown-parameter warning), and ``mount`` is the envelope's ``mount_type``.
+    mount: str | None = None
+    #: On a DR secondary the request is authorised by the DR operation token in its body
+    #: (``dr_operation_token``), checked by the handler, instead of a client token; elsewhere
+    #: it takes a token like any path (the contract's ``x-vault-dr-operation-token``).
+    dr_operation_token: bool = False
 
     @property
     def regex(self) -> re.Pattern[str] | None:
@@ -105,6 +114,8 @@ class Route:
 
     @property
     def mount_type(self) -> str:
+        if self.mount is not None:
+            return self.mount
         return "token" if self.template.startswith("auth/token/") else "system"
 
 

@@ -42,6 +42,7 @@ def envelope(
     auth: dict[str, Any] | None = None,
     mount_type: str = "system",
     top_level: dict[str, Any] | None = None,
+    wrap_info: dict[str, Any] | None = None,
 ) -> bytes:
     """Vault's success envelope with every member present (``null`` when empty).
 
@@ -60,7 +61,7 @@ def envelope(
     return b"".join((
         b'{"request_id":"', request_id.encode(),
         b'","lease_id":"","renewable":false,"lease_duration":0,"data":', encoded,
-        b',"wrap_info":null,"warnings":', _dumps(warnings or None),
+        b',"wrap_info":', _dumps(wrap_info), b',"warnings":', _dumps(warnings or None),
         b',"auth":', _dumps(auth), b',"mount_type":', _dumps(mount_type), extra, b"}",
     ))
 

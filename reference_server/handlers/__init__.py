@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ..routing import Route
-from . import dr_operation, leader, path_filters, policies, replication, system, tokens
+from . import (
+    dr_operation,
+    kv,
+    leader,
+    path_filters,
+    policies,
+    replication,
+    replication_operations,
+    system,
+    tokens,
+)
 
 __all__ = ["ROOT_PATHS_WITHOUT_ROUTE", "all_routes"]
 
@@ -14,8 +24,6 @@ ROOT_PATHS_WITHOUT_ROUTE = (
     "sys/replication/dr/reindex",
     "sys/replication/performance/reindex",
     "sys/replication/primary/secondary-token",
-    "sys/replication/dr/primary/secondary-token",
-    "sys/replication/performance/primary/secondary-token",
     "sys/auth/*",
     "sys/remount",
     "sys/audit",
@@ -37,5 +45,6 @@ ROOT_PATHS_WITHOUT_ROUTE = (
 
 
 def all_routes() -> list[Route]:
-    return [*replication.ROUTES, *dr_operation.ROUTES, *path_filters.ROUTES, *policies.ROUTES,
-            *tokens.ROUTES, *system.ROUTES, *leader.ROUTES]
+    return [*replication.ROUTES, *replication_operations.ROUTES, *dr_operation.ROUTES,
+            *path_filters.ROUTES, *policies.ROUTES, *tokens.ROUTES, *system.ROUTES,
+            *leader.ROUTES, *kv.ROUTES]

@@ -5,7 +5,7 @@
 strategy: paths with their own handler (no client token, raw JSON answers, the body decoded
 into a Go struct), so they are ``dedicated`` routes here. ``operation-token/delete`` is a
 logical path that takes the DR operation token as its ``dr_operation_token`` parameter instead
-of a client token (a DR secondary has none it can use), so it is unauthenticated.
+of a client token (a DR secondary has none it can use): ``Route.dr_operation_token``.
 
 They answer on a DR secondary only; anywhere else the server answers ``400 {"errors":["this
 cluster is not a DR secondary"]}`` (Vault's own text for that case is not public).
@@ -122,5 +122,5 @@ ROUTES = [
           dedicated=True, json_body=True),
     Route(UPDATE, {"update": update_attempt}, dedicated=True, json_body=True),
     Route(DELETE, {"update": delete_operation_token},
-          fields={"dr_operation_token": "string"}, unauthenticated=True),
+          fields={"dr_operation_token": "string"}, dr_operation_token=True),
 ]

@@ -9,6 +9,7 @@ from ..acl import sanitize_policy_name
 from ..conventions.errors import VaultError
 from ..hcl import PolicyParseError
 from ..routing import Reply, Request, Route
+from ..topology.wal import PolicyDelete, PolicyPut
 
 __all__ = ["ROUTES"]
 
@@ -50,11 +51,12 @@ def write_policy(request: Request) -> Reply:
     text = request.params.get("policy", "")
     if not text:
         raise VaultError(400, "'policy' parameter not supplied or empty")
+    decoded = _decode(text)
     try:
-        request.core.policies.put(name, _decode(text))
+        request.core.policies.put(name, decoded)
     except PolicyParseError as exc:
         raise VaultError(400, f"failed to parse policy: {exc}") from None
-    request.core.replication.record_write(replicated=True)
+    request.core.node.record(PolicyPut(name, decoded))
     # Vault's handler lower-cases the name it was given and says so when that changed it
     # (a 200 with the warning instead of a 204); the trimming happens later, in the store,
     # without a word.
@@ -69,7 +71,7 @@ def delete_policy(request: Request) -> Reply:
     if name == "root":
         raise VaultError(400, 'cannot delete "root" policy')
     request.core.policies.delete(name)
-    request.core.replication.record_write(replicated=True)
+    request.core.node.record(PolicyDelete(name))
     return Reply()
 
 

@@ -8,6 +8,7 @@ from ..conventions.errors import VaultError
 from ..reindex_job import ReindexBusyError
 from ..routing import Reply, Request, Route
 from ..status_values import DR, PERFORMANCE
+from ..topology.wal import Mark
 
 __all__ = ["ROUTES"]
 
@@ -28,9 +29,17 @@ def read_performance_status(request: Request) -> Reply:
 
 
 def recover(request: Request) -> Reply:
-    replication = request.core.replication
-    warnings = replication.recover()
-    replication.record_write(replicated=False)
+    """Repair what the starting state had stopped, and restart a topology's links (its
+    secondaries, or its own stream, go through the merkle diff and sync again)."""
+    core = request.core
+    node = core.node
+    with core.replication.lock:
+        if node.roles:
+            done = node.reconnect_all(core.clock())
+            warnings = core.replication.recover(skip=node.live_modes(), done=done)
+        else:
+            warnings = core.replication.recover()
+        node.record(Mark(performance=False))
     return Reply(warnings=warnings)
 
 
@@ -55,6 +64,8 @@ def reindex(request: Request) -> Reply:
             "a reindex is already in progress; wait until sys/replication/status no longer "
             "reports reindex_in_progress before starting another",
         ) from None
+    if request.core.node.roles:
+        request.core.node.reconnect_all(request.core.clock())
     stages = ", ".join(stage for stage, _ in job.stages)
     kind = "key-level (diff)" if job.diff else "full-scan (force)" if job.force else "standard"
     return Reply(warnings=[

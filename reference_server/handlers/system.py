@@ -18,6 +18,7 @@ from functools import cache
 from ..conventions.errors import VaultError
 from ..routing import Reply, Request, Route
 from ..status_values import DISABLED, DR, PERFORMANCE, SECONDARY, SECTIONS
+from ..topology.wal import Mark
 
 __all__ = ["ROUTES"]
 
@@ -95,7 +96,7 @@ def write_init(request: Request) -> Reply:
 
 
 def rotate(request: Request) -> Reply:
-    request.core.replication.record_write(replicated=True)
+    request.core.node.record(Mark(performance=True))
     return Reply()
 
 

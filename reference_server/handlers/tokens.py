@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..acl import TokenEntry, sanitize_policy_name
+from ..acl import TokenEntry, sanitize_policy_name, token_hash
 from ..conventions.errors import VaultError, multierror
 from ..replication import rfc3339
 from ..routing import Reply, Request, Route
+from ..topology.wal import TokenPut, TokenRevoke
 
 __all__ = ["ROUTES"]
 
@@ -115,7 +116,7 @@ def create_token(request: Request) -> Reply:
         )
     except ValueError as exc:
         raise VaultError(400, str(exc)) from None
-    request.core.replication.record_write(replicated=False)
+    request.core.node.record(TokenPut(entry))
     auth = {
         "client_token": value,
         "accessor": entry.accessor,
@@ -175,8 +176,9 @@ def lookup(request: Request) -> Reply:
 
 
 def revoke_self(request: Request) -> Reply:
-    request.core.tokens.revoke_entry(_caller(request))
-    request.core.replication.record_write(replicated=False)
+    entry = _caller(request)
+    request.core.tokens.revoke_entry(entry)
+    request.core.node.record(TokenRevoke(entry.key))
     return Reply()
 
 
@@ -185,7 +187,7 @@ def revoke(request: Request) -> Reply:
     if not token:
         raise VaultError(400, "missing token ID")
     request.core.tokens.revoke(token)
-    request.core.replication.record_write(replicated=False)
+    request.core.node.record(TokenRevoke(token_hash(token)))
     return Reply()
 
 

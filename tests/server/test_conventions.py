@@ -72,8 +72,8 @@ UNSUPPORTED_PATH = "1 error occurred:\n\t* unsupported path\n\n"
         ("GET", "/v1/sys/replication/nope", 404, [UNSUPPORTED_PATH]),
         ("POST", "/v1/sys/replication/nope", 404, [UNSUPPORTED_PATH]),
         ("GET", "/v1/sys/nope", 404, [UNSUPPORTED_PATH]),
-        ("GET", "/v1/secret/data/x", 404,
-         ['no handler for route "secret/data/x". route entry not found.']),
+        ("GET", "/v1/kv/data/x", 404,
+         ['no handler for route "kv/data/x". route entry not found.']),
         ("GET", "/elsewhere", 404, []),
     ],
 )
