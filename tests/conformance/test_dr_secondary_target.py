@@ -13,13 +13,17 @@ from suite_support import server_config, settings_for
 
 from replcheck.conformance.engine.runner import run
 from replcheck.conformance.engine.session_opening import DR_SECONDARY_NOTE, DR_SECONDARY_REASON
+from replcheck.conformance.judging import contract
 from replcheck.conformance.judging.outcomes import Outcome
 from replcheck.reference_server.embedded import EmbeddedServer
 
-#: The only paths a run may send to a DR secondary: its status reads, and the two reads the
+#: What a DR secondary serves of the contract: its unauthenticated reads (the status reads,
+#: the DR operation-token attempt).
+SERVED = {op.key for op in contract.operations() if op.method == "GET" and op.unauthenticated}
+#: The only paths a run may send to a DR secondary: those, and the two reads the
 #: DR-SECONDARY-REFUSES check sends to be refused.
 SERVED_OR_PROBED = {
-    "/v1/sys/replication/status",
+    *(f"{contract.api_prefix()}{key.split(' ', 1)[1]}" for key in SERVED),
     "/v1/auth/token/lookup-self",
     "/v1/sys/mounts",
 }
@@ -64,7 +68,7 @@ def test_nothing_but_status_reads_and_the_refusal_probes_is_sent(
     )
     assert dr_secondary.app.state.vault.policies.names() == policies_before
     fuzzed = {op: n for op, n in result.cases_per_operation.items() if n}
-    assert set(fuzzed) == {"GET /sys/replication/status"}
+    assert set(fuzzed) == SERVED
 
 
 def test_a_wrong_token_cannot_be_looked_up_on_a_dr_secondary(
