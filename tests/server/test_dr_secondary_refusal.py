@@ -1,5 +1,5 @@
 """A cluster made a DR secondary refuses what a DR secondary does not serve, before any check
-of the token; the presets of ``serve --state`` never refuse."""
+of the token; of the presets of ``serve --state``, only the DR secondary's refuses."""
 
 from __future__ import annotations
 
@@ -18,13 +18,23 @@ def secondary(make_client):
     return client
 
 
-def test_the_state_presets_keep_serving_everything(make_client):
-    client = make_client(scenario="dr-secondary-idle")
+@pytest.mark.parametrize("scenario", ["dr-perf-primary", "perf-secondary", "disabled"])
+def test_the_presets_that_are_no_dr_secondary_serve_everything(make_client, scenario):
+    client = make_client(scenario=scenario)
     core = vault(client)
     assert core.refuse_as_dr_secondary is False
     looked_up = client.get("/v1/auth/token/lookup-self",
                            headers={"X-Vault-Token": core.root_token})
     assert looked_up.status_code == 200
+
+
+def test_the_dr_secondary_preset_refuses_as_a_dr_secondary(make_client):
+    client = make_client(scenario="dr-secondary-idle")
+    core = vault(client)
+    assert core.refuse_as_dr_secondary is True
+    looked_up = client.get("/v1/auth/token/lookup-self",
+                           headers={"X-Vault-Token": core.root_token})
+    assert looked_up.status_code == 400 and looked_up.json() == REFUSAL
 
 
 @pytest.mark.parametrize(("method", "path", "token"), [

@@ -238,9 +238,9 @@ def test_recover_restarts_a_stopped_secondary_stream(make_client, clock):
 
 
 def test_recover_on_an_idle_secondary_explains_why_nothing_happened(make_client):
+    """The state model's answer (over HTTP a DR secondary refuses recover before it runs)."""
     client = make_client(scenario="dr-secondary-idle")
-    root = {"X-Vault-Token": vault(client).root_token}
-    warnings = client.post("/v1/sys/replication/recover", headers=root).json()["warnings"]
+    warnings = vault(client).replication.recover()
     assert "no primary to connect to" in warnings[0]
 
 
