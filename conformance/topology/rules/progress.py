@@ -111,7 +111,10 @@ def merkle_converge(ctx: RelationContext, link: Link, primary: ClusterRead,
     if remote is None or bound is None:
         ctx.nothing_to_judge("no WAL indexes to tell whether the secondary caught up")
         return
-    if remote != bound[1]:
+    if remote == 0:
+        ctx.note(f"{link.secondary}'s last_remote_wal is 0: bootstrapped by the merkle sync, "
+                 "so its root must already be the primary's")
+    elif remote != bound[1]:
         ctx.nothing_to_judge(f"{link.secondary} is not caught up (last_remote_wal "
                              f"{remote:.0f}, {link.primary}'s {bound[0]} {bound[1]:.0f}): "
                              "roots differ while it lags")
