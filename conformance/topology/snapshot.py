@@ -10,7 +10,9 @@ Captured forms ``from_document`` accepts, told apart by their members:
   mode-only member (``last_dr_wal``, ``last_performance_wal``), else by the ``mode`` argument,
   else by the file's name (``*dr*`` or ``*perf*``); the other mode is then unknown, not disabled;
 - the wrapper ``{"status": <any form above>, "leader": {...}, "health": {...}, "read_at": 1.5,
-  "cluster": "A"}`` that holds the three reads of a cluster (what a live topology run saves).
+  "cluster": "A", "url": "https://..."}`` that holds the three reads of a cluster (what a live
+  topology run saves); ``{"status": null, "error": "one sentence"}`` for a cluster that could
+  not be read.
 """
 
 from __future__ import annotations
@@ -154,7 +156,13 @@ def from_document(cluster: str, document: Any, *, source: str | None = None,
     mode of a per-mode flat form when neither its members nor the file's name do."""
     where = _where(source, cluster)
     if isinstance(document, dict) and "status" in document:
-        status = _status(document["status"], where, mode, source)
+        error = document.get("error")
+        if error is not None and not isinstance(error, str):
+            raise SnapshotError(f"{where} has an error member that is not a string")
+        if document["status"] is None and not error:
+            raise SnapshotError(f"{where} has no status and no error saying why")
+        status = None if document["status"] is None else _status(
+            document["status"], where, mode, source)
         named = document.get("cluster")
         if named is not None and not isinstance(named, str):
             raise SnapshotError(f"{where} has a cluster member that is not a string")
@@ -167,6 +175,7 @@ def from_document(cluster: str, document: Any, *, source: str | None = None,
             status=status,
             leader=_optional(document, "leader", where),
             health=_optional(document, "health", where),
+            error=error,
             url=document.get("url") if isinstance(document.get("url"), str) else None,
             source=source,
         )
