@@ -408,9 +408,26 @@ def test_a_merkle_loop_fails_and_a_settled_sync_passes() -> None:
     loop = [(0, "merkle-diff", BEAT), (5, "merkle-sync", BEAT), (10, "merkle-diff", BEAT)]
     assert _history(loop, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.FAILED
     settled = [(0, "merkle-diff", BEAT), (5, "merkle-sync", BEAT), (10, "stream-wals", BEAT),
-               (15, "merkle-diff", BEAT)]
+               (45, "stream-wals", BEAT), (50, "merkle-diff", BEAT)]
     assert _history(settled, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.PASSED
     assert _history(loop[:1], "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.NOT_RUN
+
+
+def test_a_brief_stay_in_stream_wals_between_merkle_phases_is_a_loop() -> None:
+    brief = [(0, "merkle-sync", BEAT), (5, "stream-wals", BEAT), (10, "stream-wals", BEAT),
+             (15, "merkle-diff", BEAT)]
+    result = _history(brief, "TOPOLOGY-MERKLE-LOOP")
+    assert result.outcome is Outcome.FAILED and "after 5 s in stream-wals" in (
+        result.findings[0].message)
+    held = [(0, "merkle-sync", BEAT), (5, "stream-wals", BEAT), (40, "stream-wals", BEAT),
+            (45, "merkle-diff", BEAT)]
+    assert _history(held, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.PASSED
+    loose = TopologySettings(merkle_settle_s=4)
+    assert _history(brief, "TOPOLOGY-MERKLE-LOOP", loose).outcome is Outcome.PASSED
+    # A first merkle phase after a long stream (a reindex) is no loop.
+    first = [(0, "stream-wals", BEAT), (5, "merkle-diff", BEAT), (10, "merkle-sync", BEAT),
+             (15, "stream-wals", BEAT)]
+    assert _history(first, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.PASSED
 
 
 def test_a_stream_must_resume_within_the_bound() -> None:
