@@ -1,6 +1,6 @@
 """``replcheck validate --topology FILE...``: judge captured status snapshots of a set.
 
-One file per cluster (any form ``conformance.topology.snapshot`` reads), paired and judged
+One file per cluster (any form ``replcheck.conformance.topology.snapshot`` reads), paired and judged
 with the relations that one round can show (not those over time). Exit 0 when no relation
 fails, 1 when one does (or when no link could be paired: nothing judged is no pass), 2 when a
 file cannot be read (one sentence naming it).
