@@ -29,6 +29,7 @@ from replcheck.conformance.report.grouping import (
     shared_notes,
     wrapped,
 )
+from replcheck.conformance.report.topology_lines import topology_lines
 from replcheck.conformance.transport.exchange import Exchange, visible
 
 _MARK = {
@@ -147,6 +148,10 @@ class TerminalReporter:
             self._every_requirement(result)
         else:
             self._requirements_in_short(result)
+        if result.topology is not None:
+            self._print()
+            for line in topology_lines(result.topology, timelines=self.verbose):
+                self._print(line)
         groups = [g for r in result.results.values() for g in group_findings(r.findings)]
         if groups:
             total = sum(group.count for group in groups)
