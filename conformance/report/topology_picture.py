@@ -5,9 +5,10 @@ table under it.
 Layout is deterministic, a tree drawn left to right: a cluster that is nobody's secondary
 starts a row in the first column, its secondaries follow in the next column (the first on its
 row, the others on rows below), and so on; clusters are taken in the view's order. Boxes sit
-on a grid, so no two overlap. DR links are dashed, performance links solid; green healthy, red
-failing, grey not judged; each failing link (line and label) leads to the first finding of
-that link in the findings section.
+on a grid, so no two overlap; a link to a secondary below its primary's row leaves the primary
+to the right and turns down a riser of its own, so no two links share a stroke. DR links are
+dashed, performance links solid; green healthy, red failing, grey not judged; each failing
+link (line and label) leads to the first finding of that link in the findings section.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from replcheck.conformance.report.topology_lines import clock, collapsed, link_v
 from replcheck.conformance.transport.exchange import visible
 
 BOX_W, BOX_H = 210, 66
-COL_GAP, ROW_GAP, MARGIN = 150, 26, 14
+COL_GAP, ROW_GAP, MARGIN = 170, 26, 14
+#: Where a link to a secondary below its primary's row turns down (each its own riser).
+BEND, BEND_STEP = 14, 12
 LEGEND_H = 34
 #: The stroke of a link by health, and of its label.
 COLOURS = {"healthy": "#17692a", "failing": "#b3261e", "unjudged": "#8a8a8a"}
@@ -39,6 +42,7 @@ STYLE = """
 #topology text.sub{fill:#555}
 #topology text.link-label{font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:4px}
 #topology table.timelines td{font-size:.9em}
+#topology table.timelines td:first-child{white-space:nowrap}
 #topology .healthy{color:#17692a}#topology .unjudged{color:#666}
 """
 
@@ -109,18 +113,22 @@ def _box(cluster: ClusterView, x: int, y: int) -> str:
     )
 
 
-def _link(
-    link: LinkView, start: tuple[float, float], end: tuple[float, float], href: str | None
-) -> str:
+Point = tuple[float, float]
+
+
+def _link(link: LinkView, route: list[Point], href: str | None) -> str:
+    """One link: its route as a polyline ending in an arrow at the secondary, and a label
+    over its last segment (the one entering the secondary)."""
     colour = COLOURS[link.health]
     dash = f" stroke-dasharray='{DASH[link.mode]}'" if DASH.get(link.mode) else ""
-    (x1, y1), (x2, y2) = start, end
+    (x1, y1), (x2, y2) = route[-2], route[-1]
     words = "FAILED" if link.health == "failing" else (link.state or "not read")
     text = f"{_MODE_SHORT.get(link.mode, link.mode)} · {words}"
+    points = " ".join(f"{x:g},{y:g}" for x, y in route)
     drawn = (
-        f"<line x1='{x1:g}' y1='{y1:g}' x2='{x2:g}' y2='{y2:g}' stroke='{colour}' "
+        f"<polyline points='{points}' fill='none' stroke='{colour}' "
         f"stroke-width='3'{dash} marker-end='url(#arrow-{link.health})'/>"
-        f"<text class='link-label' x='{(x1 + x2) / 2:g}' y='{(y1 + y2) / 2 - 6:g}' "
+        f"<text class='link-label' x='{(x1 + x2) / 2:g}' y='{(y1 + y2) / 2 - 7:g}' "
         f"text-anchor='middle' fill='{colour}'>{escape(visible(text))}</text>"
     )
     if href is not None:
@@ -173,6 +181,7 @@ def topology_svg(view: TopologyView, hrefs: Mapping[str, str]) -> str:
         return MARGIN + column * (BOX_W + COL_GAP), MARGIN + row * (BOX_H + ROW_GAP)
 
     pairs: dict[frozenset[str], int] = {}
+    bends: dict[str, int] = {}
     lines = []
     for link in view.links:
         # Two links between the same clusters (DR and performance) side by side.
@@ -180,13 +189,26 @@ def topology_svg(view: TopologyView, hrefs: Mapping[str, str]) -> str:
         offset = 10 * pairs.get(pair, 0)
         pairs[pair] = pairs.get(pair, 0) + 1
         (px, py), (sx, sy) = corner(link.primary), corner(link.secondary)
-        forward = sx >= px + BOX_W
-        start = (px + BOX_W if forward else px + BOX_W / 2, py + BOX_H / 2 + offset)
-        end = (sx if forward else sx + BOX_W / 2, sy + BOX_H / 2 + offset)
-        if not forward and sy != py:  # same column: from one box's edge to the other's
-            start = (start[0] + offset, py + BOX_H if sy > py else py)
-            end = (end[0] + offset, sy if sy > py else sy + BOX_H)
-        lines.append(_link(link, start, end, hrefs.get(link.label)))
+        start = (px + BOX_W, py + BOX_H / 2 + offset)
+        end = (sx, sy + BOX_H / 2 + offset)
+        route: list[Point]
+        if sx >= px + BOX_W and sy == py:  # the first secondary, on its primary's row
+            route = [start, end]
+        elif sx >= px + BOX_W:
+            # the others: out of the primary, down a riser of their own, into the secondary
+            bend = bends.get(link.primary, 0)
+            bends[link.primary] = bend + 1
+            riser = px + BOX_W + BEND + BEND_STEP * bend
+            # leaving below the middle, clear of the first secondary's straight line
+            leave = min(start[1] + BEND_STEP * (bend + 1), py + BOX_H - 4)
+            route = [(start[0], leave), (riser, leave), (riser, end[1]), end]
+        else:  # a link back (a circle in the set): from one box's bottom to the other's top
+            down = sy > py
+            route = [
+                (px + BOX_W / 2 + offset, py + BOX_H if down else py),
+                (sx + BOX_W / 2 + offset, sy if down else sy + BOX_H),
+            ]
+        lines.append(_link(link, route, hrefs.get(link.label)))
     boxes = [
         _box(clusters.get(name) or ClusterView(name, None, {}, None, None), *corner(name))
         for name in grid
