@@ -37,6 +37,7 @@ STYLE = """
 #topology svg{max-width:100%;height:auto;display:block;margin:.4em 0}
 #topology .box{fill:#fff;stroke:#555;stroke-width:1.2}
 #topology .box.unread{fill:#fde4e4;stroke:#b3261e;stroke-dasharray:4 3}
+#topology .box.unpaired{fill:#fff4d6;stroke:#8a4b00;stroke-dasharray:4 3}
 #topology text{font:12px system-ui,sans-serif;fill:#222}
 #topology text.name{font-weight:600;font-size:14px}
 #topology text.sub{fill:#555}
@@ -90,7 +91,9 @@ def layout(view: TopologyView) -> dict[str, tuple[int, int]]:
     return placed
 
 
-def _box(cluster: ClusterView, x: int, y: int) -> str:
+def _box(cluster: ClusterView, x: int, y: int, linked: bool) -> str:
+    """A cluster's box: name, roles, version (or why it was not read); a cluster that was
+    read, has a role, and is on no link (an orphan, a demoted primary) is drawn unpaired."""
     roles = [
         f"{_MODE_SHORT.get(mode, mode)} {role}"
         for mode, role in sorted(cluster.roles.items())
@@ -101,6 +104,9 @@ def _box(cluster: ClusterView, x: int, y: int) -> str:
         f"version {cluster.version}" if cluster.version else "version unknown"
     )
     unread = " unread" if cluster.error else ""
+    if not cluster.error and roles and not linked:
+        unread = " unpaired"
+        third += " · unpaired"
     title = " | ".join(p for p in (cluster.name, cluster.url or "", second, third) if p)
     return (
         f"<g class='cluster' data-cluster='{escape(cluster.name)}'>"
@@ -209,8 +215,13 @@ def topology_svg(view: TopologyView, hrefs: Mapping[str, str]) -> str:
                 (sx + BOX_W / 2 + offset, sy if down else sy + BOX_H),
             ]
         lines.append(_link(link, route, hrefs.get(link.label)))
+    linked = {name for link in view.links for name in (link.primary, link.secondary)}
     boxes = [
-        _box(clusters.get(name) or ClusterView(name, None, {}, None, None), *corner(name))
+        _box(
+            clusters.get(name) or ClusterView(name, None, {}, None, None),
+            *corner(name),
+            name in linked,
+        )
         for name in grid
     ]
     width = max(2 * MARGIN + columns * BOX_W + (columns - 1) * COL_GAP, 600)

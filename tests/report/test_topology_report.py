@@ -358,6 +358,14 @@ def test_unread_and_unpaired_clusters_are_said_under_the_picture() -> None:
     unread = [g for g in svg.iter(_SVG + "g") if g.get("data-cluster") == "D"]
     rect = unread[0].find(_SVG + "rect")
     assert rect is not None and "unread" in (rect.get("class") or "")
+    classes = {
+        g.get("data-cluster"): g.find(_SVG + "rect")
+        for g in svg.iter(_SVG + "g")
+        if g.get("class") == "cluster"
+    }
+    assert {
+        name: rect.get("class") for name, rect in classes.items() if rect is not None
+    } == {**{c: "box" for c in "ABCEF"}, "D": "box unread", ORPHAN: "box unpaired"}
     assert _links(svg)[label("dr", "C", "D")].get("data-health") == "unjudged"
 
 
