@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from replcheck import spec
@@ -102,7 +103,12 @@ def topology_dict(view: TopologyView) -> dict[str, Any]:
                 "health": link.health,
                 "failed": list(link.failed),
                 "timeline": [
-                    {"read_at": read_at, "state": state, "connection": connection}
+                    {
+                        # an offline snapshot may not say when it was read (nan): null
+                        "read_at": read_at if math.isfinite(read_at) else None,
+                        "state": state,
+                        "connection": connection,
+                    }
                     for read_at, state, connection in link.timeline
                 ],
             }

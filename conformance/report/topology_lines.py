@@ -8,6 +8,7 @@ Timelines collapse repeated reads: a watch of many reads in one state is one ent
 
 from __future__ import annotations
 
+import math
 import time
 
 from replcheck.conformance.engine.topology_view import LinkView, TimelineEntry, TopologyView
@@ -57,7 +58,10 @@ def collapsed(timeline: tuple[TimelineEntry, ...]) -> list[tuple[float, str, str
 
 
 def clock(read_at: float) -> str:
-    """A read's time of day, UTC, to the tenth of a second (``19:10:31.2``)."""
+    """A read's time of day, UTC, to the tenth of a second (``19:10:31.2``); ``time unknown``
+    for a snapshot that does not say when it was read (``nan``)."""
+    if not math.isfinite(read_at):
+        return "time unknown"
     whole = int(read_at)
     tenths = int((read_at - whole) * 10)
     return time.strftime("%H:%M:%S", time.gmtime(whole)) + f".{tenths}"

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -473,3 +474,22 @@ def _keep(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
         print(f"\nscreenshot of the six-cluster picture: {kept}")
 
 
+
+
+def test_a_snapshot_without_a_read_time_is_shown_as_such(
+    validator: Draft202012Validator,
+) -> None:
+    """An offline snapshot may not say when it was read (``nan``): no report breaks on it, the
+    JSON says null (``NaN`` is no JSON), the terminal and the page "time unknown"."""
+    result = topology_run("dr-pair")
+    assert result.topology is not None
+    link = result.topology.links[0]
+    undated = replace(link, timeline=((float("nan"), "stream-wals", "ready"),))
+    result.topology = replace(result.topology, links=(undated,))
+    text = render_json(result)
+    assert "NaN" not in text
+    document = json.loads(text)
+    assert document["topology"]["links"][0]["timeline"][0]["read_at"] is None
+    assert not list(validator.iter_errors(document))
+    assert "      time unknown  stream-wals  ready" in _terminal(result, verbose=True)
+    assert "time unknown stream-wals/ready" in render_html(result)
