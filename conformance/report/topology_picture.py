@@ -13,6 +13,7 @@ link (line and label) leads to the first finding of that link in the findings se
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from html import escape
@@ -25,13 +26,16 @@ BOX_W, BOX_H = 210, 66
 COL_GAP, ROW_GAP, MARGIN = 170, 26, 14
 #: Where a link to a secondary below its primary's row turns down (each its own riser).
 BEND, BEND_STEP = 14, 12
+#: Room above the first row for a link back along a row (and its label).
+BACK_ROOM = 40
 LEGEND_H = 34
 #: The stroke of a link by health, and of its label.
 COLOURS = {"healthy": "#17692a", "failing": "#b3261e", "unjudged": "#8a8a8a"}
 #: DR links dashed, performance links solid.
 DASH = {"dr": "8 5", "performance": ""}
 _MODE_SHORT = {"dr": "DR", "performance": "perf"}
-_TEXT_CHARS = 30
+#: Characters a box's width holds: in its lines of 12 px, and in its name (bold, 14 px).
+_TEXT_CHARS, _NAME_CHARS = 30, 22
 
 STYLE = """
 #topology svg{max-width:100%;height:auto;display:block;margin:.4em 0}
@@ -43,7 +47,7 @@ STYLE = """
 #topology text.sub{fill:#555}
 #topology text.link-label{font-size:11px;paint-order:stroke;stroke:#fff;stroke-width:4px}
 #topology table.timelines td{font-size:.9em}
-#topology table.timelines td:first-child{white-space:nowrap}
+#topology table.timelines td:first-child{min-width:14em;overflow-wrap:anywhere}
 #topology .healthy{color:#17692a}#topology .unjudged{color:#666}
 """
 
@@ -54,9 +58,10 @@ def link_anchor(index: int, label: str) -> str:
     return f"link-{index}-" + re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-")
 
 
-def _short(text: str) -> str:
+def _short(text: str, limit: int = _TEXT_CHARS) -> str:
+    """Cut to what a box's width holds (the whole text is in the box's tooltip)."""
     text = visible(text)
-    return text if len(text) <= _TEXT_CHARS else text[: _TEXT_CHARS - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def layout(view: TopologyView) -> dict[str, tuple[int, int]]:
@@ -107,34 +112,48 @@ def _box(cluster: ClusterView, x: int, y: int, linked: bool) -> str:
     if not cluster.error and roles and not linked:
         unread = " unpaired"
         third += " · unpaired"
+    name = _short(cluster.name, _NAME_CHARS)
     title = " | ".join(p for p in (cluster.name, cluster.url or "", second, third) if p)
     return (
         f"<g class='cluster' data-cluster='{escape(cluster.name)}'>"
         f"<title>{escape(visible(title))}</title>"
         f"<rect class='box{unread}' x='{x}' y='{y}' width='{BOX_W}' height='{BOX_H}' rx='6'/>"
-        f"<text class='name' x='{x + 10}' y='{y + 20}'>{escape(_short(cluster.name))}</text>"
-        f"<text class='sub' x='{x + 10}' y='{y + 38}'>{escape(_short(second))}</text>"
-        f"<text class='sub' x='{x + 10}' y='{y + 55}'>{escape(_short(third))}</text>"
-        "</g>"
+        f"<text class='name' x='{x + 10}' y='{y + 20}'>{escape(name)}</text>"
+        + "".join(
+            f"<text class='sub' x='{x + 10}' y='{y + down}'>{escape(_short(line))}</text>"
+            for line, down in ((second, 38), (third, 55))
+            if line
+        )
+        + "</g>"
     )
 
 
 Point = tuple[float, float]
 
 
-def _link(link: LinkView, route: list[Point], href: str | None) -> str:
+def _label_segment(route: list[Point]) -> tuple[Point, Point]:
+    """Where a link's label goes: over the last segment that is not upright (the one entering
+    the secondary, or the run over the boxes of a link back)."""
+    segments = list(itertools.pairwise(route))
+    across = [(a, b) for a, b in segments if a[0] != b[0]]
+    return (across or segments)[-1]
+
+
+def _link(link: LinkView, route: list[Point], href: str | None, parallel: int = 0) -> str:
     """One link: its route as a polyline ending in an arrow at the secondary, and a label
     over its last segment (the one entering the secondary)."""
     colour = COLOURS[link.health]
     dash = f" stroke-dasharray='{DASH[link.mode]}'" if DASH.get(link.mode) else ""
-    (x1, y1), (x2, y2) = route[-2], route[-1]
+    (x1, y1), (x2, y2) = _label_segment(route)
+    # over its line; a second link between the same clusters has its label under it
+    above = -7 if parallel == 0 else 15
     words = "FAILED" if link.health == "failing" else (link.state or "not read")
     text = f"{_MODE_SHORT.get(link.mode, link.mode)} · {words}"
     points = " ".join(f"{x:g},{y:g}" for x, y in route)
     drawn = (
         f"<polyline points='{points}' fill='none' stroke='{colour}' "
         f"stroke-width='3'{dash} marker-end='url(#arrow-{link.health})'/>"
-        f"<text class='link-label' x='{(x1 + x2) / 2:g}' y='{(y1 + y2) / 2 - 7:g}' "
+        f"<text class='link-label' x='{(x1 + x2) / 2:g}' y='{(y1 + y2) / 2 + above:g}' "
         f"text-anchor='middle' fill='{colour}'>{escape(visible(text))}</text>"
     )
     if href is not None:
@@ -182,9 +201,17 @@ def topology_svg(view: TopologyView, hrefs: Mapping[str, str]) -> str:
     columns = max((column for column, _ in grid.values()), default=0) + 1
     rows = max((row for _, row in grid.values()), default=0) + 1
 
+    # A link back along a row (a circle in the set) runs over the boxes: room for it above.
+    lift = BACK_ROOM if any(
+        link.primary in grid and link.secondary in grid
+        and grid[link.secondary][1] == grid[link.primary][1]
+        and grid[link.secondary][0] <= grid[link.primary][0]
+        for link in view.links
+    ) else 0
+
     def corner(name: str) -> tuple[int, int]:
         column, row = grid[name]
-        return MARGIN + column * (BOX_W + COL_GAP), MARGIN + row * (BOX_H + ROW_GAP)
+        return MARGIN + column * (BOX_W + COL_GAP), lift + MARGIN + row * (BOX_H + ROW_GAP)
 
     pairs: dict[frozenset[str], int] = {}
     bends: dict[str, int] = {}
@@ -192,8 +219,9 @@ def topology_svg(view: TopologyView, hrefs: Mapping[str, str]) -> str:
     for link in view.links:
         # Two links between the same clusters (DR and performance) side by side.
         pair = frozenset((link.primary, link.secondary))
-        offset = 10 * pairs.get(pair, 0)
-        pairs[pair] = pairs.get(pair, 0) + 1
+        parallel = pairs.get(pair, 0)
+        pairs[pair] = parallel + 1
+        offset = 10 * parallel
         (px, py), (sx, sy) = corner(link.primary), corner(link.secondary)
         start = (px + BOX_W, py + BOX_H / 2 + offset)
         end = (sx, sy + BOX_H / 2 + offset)
@@ -204,17 +232,21 @@ def topology_svg(view: TopologyView, hrefs: Mapping[str, str]) -> str:
             # the others: out of the primary, down a riser of their own, into the secondary
             bend = bends.get(link.primary, 0)
             bends[link.primary] = bend + 1
-            riser = px + BOX_W + BEND + BEND_STEP * bend
+            riser = min(px + BOX_W + BEND + BEND_STEP * bend, px + BOX_W + COL_GAP // 2)
             # leaving below the middle, clear of the first secondary's straight line
             leave = min(start[1] + BEND_STEP * (bend + 1), py + BOX_H - 4)
             route = [(start[0], leave), (riser, leave), (riser, end[1]), end]
-        else:  # a link back (a circle in the set): from one box's bottom to the other's top
+        elif sy == py:  # a link back along a row (a circle in the set): over the boxes
+            top = py - BACK_ROOM // 2
+            route = [(px + BOX_W / 2, py), (px + BOX_W / 2, top), (sx + BOX_W / 2, top),
+                     (sx + BOX_W / 2, sy)]
+        else:  # a link back to another row: from one box's bottom (or top) to the other's
             down = sy > py
             route = [
                 (px + BOX_W / 2 + offset, py + BOX_H if down else py),
                 (sx + BOX_W / 2 + offset, sy if down else sy + BOX_H),
             ]
-        lines.append(_link(link, route, hrefs.get(link.label)))
+        lines.append(_link(link, route, hrefs.get(link.label), parallel))
     linked = {name for link in view.links for name in (link.primary, link.secondary)}
     boxes = [
         _box(
@@ -225,7 +257,7 @@ def topology_svg(view: TopologyView, hrefs: Mapping[str, str]) -> str:
         for name in grid
     ]
     width = max(2 * MARGIN + columns * BOX_W + (columns - 1) * COL_GAP, 600)
-    height = 2 * MARGIN + rows * BOX_H + (rows - 1) * ROW_GAP + LEGEND_H
+    height = lift + 2 * MARGIN + rows * BOX_H + (rows - 1) * ROW_GAP + LEGEND_H
     described = f"{len(grid)} clusters, {len(view.links)} links"
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' class='topology' width='{width}' "

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from headless_chromium import CHROMIUM, SKIP_REASON, chromium
@@ -37,6 +38,12 @@ from topology_fixtures import (
 
 from replcheck import spec
 from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.engine.topology_view import (
+    ClusterView,
+    Health,
+    LinkView,
+    TopologyView,
+)
 from replcheck.conformance.report import TerminalReporter, render_html, render_json, render_junit
 from replcheck.conformance.report.topology_picture import (
     BOX_H,
@@ -386,7 +393,8 @@ const result = {
     (g) => ({name: g.dataset.cluster, box: box(g.querySelector('rect')),
              text: [...g.querySelectorAll('text')].map(box)})),
   links: [...document.querySelectorAll('#topology g.link')].map(
-    (g) => ({label: g.dataset.link, box: box(g.querySelector('polyline'))})),
+    (g) => ({label: g.dataset.link, box: box(g.querySelector('polyline')),
+             text: box(g.querySelector('text.link-label'))})),
   summary: box(document.querySelector('table.summary')),
   viewport: window.innerHeight,
 };
@@ -412,14 +420,11 @@ def test_the_six_cluster_picture_in_a_real_browser(
     clusters = probe["clusters"]
     assert [c["name"] for c in clusters] == list("ABCDEF")
     boxes = [c["box"] for c in clusters]
-    for i, a in enumerate(boxes):
+    for a in boxes:
         assert a["right"] - a["left"] >= BOX_W * 0.9 and a["bottom"] - a["top"] >= BOX_H * 0.9
-        for b in boxes[i + 1 :]:
-            assert not _overlap(_edges(a), _edges(b)), (a, b)
-    for cluster in clusters:  # every line of text inside its box
-        assert all(_inside(text, cluster["box"]) for text in cluster["text"]), cluster["name"]
     assert all(_inside(c["box"], probe["svg"]) for c in clusters)
     assert len(probe["links"]) == 5
+    _readable(probe)
     # near the top: the whole picture on the first screen, before the requirement table
     assert probe["svg"]["bottom"] <= _SCREEN[1]
     assert probe["svg"]["bottom"] <= probe["summary"]["top"]
@@ -440,6 +445,64 @@ def test_the_six_cluster_picture_in_a_real_browser(
     assert colours["dark"] > 500  # text and box borders: not blank
     assert colours["red"] > 50 and colours["green"] > 200  # one failing link, four healthy
     _keep(shot, capsys)
+
+
+def _readable(probe: dict[str, Any]) -> None:
+    """No two boxes overlap, every text lies in its box, no link's label covers another's or
+    a box, and the whole picture is inside the svg."""
+    boxes = [c["box"] for c in probe["clusters"]]
+    labels = [link["text"] for link in probe["links"]]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(_edges(a), _edges(b)), (a, b)
+    for cluster in probe["clusters"]:
+        assert all(_inside(text, cluster["box"]) for text in cluster["text"]), cluster["name"]
+    for i, a in enumerate(labels):
+        assert _inside(a, probe["svg"])
+        assert not any(_overlap(_edges(a), _edges(b)) for b in labels[i + 1 :]), a
+        assert not any(_overlap(_edges(a), _edges(b)) for b in boxes), a
+
+
+def _awkward() -> RunResult:
+    """Long host names, a DR and a performance link between the same two clusters, a link
+    back (two clusters each the other's secondary: a broken set) and an unread cluster."""
+    result = topology_run("dr-pair")
+    primary, secondary, far = (
+        "vault-primary.eu-west-1.example.internal:8200",
+        "vault-dr.eu-central-1.example.internal:8200",
+        "vault-perf.us-east-2.example.internal:8200",
+    )
+    timeline = ((T0, "stream-wals", "connected"),)
+
+    def link(mode: str, a: str, b: str, health: Health) -> LinkView:
+        failed = (FAILED_ID,) if health == "failing" else ()
+        return LinkView(label(mode, a, b), mode, a, b, health, failed, timeline)
+
+    result.topology = TopologyView(
+        (
+            ClusterView(primary, None, {"dr": "primary", "performance": "primary"}, "1.17.3", None),
+            ClusterView(secondary, None, {"dr": "secondary", "performance": "primary"}, "1.17.3",
+                        None),
+            ClusterView(far, None, {}, None, "GET https://vault-perf.us-east-2.example.internal"
+                        ":8200/v1/sys/replication/status: connection timed out after 10 s"),
+        ),
+        (
+            link("dr", primary, secondary, "healthy"),
+            link("performance", primary, secondary, "failing"),
+            link("performance", secondary, primary, "failing"),
+            link("performance", primary, far, "unjudged"),
+        ),
+        (),
+    )
+    return result
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
+def test_an_awkward_set_stays_readable_in_a_real_browser(tmp_path: Path) -> None:
+    page = render_html(_awkward())
+    probe, _ = probe_page(page, _PROBE, tmp_path, _WINDOW)
+    assert len(probe["clusters"]) == 3 and len(probe["links"]) == 4
+    _readable(probe)
 
 
 def _edges(box: dict[str, float]) -> tuple[float, float, float, float]:
