@@ -8,7 +8,9 @@ profile is ``partial``, which ``--strict`` counts as not fully run), with its fu
 (backticks set as code) and why it was not fully judged. Below it the failures, grouped by
 requirement and de-duplicated (one block per distinct finding, "on N requests" with the list
 collapsed), each with its exchange: JSON bodies pretty-printed with the values a schema
-violation is about marked. Last, the run's provenance and the requirements' sources.
+violation is about marked. Last, the run's provenance and the requirements' sources. A
+topology run's set is drawn under the counts, before the table (``topology_picture``); the
+first finding of each link carries the anchor its line leads to.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ A passing run fits in a screen: a check is printed as it ends only when it faile
 the summary counts the requirements that passed and lists the others one line per outcome and
 reason (the 31 requirements a server without the replication API cannot answer are one line,
 not 31); each note is printed once with the requirements it concerns. ``verbose`` prints every
-check and every requirement as well. A failure is always shown in full.
+check and every requirement as well. A failure is always shown in full. A topology run's set
+(``RunResult.topology``) follows the requirements, one line per link (``topology_lines``).
 
 On a terminal (a TTY) a progress bar (rich) stays under the check lines while the run goes; in
 CI, where the output is a file or a pipe, only plain lines are written, with no control codes.
