@@ -62,6 +62,12 @@ KINDS: dict[str, str] = {
     "error": "error-response.json",
     "envelope": "envelope.json",
     "reindex-request": "reindex-request.json",
+    "section-status": "section-status-response.json",
+    "wrapping-token": "wrapping-token-response.json",
+    "public-key": "public-key-response.json",
+    "operation-token-attempt": "operation-token-attempt.json",
+    "filter": "filter-response.json",
+    "merkle-check": "merkle-check-response.json",
 }
 
 _REF_PREFIX = "./schemas/"

@@ -1,8 +1,12 @@
 """``replcheck validate``: check a captured response against the spec's schemas.
 
-Without ``--kind`` the kind is told from the body's members (``errors``: an error body; a
-``mode``, ``dr`` or ``performance``: a status; ``warnings``: a recover or reindex answer), in
-the envelope or the docs' bare form; a body that shows none of them needs ``--kind``.
+Without ``--kind`` the kind is told from the body's members (``errors``: an error body;
+``dr`` or ``performance``: a status; a ``mode`` alone: Community Edition's status if it is
+``disabled`` and nothing else, else one section of ``dr/status`` or ``performance/status``;
+``wrap_info``: a secondary activation token; ``public_key``; the ``started``/``progress`` of a
+DR operation token attempt; a filter's ``paths`` or ``dynamic_filtered_*``; a
+``merkle_corruption_report``; ``warnings``: a write's answer), in the envelope or the docs' bare
+form; a body that shows none of them needs ``--kind``.
 
 Exit 0 valid, 1 invalid (each violation printed with its JSON path), 2 unreadable input (or a
 kind that cannot be told).
@@ -17,7 +21,18 @@ from pathlib import Path
 
 from replcheck.spec.violations import violations
 
-KINDS = ("status", "warnings", "error")
+KINDS = (
+    "status", "warnings", "error", "section-status", "wrapping-token", "public-key",
+    "operation-token-attempt", "filter", "merkle-check",
+)
+#: Members that name a kind wherever they stand (top level or under ``data``), in this order.
+_TOLD_BY = (
+    ("merkle_corruption_report", "merkle-check"),
+    ("public_key", "public-key"),
+    ("paths", "filter"),
+    ("dynamic_filtered_mounts", "filter"),
+    ("dynamic_filtered_namespaces", "filter"),
+)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,10 +60,21 @@ def detect_kind(document: object) -> str | None:
         return None
     if "errors" in document:
         return "error"
+    if isinstance(document.get("wrap_info"), dict):
+        return "wrapping-token"
+    if all(member in document for member in ("started", "progress", "required")):
+        return "operation-token-attempt"
     data = document.get("data")
     body = data if isinstance(data, dict) else document
-    if any(member in body for member in ("mode", "dr", "performance")):
+    for member, kind in _TOLD_BY:
+        if member in body:
+            return kind
+    if "dr" in body or "performance" in body:
         return "status"
+    if "mode" in body:
+        # Community Edition's status is {"mode": "disabled"} and nothing else; any other
+        # lone section is what dr/status or performance/status answers.
+        return "status" if body == {"mode": "disabled"} else "section-status"
     if "warnings" in document:
         return "warnings"
     return None
@@ -79,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
     kind = args.kind or detect_kind(document)
     if kind is None:
         print(
-            f"replcheck validate: cannot tell what {args.file} is (no errors, status or "
-            f"warnings members): pass --kind {'|'.join(KINDS)}",
+            f"replcheck validate: cannot tell what {args.file} is (no member names its "
+            f"kind): pass --kind {'|'.join(KINDS)}",
             file=sys.stderr,
         )
         return 2

@@ -25,6 +25,7 @@ from typing import Any
 
 from replcheck.conformance.checks.edition import Edition
 from replcheck.conformance.checks.judges import Judge, merge_judgements
+from replcheck.conformance.enforcement.topology_pending import pending_results
 from replcheck.conformance.engine.run_result import RunResult
 from replcheck.conformance.judging.outcomes import CheckResult, Outcome, per_requirement
 from replcheck.conformance.transport.exchange import Exchange
@@ -145,6 +146,10 @@ def assemble(
 
     ``order`` is the suite's order of check and judge ids; users' marked tests come last.
     ``interrupted_by``: the signal that stopped the session, whose result claims no verdict.
+    When every test of the bundled suite left a record (no ``-k`` narrowed it), the
+    requirements only the topology gate can judge are listed too, not run, as ``replcheck
+    run`` lists them: they have no test a ``-k`` could select. The records tell it, not the
+    collection, which an xdist controller does not see.
     """
     sessions: list[SessionRecord] = folder.read("session")
     checks = folder.checks()
@@ -160,6 +165,8 @@ def assemble(
         elif item_id in judges:
             results.append(judges[item_id])
     results.extend(users)
+    if set(order) <= set(checks) | set(judges):
+        results.extend(pending_results())
     editions = {session.edition for session in sessions} - {Edition.UNKNOWN}
     edition = editions.pop() if len(editions) == 1 else Edition.UNKNOWN
     cluster_ids = sessions[0].cluster_ids if sessions else {}

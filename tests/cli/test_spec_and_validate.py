@@ -74,6 +74,16 @@ def test_validate_reports_each_violation_with_its_path(tmp_path: Path) -> None:
         ("warnings-envelope", "warnings"),
         ("warnings-docs-sample", "warnings"),
         ("error-permission-denied", "error"),
+        ("section-status-dr-primary-docs", "section-status"),
+        ("section-status-performance-secondary-docs", "section-status"),
+        ("secondary-token-docs-sample", "wrapping-token"),
+        ("secondary-token-envelope", "wrapping-token"),
+        ("public-key-envelope", "public-key"),
+        ("operation-token-attempt-read-docs", "operation-token-attempt"),
+        ("operation-token-update-complete-docs", "operation-token-attempt"),
+        ("paths-filter-response-docs", "filter"),
+        ("dynamic-filter-envelope", "filter"),
+        ("merkle-check-docs-sample", "merkle-check"),
     ],
 )
 def test_validate_tells_the_kind_from_the_body(tmp_path: Path, example: str, kind: str) -> None:
@@ -99,9 +109,25 @@ def test_validate_asks_for_the_kind_when_the_body_does_not_say() -> None:
     result = _replcheck("validate", "-", stdin='{"diff": true}')
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1
-    assert "cannot tell what - is" in result.stderr and "--kind status|warnings|error" in (
+    assert "cannot tell what - is" in result.stderr and "--kind status|warnings|error|" in (
         result.stderr
     )
+
+
+def test_validate_judges_a_family_answer_by_its_own_schema(tmp_path: Path) -> None:
+    """A dr/status answer is one section, not a whole status: judged as such, and a wrapping
+    token without its ttl is a violation of the secondary-token answer."""
+    token = spec.example("secondary-token-envelope")
+    del token["wrap_info"]["ttl"]
+    capture = tmp_path / "token.json"
+    capture.write_text(json.dumps(token))
+    result = _replcheck("validate", str(capture))
+    assert result.returncode == 1
+    assert "violation(s) of the wrapping-token schema (kind told" in result.stdout
+    section = tmp_path / "section.json"
+    section.write_text(json.dumps(spec.example("section-status-dr-primary-docs")))
+    assert _replcheck("validate", "--kind", "status", str(section)).returncode == 1
+    assert _replcheck("validate", "--kind", "section-status", str(section)).returncode == 0
 
 
 def test_validate_reads_standard_input() -> None:

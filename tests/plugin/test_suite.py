@@ -88,7 +88,8 @@ def test_without_a_token_the_sudo_checks_are_skipped_loudly(
 ) -> None:
     result = _suite(pytester, reference, "-k", "SUDO or STATUS-UNAUTHENTICATED", "-rs")
     outcomes_ = result.parseoutcomes()
-    assert outcomes_.get("passed") == 1 and outcomes_.get("skipped", 0) >= 2
+    # STATUS-UNAUTHENTICATED, DR-STATUS-UNAUTHENTICATED and PERFORMANCE-STATUS-UNAUTHENTICATED
+    assert outcomes_.get("passed") == 3 and outcomes_.get("skipped", 0) >= 2
     assert "failed" not in outcomes_ and "errors" not in outcomes_
     result.stdout.fnmatch_lines(
         [
@@ -110,7 +111,7 @@ def test_unreachable_target_is_an_error_in_one_sentence(pytester: pytest.Pyteste
         "--pyargs", "replcheck.conformance.suite", "--vault-addr", "http://127.0.0.1:9", "-k",
         "STATUS-UNAUTHENTICATED", "-p", "no:cacheprovider",
     )  # fmt: skip
-    result.assert_outcomes(errors=1)
+    result.assert_outcomes(errors=3)  # status, and the DR and performance status sections
     result.stdout.fnmatch_lines(["*replcheck: the run could not be made: cannot connect to*"])
     assert "Traceback" not in result.stdout.str()
 
