@@ -159,11 +159,9 @@ class VaultDispatcher:
         if route is not None:
             trace.append(route.template)
         request = Request(self.core, logical, operation, {}, matched[1] if matched else {})
-        # On a DR secondary, a DR operation token in the body authorises these, not a token.
-        unauthenticated = route is not None and (
-            route.unauthenticated
-            or (route.dr_operation_token and self.core.refuse_as_dr_secondary)
-        )
+        # A DR operation token in the body authorises these on a DR secondary, not a client
+        # token (the handler checks it, and refuses them on any other cluster).
+        unauthenticated = route is not None and (route.unauthenticated or route.dr_operation_token)
         if not unauthenticated:
             self._authorize(scope, request, route)
         if route is None:

@@ -92,8 +92,10 @@ class Route:
     #: decoding, no unknown-parameter warning), and ``mount`` is the envelope's ``mount_type``.
     mount: str | None = None
     #: On a DR secondary the request is authorised by the DR operation token in its body
-    #: (``dr_operation_token``), checked by the handler, instead of a client token; elsewhere
-    #: it takes a token like any path (the contract's ``x-vault-dr-operation-token``).
+    #: (``dr_operation_token``), checked by the handler, instead of a client token, since a DR
+    #: secondary serves no ordinary token; the route reads no client token at all, and the
+    #: handler refuses it on a cluster that is not a DR secondary (the contract's
+    #: ``x-vault-dr-operation-token``).
     dr_operation_token: bool = False
 
     @property

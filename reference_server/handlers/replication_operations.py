@@ -19,6 +19,7 @@ from ..replication import rfc3339
 from ..routing import Reply, Request, Route
 from ..status_values import DR, SECONDARY, SECTIONS
 from ..topology.node import DEFAULT_TOKEN_TTL
+from .dr_operation import NOT_A_DR_SECONDARY
 from .replication import reindex
 
 __all__ = ["ROUTES"]
@@ -29,14 +30,25 @@ _TOKEN_FIELDS = {"token": "string", "primary_api_addr": "string", "ca_file": "st
 _OPERATION_TOKEN = {"dr_operation_token": "string"}
 
 
+def _dr_secondary(request: Request) -> bool:
+    return request.core.replication.modes()[DR] == SECONDARY
+
+
 def _check_operation_token(request: Request, mode: str) -> None:
-    """On a DR secondary, a valid DR operation token is what authorises the request."""
-    core = request.core
-    if mode != DR or core.node.role(DR).kind != SECONDARY:
+    """On a DR secondary, a valid DR operation token is what authorises the request (these
+    routes take no client token there: ``Route.dr_operation_token``)."""
+    if mode != DR or not _dr_secondary(request):
         return
     given = request.params.get("dr_operation_token", "")
-    if not given or not core.dr_operation_tokens.valid(given):
+    if not given or not request.core.dr_operation_tokens.valid(given):
         raise VaultError(400, INVALID_DR_OPERATION_TOKEN)
+
+
+def _require_dr_secondary(request: Request) -> None:
+    """The DR secondary's own reindex and merkle check: nothing to do elsewhere."""
+    if not _dr_secondary(request):
+        raise VaultError(400, NOT_A_DR_SECONDARY)
+    _check_operation_token(request, DR)
 
 
 def _mode_handlers(mode: str) -> list[Route]:
@@ -150,15 +162,14 @@ def merkle_check(request: Request) -> Reply:
 
 
 def dr_secondary_merkle_check(request: Request) -> Reply:
-    _check_operation_token(request, DR)
-    request.core.node.role(DR)
+    _require_dr_secondary(request)
     return Reply(data=_merkle_report(request))
 
 
 def dr_secondary_reindex(request: Request) -> Reply:
     """``dr/secondary/reindex``: the DR secondary's own reindex, authorised by its DR
     operation token; the stream from its primary restarts from the merkle diff."""
-    _check_operation_token(request, DR)
+    _require_dr_secondary(request)
     return reindex(request)
 
 

@@ -152,7 +152,9 @@ class ClusterNode:
     # --- roles ---------------------------------------------------------------------------------
 
     def role(self, mode: str) -> Role:
-        """The live role in ``mode``, taken over from the starting state on first use."""
+        """The live role in ``mode``, or the one the starting state describes (taken over by
+        ``_keep`` only when an operation changes it: a refused request leaves the starting
+        state's section as it was)."""
         role = self.roles.get(mode)
         if role is None:
             section = self.core.replication.sections[mode]
@@ -170,9 +172,12 @@ class ClusterNode:
                     role.records[peer.node_id] = ActivationRecord(
                         peer.node_id, mode, activation.new_jti(), "", now, 0, used=True
                     )
-            self.roles[mode] = role
-            self.core.replication.refresh = self.refresh
         return role
+
+    def _keep(self, mode: str, role: Role) -> None:
+        """``role`` is the live one of ``mode`` from now on."""
+        self.roles[mode] = role
+        self.core.replication.refresh = self.refresh
 
     def touch(self) -> None:
         """Something outside the node changed (a fault): the next read recomputes."""
@@ -390,6 +395,7 @@ class ClusterNode:
             )
             role.records.pop(secondary_id, None)
             role.records[secondary_id] = record
+            self._keep(mode, role)
             self.touch()
             return activation.issue(self.signing_key, self.api_address, record), record
 
@@ -401,6 +407,7 @@ class ClusterNode:
             if secondary_id not in role.records:
                 raise VaultError(400, f"no secondary with ID {secondary_id!r} is known")
             del role.records[secondary_id]
+            self._keep(mode, role)
             now = self.core.clock()
             for link in self.network.downstream(self, mode):
                 if link.secondary_id == secondary_id and link.cut is None:

@@ -76,7 +76,7 @@ def test_the_acl_applies_create_and_update_separately(primary):
 def test_dynamic_filters_list_the_mounts_a_filter_keeps_away(primary, make_client):
     root = _root(primary)
     core = vault(primary)
-    core.mounts.extend(["team/", "ops/"])  # beside the KV store every cluster mounts at secret/
+    core.mounts.extend(["team/", "ops/"])  # beside secret/, every cluster's KV mount
     primary.post(FILTER + "east", headers=root, json={"mode": "allow", "paths": ["team/"]})
     dynamic = primary.get(DYNAMIC + "east", headers=root)
     assert dynamic.status_code == 200

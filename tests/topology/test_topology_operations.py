@@ -463,3 +463,44 @@ def test_a_paths_filter_keeps_a_mount_from_a_performance_secondary() -> None:
         primary.put("secret/shipped", {"a": "b"})
         clock.advance(0.5)
         assert secondary.get("secret/shipped").status_code == 200
+
+
+#: The operations each role refuses (``secondary/enable`` without a usable token: always).
+REFUSED_BY = {
+    "primary": ("primary/enable", "secondary/promote", "secondary/disable",
+                "secondary/update-primary", "secondary/enable", "primary/revoke-secondary"),
+    "secondary": ("primary/enable", "primary/demote", "primary/disable",
+                  "primary/revoke-secondary", "primary/secondary-token", "secondary/enable"),
+    "disabled": ("primary/demote", "primary/disable", "primary/revoke-secondary",
+                 "primary/secondary-token", "secondary/promote", "secondary/disable",
+                 "secondary/update-primary", "secondary/enable"),
+}
+
+
+@pytest.mark.parametrize("state", ["dr-perf-primary", "perf-secondary", "dr-secondary-idle",
+                                   "disabled"])
+def test_refused_operations_leave_a_starting_state_exactly_as_it_was(state: str) -> None:
+    """On a single cluster started in a ``--state``, every operation its role refuses answers
+    400 and the status stays byte for byte the starting state's."""
+    from asgi_serving import serve_asgi
+    from topology_clusters import ManualClock
+
+    from replcheck.reference_server.app import create_app
+
+    app = create_app(ServerConfig(scenario=state, root_token="root"), clock=ManualClock())
+    core = app.state.vault
+    headers = {"X-Vault-Token": "root"}
+    with serve_asgi(app) as url, httpx.Client(base_url=url + "/v1/", headers=headers) as client:
+        before = client.get("sys/replication/status").content.split(b'"data":', 1)[1]
+        modes = core.replication.modes()
+        sent = 0
+        for mode, role in modes.items():
+            for operation in REFUSED_BY[role]:
+                body = {"id": "nobody", "token": "not-a-token",
+                        "dr_operation_token": "not-one"}
+                answer = client.post(f"sys/replication/{mode}/{operation}", json=body)
+                assert answer.status_code == 400, (mode, operation, answer.text)
+                sent += 1
+        after = client.get("sys/replication/status").content.split(b'"data":', 1)[1]
+    assert sent >= 12 and after == before
+    assert core.node.roles == {}
