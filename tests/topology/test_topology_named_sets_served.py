@@ -15,16 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from replcheck.reference_server.topology import definition
+from replcheck.reference_server.topology import runtime
 from replcheck.reference_server.topology.definition import NAMED, Topology, load
-
-#: The runtime module beside definition.py (``runtime.py``), imported by that relation: in a
-#: checkout without it, the name would be a module that does not exist (tests/packaging's
-#: old-names check refuses those). Once the runtime is merged, a plain import can replace this.
-runtime = pytest.importorskip(
-    definition.__name__.rpartition(".")[0] + ".runtime",
-    reason="the topology runtime (topology-server branch) is not in this checkout",
-)
 
 
 def _sections(url: str) -> dict[str, Any]:
