@@ -76,8 +76,8 @@ def masker_for(targets: Targets) -> Masker:
     """One masker holding every cluster's token, each under the variable it came from."""
     masker = Masker()
     for cluster in targets.clusters:
-        label = cluster.token_from if (cluster.token_from or "").startswith("$") else SUDO_LABEL
-        masker.add(cluster.token, label)
+        given = cluster.token_from or ""
+        masker.add(cluster.token, given if given.startswith("$") else SUDO_LABEL)
     return masker
 
 
