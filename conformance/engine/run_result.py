@@ -234,7 +234,7 @@ class RunResult:
         unjudged = self.unjudged_musts
         count = sum(len(ids) for ids in unjudged.values())
         topology = self.topology_pending
-        later = f" ({topology} left to the topology gate)" if topology else ""
+        later = f" ({topology} left to replcheck run --topology)" if topology else ""
         if not count:
             return head + f": every selected MUST judged{later}."
         ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))

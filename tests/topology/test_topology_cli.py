@@ -164,4 +164,4 @@ def test_an_embedded_named_topology_is_judged(capsys: pytest.CaptureFixture[str]
                  "--converge-timeout", "10"]) == 0
     out = capsys.readouterr().out
     assert "CONFORMANT" in out and "embedded reference topology perf-pair" in out
-    assert "left to the topology gate" not in out
+    assert "left to replcheck run --topology" not in out
