@@ -51,6 +51,7 @@ from replcheck.conformance.topology.reading import read_order, read_round, roles
 from replcheck.conformance.topology.relations import REGISTRY, TopologySettings
 from replcheck.conformance.topology.snapshot import Round
 from replcheck.conformance.topology.targets import Targets, roles_known
+from replcheck.conformance.topology.view import topology_view
 from replcheck.conformance.transport.client import RecordingClient
 from replcheck.conformance.transport.masking import SUDO_LABEL, Masker, url_shown
 
@@ -258,4 +259,6 @@ def _result(targets: Targets, settings: Settings, kind: str, rounds: Sequence[Ro
         target_kind=kind,
     )
     result.unreachable = {name: error for name, error in unreachable.items() if error}
+    if judgement is not None:
+        result.topology = topology_view(judgement, rounds)
     return result

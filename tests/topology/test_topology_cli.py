@@ -101,6 +101,9 @@ def test_a_targets_file_is_judged_with_reports_and_no_token_anywhere(
     names = {r["id"] for r in report["requirements"]}
     assert "TOPOLOGY-WAL-BOUND" in names
     assert 'name="dr: primary -&gt; secondary"' in reports["junit"].read_text()
+    assert [link["label"] for link in report["topology"]["links"]] == [
+        "dr: primary -> secondary"]
+    assert "<svg" in reports["html"].read_text()
     texts = [out, err, *(file.read_text() for file in reports.values())]
     snapshots = sorted((tmp_path / "snaps").glob("*.json"))
     texts += [file.read_text() for file in snapshots]

@@ -66,6 +66,10 @@ def test_reference_topologies_are_conformant_read_secondary_first(name: str) -> 
             assert order.index(link.secondary) < order.index(link.primary), (order, link)
     assert result.requests_sent == 3 * len(targets.clusters) * len(rounds)
     assert all(rid.startswith("TOPOLOGY-") for rid in result.results)
+    assert result.topology is not None
+    assert {link.label: link.health for link in result.topology.links} == {
+        label: "healthy" for label in wal}
+    assert {c.name for c in result.topology.clusters} == {c.name for c in targets.clusters}
 
 
 def test_an_unreachable_cluster_is_named_and_the_others_still_judged() -> None:
@@ -76,6 +80,9 @@ def test_an_unreachable_cluster_is_named_and_the_others_still_judged() -> None:
     assert list(result.unreachable) == ["ghost"]
     assert "ghost" in result.unreachable["ghost"] and "connect" in result.unreachable["ghost"]
     assert outcomes(result, "TOPOLOGY-WAL-BOUND") == {"dr: primary -> secondary": Outcome.PASSED}
+    assert result.topology is not None
+    ghost_view = next(c for c in result.topology.clusters if c.name == "ghost")
+    assert ghost_view.error == result.unreachable["ghost"]
 
 
 def test_the_same_set_all_reachable_exits_0() -> None:
@@ -99,6 +106,9 @@ def test_a_fault_is_not_conformant_on_the_relation_concerned(fault: FaultDef,
     assert result.verdict is Verdict.NOT_CONFORMANT, result.verdict_sentence
     assert result.exit_code == 1
     assert outcomes(result, requirement) == {"dr: primary -> secondary": Outcome.FAILED}
+    assert result.topology is not None
+    (link,) = result.topology.links
+    assert link.health == "failing" and requirement in link.failed
 
 
 def test_a_link_still_merkle_syncing_passes_once_it_streams() -> None:
