@@ -256,6 +256,7 @@ def _result(targets: Targets, settings: Settings, kind: str, rounds: Sequence[Ro
         exchanges=exchanges,
         cluster_ids=cluster_ids,
         notes=notes,
+        strict=settings.strict,
         target_kind=kind,
     )
     result.unreachable = {name: error for name, error in unreachable.items() if error}
