@@ -115,6 +115,8 @@ def test_a_targets_file_is_judged_with_reports_and_no_token_anywhere(
     assert read.cluster == "secondary" and read.read_time_known
     assert read.status is not None and read.status["dr"]["mode"] == "secondary"
     assert read.leader is not None and read.health is not None
+    capsys.readouterr()
+    assert main(["validate", "--topology", *map(str, snapshots)]) == 0, capsys.readouterr()
 
 
 def test_a_cluster_echoing_its_token_in_its_errors_has_it_masked_in_every_output(
