@@ -91,6 +91,9 @@ class RunResult:
     topology: TopologyView | None = None
     suite_version: str = __version__
     spec_hash: str = field(default_factory=spec.spec_hash)
+    #: A topology run: the clusters that could not be read, each with its one sentence; the
+    #: others were judged, and the run exits 2 (``exit_code``) whatever their verdict.
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     @property
     def requests_sent(self) -> int:
@@ -235,7 +238,7 @@ class RunResult:
         unjudged = self.unjudged_musts
         count = sum(len(ids) for ids in unjudged.values())
         topology = self.topology_pending
-        later = f" ({topology} left to the topology gate)" if topology else ""
+        later = f" ({topology} left to replcheck run --topology)" if topology else ""
         if not count:
             return head + f": every selected MUST judged{later}."
         ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))
@@ -250,11 +253,17 @@ class RunResult:
     @property
     def topology_pending(self) -> int:
         """Selected requirements only a topology gate can judge (``scope: topology``), which a
-        single-cluster run leaves not run."""
-        return sum(1 for rid in self.results if spec.requirement(rid).topology)
+        single-cluster run leaves not run with ``spec.TOPOLOGY_PENDING`` (a topology run judges
+        them: none is pending there)."""
+        return sum(
+            1 for rid, result in self.results.items()
+            if spec.requirement(rid).topology and result.reason == spec.TOPOLOGY_PENDING
+        )
 
     @property
     def exit_code(self) -> int:
         if self.interrupted_by is not None:
             return 128 + int(self.interrupted_by)
+        if self.unreachable:
+            return 2
         return self.verdict.exit_code
