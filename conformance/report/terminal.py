@@ -207,7 +207,8 @@ class TerminalReporter:
             count = len(group.requirements)
             counted = f"{count} requirement{'' if count == 1 else 's'}"
             self._print(f"  {_MARK[group.label]:<11} {counted}: {visible(group.reason)}")
-            if group.reason != EDITION_SEE_VERDICT:  # that is every one the API serves
+            # Every one the API serves, or every requirement about a set: ids with --verbose.
+            if group.reason not in (EDITION_SEE_VERDICT, spec.TOPOLOGY_PENDING):
                 for line in wrapped(group.requirements, "      "):
                     self._print(line)
         notes = shared_notes(results)

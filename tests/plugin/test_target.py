@@ -17,7 +17,8 @@ def _every_setting_given() -> Settings:
         "client_key": "/k.pem", "tls_server_name": "vault.internal", "tls_skip_verify": True,
         "profile": "full", "seed": 7, "strict": True, "max_examples": 3,
         "max_response_bytes": 4096, "client_timeout": 2.5, "budget": 9.0, "concurrency": 4,
-        "keyword": "STATUS", "plan": True,
+        "keyword": "STATUS", "plan": True, "converge_timeout": 30.0, "watch": 60.0,
+        "watch_interval": 5.0,
     }
     given = {f.name for f in dataclasses.fields(Settings)}
     # A setting added to Settings must be given a value here, or this test cannot see it lost.
