@@ -603,8 +603,8 @@ def find_set(name: str, flag: str = "--break") -> BrokenSet:
     near = difflib.get_close_matches(name.strip().lower(), set_names(), n=3, cutoff=0.5)
     hint = f"did you mean {' or '.join(near)}? " if near else ""
     raise UnknownBrokenSet(
-        f"{flag} {name!r} is not a broken replication set: {hint}the sets are "
-        f"{', '.join(set_names())}"
+        f"{flag} {name!r} is not a broken replication set ({hint}'{flag} list' names all "
+        f"{len(BROKEN_SETS)})"
     )
 
 
