@@ -88,6 +88,18 @@ class SetProbe:
         section: dict[str, Any] = response.json()["data"][mode]
         return section
 
+    def settle(self, seconds: float = 1.0) -> None:
+        """Wait until no secondary of the set is in merkle-diff or merkle-sync any more (a set
+        just set up is still catching up), or ``seconds`` passed (a looping one never stops)."""
+        deadline = time.monotonic() + seconds
+        names = list(self.server.runtime.clusters)
+        while time.monotonic() < deadline:
+            states = {self.section(name, mode).get("state") for name in names
+                      for mode in ("dr", "performance")}
+            if not states & {"merkle-diff", "merkle-sync"}:
+                return
+            time.sleep(0.02)
+
     def health(self, cluster: str) -> dict[str, Any]:
         response = self.client(cluster).get("sys/health")
         body: dict[str, Any] = response.json()
