@@ -120,6 +120,7 @@ def serve_topology(args: argparse.Namespace) -> int:
         topology = with_faults(topology, faults)
         runtime = TopologyRuntime(topology, base_port=args.port, host=args.host or "127.0.0.1",
                                   log_level=args.log_level or "warning",
+                                  settings=None if broken is None else broken.network,
                                   wraps=None if broken is None else broken.wraps())
     except TopologyError as exc:
         print(f"replcheck serve: {exc}", file=sys.stderr)
