@@ -4,6 +4,7 @@ This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json``
 2020-12, one document per file, each with an ``$id``), ``examples/*.json`` and
 ``requirements.yaml``; beside them ``report/report.json`` (the JSON report's schema),
 ``topology/topology-file.json`` (the schema of ``replcheck serve --topology FILE``'s files),
+``topology/topology-targets.json`` (the clusters ``replcheck run --topology FILE`` reads),
 ``released/`` (bundles of released contract versions, for ``replcheck spec diff``) and
 ``templates/`` (the reference page). The reference server, the conformance suite and the
 ``replcheck spec`` command all read these files through the functions here; nothing restates a
@@ -52,6 +53,7 @@ __all__ = [
     "standalone_names",
     "standalone_schema",
     "topology_file_schema",
+    "topology_targets_schema",
     "validator",
 ]
 
@@ -73,6 +75,10 @@ _REPORT_SCHEMA = "report/report.json"
 #: The schema of a topology file (``replcheck serve --topology FILE``): not part of the Vault
 #: contract either, so beside the report's, and published the same way.
 _TOPOLOGY_FILE_SCHEMA = "topology/topology-file.json"
+
+#: The schema of a targets file (``replcheck run --topology FILE``): the clusters of a set a
+#: topology run reads.
+_TOPOLOGY_TARGETS_SCHEMA = "topology/topology-targets.json"
 
 
 def spec_dir() -> Path:
@@ -231,8 +237,10 @@ def released_openapi(version: str) -> dict[str, Any]:
 
 def standalone_names() -> list[str]:
     """Names ``standalone_schema`` knows: every schema's file stem, ``report`` and
-    ``topology-file``."""
-    return [name.removesuffix(".json") for name in schema_names()] + ["report", "topology-file"]
+    ``topology-file`` and ``topology-targets``."""
+    return [name.removesuffix(".json") for name in schema_names()] + [
+        "report", "topology-file", "topology-targets"
+    ]
 
 
 def report_schema() -> dict[str, Any]:
@@ -243,6 +251,11 @@ def report_schema() -> dict[str, Any]:
 def topology_file_schema() -> dict[str, Any]:
     """The JSON Schema of a topology file (self-contained)."""
     return _read_json(spec_dir() / _TOPOLOGY_FILE_SCHEMA)
+
+
+def topology_targets_schema() -> dict[str, Any]:
+    """The JSON Schema of a targets file of ``replcheck run --topology`` (self-contained)."""
+    return _read_json(spec_dir() / _TOPOLOGY_TARGETS_SCHEMA)
 
 
 def standalone_schema(name: str) -> dict[str, Any]:
@@ -258,6 +271,8 @@ def standalone_schema(name: str) -> dict[str, Any]:
         return report_schema()
     if name in ("topology-file", "topology-file.json"):
         return topology_file_schema()
+    if name in ("topology-targets", "topology-targets.json"):
+        return topology_targets_schema()
     file_name = name if name.endswith(".json") else f"{name}.json"
     if file_name not in schema_names():
         raise KeyError(f"no schema named {name!r} (known: {', '.join(standalone_names())})")

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from replcheck.conformance.cli import broken_names
+from replcheck.conformance.cli import broken_names, topology_run
 from replcheck.conformance.cli.setting_flags import add_setting_flags, given_values
 from replcheck.conformance.settings.selection import Selection, SelectionError
 from replcheck.conformance.settings.target import OPTIONS, Settings
@@ -104,6 +104,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_alias(parser, "--scenario", "broken", replacement="--break", command="run",
               metavar="NAME")
+    topology_run.add_flags(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -210,8 +211,29 @@ def _restore_dashes(args: argparse.Namespace) -> None:
             setattr(args, name, Path("--") if name in REPORTS else "--")
 
 
+def prepare_topology(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
+    """The settings of a topology run: shared by every cluster (each has its own URL, token
+    and TLS from the targets), checked before anything is started or sent; a targets file or
+    the shorthand's run is safe unless ``--profile`` says otherwise."""
+    problem = topology_run.usage_problem(args)
+    if problem is not None:
+        raise SettingError(problem)
+    environ = dict(environ)
+    if args.url is None:
+        environ.pop("VAULT_ADDR", None)
+    settings = _settings(args, environ)
+    if settings.profile is None:
+        settings = settings.replace(profile="full" if args.embedded else "safe")
+    _check_keyword(args.keyword)
+    _check_report_paths(args)
+    client_context(settings)
+    return settings
+
+
 def handle(args: argparse.Namespace) -> int:
     _restore_dashes(args)
+    if topology_run.wanted(args):
+        return _handle_topology(args)
     broken = _broken(args)
     if isinstance(broken, int):
         return broken
@@ -229,6 +251,68 @@ def handle(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # before the run's own handlers were in place
         print("replcheck run: interrupted by SIGINT", file=sys.stderr)
         return 128 + signal.SIGINT
+
+
+def _handle_topology(args: argparse.Namespace) -> int:
+    """``replcheck run`` on a replication set: the verdict over the clusters read, exit 2 when
+    one could not be read (named in one sentence, the others judged and reported)."""
+    from replcheck.conformance.concurrency.interruption import (
+        RunInterrupted,
+        StopRequest,
+        signal_name,
+        stopping_on_signals,
+    )
+    from replcheck.conformance.report import TerminalReporter
+
+    try:
+        settings = prepare_topology(args, os.environ)
+    except SettingError as exc:
+        topology_run.say(str(exc))
+        return 2
+    stop = StopRequest()
+    reporter = TerminalReporter(verbose=args.verbose)
+    try:
+        with stopping_on_signals(stop, exiting=True):
+            try:
+                try:
+                    result = topology_run.run(args, settings, stop, reporter)
+                finally:
+                    reporter.close()
+            except SettingError as exc:
+                topology_run.say(str(exc))
+                return 2
+            except RunInterrupted as exc:
+                if exc.result is None:
+                    print(f"replcheck run: interrupted by {signal_name(exc.signum)}",
+                          file=sys.stderr)
+                    return exc.exit_code
+                result = exc.result
+            return _report(args, result, reporter)
+    except KeyboardInterrupt:
+        print("replcheck run: interrupted by SIGINT", file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _report(args: argparse.Namespace, result: RunResult, reporter: Any) -> int:
+    """The summary and the report files of ``result``; its exit status (2 when a report
+    cannot be written, or a cluster of a topology could not be read)."""
+    reporter.summary(result)
+    for name, render in _renderers().items():
+        path: Path | None = getattr(args, name)
+        if path is None:
+            continue
+        try:
+            path.write_text(render(result), encoding="utf-8")
+        except OSError as exc:
+            print(
+                f"replcheck run: error: cannot write --{name} {path}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 2
+        reporter.message(f"{name} report written to {path}")
+    for sentence in result.unreachable.values():
+        print(f"replcheck run: error: {one_line(sentence)}", file=sys.stderr)
+    return result.exit_code
 
 
 def _run_and_report(
@@ -263,18 +347,4 @@ def _run_and_report(
         result = exc.result
     if broken is not None:
         broken_target.name_in(result, broken)
-    reporter.summary(result)
-    for name, render in _renderers().items():
-        path: Path | None = getattr(args, name)
-        if path is None:
-            continue
-        try:
-            path.write_text(render(result), encoding="utf-8")
-        except OSError as exc:
-            print(
-                f"replcheck run: error: cannot write --{name} {path}: {exc.strerror}",
-                file=sys.stderr,
-            )
-            return 2
-        reporter.message(f"{name} report written to {path}")
-    return result.exit_code
+    return _report(args, result, reporter)

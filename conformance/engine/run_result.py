@@ -87,6 +87,9 @@ class RunResult:
     target_kind: str = ""
     suite_version: str = __version__
     spec_hash: str = field(default_factory=spec.spec_hash)
+    #: A topology run: the clusters that could not be read, each with its one sentence; the
+    #: others were judged, and the run exits 2 (``exit_code``) whatever their verdict.
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     @property
     def requests_sent(self) -> int:
@@ -246,11 +249,17 @@ class RunResult:
     @property
     def topology_pending(self) -> int:
         """Selected requirements only a topology gate can judge (``scope: topology``), which a
-        single-cluster run leaves not run."""
-        return sum(1 for rid in self.results if spec.requirement(rid).topology)
+        single-cluster run leaves not run with ``spec.TOPOLOGY_PENDING`` (a topology run judges
+        them: none is pending there)."""
+        return sum(
+            1 for rid, result in self.results.items()
+            if spec.requirement(rid).topology and result.reason == spec.TOPOLOGY_PENDING
+        )
 
     @property
     def exit_code(self) -> int:
         if self.interrupted_by is not None:
             return 128 + int(self.interrupted_by)
+        if self.unreachable:
+            return 2
         return self.verdict.exit_code

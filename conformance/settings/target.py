@@ -58,6 +58,14 @@ MAX_CLIENT_TIMEOUT = 3600.0
 MAX_BUDGET = 24 * 3600.0
 
 
+#: How long a topology run polls a set whose converging relations fail (``--converge-timeout``)
+#: by default: a secondary that has just connected spends some seconds in merkle-diff and
+#: merkle-sync before it streams.
+DEFAULT_CONVERGE_TIMEOUT = 60.0
+#: Seconds between the reads of ``--watch`` by default.
+DEFAULT_WATCH_INTERVAL = 2.0
+MAX_WATCH = 24 * 3600.0
+
 @dataclass(frozen=True)
 class Option:
     """One setting: its attribute name, flags, environment variable, and meaning."""
@@ -232,6 +240,32 @@ OPTIONS: tuple[Option, ...] = (
         kind="int",
         pytest_flag="--replcheck-concurrency",
     ),
+    # --- a topology run: a replication set read over time (issue 21) -------------------------
+    Option(
+        "converge_timeout",
+        "topology runs: how long to keep reading the set, with backoff, while a relation that "
+        "converges (caught up, equal merkle roots, stream-wals) fails (e.g. 30s, 2m; default "
+        f"{DEFAULT_CONVERGE_TIMEOUT:g}s)",
+        env="REPLCHECK_CONVERGE_TIMEOUT",
+        kind="seconds",
+        pytest_flag="--replcheck-converge-timeout",
+    ),
+    Option(
+        "watch",
+        "topology runs: keep reading the set for this long (e.g. 2m) and judge what only time "
+        "shows: a merkle loop, a stream that never resumes, a heartbeat that stops",
+        env="REPLCHECK_WATCH",
+        kind="seconds",
+        pytest_flag="--replcheck-watch",
+    ),
+    Option(
+        "watch_interval",
+        f"topology runs: seconds between two reads of --watch (default "
+        f"{DEFAULT_WATCH_INTERVAL:g}s)",
+        env="REPLCHECK_WATCH_INTERVAL",
+        kind="seconds",
+        pytest_flag="--replcheck-watch-interval",
+    ),
 )
 
 #: The most requests ``--concurrency`` may keep in flight: a conformance run is not a load test.
@@ -286,6 +320,9 @@ class Settings:
     client_timeout: float | None = None
     budget: float | None = None
     concurrency: int | None = None
+    converge_timeout: float | None = None
+    watch: float | None = None
+    watch_interval: float | None = None
     keyword: str | None = None
     plan: bool = False
 
@@ -348,6 +385,9 @@ class Settings:
         for name, seconds, most in (
             ("client_timeout", self.client_timeout, MAX_CLIENT_TIMEOUT),
             ("budget", self.budget, MAX_BUDGET),
+            ("converge_timeout", self.converge_timeout, MAX_BUDGET),
+            ("watch", self.watch, MAX_WATCH),
+            ("watch_interval", self.watch_interval, MAX_WATCH),
         ):
             if seconds is not None and not 0 < seconds <= most:
                 raise SettingError(
@@ -416,6 +456,20 @@ class Settings:
     @property
     def timeout_s(self) -> float:
         return self.client_timeout if self.client_timeout is not None else DEFAULT_CLIENT_TIMEOUT
+
+    @property
+    def converge_s(self) -> float:
+        """How long a topology run polls converging relations (``--converge-timeout``)."""
+        if self.converge_timeout is not None:
+            return self.converge_timeout
+        return DEFAULT_CONVERGE_TIMEOUT
+
+    @property
+    def watch_every_s(self) -> float:
+        """Seconds between two reads of ``--watch``."""
+        if self.watch_interval is not None:
+            return self.watch_interval
+        return DEFAULT_WATCH_INTERVAL
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

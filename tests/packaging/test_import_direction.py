@@ -36,6 +36,7 @@ LAYERS = (
     E + "fuzzing",
     E + "enforcement",
     E + "engine",
+    E + "topology",
     E + "report",
     E + "plugin_support",
     E + "plugin",

@@ -280,7 +280,7 @@ def test_requirement_catalogue_is_well_formed() -> None:
     assert spec.requirement("DR-STATUS-UNAUTHENTICATED").scope == "cluster"
     assert spec.requirement("DR-SECONDARY-TOKEN-SUDO").topology
     assert {r.category for r in spec.requirements() if r.topology} == {
-        "dr", "performance", "replication"}
+        "dr", "performance", "replication", "topology"}
     assert spec.requirement("REINDEX-SUDO").mutating is False
     with pytest.raises(KeyError, match="NOPE"):
         spec.requirement("NOPE")
