@@ -347,7 +347,8 @@ def _restart(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round, requ
     started = {link.label: _section(round_, link.secondary, link.mode).get("last_start")
                for link in links}
     if operation == "recover":
-        ctx.sleep(1.0)  # last_start has a resolution of one second
+        # last_start has a resolution of one second: recover in a later second than the read.
+        ctx.sleep(1.02 - time.time() % 1)
     for root in roots:
         exchange = _send(ctx, root, "POST", f"/v1/sys/replication/{operation}",
                          body={}, purpose=f"{operation} recovers")
