@@ -351,7 +351,7 @@ def _never_settles(probe: SetProbe) -> bool:
 
 def _two_primaries(probe: SetProbe) -> bool:
     one, two = probe.section("primary", "dr"), probe.section("secondary", "dr")
-    return one["mode"] == two["mode"] == "primary" and one["cluster_id"] == two["cluster_id"]
+    return bool(one["mode"] == two["mode"] == "primary" and one["cluster_id"] == two["cluster_id"])
 
 
 def _one_sided(probe: SetProbe) -> bool:
