@@ -302,9 +302,12 @@ def spec_hash() -> str:
 #: only a gate that reads a replication set of several clusters side by side.
 SCOPES = ("cluster", "topology")
 
-#: What every listing (catalogue, reports, reference page, zoo) says of a ``topology``
-#: requirement until the topology gate exists: never passed, never left out.
-TOPOLOGY_PENDING = "judged by the topology gate (not yet available)"
+#: What every listing (catalogue, reports, reference page, zoo) and a single-cluster run say of
+#: a ``topology`` requirement: how to judge it (never passed, never left out). A topology run
+#: judges it instead.
+TOPOLOGY_PENDING = (
+    "judged across a replication set by replcheck run --topology, not by a single-cluster run"
+)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ the envelope or the docs' bare form; a body that shows none of them needs ``--ki
 
 Exit 0 valid, 1 invalid (each violation printed with its JSON path), 2 unreadable input (or a
 kind that cannot be told).
+
+With ``--topology`` it takes one snapshot file per cluster of a replication set and judges the
+set (``validate_topology``).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import sys
 from pathlib import Path
 
+from replcheck.conformance.cli import validate_topology
 from replcheck.spec.violations import violations
 
 KINDS = ("status", "warnings", "error")
@@ -35,7 +39,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="the schema to validate against (default: told from the body's members)",
     )
-    parser.add_argument("file", metavar="FILE")
+    parser.add_argument(
+        "--topology",
+        action="store_true",
+        help=(
+            "judge a replication set from status snapshots, one FILE per cluster (named by "
+            "the file's stem); without read times in the files, list each secondary's file "
+            "before its primary's (the read order the WAL bound needs)"
+        ),
+    )
+    parser.add_argument("-k", dest="keyword", default=None, metavar="EXPRESSION",
+                        help="with --topology: judge only the requirements the expression "
+                             "selects (as run -k)")
+    parser.add_argument("files", metavar="FILE", nargs="+")
     parser.set_defaults(handler=run)
 
 
@@ -61,6 +77,20 @@ def _read(name: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.topology:
+        if args.kind:
+            print("replcheck validate: --kind and --topology do not go together",
+                  file=sys.stderr)
+            return 2
+        return validate_topology.run(args.files, args.keyword)
+    if args.keyword:
+        print("replcheck validate: -k goes with --topology", file=sys.stderr)
+        return 2
+    if len(args.files) != 1:
+        print("replcheck validate: give one FILE (several only with --topology)",
+              file=sys.stderr)
+        return 2
+    args.file = args.files[0]
     try:
         document = json.loads(_read(args.file))
     except OSError as exc:

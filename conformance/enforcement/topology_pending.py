@@ -2,10 +2,11 @@
 
 A single-cluster run sees one target, so it cannot judge a promise about a replication set (an
 activation token that makes a secondary join, a failover seen on both sides, a DR secondary's
-refusals) nor drive the operations that change replication state. Until the topology gate
-exists, every listing shows these requirements as ``spec.TOPOLOGY_PENDING``: never passed,
-never left out. A run records each one ``-k`` selects as not run with that reason, *by choice*
-(the run's scope, like a profile), so ``--strict`` does not count it as a gap of this run.
+refusals) nor drive the operations that change replication state: a topology run (``replcheck
+run --topology``, ``replcheck.conformance.topology``) does. Every listing shows these
+requirements as ``spec.TOPOLOGY_PENDING`` (how to judge them): never passed, never left out. A
+single-cluster run records each one ``-k`` selects as not run with that reason, *by choice* (the
+run's scope, like a profile), so ``--strict`` does not count it as a gap of this run.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from replcheck import spec
 from replcheck.conformance import __version__
 from replcheck.conformance.checks.edition import Edition
 from replcheck.conformance.concurrency.interruption import signal_name
+from replcheck.conformance.engine.topology_view import TopologyView
 from replcheck.conformance.judging.outcomes import PARTIAL, CheckResult, Outcome, RequirementResult
 from replcheck.conformance.transport.exchange import Exchange
 
@@ -85,6 +86,9 @@ class RunResult:
     #: What kind of target was judged: ``embedded reference server``, ``URL <url>`` (its
     #: password masked), or a deliberately broken embedded server.
     target_kind: str = ""
+    #: A topology run's set (clusters, links with their health and timelines, what could not
+    #: be paired); None for a single-cluster run.
+    topology: TopologyView | None = None
     suite_version: str = __version__
     spec_hash: str = field(default_factory=spec.spec_hash)
     #: A topology run: the clusters that could not be read, each with its one sentence; the
@@ -234,7 +238,7 @@ class RunResult:
         unjudged = self.unjudged_musts
         count = sum(len(ids) for ids in unjudged.values())
         topology = self.topology_pending
-        later = f" ({topology} left to the topology gate)" if topology else ""
+        later = f" ({topology} left to replcheck run --topology)" if topology else ""
         if not count:
             return head + f": every selected MUST judged{later}."
         ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))

@@ -8,7 +8,9 @@ profile is ``partial``, which ``--strict`` counts as not fully run), with its fu
 (backticks set as code) and why it was not fully judged. Below it the failures, grouped by
 requirement and de-duplicated (one block per distinct finding, "on N requests" with the list
 collapsed), each with its exchange: JSON bodies pretty-printed with the values a schema
-violation is about marked. Last, the run's provenance and the requirements' sources.
+violation is about marked. Last, the run's provenance and the requirements' sources. A
+topology run's set is drawn under the counts, before the table (``topology_picture``); the
+first finding of each link carries the anchor its line leads to.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from replcheck.conformance.report.grouping import (
     shared_notes,
 )
 from replcheck.conformance.report.json_view import pretty_json_html
+from replcheck.conformance.report.topology_picture import STYLE as TOPOLOGY_STYLE
+from replcheck.conformance.report.topology_picture import link_anchor, topology_section
 from replcheck.conformance.transport.exchange import Exchange, visible
 
 _STYLE = """
@@ -112,12 +116,19 @@ def _exchange(exchange: Exchange, marked: tuple[str, ...] = ()) -> str:
     return "".join(parts)
 
 
-def _group(number: int, group: FindingGroup) -> str:
+def _group(number: int, group: FindingGroup, links: list[tuple[str, str | None]]) -> str:
+    """One distinct finding; ``links`` are the labels of the topology links it was found on,
+    each with the anchor it carries when it is that link's first finding."""
     finding = group.first
     times = "" if group.count == 1 else f"<span class='times'>on {group.count} requests</span>"
+    tags = "".join(
+        f" <span class='on-link'{f' id={anchor!r}' if anchor else ''}>"
+        f"on <code>{_text(label)}</code></span>"
+        for label, anchor in links
+    )
     body = [
         f"<article class='finding' id='f{number}'>",
-        f"<h4>{number}. {_text(group.headline)}{times}</h4>",
+        f"<h4>{number}. {_text(group.headline)}{times}{tags}</h4>",
         f"<p><span class='label'>Expected</span>: {_text(group.expected)}",
         f" <small>(found by {_text(group.source)})</small></p>" if group.source else "</p>",
     ]
@@ -142,10 +153,15 @@ def _group(number: int, group: FindingGroup) -> str:
     return "".join(body)
 
 
-def _failures(result: RunResult) -> tuple[str, dict[str, int]]:
-    """The failures section, and the number of distinct findings per requirement."""
+def _failures(result: RunResult) -> tuple[str, dict[str, int], dict[str, str]]:
+    """The failures section, the number of distinct findings per requirement, and the anchor
+    of each topology link's first finding (by the link's label)."""
     sections: list[str] = []
     distinct: dict[str, int] = {}
+    anchors: dict[str, str] = {}
+    labels = (
+        {link.label: i for i, link in enumerate(result.topology.links)} if result.topology else {}
+    )
     number = 0
     for requirement_id, outcome in result.results.items():
         groups = group_findings(outcome.findings)
@@ -153,17 +169,30 @@ def _failures(result: RunResult) -> tuple[str, dict[str, int]]:
             continue
         distinct[requirement_id] = len(groups)
         statement = spec.requirement(requirement_id).statement
+        # A per-link result is named by the link's label: its findings are that link's.
+        on_link = {
+            id(finding): check.name
+            for check in outcome.checks
+            if check.name in labels
+            for finding in check.findings
+        }
         blocks = []
         for group in groups:
             number += 1
-            blocks.append(_group(number, group))
+            links: list[tuple[str, str | None]] = []
+            for name in dict.fromkeys(on_link[id(f)] for f in group.findings if id(f) in on_link):
+                anchor = None
+                if name not in anchors:
+                    anchor = anchors[name] = link_anchor(labels[name], name)
+                links.append((name, anchor))
+            blocks.append(_group(number, group, links))
         sections.append(
             f"<section class='requirement' id='req-{escape(requirement_id)}'>"
             f"<h3><code>{escape(requirement_id)}</code>: {_prose(statement)}</h3>"
             + "".join(blocks)
             + "</section>"
         )
-    return "".join(sections), distinct
+    return "".join(sections), distinct, anchors
 
 
 def _summary_rows(result: RunResult, distinct: dict[str, int]) -> str:
@@ -232,7 +261,7 @@ def _counts(result: RunResult, groups: int, findings: int) -> str:
 
 def render_html(result: RunResult) -> str:
     findings = [f for r in result.results.values() for f in r.findings]
-    failures, distinct = _failures(result)
+    failures, distinct, anchors = _failures(result)
     requests = result.requests_sent
     runline = (
         f"{_text(result.target_url)} · profile {escape(result.profile)} · seed {result.seed} · "
@@ -270,7 +299,7 @@ def render_html(result: RunResult) -> str:
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width'>",
             f"<title>replcheck: {escape(result.verdict.value)}</title>",
-            f"<style>{_STYLE}</style></head><body>",
+            f"<style>{_STYLE}{TOPOLOGY_STYLE if result.topology else ''}</style></head><body>",
             "<header id='summary'>",
             "<h1>replcheck conformance report</h1>",
             f"<p class='verdict {verdict_class}'>{_text(result.verdict_sentence)}</p>",
@@ -283,6 +312,7 @@ def render_html(result: RunResult) -> str:
                 for note in result.notes
                 if note != result.edition_observed  # the verdict says it
             ),
+            topology_section(result.topology, anchors) if result.topology else "",
             "<table class='summary'><colgroup><col class='o'><col class='i'><col class='l'>"
             "<col class='f'><col></colgroup>",
             "<tr><th>Outcome</th><th>Requirement</th><th>Level</th><th>Findings</th>"

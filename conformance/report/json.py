@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from replcheck import spec
 from replcheck.conformance.engine.run_result import RunResult
+from replcheck.conformance.engine.topology_view import TopologyView
 
 #: MAJOR.MINOR of the report format (spec/report/report.json, `replcheck spec --schema report`).
 #: Add members under a minor bump; remove or change one only under a major bump.
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 
 
 def as_dict(result: RunResult) -> dict[str, Any]:
@@ -68,12 +70,52 @@ def as_dict(result: RunResult) -> dict[str, Any]:
         "notes": result.notes,
         "requirements": requirements,
     }
+    if result.topology is not None:
+        document["topology"] = topology_dict(result.topology)
     if result.plan:
         document["plan"] = {
             "before_checks": result.plan_lines,
             "requests": [exchange.to_dict() for exchange in result.exchanges],
         }
     return document
+
+
+def topology_dict(view: TopologyView) -> dict[str, Any]:
+    """The set as the report's ``topology`` member (since 1.2): clusters, links with their
+    health, the ids failed on each and its timeline, and the unpaired clusters."""
+    return {
+        "clusters": [
+            {
+                "name": cluster.name,
+                "url": cluster.url,
+                "roles": dict(cluster.roles),
+                "version": cluster.version,
+                "error": cluster.error,
+            }
+            for cluster in view.clusters
+        ],
+        "links": [
+            {
+                "label": link.label,
+                "mode": link.mode,
+                "primary": link.primary,
+                "secondary": link.secondary,
+                "health": link.health,
+                "failed": list(link.failed),
+                "timeline": [
+                    {
+                        # an offline snapshot may not say when it was read (nan): null
+                        "read_at": read_at if math.isfinite(read_at) else None,
+                        "state": state,
+                        "connection": connection,
+                    }
+                    for read_at, state, connection in link.timeline
+                ],
+            }
+            for link in view.links
+        ],
+        "unpaired": list(view.unpaired),
+    }
 
 
 def render_json(result: RunResult) -> str:

@@ -1,4 +1,10 @@
-"""JUnit XML for CI: one test case per check (and per judge), classname = requirement id."""
+"""JUnit XML for CI: one test case per check (and per judge), classname = requirement id.
+
+A topology run judges a requirement once per link: its results are named by the link's label
+(``dr: A -> B``), so each is a test case of its own, and the classname carries the link too
+(``TOPOLOGY-SHARED-CLUSTER-ID [dr: A -> B]``): CI lists that group test cases by class name
+would otherwise fold every link of a requirement into one row.
+"""
 
 from __future__ import annotations
 
@@ -71,12 +77,16 @@ def render_junit(result: RunResult) -> str:
         ("verdict", result.verdict.value),
     ):
         ET.SubElement(properties, "property", {"name": name, "value": value})
+    links = {link.label for link in result.topology.links} if result.topology else set()
     for check in checks:
+        classname = check.requirement
+        if check.name in links:
+            classname = f"{check.requirement} [{check.name}]"
         case = ET.SubElement(
             suite,
             "testcase",
             {
-                "classname": check.requirement,
+                "classname": _xml_safe(classname),
                 "name": check.name,
                 "time": f"{check.duration_s:.3f}",
             },

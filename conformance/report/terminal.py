@@ -6,7 +6,8 @@ A passing run fits in a screen: a check is printed as it ends only when it faile
 the summary counts the requirements that passed and lists the others one line per outcome and
 reason (the 31 requirements a server without the replication API cannot answer are one line,
 not 31); each note is printed once with the requirements it concerns. ``verbose`` prints every
-check and every requirement as well. A failure is always shown in full.
+check and every requirement as well. A failure is always shown in full. A topology run's set
+(``RunResult.topology``) follows the requirements, one line per link (``topology_lines``).
 
 On a terminal (a TTY) a progress bar (rich) stays under the check lines while the run goes; in
 CI, where the output is a file or a pipe, only plain lines are written, with no control codes.
@@ -29,6 +30,7 @@ from replcheck.conformance.report.grouping import (
     shared_notes,
     wrapped,
 )
+from replcheck.conformance.report.topology_lines import topology_lines
 from replcheck.conformance.transport.exchange import Exchange, visible
 
 _MARK = {
@@ -147,6 +149,10 @@ class TerminalReporter:
             self._every_requirement(result)
         else:
             self._requirements_in_short(result)
+        if result.topology is not None:
+            self._print()
+            for line in topology_lines(result.topology, timelines=self.verbose):
+                self._print(line)
         groups = [g for r in result.results.values() for g in group_findings(r.findings)]
         if groups:
             total = sum(group.count for group in groups)

@@ -64,6 +64,7 @@ from replcheck.conformance.topology.scenarios import (
 )
 from replcheck.conformance.topology.snapshot import Round
 from replcheck.conformance.topology.targets import Targets, roles_known
+from replcheck.conformance.topology.view import topology_view
 from replcheck.conformance.transport.client import RecordingClient
 from replcheck.conformance.transport.masking import SUDO_LABEL, Masker, url_shown
 
@@ -307,7 +308,10 @@ def _result(targets: Targets, settings: Settings, kind: str, rounds: Sequence[Ro
         exchanges=exchanges,
         cluster_ids=cluster_ids,
         notes=notes,
+        strict=settings.strict,
         target_kind=kind,
     )
     result.unreachable = {name: error for name, error in unreachable.items() if error}
+    if judgement is not None:
+        result.topology = topology_view(judgement, rounds)
     return result

@@ -10,18 +10,25 @@ Captured forms ``from_document`` accepts, told apart by their members:
   mode-only member (``last_dr_wal``, ``last_performance_wal``), else by the ``mode`` argument,
   else by the file's name (``*dr*`` or ``*perf*``); the other mode is then unknown, not disabled;
 - the wrapper ``{"status": <any form above>, "leader": {...}, "health": {...}, "read_at": 1.5,
-  "cluster": "A"}`` that holds the three reads of a cluster (what a live topology run saves).
+  "cluster": "A", "url": "https://..."}`` that holds the three reads of a cluster (what a live
+  topology run saves); ``{"status": null, "error": "one sentence"}`` for a cluster that could
+  not be read.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, Literal
 
-__all__ = ["MODES", "ClusterRead", "Round", "SnapshotError", "from_document", "section"]
+__all__ = [
+    "MODES", "ClusterRead", "Mode", "Round", "SnapshotError", "from_document", "offline_round",
+    "read_file", "section",
+]
 
 Mode = Literal["dr", "performance"]
 MODES: tuple[Mode, Mode] = ("dr", "performance")
@@ -149,7 +156,13 @@ def from_document(cluster: str, document: Any, *, source: str | None = None,
     mode of a per-mode flat form when neither its members nor the file's name do."""
     where = _where(source, cluster)
     if isinstance(document, dict) and "status" in document:
-        status = _status(document["status"], where, mode, source)
+        error = document.get("error")
+        if error is not None and not isinstance(error, str):
+            raise SnapshotError(f"{where} has an error member that is not a string")
+        if document["status"] is None and not error:
+            raise SnapshotError(f"{where} has no status and no error saying why")
+        status = None if document["status"] is None else _status(
+            document["status"], where, mode, source)
         named = document.get("cluster")
         if named is not None and not isinstance(named, str):
             raise SnapshotError(f"{where} has a cluster member that is not a string")
@@ -162,6 +175,7 @@ def from_document(cluster: str, document: Any, *, source: str | None = None,
             status=status,
             leader=_optional(document, "leader", where),
             health=_optional(document, "health", where),
+            error=error,
             url=document.get("url") if isinstance(document.get("url"), str) else None,
             source=source,
         )
@@ -171,3 +185,37 @@ def from_document(cluster: str, document: Any, *, source: str | None = None,
         status=_status(document, where, mode, source),
         source=source,
     )
+
+
+def read_file(path: str | Path) -> ClusterRead:
+    """A captured snapshot file: the cluster is named by the file's stem unless the wrapper
+    names it. ``SnapshotError`` (one sentence naming the file) when it cannot be read."""
+    where = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SnapshotError(f"cannot read {where}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SnapshotError(f"{where} is not UTF-8 text") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"{where} is not JSON ({exc.msg} at line {exc.lineno}, column "
+                            f"{exc.colno})") from None
+    return from_document(Path(path).stem, document, source=where)
+
+
+def offline_round(paths: Sequence[str | Path]) -> Round:
+    """One round from snapshot files, one per cluster. The read order is the files' read
+    times when every file gives one (``read_at`` of the wrapper), else the order given: list
+    each secondary's file before its primary's, as a live run reads them."""
+    reads = [read_file(path) for path in paths]
+    seen: dict[str, str] = {}
+    for read in reads:
+        if read.cluster in seen:
+            raise SnapshotError(f"{read.source} and {seen[read.cluster]} both hold the cluster "
+                                f"{read.cluster!r}: give each cluster one file")
+        seen[read.cluster] = read.source or read.cluster
+    if reads and all(read.read_time_known for read in reads):
+        reads.sort(key=lambda read: read.read_at)
+    return tuple(reads)

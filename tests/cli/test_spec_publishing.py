@@ -163,7 +163,7 @@ def test_json_report_of_a_real_run_validates_against_its_schema(tmp_path: Path) 
     validator = _report_validator()
     for path in (report, plan):
         document = json.loads(path.read_text(encoding="utf-8"))
-        assert document["format_version"] == "1.1"
+        assert document["format_version"] == "1.2"
         assert document["target_kind"] == "embedded reference server"
         assert not [e.message for e in validator.iter_errors(document)], path.name
     broken = json.loads(report.read_text(encoding="utf-8"))

@@ -46,14 +46,14 @@ def test_embedded_run_judges_the_embedded_server_and_exits_0(capsys, monkeypatch
     assert "passed      " not in out
     assert f"Requirements ({total}): {total - pending - 1} passed, {pending + 1} not run" in out
     assert (
-        f"not run     {pending} requirements: judged by the topology gate (not yet available)"
+        f"not run     {pending} requirements: {spec.TOPOLOGY_PENDING}"
         in out
     )
     verdict, scope = out.splitlines()[-3:-1]
     assert verdict.startswith("CONFORMANT")
     assert scope == (
         "Judged: embedded reference server; full profile, strict off: every selected MUST judged"
-        " (23 left to the topology gate)."
+        f" ({pending} left to replcheck run --topology)."
     )
 
 

@@ -35,7 +35,7 @@ def test_a_strict_run_reports_them_not_run_and_stays_conformant(reference) -> No
     assert result.results["DR-FAILOVER"].reason == spec.TOPOLOGY_PENDING
     assert result.results["DR-STATUS-UNAUTHENTICATED"].outcome is Outcome.PASSED
     assert result.results["DR-STATUS-MATCHES-STATUS"].outcome is Outcome.PASSED
-    assert "(1 left to the topology gate)" in result.scope_sentence
+    assert "(1 left to replcheck run --topology)" in result.scope_sentence
     document = json.loads(render_json(result))
     entry = next(e for e in document["requirements"] if e["id"] == "DR-FAILOVER")
     assert entry["outcome"] == "not run" and spec.TOPOLOGY_PENDING in json.dumps(entry)

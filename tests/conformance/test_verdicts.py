@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from suite_support import ROOT_TOKEN, app_for, serve_app, settings_for, wrap
 
+from replcheck import spec
 from replcheck.conformance.cli import main
 from replcheck.conformance.engine.aborted import RunAborted
 from replcheck.conformance.engine.run_result import Verdict
@@ -159,7 +160,8 @@ def test_strict_from_the_environment_and_the_profile_is_not_a_gap(
     assert "not run     REINDEX-SUCCESS" in out
     assert out.splitlines()[-2] == (
         f"Judged: URL {reference.url}; safe profile, strict on: 7 MUSTs not judged — add "
-        "--profile full (7) to judge them (23 left to the topology gate)."
+        f"--profile full (7) to judge them ({_topology_count()} left to replcheck run "
+        "--topology)."
     )
 
 
@@ -191,3 +193,8 @@ def test_each_verdict_keeps_its_report_string_and_exit_code() -> None:
         "nothing judged": 2,
         "interrupted": 130,
     }
+
+
+def _topology_count() -> int:
+    """The requirements a single-cluster run leaves to a topology run."""
+    return sum(1 for requirement in spec.requirements() if requirement.topology)

@@ -101,6 +101,9 @@ def test_a_targets_file_is_judged_with_reports_and_no_token_anywhere(
     names = {r["id"] for r in report["requirements"]}
     assert "TOPOLOGY-WAL-BOUND" in names
     assert 'name="dr: primary -&gt; secondary"' in reports["junit"].read_text()
+    assert [link["label"] for link in report["topology"]["links"]] == [
+        "dr: primary -> secondary"]
+    assert "<svg" in reports["html"].read_text()
     texts = [out, err, *(file.read_text() for file in reports.values())]
     snapshots = sorted((tmp_path / "snaps").glob("*.json"))
     texts += [file.read_text() for file in snapshots]
@@ -112,6 +115,8 @@ def test_a_targets_file_is_judged_with_reports_and_no_token_anywhere(
     assert read.cluster == "secondary" and read.read_time_known
     assert read.status is not None and read.status["dr"]["mode"] == "secondary"
     assert read.leader is not None and read.health is not None
+    capsys.readouterr()
+    assert main(["validate", "--topology", *map(str, snapshots)]) == 0, capsys.readouterr()
 
 
 def test_a_cluster_echoing_its_token_in_its_errors_has_it_masked_in_every_output(
@@ -164,4 +169,4 @@ def test_an_embedded_named_topology_is_judged(capsys: pytest.CaptureFixture[str]
                  "--converge-timeout", "10"]) == 0
     out = capsys.readouterr().out
     assert "CONFORMANT" in out and "embedded reference topology perf-pair" in out
-    assert "left to the topology gate" not in out
+    assert "left to replcheck run --topology" not in out

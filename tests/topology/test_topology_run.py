@@ -5,6 +5,7 @@ relation concerned, convergence polled, and ``--watch`` finding what only time s
 from __future__ import annotations
 
 import dataclasses
+import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +13,9 @@ from contextlib import contextmanager
 import pytest
 
 from replcheck.conformance.cli.topology_run import embedded_topology
+from replcheck.conformance.concurrency.interruption import RunInterrupted, StopRequest
 from replcheck.conformance.engine.run_result import RunResult, Verdict
-from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 from replcheck.conformance.settings.target import Settings
 from replcheck.conformance.topology.run import run_topology
 from replcheck.conformance.topology.snapshot import Round
@@ -66,6 +68,10 @@ def test_reference_topologies_are_conformant_read_secondary_first(name: str) -> 
             assert order.index(link.secondary) < order.index(link.primary), (order, link)
     assert result.requests_sent == 3 * len(targets.clusters) * len(rounds)
     assert all(rid.startswith("TOPOLOGY-") for rid in result.results)
+    assert result.topology is not None
+    assert {link.label: link.health for link in result.topology.links} == {
+        label: "healthy" for label in wal}
+    assert {c.name for c in result.topology.clusters} == {c.name for c in targets.clusters}
 
 
 def test_an_unreachable_cluster_is_named_and_the_others_still_judged() -> None:
@@ -76,6 +82,9 @@ def test_an_unreachable_cluster_is_named_and_the_others_still_judged() -> None:
     assert list(result.unreachable) == ["ghost"]
     assert "ghost" in result.unreachable["ghost"] and "connect" in result.unreachable["ghost"]
     assert outcomes(result, "TOPOLOGY-WAL-BOUND") == {"dr: primary -> secondary": Outcome.PASSED}
+    assert result.topology is not None
+    ghost_view = next(c for c in result.topology.clusters if c.name == "ghost")
+    assert ghost_view.error == result.unreachable["ghost"]
 
 
 def test_the_same_set_all_reachable_exits_0() -> None:
@@ -99,6 +108,9 @@ def test_a_fault_is_not_conformant_on_the_relation_concerned(fault: FaultDef,
     assert result.verdict is Verdict.NOT_CONFORMANT, result.verdict_sentence
     assert result.exit_code == 1
     assert outcomes(result, requirement) == {"dr: primary -> secondary": Outcome.FAILED}
+    assert result.topology is not None
+    (link,) = result.topology.links
+    assert link.health == "failing" and requirement in link.failed
 
 
 def test_a_link_still_merkle_syncing_passes_once_it_streams() -> None:
@@ -151,3 +163,36 @@ def test_k_selects_requirements() -> None:
     with served("dr-pair") as targets:
         result = run_topology(targets, Settings(keyword="WAL-BOUND", converge_timeout=5))
     assert list(result.results) == ["TOPOLOGY-WAL-BOUND"]
+
+
+class _StopWhileWatching:
+    """A listener that asks the run to stop (as SIGINT would) once watching starts."""
+
+    def __init__(self, stop: StopRequest) -> None:
+        self.stop = stop
+
+    def message(self, text: str) -> None:
+        if text.startswith("watching"):
+            self.stop.set(signal.SIGINT)
+
+    def check_finished(self, result: CheckResult) -> None:
+        pass
+
+
+def test_an_interrupted_watch_keeps_what_was_judged() -> None:
+    stop = StopRequest()
+    with served("dr-pair") as targets, pytest.raises(RunInterrupted) as caught:
+        run_topology(targets, Settings(converge_timeout=5, watch=5, watch_interval=0.1),
+                     _StopWhileWatching(stop), stop)
+    partial = caught.value.result
+    assert isinstance(partial, RunResult)
+    assert partial.verdict is Verdict.INTERRUPTED and partial.exit_code == 130
+    assert outcomes(partial, "TOPOLOGY-WAL-BOUND") == {"dr: primary -> secondary": Outcome.PASSED}
+
+
+def test_strict_fails_a_set_with_a_relation_that_had_nothing_to_judge() -> None:
+    with served("dr-pair") as targets:
+        loose = run_topology(targets, Settings(converge_timeout=5))
+        strict = run_topology(targets, Settings(converge_timeout=5, strict=True))
+    assert loose.verdict is Verdict.CONFORMANT
+    assert strict.verdict is Verdict.NOT_CONFORMANT and "TOPOLOGY-MERKLE-LOOP" in strict.gaps

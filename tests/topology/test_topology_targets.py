@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from jsonschema import Draft202012Validator
 
 from replcheck import spec
@@ -136,3 +137,17 @@ def test_the_schema_is_published_and_valid(tmp_path: Path) -> None:
     assert Draft202012Validator(schema).is_valid(example)
     assert not Draft202012Validator(schema).is_valid({"clusters": {"A": {"token": "x",
                                                                          "url": "http://a"}}})
+
+
+def test_the_docs_example_is_a_valid_targets_file(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "topology.md").read_text()
+    section = doc.split("\n## Judging a replication set\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("<!-- targets-example", 1)[1].split("```yaml\n", 1)[1]
+    example = yaml.safe_load(block.split("```", 1)[0])
+    assert Draft202012Validator(spec.topology_targets_schema()).is_valid(example)
+    for cluster in example["clusters"].values():  # the CA files are the docs' own paths
+        cluster.pop("ca_cert")
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps(example))
+    targets = from_file(path, Settings(), {"VAULT_TOKEN_A": "a", "VAULT_TOKEN_B": "b"})
+    assert [c.name for c in read_order(targets.clusters, targets.expected_roles())] == ["B", "A"]

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 from replcheck.conformance.topology.pairing import Link
 from replcheck.conformance.topology.relations import RelationContext, relation
 from replcheck.conformance.topology.rules.fields import (
+    PRE_LISTS,
     host,
+    lists_peers,
     path,
     primary_peer,
     secondary_peer,
@@ -85,6 +87,9 @@ def _compare(ctx: RelationContext, seen_on: str, what: str, value: Any, other: s
 @relation("TOPOLOGY-PEER-ADDRESSES", over="link")
 def peer_addresses(ctx: RelationContext, link: Link, primary: ClusterRead,
                    secondary: ClusterRead) -> None:
+    if not lists_peers(primary, secondary, link.mode):
+        ctx.not_applicable(PRE_LISTS)
+        return
     upstream = primary_peer(secondary, link.mode)
     downstream = secondary_peer(primary, link)
     if upstream is None and downstream is None:

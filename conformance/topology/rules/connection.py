@@ -11,8 +11,10 @@ from typing import Any
 from replcheck.conformance.topology.pairing import Link
 from replcheck.conformance.topology.relations import RelationContext, relation
 from replcheck.conformance.topology.rules.fields import (
+    PRE_LISTS,
     as_number,
     as_time,
+    lists_peers,
     path,
     primary_peer,
     secondary_peer,
@@ -44,13 +46,20 @@ def _connected(sides: list[Side]) -> bool:
 @relation("TOPOLOGY-CONNECTION-AGREES", over="link")
 def connection_agrees(ctx: RelationContext, link: Link, primary: ClusterRead,
                       secondary: ClusterRead) -> None:
+    if not lists_peers(primary, secondary, link.mode):
+        ctx.not_applicable(PRE_LISTS)
+        return
     sides = _sides(link, primary, secondary)
     if not sides:
         ctx.nothing_to_judge("neither side lists the other: no connection_status to compare")
         return
     if len(sides) == 1:
         cluster, what, entry, json_path = sides[0]
-        if entry.get("connection_status") == "connected":
+        if cluster == link.secondary and entry.get("connection_status") == "connected":
+            ctx.nothing_to_judge(f"{link.primary} lists no secondary of node_id "
+                                 f"{link.secondary_id!r}: its side cannot be compared "
+                                 "(TOPOLOGY-PEER-IDS judges the missing entry)")
+        elif entry.get("connection_status") == "connected":
             other = link.primary if cluster == link.secondary else link.secondary
             ctx.fail(f"its {what}.connection_status is 'connected', but {other} does not list "
                      "it", "the same connection_status on both sides", cluster=cluster,
@@ -71,6 +80,9 @@ def connection_agrees(ctx: RelationContext, link: Link, primary: ClusterRead,
 @relation("TOPOLOGY-HEARTBEAT-AGE", over="link")
 def heartbeat_age(ctx: RelationContext, link: Link, primary: ClusterRead,
                   secondary: ClusterRead) -> None:
+    if not lists_peers(primary, secondary, link.mode):
+        ctx.not_applicable(PRE_LISTS)
+        return
     sides = _sides(link, primary, secondary)
     if not _connected(sides):
         ctx.not_applicable("the link is not connected on both sides: its heartbeats stopped "
@@ -114,6 +126,9 @@ def heartbeat_age(ctx: RelationContext, link: Link, primary: ClusterRead,
 def _both(ctx: RelationContext, link: Link, primary: ClusterRead, secondary: ClusterRead,
           member: str) -> list[tuple[Side, float]] | None:
     """Each side's numeric ``member``, or None (with the reason given) when not comparable."""
+    if not lists_peers(primary, secondary, link.mode):
+        ctx.not_applicable(PRE_LISTS)
+        return None
     sides = _sides(link, primary, secondary)
     if not _connected(sides):
         ctx.not_applicable(f"the link is not connected on both sides: {member} is not current")

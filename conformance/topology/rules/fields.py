@@ -10,6 +10,10 @@ from urllib.parse import urlsplit
 from replcheck.conformance.topology.pairing import Link
 from replcheck.conformance.topology.snapshot import ClusterRead, Mode
 
+#: Why a relation on the peer lists does not apply to a set that shows none.
+PRE_LISTS = ("neither side shows the primaries/secondaries lists (Vault before 1.5): no peer "
+             "to compare")
+
 
 def section(read: ClusterRead, mode: Mode) -> dict[str, Any]:
     """The mode's section of ``read`` (empty when not read)."""
@@ -96,3 +100,9 @@ def is_idle_secondary(secondary: ClusterRead, mode: Mode) -> bool:
     """A secondary with no stream: ``idle``, or no ``last_remote_wal`` at all."""
     found = section(secondary, mode)
     return found.get("state") == "idle" or "last_remote_wal" not in found
+
+
+def lists_peers(primary: ClusterRead, secondary: ClusterRead, mode: Mode) -> bool:
+    """Whether either side carries the peer lists (``secondaries`` on the primary,
+    ``primaries`` on the secondary): Vault before 1.5 shows neither."""
+    return "secondaries" in section(primary, mode) or "primaries" in section(secondary, mode)

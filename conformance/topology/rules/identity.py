@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from replcheck.conformance.topology.pairing import Link, Pairing
 from replcheck.conformance.topology.relations import RelationContext, relation
-from replcheck.conformance.topology.rules.fields import path, secondary_peer, section
+from replcheck.conformance.topology.rules.fields import (
+    PRE_LISTS,
+    lists_peers,
+    path,
+    secondary_peer,
+    section,
+)
 from replcheck.conformance.topology.snapshot import MODES, ClusterRead, Round
 
 
@@ -38,6 +44,9 @@ def secondary_known(ctx: RelationContext, link: Link, primary: ClusterRead,
 def peer_ids(ctx: RelationContext, link: Link, primary: ClusterRead,
              secondary: ClusterRead) -> None:
     own = section(secondary, link.mode)
+    if not lists_peers(primary, secondary, link.mode):
+        ctx.not_applicable(PRE_LISTS)
+        return
     if own.get("state") == "idle" or not own.get("primaries"):
         ctx.not_applicable(f"{link.secondary} is not connected to a primary: the primary "
                            "need not list it")
