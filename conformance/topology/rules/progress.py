@@ -111,15 +111,21 @@ def merkle_converge(ctx: RelationContext, link: Link, primary: ClusterRead,
     if remote is None or bound is None:
         ctx.nothing_to_judge("no WAL indexes to tell whether the secondary caught up")
         return
-    if remote == 0:
+    mine, theirs = section(primary, link.mode).get("merkle_root"), own.get("merkle_root")
+    if remote == 0 and mine and mine == theirs:
         ctx.note(f"{link.secondary}'s last_remote_wal is 0: bootstrapped by the merkle sync, "
-                 "so its root must already be the primary's")
-    elif remote != bound[1]:
+                 "with no write since")
+        ctx.judged()
+        return
+    if remote == 0:
+        ctx.nothing_to_judge(f"{link.secondary}'s last_remote_wal is 0 and its root is not "
+                             f"{link.primary}'s: no write has streamed since the bootstrap yet")
+        return
+    if remote != bound[1]:
         ctx.nothing_to_judge(f"{link.secondary} is not caught up (last_remote_wal "
                              f"{remote:.0f}, {link.primary}'s {bound[0]} {bound[1]:.0f}): "
                              "roots differ while it lags")
         return
-    mine, theirs = section(primary, link.mode).get("merkle_root"), own.get("merkle_root")
     if mine and mine == theirs:
         ctx.judged()
         return
