@@ -30,7 +30,7 @@ from replcheck.conformance.report.grouping import (
     shared_notes,
     wrapped,
 )
-from replcheck.conformance.report.topology_lines import topology_lines
+from replcheck.conformance.report.topology_lines import fold_notes, topology_lines
 from replcheck.conformance.transport.exchange import Exchange, visible
 
 _MARK = {
@@ -210,7 +210,10 @@ class TerminalReporter:
             if group.reason != EDITION_SEE_VERDICT:  # that is every one the API serves
                 for line in wrapped(group.requirements, "      "):
                     self._print(line)
-        for note, ids in shared_notes(results):
+        notes = shared_notes(results)
+        if result.topology is not None:  # one note per link or cluster, folded
+            notes = fold_notes(notes, result.topology)
+        for note, ids in notes:
             self._print(f"note ({', '.join(ids)}): {visible(note)}")
         self._print("(every check and requirement, one line each: --verbose)")
 

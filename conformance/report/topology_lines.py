@@ -9,7 +9,9 @@ Timelines collapse repeated reads: a watch of many reads in one state is one ent
 from __future__ import annotations
 
 import math
+import re
 import time
+from collections.abc import Sequence
 
 from replcheck.conformance.engine.topology_view import LinkView, TimelineEntry, TopologyView
 from replcheck.conformance.transport.exchange import visible
@@ -94,3 +96,42 @@ def topology_lines(view: TopologyView, *, timelines: bool = False) -> list[str]:
     for sentence in view.unpaired:
         lines.append(f"  unpaired: {visible(sentence)}")
     return lines
+
+
+#: What a cluster's name is replaced with when notes are compared.
+_PLACE = "<cluster>"
+
+
+def fold_notes(
+    notes: Sequence[tuple[str, list[str]]], view: TopologyView
+) -> list[tuple[str, list[str]]]:
+    """Notes that differ only in the clusters they name (one per link or per cluster: "B's
+    last_remote_wal is 0 ...", "D's last_remote_wal is 0 ...") as one, the first with the
+    others' clusters after it: "... (likewise D, F)". Each note keeps its requirements; the
+    order is the first note's."""
+    names = sorted(
+        {c.name for c in view.clusters}
+        | {n for link in view.links for n in (link.primary, link.secondary)},
+        key=len,
+        reverse=True,
+    )
+    if not names:
+        return list(notes)
+    pattern = re.compile(
+        r"(?<![\w.:-])(" + "|".join(map(re.escape, names)) + r")(?![\w:-]|\.\w)"
+    )
+    folded: dict[tuple[str, tuple[str, ...]], list[tuple[str, list[str]]]] = {}
+    for note, ids in notes:
+        folded.setdefault((pattern.sub(_PLACE, note), tuple(ids)), []).append(
+            (note, pattern.findall(note))
+        )
+    shown: list[tuple[str, list[str]]] = []
+    for (_, requirements), members in folded.items():
+        first, named = members[0]
+        others = [
+            " and ".join(n for n, m in zip(found, named, strict=False) if n != m) or "again"
+            for _, found in members[1:]
+        ]
+        likewise = f" (likewise {', '.join(others)})" if others else ""
+        shown.append((first + likewise, list(requirements)))
+    return shown

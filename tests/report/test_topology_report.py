@@ -45,6 +45,7 @@ from replcheck.conformance.engine.topology_view import (
     TopologyView,
 )
 from replcheck.conformance.report import TerminalReporter, render_html, render_json, render_junit
+from replcheck.conformance.report.topology_lines import fold_notes
 from replcheck.conformance.report.topology_picture import (
     BOX_H,
     BOX_W,
@@ -556,3 +557,23 @@ def test_a_snapshot_without_a_read_time_is_shown_as_such(
     assert not list(validator.iter_errors(document))
     assert "      time unknown  stream-wals  ready" in _terminal(result, verbose=True)
     assert "time unknown stream-wals/ready" in render_html(result)
+
+
+def test_notes_that_differ_only_in_their_clusters_are_folded() -> None:
+    result = topology_run("six-cluster")
+    assert result.topology is not None
+    notes = [(f"{n}'s last_remote_wal is 0: normal after the set-up", ["TOPOLOGY-WAL-BOUND"])
+             for n in "BDF"]
+    notes += [("A write is pending", ["TOPOLOGY-WAL-BOUND"]),
+              ("B's last_remote_wal is 0: normal after the set-up", ["TOPOLOGY-MERKLE-CONVERGE"]),
+              ("sys/leader of C was not read (asked of 127.0.0.1:8202)", [FAILED_ID])]
+    assert fold_notes(notes, result.topology) == [
+        ("B's last_remote_wal is 0: normal after the set-up (likewise D, F)",
+         ["TOPOLOGY-WAL-BOUND"]),
+        ("A write is pending", ["TOPOLOGY-WAL-BOUND"]),
+        # another requirement's note stays apart
+        ("B's last_remote_wal is 0: normal after the set-up", ["TOPOLOGY-MERKLE-CONVERGE"]),
+        ("sys/leader of C was not read (asked of 127.0.0.1:8202)", [FAILED_ID]),
+    ]
+    # with no cluster to name, nothing is folded
+    assert fold_notes(notes, TopologyView((), (), ())) == notes

@@ -4,6 +4,7 @@ links settle), and the health rule of a link both ways."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 
@@ -12,8 +13,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from replcheck import spec
-from replcheck.conformance.judging.outcomes import CheckResult, Outcome
-from replcheck.conformance.report import render_html, render_json
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome, per_requirement
+from replcheck.conformance.report import TerminalReporter, render_html, render_json
 from replcheck.conformance.topology.judging import judge
 from replcheck.conformance.topology.snapshot import ClusterRead, Round, from_document
 from replcheck.conformance.topology.view import TopologyView, link_health, topology_view
@@ -123,3 +124,21 @@ def test_a_links_health(outcomes: list[Outcome], health: str, failed: tuple[str,
     assert link_health(results) == (health, failed)
 
 
+
+
+def test_a_passing_six_cluster_run_of_real_reads_fits_in_a_screen(rounds: list[Round]) -> None:
+    """The terminal of the reference set judged: the requirements, their notes (one per link
+    or cluster, folded), the set's lines and the verdict within 24 lines."""
+    from topology_fixtures import topology_run
+
+    judgement = judge(rounds)
+    result = topology_run("six-cluster")
+    result.checks = judgement.results
+    result.results = per_requirement(judgement.results)
+    result.topology = topology_view(judgement, rounds)
+    out = io.StringIO()
+    TerminalReporter(out, progress=False).summary(result)
+    text = out.getvalue()
+    assert "CONFORMANT: every judged requirement passed" in text, text
+    assert "Topology: 6 clusters, 5 links (5 ok)" in text
+    assert len(text.splitlines()) <= 24, text
