@@ -497,6 +497,9 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         may_fail=(T + "REINDEX-RECOVERS", T + "RECOVER"),
         responses={"secondary": section_rewrite("performance",
                                                 _set("merkle_root", FOREIGN_ROOT))},
+        # Roots are compared once a write caught the secondary up (at last_remote_wal 0 an
+        # unequal root reads as a write not streamed yet): the full profile's write shows it.
+        profile="full",
     ),
     BrokenSet(
         "merkle-loop",
