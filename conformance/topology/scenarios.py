@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from replcheck.conformance.transport.client import (
     TargetUnreachable,
 )
 from replcheck.conformance.transport.exchange import Exchange
+from replcheck.conformance.transport.masking import Masker
 
 __all__ = ["DRILLS", "ScenarioContext", "ScenarioOutcome", "run_scenarios", "secret_path"]
 
@@ -92,6 +94,11 @@ class ScenarioContext:
     poll_s: float = 0.05
     sleep: Callable[[float], None] = time.sleep
 
+    @property
+    def masker(self) -> Masker:
+        """The run's masker (one for every cluster's client: ``run.masker_for``)."""
+        return next(iter(self.clients.values())).masker
+
 
 @dataclass
 class ScenarioOutcome:
@@ -109,8 +116,8 @@ class _StepFailed(Exception):
 class _Judged:
     """Comparisons and findings of one requirement on one name, turned into a CheckResult."""
 
-    def __init__(self, requirement: str, name: str) -> None:
-        self.requirement, self.name = requirement, name
+    def __init__(self, requirement: str, name: str, masker: Masker) -> None:
+        self.requirement, self.name, self.masker = requirement, name, masker
         self.findings: list[Finding] = []
         self.judged = 0
         self.exchanges = 0
@@ -121,8 +128,11 @@ class _Judged:
         self.judged += count
 
     def fail(self, message: str, expected: str, exchange: Exchange | None = None) -> None:
+        """One deviation; what the reports keep of it is masked (the scenario judged it raw)."""
         self.judged += 1
-        self.findings.append(Finding(self.requirement, message, expected, exchange,
+        mask = self.masker.mask
+        self.findings.append(Finding(self.requirement, mask(message), mask(expected),
+                                     None if exchange is None else _masked(exchange, mask),
                                      source=f"topology.scenarios.{self.name}"))
 
     def result(self, not_run: str = "") -> CheckResult:
@@ -203,13 +213,41 @@ def _poll(ctx: ScenarioContext, outcome: ScenarioOutcome,
         ctx.sleep(ctx.poll_s)
 
 
+def _masked(exchange: Exchange, mask: Callable[[str], str]) -> Exchange:
+    request, response = exchange.request, exchange.response
+    return dataclasses.replace(
+        exchange,
+        request=dataclasses.replace(
+            request, url=mask(request.url),
+            headers=tuple((k, mask(v)) for k, v in request.headers),
+            body=None if request.body is None else mask(request.body)),
+        response=None if response is None else dataclasses.replace(
+            response, headers=tuple((k, mask(v)) for k, v in response.headers),
+            body=mask(response.body)))
+
+
 def _send(ctx: ScenarioContext, cluster: str, method: str, path: str, *,
-          body: Any = None, token: bool = True, purpose: str) -> Exchange:
+          body: Any = None, token: bool = True, purpose: str,
+          reveals: Sequence[tuple[str, str]] = ()) -> Exchange:
+    """Send through the cluster's client. ``reveals``: (member of the answer, of its ``data``
+    or of its ``wrap_info``, masking label) of secrets the answer holds (a wrapping token, an OTP): the
+    exchange is recorded only once they are in the masker, so no report shows them."""
     secret = ctx.tokens.get(cluster) if token else None
-    return ctx.clients[cluster].send(
+    client = ctx.clients[cluster]
+    exchange = client.send(
         method, path, json=body, purpose=purpose, origin="topology:scenarios",
-        credential=Credential(secret) if secret else None,
+        credential=Credential(secret) if secret else None, record=not reveals,
     )
+    if reveals:
+        answer = exchange.json()
+        for member, label in reveals:
+            for part in (None, "data", "wrap_info"):
+                inner = answer.get(part, None) if isinstance(answer, dict) and part else answer
+                value = inner.get(member) if isinstance(inner, dict) else None
+                if isinstance(value, str) and value:
+                    ctx.masker.add(value, label)
+        client.exchanges.append(client.mask(exchange))
+    return exchange
 
 
 def _ok(exchange: Exchange) -> bool:
@@ -237,7 +275,7 @@ def _announce(ctx: ScenarioContext, round_: Round) -> None:
 
 def _write(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round) -> None:
     links = pair(round_).links
-    checks = {link.label: _Judged(WRITE_REACHES, link.label) for link in links}
+    checks = {link.label: _Judged(WRITE_REACHES, link.label, ctx.masker) for link in links}
     path = "/v1/" + secret_path(ctx.run_id)
     value = {"value": ctx.run_id}
     roots = [root for root in _roots(round_) if ctx.tokens.get(root)]
@@ -257,24 +295,25 @@ def _write(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round) -> Non
                                             "a KV v1 write on the primary answers 204",
                                             exchange)
     try:
-        _arrives(ctx, outcome, links, checks, path, value)
+        _arrives(ctx, outcome, links, roots, checks, path, value)
     finally:
         for root in written:
             _send(ctx, root, "DELETE", path, purpose="write reaches: delete")
     if written:
-        _arrives(ctx, outcome, links, {}, path, None)
+        _arrives(ctx, outcome, links, roots, {}, path, None)
     outcome.results += [c.result() for c in checks.values()]
 
 
 def _arrives(ctx: ScenarioContext, outcome: ScenarioOutcome, links: Sequence[Link],
-             checks: Mapping[str, _Judged], path: str, value: Any) -> None:
+             roots: Sequence[str], checks: Mapping[str, _Judged], path: str,
+             value: Any) -> None:
     """Poll until each link's secondary replayed its primary's WAL as read once the change was
     on that primary; judge it (and the value read back on a performance secondary)."""
     targets: dict[str, int] = {}
     reached: set[str] = set()
     # A root primary has the change at once; a secondary that is a primary in turn (a
     # performance secondary with its own DR secondary) once its own upstream link reached.
-    have = set(_roots(ctx.read()))
+    have = set(roots)
 
     def done(round_: Round) -> bool:
         progress = True
@@ -337,7 +376,7 @@ def _read_back(ctx: ScenarioContext, link: Link, check: _Judged, path: str,
 def _restart(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round, requirement: str,
              operation: str) -> None:
     """``operation`` (reindex or recover) on each root primary; every link back streaming."""
-    check = _Judged(requirement, SET)
+    check = _Judged(requirement, SET, ctx.masker)
     links = pair(round_).links
     roots = [root for root in _roots(round_) if ctx.tokens.get(root)]
     if not links or not roots:
@@ -410,7 +449,7 @@ class _Drill:
     def __init__(self, ctx: ScenarioContext, outcome: ScenarioOutcome, link: Link) -> None:
         self.ctx, self.outcome, self.link = ctx, outcome, link
         name = f"drill: {link.primary} <-> {link.secondary}"
-        self.checks = {rid: _Judged(rid, name) for rid in (
+        self.checks = {rid: _Judged(rid, name, ctx.masker) for rid in (
             DR_FAILOVER, TOKEN_REQUIRED, TOKEN_GENERATION, TOKEN_WRAPPED, ONE_PRIMARY)}
 
     def section(self, cluster: str) -> dict[str, Any]:
@@ -430,9 +469,9 @@ class _Drill:
             check.ok()
 
     def post(self, cluster: str, path: str, body: dict[str, Any], *, token: bool = True,
-             purpose: str) -> Exchange:
+             purpose: str, reveals: Sequence[tuple[str, str]] = ()) -> Exchange:
         return _send(self.ctx, cluster, "POST", DR_API + path, body=body, token=token,
-                     purpose=f"failover drill: {purpose}")
+                     purpose=f"failover drill: {purpose}", reveals=reveals)
 
     def expect_ok(self, requirement: str, exchange: Exchange, what: str) -> dict[str, Any]:
         check = self.checks[requirement]
@@ -459,7 +498,8 @@ class _Drill:
               token=False, purpose="failover drill: no attempt in progress")
         started = self.expect_ok(TOKEN_GENERATION, self.post(
             cluster, "secondary/generate-operation-token/attempt", {}, token=False,
-            purpose="operation token attempt"), f"starting an operation token attempt on {cluster}")
+            purpose="operation token attempt", reveals=(("otp", "$DR_OTP"),)),
+            f"starting an operation token attempt on {cluster}")
         otp, nonce = started.get("otp"), started.get("nonce")
         required = started.get("required")
         self.expect(TOKEN_GENERATION, isinstance(otp, str) and bool(otp)
@@ -468,12 +508,12 @@ class _Drill:
                     f"the attempt on {cluster} answered no otp, nonce or required count",
                     "the attempt's progress in the shape of sys/generate-root/attempt")
         assert isinstance(otp, str) and isinstance(nonce, str) and isinstance(required, int)
-        self.ctx.clients[cluster].masker.add(otp, "dr-otp")
         answer: dict[str, Any] = {}
         for key in list(self.ctx.unseal_keys)[:required]:
             answer = self.expect_ok(TOKEN_GENERATION, self.post(
                 cluster, "secondary/generate-operation-token/update",
-                {"key": key, "nonce": nonce}, token=False, purpose="key share"),
+                {"key": key, "nonce": nonce}, token=False, purpose="key share",
+                reveals=(("encoded_token", "$DR_ENCODED_TOKEN"),)),
                 f"giving a key share on {cluster}")
         encoded = answer.get("encoded_token")
         token = _decode(encoded, otp) if isinstance(encoded, str) else None
@@ -483,13 +523,14 @@ class _Drill:
                     "complete: true and an encoded_token once the required shares are given")
         assert token is not None
         check.notes.append("judged: an attempt, the key shares and the completed token")
-        for client in self.ctx.clients.values():
-            client.masker.add(token, "dr-operation-token")
+        self.ctx.masker.add(token, "$DR_OPERATION_TOKEN")
         return token
 
     def secondary_token(self, primary: str, secondary_id: str) -> str:
         exchange = self.post(primary, "primary/secondary-token", {"id": secondary_id},
-                             purpose="secondary token")
+                             purpose="secondary token",
+                             reveals=(("token", "$ACTIVATION_TOKEN"),
+                                      ("accessor", "$ACTIVATION_ACCESSOR")))
         body = self.expect_ok(TOKEN_WRAPPED, exchange, f"a DR secondary token on {primary}")
         wrap = body.get("wrap_info")
         token = wrap.get("token") if isinstance(wrap, dict) else None
@@ -501,8 +542,6 @@ class _Drill:
                     "data null and wrap_info with token, accessor, creation_time, "
                     "creation_path and ttl 1800")
         assert isinstance(token, str)
-        for client in self.ctx.clients.values():
-            client.masker.add(token, "activation-token")
         known = self.section(primary).get("known_secondaries") or []
         self.expect(TOKEN_WRAPPED, secondary_id in known,
                     f"{primary}'s known_secondaries {known!r} does not hold {secondary_id!r}",
@@ -593,6 +632,8 @@ def _drill(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round) -> Non
         outcome.results += [CheckResult(rid, name, Outcome.NOT_RUN, why) for rid in (
             DR_FAILOVER, TOKEN_REQUIRED, TOKEN_GENERATION, TOKEN_WRAPPED)]
         return
+    for key in ctx.unseal_keys:
+        ctx.masker.add(key, "$UNSEAL_KEY")
     for link in candidates:
         _Drill(ctx, outcome, link).run()
         outcome.after_failover |= {link.primary, link.secondary}

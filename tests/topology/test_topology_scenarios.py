@@ -6,12 +6,14 @@ fail)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from replcheck.conformance.cli import main
 from replcheck.conformance.judging.outcomes import Outcome
+from replcheck.conformance.report.json import render_json
 from replcheck.conformance.settings.target import Settings
 from replcheck.conformance.settings.values import SettingError
 from replcheck.conformance.topology.relations import TopologySettings
@@ -68,3 +70,26 @@ def test_a_drill_without_key_shares_is_not_run_with_the_reason() -> None:
     assert "no unseal key shares were given" in drill.reason
     assert result.results["TOPOLOGY-WRITE-REACHES"].outcome is Outcome.PASSED
     assert modes == {"primary": "primary", "secondary": "secondary"}
+
+
+def test_the_drill_leaves_no_secret_in_the_reports() -> None:
+    """The unseal key shares, the OTPs, the encoded and decoded DR operation tokens and the
+    activation tokens are masked in every report, though the answers that held them were
+    recorded."""
+    with TopologyServer(load("dr-pair")) as server:
+        clusters = server.runtime.clusters
+        keys = server.core("primary").unseal_keys
+        targets = Targets(tuple(
+            ClusterTarget(name, Settings(url=c.url, token=c.root_token), "$VAULT_TOKEN")
+            for name, c in clusters.items()), "test", unseal_keys=keys)
+        result = run_topology(targets, Settings(profile="full", converge_timeout=5),
+                              bounds=TopologySettings(), drill="failover")
+    assert result.results["DR-FAILOVER"].outcome is Outcome.PASSED
+    # The JSON report, and every exchange the run recorded (the HTML report's evidence).
+    text = render_json(result) + json.dumps([e.to_dict() for e in result.exchanges])
+    for label in ("$UNSEAL_KEY", "$DR_OTP", "$DR_ENCODED_TOKEN", "$DR_OPERATION_TOKEN",
+                  "$ACTIVATION_TOKEN"):
+        assert label in text, label
+    for secret in keys:
+        assert secret not in text
+    assert "eyJ" not in text  # no activation token (JWT form) shows, whole or in part
