@@ -230,8 +230,8 @@ def _send(ctx: ScenarioContext, cluster: str, method: str, path: str, *,
           body: Any = None, token: bool = True, purpose: str,
           reveals: Sequence[tuple[str, str]] = ()) -> Exchange:
     """Send through the cluster's client. ``reveals``: (member of the answer, of its ``data``
-    or of its ``wrap_info``, masking label) of secrets the answer holds (a wrapping token, an OTP): the
-    exchange is recorded only once they are in the masker, so no report shows them."""
+    or of its ``wrap_info``, masking label) of secrets the answer holds (a wrapping token, an
+    OTP): the exchange is recorded only once they are in the masker, so no report shows them."""
     secret = ctx.tokens.get(cluster) if token else None
     client = ctx.clients[cluster]
     exchange = client.send(
@@ -294,21 +294,25 @@ def _write(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round) -> Non
                     checks[link.label].fail(f"the write on {root} {_said(exchange)}",
                                             "a KV v1 write on the primary answers 204",
                                             exchange)
+    reached: set[str] = set()
     try:
-        _arrives(ctx, outcome, links, roots, checks, path, value)
+        reached = _arrives(ctx, outcome, links, roots, checks, path, value)
     finally:
         for root in written:
             _send(ctx, root, "DELETE", path, purpose="write reaches: delete")
-    if written:
-        _arrives(ctx, outcome, links, roots, {}, path, None)
+    # Wait for the delete where the write arrived (a link that missed one misses both).
+    arrived = [link for link in links if link.label in reached]
+    if written and arrived:
+        _arrives(ctx, outcome, arrived, roots, {}, path, None)
     outcome.results += [c.result() for c in checks.values()]
 
 
 def _arrives(ctx: ScenarioContext, outcome: ScenarioOutcome, links: Sequence[Link],
              roots: Sequence[str], checks: Mapping[str, _Judged], path: str,
-             value: Any) -> None:
+             value: Any) -> set[str]:
     """Poll until each link's secondary replayed its primary's WAL as read once the change was
-    on that primary; judge it (and the value read back on a performance secondary)."""
+    on that primary; judge it (and the value read back on a performance secondary). The labels
+    of the links it reached."""
     targets: dict[str, int] = {}
     reached: set[str] = set()
     # A root primary has the change at once; a secondary that is a primary in turn (a
@@ -353,6 +357,7 @@ def _arrives(ctx: ScenarioContext, outcome: ScenarioOutcome, links: Sequence[Lin
         check.ok()
         if link.mode == "performance" and value is not None:
             _read_back(ctx, link, check, path, value)
+    return reached
 
 
 def _read_back(ctx: ScenarioContext, link: Link, check: _Judged, path: str,

@@ -579,7 +579,7 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "the DR link stays connected but last_heartbeat stops advancing on both sides",
         "dr-pair", (T + "HEARTBEAT-ADVANCES",), _heartbeat_frozen,
         may_fail=_without(_HEARTBEAT_FALLOUT, T + "HEARTBEAT-ADVANCES"),
-        faults=("stopped-heartbeats@secondary",), watch_s=3.0,
+        faults=("stopped-heartbeats@secondary",), watch_s=2.7,
         settings={"heartbeat_max_age_s": 3600.0, "canary_max_age_ms": 3_600_000,
                   "heartbeat_advance_s": 2.5},
     ),
