@@ -226,6 +226,15 @@ def prepare_topology(args: argparse.Namespace, environ: Mapping[str, str]) -> Se
         settings = settings.replace(profile="full" if args.embedded else "safe")
     _check_keyword(args.keyword)
     _check_report_paths(args)
+    folder: Path | None = args.save_snapshots
+    if folder is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingError(
+                f"cannot write --save-snapshots {folder}: the folder cannot be made "
+                f"({exc.strerror or exc})"
+            ) from None
     client_context(settings)
     return settings
 

@@ -195,27 +195,25 @@ def save_snapshots(folder: Path, rounds: list[Round], masker: Masker) -> list[Pa
 
 def run(args: argparse.Namespace, settings: Settings, stop: Any, reporter: Any) -> RunResult:
     """Judge the set the flags name (``SettingError`` for a bad file or value)."""
-    from replcheck.conformance.topology import run as topology_run
-
     if args.drill is not None and settings.resolved_profile != "full":
         raise SettingError(f"--drill {args.drill} writes to the set: it runs only with "
                            "--profile full, on a disposable set")
     if args.embedded:
         with embedded(args.topology, settings) as targets:
-            return _judged(args, targets, settings, stop, reporter, topology_run)
-    targets = targets_for(args, settings, os.environ)
-    return _judged(args, targets, settings, stop, reporter, topology_run)
+            return _judged(args, targets, settings, stop, reporter)
+    return _judged(args, targets_for(args, settings, os.environ), settings, stop, reporter)
 
 
 def _judged(args: argparse.Namespace, targets: Targets, settings: Settings, stop: Any,
-            reporter: Any, topology_run: Any) -> RunResult:
+            reporter: Any) -> RunResult:
+    from replcheck.conformance.topology.run import masker_for, run_topology
+
     recorded: list[Round] = []
-    result: RunResult = topology_run.run_topology(targets, settings, reporter, stop,
-                                                  rounds_out=recorded, drill=args.drill)
+    result = run_topology(targets, settings, reporter, stop, rounds_out=recorded,
+                          drill=args.drill)
     if args.save_snapshots is not None:
-        masker = topology_run.masker_for(targets)
         try:
-            written = save_snapshots(args.save_snapshots, recorded, masker)
+            written = save_snapshots(args.save_snapshots, recorded, masker_for(targets))
         except OSError as exc:
             raise SettingError(
                 f"cannot write --save-snapshots {args.save_snapshots}: "

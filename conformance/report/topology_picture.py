@@ -38,6 +38,7 @@ _MODE_SHORT = {"dr": "DR", "performance": "perf"}
 _TEXT_CHARS, _NAME_CHARS = 30, 22
 
 STYLE = """
+#topology{margin-bottom:1.2em}
 #topology svg{max-width:100%;height:auto;display:block;margin:.4em 0}
 #topology .box{fill:#fff;stroke:#555;stroke-width:1.2}
 #topology .box.unread{fill:#fde4e4;stroke:#b3261e;stroke-dasharray:4 3}

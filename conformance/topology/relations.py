@@ -56,6 +56,9 @@ class TopologySettings:
     #: How long a live run polls the converging relations, and how long a link may stay out
     #: of ``stream-wals`` over watched reads (seconds).
     converge_timeout_s: float = 60.0
+    #: How long a secondary must stay in ``stream-wals`` between two merkle phases for the
+    #: second not to count as a loop (seconds).
+    merkle_settle_s: float = 30.0
     #: How far apart two reads must be for the heartbeat to have to advance (seconds).
     heartbeat_advance_s: float = 30.0
     #: The roles the targets file expects: cluster -> mode -> ``primary``/``secondary``/

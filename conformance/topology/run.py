@@ -68,7 +68,9 @@ from replcheck.conformance.topology.view import topology_view
 from replcheck.conformance.transport.client import RecordingClient
 from replcheck.conformance.transport.masking import SUDO_LABEL, Masker, url_shown
 
-__all__ = ["FIRST_BACKOFF_S", "MAX_BACKOFF_S", "converging_failures", "run_topology"]
+__all__ = [
+    "FIRST_BACKOFF_S", "MAX_BACKOFF_S", "converging_failures", "masker_for", "run_topology",
+]
 
 #: The first wait before reading a set again while it converges, doubled after each read.
 FIRST_BACKOFF_S = 0.25
@@ -106,7 +108,7 @@ def _clients(targets: Targets, masker: Masker,
         }
 
 
-def _ids_line(round_: Round) -> list[str]:
+def _id_lines(round_: Round) -> list[str]:
     """Per cluster: its name, URL, and per mode its role and cluster id (or why unread)."""
     lines = []
     for read in round_:
@@ -144,7 +146,7 @@ class _Reader:
             "read order (every secondary before its primary): "
             + ", ".join(c.name for c in self.order))
         self.read()
-        for line in _ids_line(self.rounds[0]):
+        for line in _id_lines(self.rounds[0]):
             self.listener.message(line)
 
     def read(self) -> Round:

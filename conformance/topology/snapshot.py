@@ -141,8 +141,8 @@ def _optional(document: dict[str, Any], member: str, where: str) -> dict[str, An
     value = document.get(member)
     if value is None:
         return None
-    if isinstance(value, dict) and isinstance(value.get("data"), dict) and member == "leader":
-        value = value["data"]
+    if isinstance(value, dict) and isinstance(value.get("data"), dict):
+        value = value["data"]  # read through the CLI: `vault read -format=json sys/leader`
     if not isinstance(value, dict):
         raise SnapshotError(f"{where} has a {member} member that is not an object")
     return value

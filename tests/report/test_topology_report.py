@@ -89,10 +89,10 @@ def _topology_lines(text: str) -> list[str]:
 def test_the_pairs_are_one_line_each() -> None:
     assert _topology_lines(_terminal(topology_run("dr-pair"))) == [
         "Topology: 2 clusters, 1 link (1 ok)",
-        "  dr  primary -> secondary  stream-wals  ready  ok",
+        "  dr  primary -> secondary  stream-wals  connected  ok",
     ]
     assert _topology_lines(_terminal(topology_run("perf-pair")))[1] == (
-        "  performance  primary -> secondary  stream-wals  ready  ok"
+        "  performance  primary -> secondary  stream-wals  connected  ok"
     )
 
 
@@ -100,11 +100,11 @@ def test_a_passing_six_cluster_run_fits_in_a_screen() -> None:
     text = _terminal(topology_run("six-cluster"))
     assert _topology_lines(text) == [
         "Topology: 6 clusters, 5 links (5 ok)",
-        "  dr           A -> B  stream-wals  ready  ok",
-        "  performance  A -> C  stream-wals  ready  ok",
-        "  performance  A -> E  stream-wals  ready  ok",
-        "  dr           C -> D  stream-wals  ready  ok",
-        "  dr           E -> F  stream-wals  ready  ok",
+        "  dr           A -> B  stream-wals  connected  ok",
+        "  performance  A -> C  stream-wals  connected  ok",
+        "  performance  A -> E  stream-wals  connected  ok",
+        "  dr           C -> D  stream-wals  connected  ok",
+        "  dr           E -> F  stream-wals  connected  ok",
     ]
     assert "CONFORMANT" in text and len(text.splitlines()) <= 24
 
@@ -122,7 +122,7 @@ def test_a_failing_link_names_the_ids_it_failed() -> None:
 def test_an_unread_cluster_and_an_orphan_are_one_line_each() -> None:
     lines = _topology_lines(_terminal(topology_run("six-cluster", unread="D")))
     assert lines[0] == "Topology: 6 clusters, 5 links (4 ok, 1 not judged), 1 not read"
-    assert lines[4] == "  dr           C -> D  -            -      not judged"
+    assert lines[4] == "  dr           C -> D  -            -          not judged"
     assert lines[-1] == f"  not read: D: {UNREAD}"
     lines = _topology_lines(_terminal(topology_run("six-cluster", orphan=True)))
     assert lines[0] == "Topology: 7 clusters, 5 links (5 ok), 1 unpaired"
@@ -132,9 +132,9 @@ def test_an_unread_cluster_and_an_orphan_are_one_line_each() -> None:
 def test_verbose_shows_each_links_timeline_with_repeated_reads_collapsed() -> None:
     lines = _topology_lines(_terminal(topology_run("dr-pair"), verbose=True))
     assert lines[1:] == [
-        "  dr  primary -> secondary  stream-wals  ready  ok",
-        "      19:00:00.0  merkle-sync  ready",
-        "      19:00:02.0  stream-wals  ready  (2 reads)",
+        "  dr  primary -> secondary  stream-wals  connected  ok",
+        "      19:00:00.0  merkle-sync  connected",
+        "      19:00:02.0  stream-wals  connected  (2 reads)",
     ]
     short = _topology_lines(_terminal(topology_run("dr-pair")))
     assert not any("19:00" in line for line in short)
@@ -178,7 +178,9 @@ def test_the_json_topology_member_says_health_failed_ids_and_timeline(
     failing = links[label(*SIX_FAILING)]
     assert failing["health"] == "failing"
     assert failing["failed"] == [FAILED_ID, "TOPOLOGY-HEALTHY-STATES"]
-    assert failing["timeline"][0] == {"read_at": T0, "state": "merkle-sync", "connection": "ready"}
+    assert failing["timeline"][0] == {
+        "read_at": T0, "state": "merkle-sync", "connection": "connected"
+    }
     assert {link["health"] for label_, link in links.items() if label_ != failing["label"]} == {
         "healthy"
     }
@@ -337,7 +339,7 @@ def test_each_failing_link_leads_to_its_first_finding() -> None:
     tag = re.escape(html.escape(label(*SIX_FAILING)))
     row = re.search(rf"<tr data-link='{tag}'>(.*?)</tr>", page)
     assert row and f"href='{href}'" in row.group(1)
-    assert "19:00:00.0 merkle-sync/ready → 19:00:02.0 stream-wals/ready → " in row.group(1)
+    assert "19:00:00.0 merkle-sync/connected → 19:00:02.0 stream-wals/connected → " in row.group(1)
 
 
 def test_a_healthy_set_has_no_link_to_any_finding() -> None:
@@ -362,7 +364,7 @@ def test_unread_and_unpaired_clusters_are_said_under_the_picture() -> None:
     section = page[page.index("<section id='topology'>") :]
     section = section[: section.index("</section>")]
     assert f"<li>not read: <code>D</code>: {UNREAD}</li>" in section
-    assert "<li>unpaired: G (dr): orphan-secondary" in section
+    assert "<li>unpaired: G (dr, orphan-secondary): " in section
     svg = _svg(page)
     unread = [g for g in svg.iter(_SVG + "g") if g.get("data-cluster") == "D"]
     rect = unread[0].find(_SVG + "rect")

@@ -40,8 +40,9 @@ SETS: dict[str, tuple[tuple[str, ...], tuple[tuple[str, str, str], ...]]] = {
 #: The first read of every timeline (2026-12-04T19:00:00Z); reads are 2 s apart.
 T0 = 1796410800.0
 ORPHAN = "G"
+#: As ``pairing.Unpaired`` says it.
 ORPHAN_SENTENCE = (
-    "G (dr): orphan-secondary: its primary cluster id 5c3a... is no primary's in the set"
+    "G (dr, orphan-secondary): its primary's cluster id 5c3a... is no primary's in the set"
 )
 UNREAD = "connection refused at http://127.0.0.1:8205"
 
@@ -51,9 +52,8 @@ def label(mode: str, primary: str, secondary: str) -> str:
 
 
 def _timeline(healthy: bool) -> tuple[TimelineEntry, ...]:
-    states = [("merkle-sync", "ready"), ("stream-wals", "ready"), ("stream-wals", "ready")]
-    if not healthy:
-        states[-1] = ("idle", "transient_failure")
+    states = [("merkle-sync", "connected"), ("stream-wals", "connected")]
+    states.append(("stream-wals", "connected") if healthy else ("idle", "transient_failure"))
     return tuple((T0 + 2 * n, state, connection) for n, (state, connection) in enumerate(states))
 
 

@@ -73,11 +73,16 @@ def tokens_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--topology", "dr-pair", "--embedded", "--converge-timeout", "0"],
          "--converge-timeout"),
         (["--topology", "dr-pair", "--embedded", "--watch", "soon"], "--watch"),
+        (["--topology", "dr-pair", "--embedded", "--save-snapshots", "set.yaml/x"],
+         "cannot write --save-snapshots set.yaml/x"),
     ],
 )
-def test_bad_flags_exit_2_with_one_sentence(argv: list[str], said: str,
+def test_bad_flags_exit_2_with_one_sentence(argv: list[str], said: str, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch,
                                             tokens_in_env: None) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "set.yaml").write_text("clusters: {A: {url: http://127.0.0.1:1}}")
     assert main(["run", *argv]) == 2
     err = capsys.readouterr().err
     assert said in err, err

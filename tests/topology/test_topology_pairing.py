@@ -75,6 +75,9 @@ def test_the_wrapper_holds_status_leader_health_and_read_time() -> None:
     assert (got.cluster, got.read_at, got.leader) == ("C", 12.5, leader)
     assert got.health == {"version": "1.16.0+ent", "initialized": True, "sealed": False}
     assert got.status == secondary
+    enveloped = wrap(secondary)
+    enveloped["health"] = {"data": {"version": "1.16.0+ent"}}
+    assert from_document("C", enveloped).health == {"version": "1.16.0+ent"}
 
 
 @pytest.mark.parametrize(

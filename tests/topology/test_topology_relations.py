@@ -408,9 +408,26 @@ def test_a_merkle_loop_fails_and_a_settled_sync_passes() -> None:
     loop = [(0, "merkle-diff", BEAT), (5, "merkle-sync", BEAT), (10, "merkle-diff", BEAT)]
     assert _history(loop, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.FAILED
     settled = [(0, "merkle-diff", BEAT), (5, "merkle-sync", BEAT), (10, "stream-wals", BEAT),
-               (15, "merkle-diff", BEAT)]
+               (45, "stream-wals", BEAT), (50, "merkle-diff", BEAT)]
     assert _history(settled, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.PASSED
     assert _history(loop[:1], "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.NOT_RUN
+
+
+def test_a_brief_stay_in_stream_wals_between_merkle_phases_is_a_loop() -> None:
+    brief = [(0, "merkle-sync", BEAT), (5, "stream-wals", BEAT), (10, "stream-wals", BEAT),
+             (15, "merkle-diff", BEAT)]
+    result = _history(brief, "TOPOLOGY-MERKLE-LOOP")
+    assert result.outcome is Outcome.FAILED and "after 5 s in stream-wals" in (
+        result.findings[0].message)
+    held = [(0, "merkle-sync", BEAT), (5, "stream-wals", BEAT), (40, "stream-wals", BEAT),
+            (45, "merkle-diff", BEAT)]
+    assert _history(held, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.PASSED
+    loose = TopologySettings(merkle_settle_s=4)
+    assert _history(brief, "TOPOLOGY-MERKLE-LOOP", loose).outcome is Outcome.PASSED
+    # A first merkle phase after a long stream (a reindex) is no loop.
+    first = [(0, "stream-wals", BEAT), (5, "merkle-diff", BEAT), (10, "merkle-sync", BEAT),
+             (15, "stream-wals", BEAT)]
+    assert _history(first, "TOPOLOGY-MERKLE-LOOP").outcome is Outcome.PASSED
 
 
 def test_a_stream_must_resume_within_the_bound() -> None:
@@ -588,3 +605,39 @@ def test_a_fault_of_the_reference_topology_fails_its_relations(
         judgement = judge(rounds, TopologySettings(heartbeat_advance_s=15,
                                                    converge_timeout_s=40))
     assert failed_ids(judgement) == fails
+
+
+def test_the_reference_dr_pair_through_a_failover_drill() -> None:
+    """Demote, promote with a DR operation token, then point the old primary at the new one:
+    mid-drill the demoted primary is classified (no link, nothing failed); once repointed the
+    reversed link holds every relation."""
+    from topology_clusters import SETTLE, topology
+
+    with topology("dr-pair") as (clusters, clock):
+        clock.advance(SETTLE)
+        old, new = clusters[P], clusters[S]
+        assert old.post("sys/replication/dr/primary/demote").status_code == 200
+        promoted = new.post("sys/replication/dr/secondary/promote",
+                            {"dr_operation_token": new.operation_token()})
+        assert promoted.status_code == 200, promoted.text
+        clock.advance(SETTLE)
+        middle = judge([(_read(old, clock.now), _read(new, clock.now))])
+        token = new.post("sys/replication/dr/primary/secondary-token", {"id": P})
+        repointed = old.post("sys/replication/dr/secondary/update-primary", {
+            "dr_operation_token": old.operation_token(),
+            "token": token.json()["wrap_info"]["token"]})
+        assert repointed.status_code == 200, repointed.text
+        clock.advance(SETTLE)
+        rounds = []
+        for index in range(3):
+            rounds.append((_read(old, clock.now), _read(new, clock.now)))
+            new.post(f"sys/policies/acl/q{index}",
+                     {"policy": 'path "x" { capabilities = ["read"] }'})
+            clock.advance(20)
+        after = judge(rounds, TopologySettings(heartbeat_advance_s=15))
+    assert {(u.cluster, u.kind) for u in middle.pairing.unpaired} == {
+        (P, "demoted-primary"), (S, "primary-without-secondaries")}
+    assert failed_ids(middle) == set()
+    assert [link.label for link in after.pairing.links] == ["dr: secondary -> primary"]
+    assert [r.requirement for r in after.results if r.outcome is not Outcome.PASSED] == [
+        "TOPOLOGY-EXPECTED-ROLES"]

@@ -30,23 +30,56 @@ def _streaming(own: dict[str, Any]) -> bool:
 
 @relation("TOPOLOGY-MERKLE-LOOP", over="history")
 def merkle_loop(ctx: RelationContext, link: Link, rounds: Sequence[Round]) -> None:
+    """A loop is a secondary back in ``merkle-diff`` after ``merkle-sync`` with no
+    ``stream-wals`` between, or back in a merkle state after a stay in ``stream-wals`` shorter
+    than ``merkle_settle_s`` (HashiCorp's support article: the loop may pass through
+    ``stream-wals`` "and then immediately" go back). A stay that spans the bound, or a first
+    merkle phase (a reindex, a new secondary), is no loop."""
     reads = _reads(link, rounds)
     if len(reads) < 2:
         ctx.nothing_to_judge("fewer than two reads of the secondary (watch the set to judge it)")
         return
+    bound = ctx.settings.merkle_settle_s
     synced = False
+    merkle_before = False
+    stay: list[ClusterRead] = []
+    json_path = f"$.data.{link.mode}.state"
     for read, own in reads:
         state = own.get("state")
-        if state == "merkle-sync":
-            synced = True
-        elif state == "merkle-diff" and synced:
-            ctx.fail(f"back in merkle-diff after merkle-sync without settling in stream-wals "
-                     f"(read at {read.read_at:.1f})", "merkle-sync leads to stream-wals",
-                     cluster=link.secondary, json_path=f"$.data.{link.mode}.state")
-            return
-        elif state not in MERKLE:
+        if state in MERKLE:
+            if state == "merkle-diff" and synced:
+                ctx.fail(f"back in merkle-diff after merkle-sync without reaching stream-wals "
+                         f"(read at {read.read_at:.1f})", "merkle-sync leads to stream-wals",
+                         cluster=link.secondary, json_path=json_path)
+                return
+            if stay and merkle_before and not _settled(stay, bound):
+                ctx.fail(f"back in {state} after {_span(stay)} in stream-wals (read at "
+                         f"{read.read_at:.1f})",
+                         f"stream-wals held at least {bound:g} s (merkle_settle_s)",
+                         cluster=link.secondary, json_path=json_path)
+                return
+            synced = synced or state == "merkle-sync"
+            merkle_before, stay = True, []
+        elif state == "stream-wals":
             synced = False
+            stay.append(read)
+        else:
+            synced, merkle_before, stay = False, False, []
     ctx.judged(len(reads))
+
+
+def _settled(stay: list[ClusterRead], bound: float) -> bool:
+    """Whether a stretch of ``stream-wals`` reads lasted the bound (two reads at least when
+    their times are unknown)."""
+    if all(read.read_time_known for read in stay):
+        return stay[-1].read_at - stay[0].read_at >= bound
+    return len(stay) >= 2
+
+
+def _span(stay: list[ClusterRead]) -> str:
+    if all(read.read_time_known for read in stay):
+        return f"{stay[-1].read_at - stay[0].read_at:.0f} s"
+    return f"{len(stay)} read(s)"
 
 
 @relation("TOPOLOGY-STREAM-RESUMES", over="history")
