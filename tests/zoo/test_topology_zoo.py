@@ -7,6 +7,8 @@ judge the reference topologies CONFORMANT.
   and then a direct probe sees the deviation on that set (the zoo itself is right);
 - ``test_deviation_is_not_on_the_reference``: the same probe does not see it on the reference
   topology;
+- ``test_serve_break_*``: ``replcheck serve --topology NAME --break BROKEN`` lists, refuses in
+  one sentence, and serves the deviation (one process, as a user runs it);
 - ``test_every_topology_requirement_is_proven``: every ``TOPOLOGY-*`` id is in some entry's
   ``must_fail``;
 - ``test_reference_topology_is_conformant``: dr-pair, perf-pair and six-cluster in the safe
@@ -18,9 +20,16 @@ Short lags (the reference's default 50 ms) and short bounds (``TopologySettings`
 from __future__ import annotations
 
 import dataclasses
+import os
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from replcheck import spec
@@ -90,6 +99,33 @@ def test_serve_break_refuses_in_one_sentence(flags: list[str], words: list[str],
     assert err.count("\n") == 1 and "Traceback" not in err
     for word in words:
         assert word in err
+
+
+def test_serve_break_serves_the_broken_set_and_says_so_first() -> None:
+    """The command itself (a process, as a user runs it): the loud line, then the set's
+    banner, and the deviation served on the cluster it concerns."""
+    script = Path(sys.executable).with_name("replcheck")
+    process = subprocess.Popen(
+        [str(script), "serve", "--topology", "dr-pair", "--break", "one-sided-link",
+         "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("    $ export VAULT_ADDR"):
+                break
+        assert lines[0].startswith("*** DELIBERATELY BROKEN REPLICATION SET (--topology dr-pair "
+                                   "--break one-sided-link)")
+        urls = re.findall(r"Api Address: (\S+)", "".join(lines))
+        primary, secondary = (httpx.get(f"{url}/v1/sys/replication/dr/status").json()["data"]
+                              for url in urls)
+        assert {p["connection_status"] for p in primary["secondaries"]} == {"disconnected"}
+        assert {p["connection_status"] for p in secondary["primaries"]} == {"connected"}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 143
 
 
 # --- the gate against the zoo ------------------------------------------------------------------
