@@ -57,9 +57,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "run",
         help="judge a target against the /sys/replication contract",
         description="Judge a Vault /sys/replication target: --url (or VAULT_ADDR), or "
-        "--embedded to start and judge the embedded reference server. Exit status: 0 conformant, "
-        "1 not conformant (or no replication API on the target: unsupported), "
-        "2 no verdict (the run could not be made, or judged nothing).",
+        "--embedded to start and judge the embedded reference server; or a replication set: "
+        "--topology FILE, --url P --secondary-url S, --topology NAME --embedded. Exit status: "
+        "0 conformant, 1 not conformant (or no replication API on the target: unsupported), "
+        "2 no verdict (the run could not be made, a cluster of the set could not be read, or "
+        "it judged nothing).",
     )
     add_setting_flags(parser, OPTIONS)
     parser.add_argument(
