@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     broken_names.add_name_flag(
         parser, "--break", "broken",
         "serve the deliberately broken server NAME (in the replication state it needs, unless "
-        "--state is given); 'list' prints every name with what it breaks",
+        "--state is given); with --topology, the broken replication set NAME of that "
+        "topology; 'list' prints every name with what it breaks",
     )
     parser.set_defaults(handler=handle)
 
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def handle(args: argparse.Namespace) -> int:
     from replcheck.reference_server import cli
 
-    if args.broken is None:
+    if args.broken is None or getattr(args, "topology", None) is not None:
+        # With --topology, --break names a broken replication set (the topology's own flag).
         return cli.serve(args)
     broken = broken_names.choose(args.broken, "--break", "replcheck serve:")
     if isinstance(broken, int):

@@ -54,6 +54,15 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
         "every cluster read with --token and the TLS flags",
     )
     parser.add_argument(
+        "--drill",
+        choices=("failover",),
+        default=None,
+        help="topology runs in the full profile, disposable dr-pair-like sets only: fail each "
+        "DR pair over and back (demote, DR operation token, promote, update-primary), judging "
+        "identities and states at each step; the key shares come from the targets file's "
+        "unseal_keys_env (the embedded topology gives its own)",
+    )
+    parser.add_argument(
         "--save-snapshots",
         metavar="DIR",
         type=Path,
@@ -66,7 +75,7 @@ def add_flags(parser: argparse.ArgumentParser) -> None:
 def wanted(args: argparse.Namespace) -> bool:
     """Whether the flags ask for a topology run."""
     return args.topology is not None or args.secondary_url is not None or (
-        args.save_snapshots is not None)
+        args.save_snapshots is not None) or args.drill is not None
 
 
 def usage_problem(args: argparse.Namespace) -> str | None:
@@ -78,8 +87,9 @@ def usage_problem(args: argparse.Namespace) -> str | None:
         return ("--secondary-url names a secondary of the primary given by --url, so it needs "
                 "--url")
     if args.topology is None and args.secondary_url is None:
-        return ("--save-snapshots writes the reads of a topology run: add --topology FILE or "
-                "--url P --secondary-url S")
+        flag = "--drill fails a replication set over" if args.drill is not None else (
+            "--save-snapshots writes the reads of a topology run")
+        return f"{flag}: add --topology FILE or --url P --secondary-url S"
     if args.topology is not None and args.secondary_url is not None:
         return "--secondary-url goes with --url, not with --topology"
     for flag, given in (("--break", args.broken is not None), ("--plan", args.plan)):
@@ -156,6 +166,8 @@ def embedded_topology(topology: TopologyDef, settings: Settings,
                                for mode in ("dr", "performance")})
                 for c in topology.clusters),
             f"the embedded reference topology {topology.name}",
+            # The first cluster is a root primary; its DR secondaries adopt its key shares.
+            unseal_keys=server.core(topology.clusters[0].name).unseal_keys,
         )
     finally:
         server.stop()
@@ -183,6 +195,9 @@ def save_snapshots(folder: Path, rounds: list[Round], masker: Masker) -> list[Pa
 
 def run(args: argparse.Namespace, settings: Settings, stop: Any, reporter: Any) -> RunResult:
     """Judge the set the flags name (``SettingError`` for a bad file or value)."""
+    if args.drill is not None and settings.resolved_profile != "full":
+        raise SettingError(f"--drill {args.drill} writes to the set: it runs only with "
+                           "--profile full, on a disposable set")
     if args.embedded:
         with embedded(args.topology, settings) as targets:
             return _judged(args, targets, settings, stop, reporter)
@@ -194,7 +209,8 @@ def _judged(args: argparse.Namespace, targets: Targets, settings: Settings, stop
     from replcheck.conformance.topology.run import masker_for, run_topology
 
     recorded: list[Round] = []
-    result = run_topology(targets, settings, reporter, stop, rounds_out=recorded)
+    result = run_topology(targets, settings, reporter, stop, rounds_out=recorded,
+                          drill=args.drill)
     if args.save_snapshots is not None:
         try:
             written = save_snapshots(args.save_snapshots, recorded, masker_for(targets))

@@ -31,7 +31,9 @@ are judged and reported, and the run exits 2.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
@@ -44,11 +46,22 @@ from replcheck.conformance.concurrency.interruption import (
 )
 from replcheck.conformance.engine.progress import Listener, Silent
 from replcheck.conformance.engine.run_result import RunResult
-from replcheck.conformance.judging.outcomes import Outcome, per_requirement
+from replcheck.conformance.judging.outcomes import (
+    CheckResult,
+    Outcome,
+    enforcer_id,
+    per_requirement,
+)
+from replcheck.conformance.settings.selection import Selection
 from replcheck.conformance.settings.target import Settings
 from replcheck.conformance.topology.judging import TopologyJudgement, judge
 from replcheck.conformance.topology.reading import read_order, read_round, roles_of
 from replcheck.conformance.topology.relations import REGISTRY, TopologySettings
+from replcheck.conformance.topology.scenarios import (
+    ScenarioContext,
+    ScenarioOutcome,
+    run_scenarios,
+)
 from replcheck.conformance.topology.snapshot import Round
 from replcheck.conformance.topology.targets import Targets, roles_known
 from replcheck.conformance.topology.view import topology_view
@@ -149,17 +162,24 @@ def _judge(rounds: Sequence[Round], settings: TopologySettings,
 
 def run_topology(targets: Targets, settings: Settings, listener: Listener | None = None,
                  stop: StopRequest | None = None, *, target_kind: str | None = None,
-                 rounds_out: list[Round] | None = None) -> RunResult:
+                 rounds_out: list[Round] | None = None, bounds: TopologySettings | None = None,
+                 drill: str | None = None) -> RunResult:
     """Read and judge the set ``targets`` names; ``settings`` gives the bounds (the run's
     ``--converge-timeout``, ``--watch``, ``-k``, and each cluster's transport bounds are its
     own ``ClusterTarget.settings``). See the module docstring for the order of a run.
-    ``rounds_out``, when given, receives every judged round (``--save-snapshots``)."""
+    ``rounds_out``, when given, receives every judged round (``--save-snapshots``).
+    ``bounds`` gives the relations' other bounds (heartbeat age, clock skew ...; the
+    convergence bound and the expected roles always come from ``settings`` and ``targets``).
+    In the full profile the active scenarios run after the first round (``scenarios``), and
+    ``drill`` (``failover``) adds the failover drill."""
     listener = listener or Silent()
     stop = stop if stop is not None else StopRequest()
     started = time.perf_counter()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
-    relation_settings = TopologySettings(
+    relation_settings = dataclasses.replace(
+        bounds or TopologySettings(),
         converge_timeout_s=settings.converge_s, expected_roles=targets.expected_roles())
+    active: list[CheckResult] = []
     masker = masker_for(targets)
     kind = target_kind or f"topology of {len(targets.clusters)} clusters ({targets.source})"
     listener.message(f"target: {kind}  profile: {settings.resolved_profile}")
@@ -169,21 +189,52 @@ def run_topology(targets: Targets, settings: Settings, listener: Listener | None
         with stopping_on_signals(stop), _clients(targets, masker, stop) as clients:
             reader = _Reader(targets, clients, listener)
             reader.start()
+            if settings.resolved_profile == "full":
+                outcome = _active(reader, targets, relation_settings, settings, listener, drill)
+                active = outcome.results
+                relation_settings = dataclasses.replace(
+                    relation_settings, after_failover=outcome.after_failover)
+                # The scenarios restarted the streams on purpose (reindex, recover, a
+                # failover): what the set shows is judged from the rounds read after them.
+                reader.rounds.clear()
+                reader.read()
             judgement = _converge(reader, relation_settings, settings, listener)
             if settings.watch:
                 judgement = _watch(reader, relation_settings, settings, listener)
     except RunInterrupted as exc:
         rounds = reader.rounds if reader is not None else []
         partial = _result(targets, settings, kind, rounds, clients,
-                          _judge(rounds, relation_settings, settings.keyword) if rounds else None)
+                          _judge(rounds, relation_settings, settings.keyword) if rounds else None,
+                          active)
         partial.interrupted_by = exc.signum
         partial.started_at, partial.duration_s = started_at, time.perf_counter() - started
         raise RunInterrupted(exc.signum, partial) from None
-    result = _result(targets, settings, kind, reader.rounds, clients, judgement)
+    result = _result(targets, settings, kind, reader.rounds, clients, judgement, active)
     if rounds_out is not None:
         rounds_out.extend(reader.rounds)
     result.started_at, result.duration_s = started_at, time.perf_counter() - started
     return result
+
+
+def _active(reader: _Reader, targets: Targets, relation_settings: TopologySettings,
+            settings: Settings, listener: Listener, drill: str | None) -> ScenarioOutcome:
+    """The full profile's scenarios (a write, a reindex, a recover, the drill if asked) on the
+    set whose ids the first round printed; their results are kept to ``-k``'s selection."""
+    context = ScenarioContext(
+        clients=reader.clients,
+        tokens={c.name: c.token for c in targets.clusters},
+        read=lambda: read_round(reader.clients, reader.order),
+        settings=relation_settings,
+        run_id=uuid.uuid4().hex[:12],
+        say=listener.message,
+        drill=drill,
+        unseal_keys=targets.unseal_keys,
+    )
+    outcome = run_scenarios(context)
+    selection = Selection(settings.keyword)
+    outcome.results = [r for r in outcome.results
+                       if selection.matches(enforcer_id(r.requirement, r.name), r.requirement)]
+    return outcome
 
 
 def _converge(reader: _Reader, relation_settings: TopologySettings, settings: Settings,
@@ -226,8 +277,9 @@ def _watch(reader: _Reader, relation_settings: TopologySettings, settings: Setti
 
 def _result(targets: Targets, settings: Settings, kind: str, rounds: Sequence[Round],
             clients: dict[str, RecordingClient],
-            judgement: TopologyJudgement | None) -> RunResult:
-    checks = list(judgement.results) if judgement is not None else []
+            judgement: TopologyJudgement | None,
+            active: Sequence[CheckResult] = ()) -> RunResult:
+    checks = [*(judgement.results if judgement is not None else ()), *active]
     last = rounds[-1] if rounds else ()
     unreachable = {read.cluster: read.error for read in last if read.error is not None}
     cluster_ids = {

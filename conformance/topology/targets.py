@@ -15,6 +15,7 @@ not take, a token variable that is not set, a TLS file that cannot be used) is a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -71,6 +72,10 @@ class Targets:
 
     clusters: tuple[ClusterTarget, ...]
     source: str
+    #: The DR primary's unseal (or recovery) key shares, for the DR operation tokens of the
+    #: failover drill (``--drill failover``): from the variable the file's ``unseal_keys_env``
+    #: names, or the embedded reference topology's own; empty otherwise.
+    unseal_keys: tuple[str, ...] = field(default=(), repr=False)
 
     def expected_roles(self) -> dict[str, dict[str, str]]:
         """cluster -> mode -> role, for the clusters whose roles were given."""
@@ -185,7 +190,23 @@ def from_file(path: Path, base: Settings, environ: Mapping[str, str]) -> Targets
         settings = _cluster_settings(base, key, entry["url"], token, tls)
         clusters.append(ClusterTarget(name, settings, token_from, dict(entry.get("role", {}))))
     _unique_urls(clusters, where)
-    return Targets(tuple(clusters), where)
+    return Targets(tuple(clusters), where, _unseal_keys(document, where, environ))
+
+
+def _unseal_keys(document: Mapping[str, Any], where: str,
+                 environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The key shares in the variable ``unseal_keys_env`` names (separated by commas or white
+    space), or none when the file names no variable."""
+    variable = document.get("unseal_keys_env")
+    if variable is None:
+        return ()
+    shares = tuple(part for part in re.split(r"[\s,]+", environ.get(variable, "")) if part)
+    if not shares:
+        raise SettingError(
+            f"{where}: unseal_keys_env names the environment variable {variable}, which is not "
+            "set (export the DR primary's unseal key shares in it, separated by commas, or "
+            "drop unseal_keys_env: only the failover drill needs them)")
+    return shares
 
 
 def _cluster_settings(base: Settings, key: str, url: str, token: str | None,

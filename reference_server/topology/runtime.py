@@ -19,7 +19,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -37,7 +37,12 @@ from .definition import ClusterDef, FaultDef, Topology, assign_ports
 from .network import Network, NetworkSettings
 from .node import ClusterNode
 
-__all__ = ["RunningCluster", "SetupError", "TopologyRuntime", "TopologyServer", "run_loop"]
+__all__ = ["RunningCluster", "SetupError", "TopologyRuntime", "TopologyServer", "Wrap",
+           "run_loop"]
+
+#: Builds what a cluster's listener serves in front of its app (an ASGI app: a broken set's
+#: rewrite of that cluster's answers, ``replcheck.reference_server.broken.topology``).
+Wrap = Callable[[Starlette], Any]
 
 
 def run_loop(main: Coroutine[Any, Any, None]) -> None:
@@ -68,6 +73,13 @@ class RunningCluster:
     app: Starlette
     socket: socket.socket
     server: _ClusterServer | None = None
+    #: What is served in front of ``app`` (a broken replication set's rewrite), or None.
+    wrap: Wrap | None = None
+
+    @property
+    def served(self) -> Any:
+        """The app its listener serves: ``app``, behind ``wrap`` when there is one."""
+        return self.app if self.wrap is None else self.wrap(self.app)
 
     @property
     def name(self) -> str:
@@ -109,7 +121,10 @@ class TopologyRuntime:
         clock: Callable[[], float] | None = None,
         settings: NetworkSettings | None = None,
         log_level: str = "error",
+        wraps: Mapping[str, Wrap] | None = None,
     ) -> None:
+        """``wraps`` maps a cluster's name to what is served in front of its app (the
+        deliberately broken sets of ``replcheck.reference_server.broken.topology``)."""
         self.topology = topology
         self.link = link
         self.log_level = log_level
@@ -122,6 +137,7 @@ class TopologyRuntime:
             for definition in topology.clusters:
                 sock = _bind(host, ports[definition.name])
                 self.clusters[definition.name] = self._cluster(definition, host, sock, clock)
+                self.clusters[definition.name].wrap = (wraps or {}).get(definition.name)
         except BaseException:
             self.close()
             raise
@@ -165,7 +181,7 @@ class TopologyRuntime:
         tasks = []
         for cluster in self.clusters.values():
             cluster.server = _ClusterServer(
-                uvicorn_config(cluster.app, cluster.core.config, log_level=self.log_level)
+                uvicorn_config(cluster.served, cluster.core.config, log_level=self.log_level)
             )
             tasks.append(asyncio.ensure_future(cluster.server.serve(sockets=[cluster.socket])))
         try:
@@ -257,8 +273,10 @@ class TopologyServer:
 
     def __init__(self, topology: Topology, *, link: bool = True,
                  clock: Callable[[], float] | None = None,
-                 settings: NetworkSettings | None = None, startup_timeout: float = 10.0) -> None:
-        self.runtime = TopologyRuntime(topology, link=link, clock=clock, settings=settings)
+                 settings: NetworkSettings | None = None, startup_timeout: float = 10.0,
+                 wraps: Mapping[str, Wrap] | None = None) -> None:
+        self.runtime = TopologyRuntime(topology, link=link, clock=clock, settings=settings,
+                                       wraps=wraps)
         self._timeout = startup_timeout
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
