@@ -74,9 +74,15 @@ def test_the_docs_full_example_loads_and_is_valid(tmp_path: Path) -> None:
 
 
 def test_every_yaml_block_of_the_page_loads(tmp_path: Path) -> None:
-    # The targets file of "Judging a replication set" is another format
-    # (tests/topology/test_topology_targets.py loads it).
-    topology_files = DOC.replace(_section("Judging a replication set"), "")
+    # The targets files of "Judging a replication set" and "Active scenarios" are another
+    # format (tests/topology/test_topology_targets.py checks them).
+    topology_files = DOC
+    targets_sections = (
+        "Judging a replication set",
+        "Active scenarios (`replcheck run --topology … --profile full`)",
+    )
+    for heading in targets_sections:
+        topology_files = topology_files.replace(_section(heading), "")
     blocks = re.findall(r"```yaml\n(.*?)```", topology_files, re.S)
     assert len(blocks) >= 2
     for index, block in enumerate(blocks):

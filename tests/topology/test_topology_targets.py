@@ -5,6 +5,7 @@ published schema."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,12 @@ def test_the_docs_example_is_a_valid_targets_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(example))
     targets = from_file(path, Settings(), {"VAULT_TOKEN_A": "a", "VAULT_TOKEN_B": "b"})
     assert [c.name for c in read_order(targets.clusters, targets.expected_roles())] == ["B", "A"]
+
+
+def test_the_drill_example_of_the_docs_is_a_valid_targets_file() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "topology.md").read_text()
+    section = doc.split("\n## Active scenarios", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    example = yaml.safe_load(block)
+    assert "unseal_keys_env" in example
+    assert Draft202012Validator(spec.topology_targets_schema()).is_valid(example)
