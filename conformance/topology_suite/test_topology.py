@@ -1,7 +1,7 @@
 """One test per ``TOPOLOGY-*`` requirement per link (``dr: A -> B``) or per set, as the
 topology run judged them: a failed relation fails its test with the findings, one not run is
-skipped with its reason (never passed), and a cluster that could not be read fails
-``test_every_cluster_read`` naming it.
+skipped with its reason (never passed), and ``test_set_judged`` fails naming each cluster
+that could not be read, or when the run judged nothing at all.
 
 The set is read and judged while the tests are collected (their ids name the links the set
 has), once per session: ``replication_set`` fixtures of the same session share that run.
@@ -38,10 +38,15 @@ def test_requirement(replcheck_topology_check: CheckResult, pytestconfig: pytest
     conclude(replcheck_topology_check, strict=pytestconfig.stash[STATE].strict)
 
 
-def test_every_cluster_read(replication_set: ReplicationSet) -> None:
-    """Each cluster of the set that could not be read is named (the others are judged all the
-    same, as ``replcheck run --topology`` exits 2 there)."""
-    unreachable = replication_set.result.unreachable
-    if unreachable:
-        pytest.fail("replcheck: " + "; ".join(unreachable[name] for name in sorted(unreachable)),
-                    pytrace=False)
+def test_set_judged(replication_set: ReplicationSet) -> None:
+    """The run judged the set: each cluster that could not be read is named (the others are
+    judged all the same, as ``replcheck run --topology`` exits 2 there), and a run that judged
+    no requirement at all fails here rather than passing on skips alone."""
+    from replcheck.conformance.engine.run_result import Verdict
+
+    result = replication_set.result
+    problems = [result.unreachable[name] for name in sorted(result.unreachable)]
+    if result.verdict is Verdict.NOTHING_JUDGED:
+        problems.append(result.verdict_sentence)
+    if problems:
+        pytest.fail("replcheck: " + "; ".join(problems), pytrace=False)

@@ -128,3 +128,14 @@ def test_suite_fails_on_a_broken_set_with_exactly_its_requirement(
     assert _failed(result) == ["TOPOLOGY-CONNECTION-AGREES::dr: primary -> secondary"]
     out = result.stdout.str() + result.stderr.str()
     assert "hvs." not in out
+
+
+def test_a_cluster_that_cannot_be_read_is_named_and_nothing_passes(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    targets = tmp_path / "set.yaml"
+    targets.write_text("clusters:\n  lost:\n    url: http://127.0.0.1:9\n", encoding="utf-8")
+    result = pytester.runpytest(*SUITE, "--replcheck-topology", str(targets))
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1 and "passed" not in outcomes and outcomes["skipped"] > 0
+    out = result.stdout.str()
+    assert re.search(r"_ test_set_judged _+\nreplcheck: cluster lost could not be read: ", out)
