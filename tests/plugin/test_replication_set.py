@@ -139,3 +139,14 @@ def test_a_cluster_that_cannot_be_read_is_named_and_nothing_passes(
     assert outcomes["failed"] == 1 and "passed" not in outcomes and outcomes["skipped"] > 0
     out = result.stdout.str()
     assert re.search(r"_ test_set_judged _+\nreplcheck: cluster lost could not be read: ", out)
+
+
+def test_the_documented_example_runs_as_written(pytester: pytest.Pytester) -> None:
+    """docs/plugin.md's example of a user's tests on a set, on the embedded six-cluster set."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "plugin.md").read_text("utf-8")
+    example = next(block for block in re.findall(r"```python\n(.*?)```", doc, re.S)
+                   if block.startswith("# tests/test_my_set.py\n"))
+    pytester.makepyfile(test_my_set=example)
+    result = pytester.runpytest("-p", "no:randomly", "--replcheck-topology-embedded",
+                                "six-cluster", "--replcheck-profile", "safe")
+    result.assert_outcomes(passed=2)
