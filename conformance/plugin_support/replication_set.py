@@ -7,9 +7,10 @@ process when first needed and stopped at the end of the session). Nothing is rea
 until a fixture or the bundled topology suite asks for the set.
 
 The set is judged once per session with ``replcheck run --topology``'s own run
-(``conformance.topology.run.run_topology``: secondaries read before their primary, convergence
-polled under ``--replcheck-converge-timeout``, ``--replcheck-watch``); the fixtures and the
-bundled suite (``replcheck.conformance.topology_suite``) share that run and its last round.
+(``replcheck.conformance.topology.run.run_topology``: secondaries read before their primary,
+convergence polled under ``--replcheck-converge-timeout``, ``--replcheck-watch``); the fixtures
+and the bundled suite (``replcheck.conformance.topology_suite``) share that run and its last
+round.
 """
 
 from __future__ import annotations
@@ -199,7 +200,7 @@ class SetSession:
     def _targets(self) -> tuple[Targets, Settings]:
         """The targets and the run's settings: the embedded topology's in the full profile
         unless ``--replcheck-profile`` says otherwise, as ``replcheck run --embedded``."""
-        from replcheck.conformance.cli.topology_run import embedded
+        from replcheck.conformance.topology.embedded import embedded
         from replcheck.conformance.topology.targets import from_file
 
         if self.choice.embedded is not None:
