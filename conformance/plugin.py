@@ -11,6 +11,10 @@ Fixtures: ``vault_target``, ``vault_client``, ``replication_status``, ``replicat
 ``vault_non_sudo_token``. Marker: ``replcheck_requirement("ID", ...)``; in a marked test,
 ``target_deviates(message, expected=...)`` records a finding against the target (any other
 failure is the test's own, not the target's).
+
+A replication set (``--replcheck-topology FILE`` or ``--replcheck-topology-embedded NAME``):
+fixtures ``replication_set`` and ``replication_link`` (marker ``replcheck_link("dr: A -> B")``);
+its suite is ``replcheck.conformance.topology_suite``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pytest
 
 from replcheck.conformance.plugin_support import marks, options
 from replcheck.conformance.plugin_support.deviation import TargetDeviation, target_deviates
+from replcheck.conformance.plugin_support.replication_set import LINK_MARKER_HELP
 from replcheck.conformance.plugin_support.state import (
     NO_TARGET,
     STATE,
@@ -35,6 +40,7 @@ from replcheck.conformance.plugin_support.state import (
 if TYPE_CHECKING:
     import httpx
 
+    from replcheck.conformance.plugin_support.replication_set import ReplicationSet, SetLink
     from replcheck.conformance.plugin_support.target import VaultTarget
 
 __all__ = ["TargetDeviation", "target_deviates"]
@@ -49,6 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", marks.MARKER_HELP)
+    config.addinivalue_line("markers", LINK_MARKER_HELP)
     state = PluginState.configure(config)
     config.stash[STATE] = state
     config.pluginmanager.register(RunHooks(state), "replcheck-run")
@@ -79,6 +86,10 @@ class RunHooks:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if self.state.set_problem is not None:
+            # The bundled topology suite with no usable set: one usage error, never a
+            # session of errors (nor a silent choice of the embedded topology).
+            raise pytest.UsageError(self.state.set_problem)
         suite_places = []
         for index, item in enumerate(items):
             try:
@@ -132,7 +143,7 @@ class RunHooks:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
         report = yield
-        if self.state.active:
+        if self.state.active or self.state.replication is not None:
             self.state.mask_report(report)
         ids = item.stash.get(_REQUIREMENTS, None)
         if ids:
@@ -280,3 +291,39 @@ def vault_non_sudo_token(vault_target: VaultTarget, pytestconfig: pytest.Config)
 
     with provision_non_sudo(vault_target, pytestconfig.stash[STATE].masker) as token:
         yield token
+
+
+# --- a replication set (the topology gate) ------------------------------------------------------
+@pytest.fixture(scope="session")
+def replication_set(pytestconfig: pytest.Config) -> ReplicationSet:
+    """The set ``--replcheck-topology`` or ``--replcheck-topology-embedded`` names, read and
+    judged once: clusters by name (``replication_set["B"].client``, its token masked),
+    ``.result`` (the run), ``.last_round`` and ``.links``."""
+    from replcheck.conformance.plugin_support.replication_set import NO_SET, NoSet
+
+    session = pytestconfig.stash[STATE].replication
+    try:
+        if session is None:
+            raise NoSet(NO_SET)
+        return session.replication_set()
+    except NoSet as exc:
+        reason = str(exc)
+    pytest.fail(reason, pytrace=False)  # outside the except block: printed once
+
+
+@pytest.fixture
+def replication_link(request: pytest.FixtureRequest,
+                     replication_set: ReplicationSet) -> SetLink:
+    """The link the test's ``replcheck_link("dr: A -> B")`` marker names: ``.primary`` and
+    ``.secondary`` (each a cluster with its client and its ``read`` of the last round)."""
+    from replcheck.conformance.plugin_support.replication_set import NoSet, link_label
+
+    try:
+        label = link_label(request.node)
+        if label is None:
+            raise NoSet(f"replcheck: {request.node.nodeid} uses replication_link without a "
+                        "replcheck_link(\"dr: A -> B\") marker naming the link")
+        return replication_set.link(label)
+    except NoSet as exc:
+        reason = str(exc)
+    pytest.fail(reason, pytrace=False)

@@ -103,6 +103,9 @@ def add_options(parser: pytest.Parser) -> None:
             f"replcheck_requirement) to FILE [ini {key}]",
         )
         parser.addini(key, f"write replcheck's {kind.upper()} report to this file", default="")
+    from replcheck.conformance.plugin_support.replication_set import add_topology_options
+
+    add_topology_options(group, parser)
 
 
 def _dest(option: Option) -> str:

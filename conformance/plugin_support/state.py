@@ -28,6 +28,7 @@ from replcheck.conformance.transport.masking import NON_SUDO_LABEL, SUDO_LABEL, 
 if TYPE_CHECKING:
     from replcheck.conformance.engine.run_result import RunResult
     from replcheck.conformance.judging.outcomes import CheckResult
+    from replcheck.conformance.plugin_support.replication_set import SetSession
     from replcheck.conformance.plugin_support.results import ResultsFolder, RunFacts
     from replcheck.conformance.plugin_support.target import VaultTarget
 
@@ -80,6 +81,10 @@ class PluginState:
     #: The signal that stopped the session (Ctrl-C, SIGTERM, SIGHUP), if one did: the result
     #: then claims no verdict, as ``replcheck run``'s does.
     interrupted_by: int | None = None
+    #: The replication set the topology options name, judged when first asked for.
+    replication: SetSession | None = None
+    #: Why the bundled topology suite has no set to judge (the session ends with it).
+    set_problem: str | None = None
 
     @classmethod
     def configure(cls, config: pytest.Config) -> PluginState:
@@ -105,6 +110,11 @@ class PluginState:
             if options.embedded:
                 state._start_embedded()
         state.masker.add(state.embedded_token, SUDO_LABEL)
+        from replcheck.conformance.plugin_support.replication_set import SetSession, read_choice
+
+        choice = read_choice(config)
+        if choice.named:
+            state.replication = SetSession(choice, options.settings, state.masker)
         if options.settings is not None:
             state.masker.add(options.settings.token, SUDO_LABEL)
             state.masker.add(options.settings.non_sudo_token, NON_SUDO_LABEL)
@@ -232,6 +242,8 @@ class PluginState:
         report.sections = [(title, mask(content)) for title, content in report.sections]
 
     def close(self) -> None:
+        if self.replication is not None:
+            self.replication.close()
         self.stack.close()
         if self.folder is not None and not self.worker:
             self.folder.remove()

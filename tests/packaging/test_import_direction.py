@@ -41,12 +41,15 @@ LAYERS = (
     E + "plugin_support",
     E + "plugin",
     E + "suite",
+    E + "topology_suite",
     E + "cli",
 )
 #: The only engine modules that may import the reference server: the run's entry (to start
-#: the embedded server), the catalogue (which route serves each requirement's endpoint) and
-#: the CLI (``replcheck serve``, ``--break``).
-READS_THE_SERVER = (E + "engine.runner", E + "enforcement.catalogue", E + "cli")
+#: the embedded server), the catalogue (which route serves each requirement's endpoint), the
+#: topology run's embedded set (``topology.embedded``) and the CLI (``replcheck serve``,
+#: ``--break``).
+READS_THE_SERVER = (E + "engine.runner", E + "enforcement.catalogue", E + "topology.embedded",
+                    E + "cli")
 
 
 def _module(path: Path) -> str:

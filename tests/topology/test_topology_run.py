@@ -12,11 +12,11 @@ from contextlib import contextmanager
 
 import pytest
 
-from replcheck.conformance.cli.topology_run import embedded_topology
 from replcheck.conformance.concurrency.interruption import RunInterrupted, StopRequest
 from replcheck.conformance.engine.run_result import RunResult, Verdict
 from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 from replcheck.conformance.settings.target import Settings
+from replcheck.conformance.topology.embedded import embedded_topology
 from replcheck.conformance.topology.run import run_topology
 from replcheck.conformance.topology.snapshot import Round
 from replcheck.conformance.topology.targets import ClusterTarget, Targets
