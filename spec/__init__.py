@@ -5,7 +5,8 @@ This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json``
 ``requirements.yaml``; beside them ``report/report.json`` (the JSON report's schema),
 ``topology/topology-file.json`` (the schema of ``replcheck serve --topology FILE``'s files),
 ``topology/topology-targets.json`` (the clusters ``replcheck run --topology FILE`` reads),
-``fleet/fleet-inventory.json`` and ``fleet/fleet-report.json`` (``replcheck fleet``'s inventory and report),
+``fleet/fleet-inventory.json`` and ``fleet/fleet-report.json`` (``replcheck fleet``'s inventory and
+report),
 ``released/`` (bundles of released contract versions, for ``replcheck spec diff``) and
 ``templates/`` (the reference page). The reference server, the conformance suite and the
 ``replcheck spec`` command all read these files through the functions here; nothing restates a
