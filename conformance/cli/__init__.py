@@ -12,6 +12,7 @@ from replcheck.conformance import __version__
 from replcheck.conformance.cli import (
     cleanup_cmd,
     completion_cmd,
+    report_cmd,
     requirements_cmd,
     run_cmd,
     serve_cmd,
@@ -27,6 +28,7 @@ COMMANDS = (
     spec_cmd,
     validate_cmd,
     requirements_cmd,
+    report_cmd,
     completion_cmd,
 )
 
