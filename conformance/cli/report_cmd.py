@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,13 +46,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=(
             "Merge the fleet reports of the N shards of one split (or of separate fleet runs) "
             "into one: the same matrix and exit status as one unsharded run. Targets are in "
-            "name order. A target in two reports, a "
+            "the order of --inventory when given, else by name. A target in two reports, a "
             "missing or doubled shard, or reports of different suite or spec versions: exit 2. "
             "Exit 0: every target conformant; 1: any not conformant or unsupported; 2: any "
             "without a verdict."
         ),
     )
     merger.add_argument("reports", metavar="REPORT.json", nargs="+")
+    merger.add_argument(
+        "--inventory",
+        metavar="FILE",
+        type=Path,
+        help="the fleet's inventory: list the targets in its order (else by name)",
+    )
     for name in ("json", "junit", "html"):
         merger.add_argument(
             f"--{name}", metavar="FILE", type=Path, help=f"write the merged {name} report"
@@ -108,7 +115,8 @@ def run_merge(args: argparse.Namespace) -> int:
 
     try:
         reports = [ShardReport(path, _read(path)) for path in args.reports]
-        result = merge_results(reports)
+        order = _inventory_order(args.inventory) if args.inventory else None
+        result = merge_results(reports, order)
     except (_InputError, MergeError) as exc:
         return _say(str(exc))
     for target in result.targets:
@@ -124,6 +132,16 @@ def run_merge(args: argparse.Namespace) -> int:
             return _say(f"cannot write --{name} {path}: {exc.strerror}")
         print(f"{name} report written to {path}")
     return result.exit_code
+
+
+def _inventory_order(path: Path) -> list[str]:
+    from replcheck.conformance.fleet.inventory import InventoryError, load
+
+    try:
+        return [target.name for target in load(path, os.environ).targets]
+    except InventoryError as exc:
+        message = str(exc)
+        raise _InputError(message if str(path) in message else f"{path}: {message}") from None
 
 
 def run_diff(args: argparse.Namespace) -> int:

@@ -161,3 +161,29 @@ def test_a_missing_or_doubled_shard_is_refused(tmp_path: Path) -> None:
 def test_an_unreadable_report_is_refused(tmp_path: Path) -> None:
     one = write(tmp_path / "one.json", fleet(outcome("eu")))
     _refused(_merge(one, tmp_path / "absent.json"), "absent.json does not exist")
+
+
+def test_the_inventory_gives_the_order_of_the_merged_targets(tmp_path: Path) -> None:
+    whole = fleet(outcome("zeta"), outcome("alpha", BROKEN), outcome("mid"))
+    inventory = tmp_path / "fleet.yaml"
+    inventory.write_text(
+        "targets:\n"
+        + "".join(f"  - {{name: {t.name}, embedded: true}}\n" for t in whole.targets),
+        encoding="utf-8",
+    )
+    paths = _split(whole, 2, tmp_path)
+    for extra, order in (([], ["alpha", "mid", "zeta"]), (["--inventory", inventory], None)):
+        done = _merge(*paths, "--json", tmp_path / "merged.json", *extra)
+        assert done.returncode == 1, done.stderr
+        merged = json.loads((tmp_path / "merged.json").read_text())
+        names = [target["name"] for target in merged["targets"]]
+        assert names == (order or ["zeta", "alpha", "mid"])
+
+
+def test_a_bad_inventory_given_to_merge_is_refused(tmp_path: Path) -> None:
+    paths = _split(fleet(outcome("eu")), 1, tmp_path)
+    inventory = tmp_path / "fleet.yaml"
+    inventory.write_text("targets: [{name: eu}]\n", encoding="utf-8")
+    done = _merge(*paths, "--inventory", inventory)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert str(inventory) in done.stderr and "target eu" in done.stderr
