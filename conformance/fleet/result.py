@@ -118,6 +118,17 @@ class FleetResult:
             if any(t.outcomes.get(rid, "passed") != "passed" for t in self.targets if t.outcomes)
         ]
 
+    def attention(self) -> list[str]:
+        """The requirements worth a column in the compact matrix: failed, errored, partial or
+        unsupported on some target, or labelled differently across the targets that report it
+        (a requirement every target left not run, as its profile says, is not)."""
+        out = []
+        for rid in self.requirement_ids:
+            labels = {t.outcomes[rid] for t in self.targets if rid in t.outcomes}
+            if len(labels) > 1 or labels & {"failed", "error", "partial", "unsupported"}:
+                out.append(rid)
+        return out
+
     def counts(self) -> dict[str, int]:
         """Targets per verdict, in first-seen order."""
         out: dict[str, int] = {}
