@@ -105,9 +105,12 @@ def _say(message: str) -> int:
 
 
 def _renderers() -> dict[str, Callable[[FleetResult], str]]:
-    from replcheck.conformance.fleet.result import fleet_result_to_json
+    """The same renderers as ``replcheck fleet``'s, so a merged report reads as one run's."""
+    from replcheck.conformance.report.fleet_html import render_fleet_html
+    from replcheck.conformance.report.fleet_json import render_fleet_json
+    from replcheck.conformance.report.fleet_junit import render_fleet_junit
 
-    return {"json": lambda result: json.dumps(fleet_result_to_json(result), indent=2) + "\n"}
+    return {"json": render_fleet_json, "junit": render_fleet_junit, "html": render_fleet_html}
 
 
 def run_merge(args: argparse.Namespace) -> int:
@@ -119,9 +122,9 @@ def run_merge(args: argparse.Namespace) -> int:
         result = merge_results(reports, order)
     except (_InputError, MergeError) as exc:
         return _say(str(exc))
-    for target in result.targets:
-        print(f"{target.name}: {target.verdict} ({target.tally()})")
-    print(result.sentence)
+    from replcheck.conformance.report.fleet_terminal import render_fleet_terminal
+
+    sys.stdout.write(render_fleet_terminal(result))
     for name, render in _renderers().items():
         path: Path | None = getattr(args, name)
         if path is None:

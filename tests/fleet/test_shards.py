@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from single_runs import BROKEN, REPLCHECK, fleet, outcome, write
 
 from replcheck.conformance.fleet.result import FleetResult, fleet_result_from_json
 from replcheck.conformance.fleet.sharding import ShardError, parse_shard, select_shard, shard_of
+from replcheck.conformance.report.fleet_junit import render_fleet_junit
 
 NAMES = [f"vault-{number:02d}" for number in range(40)]
 
@@ -105,12 +107,19 @@ def test_shards_merged_give_the_unsharded_matrix_and_exit_status(
         outcome("a-ref"), outcome("b-broken", BROKEN), outcome("c-ref"), outcome("d-ref")
     )
     paths = _split(whole, total, tmp_path)
-    done = _merge(*reversed(paths), "--json", tmp_path / "merged.json")
+    reports = [f"--{kind}={tmp_path / f'merged.{kind}'}" for kind in ("json", "junit", "html")]
+    done = _merge(*reversed(paths), *reports)
     assert done.returncode == whole.exit_code == 1, done.stdout + done.stderr
     merged = fleet_result_from_json(json.loads((tmp_path / "merged.json").read_text()))
     assert _matrix(merged) == _matrix(whole)
     assert merged.shard is None
-    assert done.stdout.splitlines()[-2] == whole.sentence
+    assert whole.sentence in done.stdout.splitlines()
+    assert render_fleet_junit(merged) == (tmp_path / "merged.junit").read_text()
+    junit = ElementTree.parse(tmp_path / "merged.junit").getroot()
+    assert [suite.get("name") for suite in junit.iter("testsuite")] == [
+        t.name for t in whole.targets
+    ]
+    assert "b-broken" in (tmp_path / "merged.html").read_text()
 
 
 def test_a_conformant_fleet_merges_to_exit_0(tmp_path: Path) -> None:
