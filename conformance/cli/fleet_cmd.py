@@ -49,6 +49,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
                         "and/or/not, as replcheck run -k)")
     parser.add_argument("--tag", dest="tags", metavar="TAG", action="append", default=[],
                         help="judge only targets carrying TAG (repeatable: any of them)")
+    parser.add_argument("--shard", metavar="I/N", default=None,
+                        help="judge only shard I of N (1-based) of the selected targets: a "
+                        "stable split by a hash of each target's name, so N machines judge the "
+                        "fleet once between them (merge with 'replcheck report merge')")
     for name in REPORTS:
         parser.add_argument(f"--{name}", metavar="FILE", type=Path, default=None,
                             help=f"write the fleet's {name.upper()} report to FILE")
@@ -136,8 +140,21 @@ def prepare(args: argparse.Namespace) -> tuple[list[FleetTarget], int]:
     parallel = parallel_of(str(args.parallel))
     inventory = load(args.inventory, os.environ)
     chosen = select(args, inventory)
+    if args.shard is not None:
+        chosen = _shard(args, chosen)
     _check_report_paths(args)
     return chosen, parallel
+
+
+def _shard(args: argparse.Namespace, chosen: list[FleetTarget]) -> list[FleetTarget]:
+    """``--shard I/N``: the selected targets of shard I (``args.shard`` becomes ``(I, N)``)."""
+    from replcheck.conformance.fleet.sharding import ShardError, parse_shard, select_shard
+
+    try:
+        args.shard = parse_shard(str(args.shard))
+    except ShardError as exc:
+        raise SettingError(str(exc)) from None
+    return select_shard(chosen, args.shard, lambda target: target.name)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -175,4 +192,11 @@ def handle(args: argparse.Namespace) -> int:
             say(target.sentence)
     if signum is not None:
         return 128 + int(signum)
+    if shard is not None and not result.targets:
+        # A shard may hold none of the targets (fewer targets than shards, or an uneven hash):
+        # nothing to judge here, and its empty report still counts for the merge's check
+        # that no shard is missing; the merged report gives the fleet's verdict.
+        print(f"{PROG}: shard {shard[0]}/{shard[1]} holds none of the selected targets; "
+              "the merged report of all shards gives the fleet's verdict")
+        return 0 if written else 2
     return result.exit_code if written else 2

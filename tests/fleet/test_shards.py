@@ -196,3 +196,73 @@ def test_a_bad_inventory_given_to_merge_is_refused(tmp_path: Path) -> None:
     done = _merge(*paths, "--inventory", inventory)
     assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
     assert str(inventory) in done.stderr and "target eu" in done.stderr
+
+
+# --- replcheck fleet --shard, end to end -------------------------------------------------------
+
+#: Two reference servers and a broken one, on the safe profile with one example: a few seconds
+#: per target.
+SMALL_FLEET = """\
+defaults: {max_examples: 1, seed: 7, profile: safe}
+targets:
+  - {name: ref-a, embedded: true}
+  - {name: broken, embedded: true, break: status-requires-token}
+  - {name: ref-b, embedded: true}
+"""
+
+
+def _fleet(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(REPLCHECK), "fleet", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_fleet_shards_merged_give_the_matrix_of_one_unsharded_run(tmp_path: Path) -> None:
+    inventory = tmp_path / "fleet.yaml"
+    inventory.write_text(SMALL_FLEET, encoding="utf-8")
+    whole = _fleet(inventory, "--parallel", "2", "--json", tmp_path / "whole.json")
+    assert whole.returncode == 1, whole.stdout + whole.stderr
+    shards = []
+    for index in (1, 2):
+        shard = tmp_path / f"shard-{index}.json"
+        done = _fleet(inventory, "--shard", f"{index}/2", "--json", shard)
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+        assert json.loads(shard.read_text())["shard"] == [index, 2]
+        shards.append(shard)
+    merged = _merge(*shards, "--inventory", inventory, "--json", tmp_path / "merged.json")
+    assert merged.returncode == whole.returncode, merged.stdout + merged.stderr
+
+    def matrix(path: Path) -> list[tuple[str, str, int, dict[str, str]]]:
+        return _matrix(fleet_result_from_json(json.loads(path.read_text())))
+
+    assert matrix(tmp_path / "merged.json") == matrix(tmp_path / "whole.json")
+    assert [row[0] for row in matrix(tmp_path / "merged.json")] == ["ref-a", "broken", "ref-b"]
+
+
+def test_an_empty_shard_writes_its_report_and_exits_0(tmp_path: Path) -> None:
+    """More shards than targets: some hold none; their (empty) reports let the merge check
+    that no shard is missing."""
+    inventory = tmp_path / "fleet.yaml"
+    inventory.write_text("targets:\n  - {name: only, embedded: true}\n", encoding="utf-8")
+    total = 3
+    empty = next(i for i in range(1, total + 1) if i != shard_of("only", total))
+    report = tmp_path / "empty.json"
+    done = _fleet(inventory, "--shard", f"{empty}/{total}", "--json", report)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"shard {empty}/{total} holds none of the selected targets" in done.stdout
+    assert json.loads(report.read_text())["targets"] == []
+
+
+@pytest.mark.parametrize("value", ["4/3", "0/3", "x", "1/0"])
+def test_fleet_refuses_a_bad_shard_in_one_sentence(tmp_path: Path, value: str) -> None:
+    inventory = tmp_path / "fleet.yaml"
+    inventory.write_text(SMALL_FLEET, encoding="utf-8")
+    done = _fleet(inventory, "--shard", value)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("replcheck fleet: error: --shard"), line
+    assert done.stdout == ""
