@@ -114,9 +114,9 @@ def _progress(total: int) -> Callable[[TargetOutcome], None]:
 
 def write_reports(args: argparse.Namespace, result: FleetResult) -> bool:
     """Write the report files asked for; False (after one sentence) when one cannot be."""
-    from replcheck.conformance.report.fleet_html import render_fleet_html
-    from replcheck.conformance.report.fleet_json import render_fleet_json
-    from replcheck.conformance.report.fleet_junit import render_fleet_junit
+    from replcheck.conformance.fleet.html import render_fleet_html
+    from replcheck.conformance.fleet.json_report import render_fleet_json
+    from replcheck.conformance.fleet.junit import render_fleet_junit
 
     renderers = {"junit": render_fleet_junit, "json": render_fleet_json,
                  "html": render_fleet_html}
@@ -135,10 +135,11 @@ def write_reports(args: argparse.Namespace, result: FleetResult) -> bool:
 
 def prepare(args: argparse.Namespace) -> tuple[list[FleetTarget], int]:
     """The selected targets and ``--parallel``, everything checked before any run."""
+    from replcheck.conformance.cli.fleet_embedded import resolve
     from replcheck.conformance.fleet.inventory import load
 
     parallel = parallel_of(str(args.parallel))
-    inventory = load(args.inventory, os.environ)
+    inventory = load(args.inventory, os.environ, resolve)
     chosen = select(args, inventory)
     if args.shard is not None:
         chosen = _shard(args, chosen)
@@ -158,8 +159,9 @@ def _shard(args: argparse.Namespace, chosen: list[FleetTarget]) -> list[FleetTar
 
 
 def handle(args: argparse.Namespace) -> int:
+    from replcheck.conformance.cli.fleet_embedded import judge
     from replcheck.conformance.fleet.pool import Interrupted, run_fleet
-    from replcheck.conformance.report.fleet_terminal import render_fleet_terminal
+    from replcheck.conformance.fleet.terminal import render_fleet_terminal
 
     try:
         chosen, parallel = prepare(args)
@@ -175,7 +177,8 @@ def handle(args: argparse.Namespace) -> int:
     shard = getattr(args, "shard", None)
     signum: int | None = None
     try:
-        result = run_fleet(chosen, parallel, _progress(len(chosen)), shard=shard)
+        result = run_fleet(chosen, parallel, _progress(len(chosen)), shard=shard,
+                           embedded=judge)
     except Interrupted as exc:
         signum, result = exc.signum, exc.result
         print(f"{PROG}: interrupted by {signal.Signals(signum).name}; reporting what was "

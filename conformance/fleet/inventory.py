@@ -17,7 +17,8 @@ others are judged.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ from replcheck.conformance.settings.values import SettingError, shown
 
 #: Settings whose values are paths, read relative to the inventory's folder.
 PATH_SETTINGS = ("ca_cert", "ca_path", "client_cert", "client_key")
+
+
+#: Checks and completes an embedded target (see ``load``); ``SettingError`` for a bad name.
+Resolve = Callable[["FleetTarget"], "FleetTarget"]
 
 
 class InventoryError(SettingError):
@@ -204,9 +209,13 @@ def _settings(defaults: Mapping[str, Any], own: Mapping[str, Any], folder: Path,
         raise InventoryError(f"{where}: {_setting_message(str(exc))}") from None
 
 
+_FLAG = re.compile(r"--([a-z-]+)(?: \([^)]*\))?")
+
+
 def _setting_message(message: str) -> str:
-    """``Settings.validate`` names a setting by its flag: the inventory by its key."""
-    return message.replace("--", "").replace("-", "_") if message.startswith("--") else message
+    """``Settings.validate`` names a setting by its flag (and its twins): the inventory by its
+    key."""
+    return _FLAG.sub(lambda match: match.group(1).replace("-", "_"), message)
 
 
 def _token(variable: str | None, environ: Mapping[str, str], unset: list[str]) -> str | None:
@@ -232,10 +241,11 @@ def _topology_unset(path: Path, environ: Mapping[str, str]) -> list[str]:
     return sorted({n for n in names if isinstance(n, str) and not environ.get(n)})
 
 
-def _target(entry: Mapping[str, Any], index: int, defaults: Mapping[str, Any], folder: Path,
-            environ: Mapping[str, str]) -> FleetTarget:
+def _target(entry: Mapping[str, Any], index: int, defaults: Mapping[str, Any], path: Path,
+            environ: Mapping[str, str], resolve: Resolve | None) -> FleetTarget:
     name = str(entry["name"])
-    where = f"target {name}"
+    where = f"{path}: target {name}"
+    folder = path.parent
     kinds = [key for key in ("url", "topology", "embedded") if key in entry]
     if len(kinds) != 1:
         given = " and ".join(kinds) if kinds else "none of them"
@@ -259,26 +269,20 @@ def _target(entry: Mapping[str, Any], index: int, defaults: Mapping[str, Any], f
     settings = _settings(defaults, entry.get("settings", {}), folder, where, extra)
     if kind == "embedded" and entry["embedded"] is not True:
         kind, topology = "embedded topology", str(entry["embedded"])
-        _check_topology_name(topology, where)
     elif kind == "topology":
-        path = folder / str(entry["topology"])
-        topology = str(path)
-        unset += _topology_unset(path, environ)
+        targets_file = folder / str(entry["topology"])
+        topology = str(targets_file)
+        unset += _topology_unset(targets_file, environ)
         if not unset:
-            _check_targets_file(path, settings, environ, where)
-    if broken is not None:
-        settings = _broken_settings(str(broken), settings, where)
-    return FleetTarget(name, index, tuple(entry.get("tags", ())), kind, settings, topology,
-                       None if broken is None else str(broken), tuple(unset))
-
-
-def _check_topology_name(name: str, where: str) -> None:
-    from replcheck.reference_server.topology.definition import NAMED
-
-    if name not in NAMED:
-        raise InventoryError(
-            f"{where}: embedded must be true or a reference topology ({', '.join(NAMED)}), "
-            f"not {shown(name)}")
+            _check_targets_file(targets_file, settings, environ, where)
+    target = FleetTarget(name, index, tuple(entry.get("tags", ())), kind, settings, topology,
+                         None if broken is None else str(broken), tuple(unset))
+    if resolve is not None and (target.broken is not None or kind == "embedded topology"):
+        try:
+            return resolve(target)
+        except SettingError as exc:
+            raise InventoryError(f"{where}: {exc}") from None
+    return target
 
 
 def _check_targets_file(path: Path, settings: Settings, environ: Mapping[str, str],
@@ -291,20 +295,14 @@ def _check_targets_file(path: Path, settings: Settings, environ: Mapping[str, st
         raise InventoryError(f"{where}: topology: {exc}") from None
 
 
-def _broken_settings(name: str, settings: Settings, where: str) -> Settings:
-    from replcheck.conformance.cli.broken_target import settings_for
-    from replcheck.reference_server.broken import UnknownBrokenServer, find
-
-    try:
-        broken = find(name, "break")
-    except UnknownBrokenServer as exc:
-        raise InventoryError(f"{where}: {exc}") from None
-    return settings_for(broken, settings)
-
-
-def load(path: Path, environ: Mapping[str, str]) -> Inventory:
+def load(path: Path, environ: Mapping[str, str], resolve: Resolve | None = None) -> Inventory:
     """Read and check the inventory at ``path``; token variables are looked up in ``environ``.
-    ``InventoryError`` (one sentence) for anything wrong with the file."""
+    ``InventoryError`` (one sentence) for anything wrong with the file.
+
+    ``resolve`` checks an embedded target's server names (``break``, a reference topology) and
+    gives a broken server its proven profile and bounds: the CLI passes
+    ``replcheck.conformance.cli.fleet_embedded.resolve`` (this layer does not import the
+    reference server); without it those names are checked when the target runs."""
     document = _read(path)
     errors = sorted(
         Draft202012Validator(spec.fleet_inventory_schema()).iter_errors(document),
@@ -312,7 +310,6 @@ def load(path: Path, environ: Mapping[str, str]) -> Inventory:
     )
     if errors:
         raise InventoryError(_schema_sentence(document, _deepest(errors[0]), path))
-    folder = path.parent
     defaults = document.get("defaults", {})
     targets: list[FleetTarget] = []
     seen: dict[str, int] = {}
@@ -322,7 +319,7 @@ def load(path: Path, environ: Mapping[str, str]) -> Inventory:
             raise InventoryError(
                 f"{path}: target {name}: the name is already used by targets[{seen[name]}]")
         seen[name] = index
-        targets.append(_target(entry, index, defaults, folder, environ))
+        targets.append(_target(entry, index, defaults, path, environ, resolve))
     return Inventory(path, tuple(targets))
 
 

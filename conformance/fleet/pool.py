@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from replcheck.conformance.fleet.inventory import FleetTarget
 from replcheck.conformance.fleet.result import FleetResult, TargetOutcome
-from replcheck.conformance.fleet.running import no_verdict, run_target
+from replcheck.conformance.fleet.running import EmbeddedJudge, no_verdict, run_target
 
 #: ``--parallel`` bounds: at least one target at a time, at most 64 worker processes.
 MIN_PARALLEL = 1
@@ -76,8 +76,10 @@ def run_fleet(
     parallel: int = 1,
     on_done: OnDone | None = None,
     shard: tuple[int, int] | None = None,
+    embedded: EmbeddedJudge | None = None,
 ) -> FleetResult:
     """Judge ``targets`` ``parallel`` at a time; the outcomes in ``targets``' order.
+    ``embedded`` judges broken servers and reference topologies (``running.EmbeddedJudge``).
 
     Raises ``Interrupted`` (its ``result`` partial) when a stop signal arrived."""
     if not MIN_PARALLEL <= parallel <= MAX_PARALLEL:
@@ -100,7 +102,8 @@ def run_fleet(
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        stopped = _drive(pending, min(parallel, max(len(pending), 1)), outcomes, done, received)
+        stopped = _drive(pending, min(parallel, max(len(pending), 1)), outcomes, done, received,
+                         embedded)
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
@@ -114,13 +117,13 @@ def run_fleet(
 
 
 def _drive(pending: list[FleetTarget], workers: int, outcomes: dict[str, TargetOutcome],
-           done: OnDone, received: list[int]) -> int | None:
+           done: OnDone, received: list[int], embedded: EmbeddedJudge | None) -> int | None:
     """Run ``pending`` in a pool of ``workers``; the signal that stopped it, or None."""
     while pending:
         pool = _pool(workers)
         futures: dict[Future[TargetOutcome], FleetTarget] = {}
         try:
-            futures = {pool.submit(run_target, t): t for t in pending}
+            futures = {pool.submit(run_target, t, embedded): t for t in pending}
             broken = _collect(futures, outcomes, done)
         except KeyboardInterrupt:
             signum = received[-1] if received else signal.SIGINT

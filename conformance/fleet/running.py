@@ -2,7 +2,8 @@
 
 ``run_target`` is what each worker process of the pool calls: a single cluster through the
 engine's ``run`` (the embedded reference server, a broken server, or a URL), a replication set
-through ``run_topology`` (a targets file, or a reference topology started in the worker). Each
+through ``run_topology`` (a targets file; a reference topology is started in the worker by the
+judge the CLI passes, ``EmbeddedJudge``, as are broken servers). Each
 target keeps its own bounds (client timeout, body cap, budget) from its settings, as a single run.
 Whatever ends a run without a verdict (``RunAborted``, a ``SettingError`` such as an unreadable
 targets file, a bug) becomes that target's ``no verdict`` with one sentence; it never escapes to
@@ -12,6 +13,7 @@ the other targets.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,31 +53,23 @@ def no_verdict(target: FleetTarget, sentence: str, duration_s: float = 0.0) -> T
     )
 
 
-def _judge(target: FleetTarget, stop: StopRequest) -> RunResult:
+#: Judges the targets that need the reference server started in the worker (a broken server,
+#: a reference topology): ``replcheck.conformance.cli.fleet_embedded.judge``, passed down by the
+#: CLI (a module-level function, so it reaches a spawned worker by name).
+EmbeddedJudge = Callable[[FleetTarget, "StopRequest"], "RunResult"]
+
+
+def _judge(target: FleetTarget, stop: StopRequest, embedded: EmbeddedJudge | None) -> RunResult:
     from replcheck.conformance.engine.runner import run
 
-    settings = target.settings
     if target.kind == "topology":
         return _topology(target, stop)
-    if target.kind == "embedded topology":
-        from replcheck.conformance.cli.topology_run import embedded
-        from replcheck.conformance.topology.run import run_topology
-
-        assert target.topology is not None
-        if settings.profile is None:  # as run --topology NAME --embedded: full unless told
-            settings = settings.replace(profile="full")
-        with embedded(target.topology, settings) as targets:
-            return run_topology(targets, settings, None, stop)
-    if target.broken is not None:
-        from replcheck.conformance.cli import broken_target
-        from replcheck.reference_server.broken import find
-
-        broken = find(target.broken, "break")
-        with broken_target.serving(broken, settings) as judged:
-            result = run(judged, None, stop)
-        broken_target.name_in(result, broken)
-        return result
-    return run(settings, None, stop)
+    if target.broken is not None or target.kind == "embedded topology":
+        if embedded is None:
+            raise SettingError(f"target {target.name} needs the reference server's registry, "
+                               "which this caller did not give")
+        return embedded(target, stop)
+    return run(target.settings, None, stop)
 
 
 def _topology(target: FleetTarget, stop: StopRequest) -> RunResult:
@@ -92,9 +86,9 @@ def _topology(target: FleetTarget, stop: StopRequest) -> RunResult:
     return run_topology(targets, settings, None, stop)
 
 
-def run_target(target: FleetTarget) -> TargetOutcome:
-    """Judge ``target``; never raises but for an interruption the run could not turn into a
-    partial result (then the outcome is ``interrupted`` with its exit status)."""
+def run_target(target: FleetTarget, embedded: EmbeddedJudge | None = None) -> TargetOutcome:
+    """Judge ``target`` (``embedded`` judges broken servers and reference topologies); never
+    raises: every end of the run is an outcome."""
     from replcheck.conformance.concurrency.interruption import (
         RunInterrupted,
         StopRequest,
@@ -109,7 +103,7 @@ def run_target(target: FleetTarget) -> TargetOutcome:
     started = time.perf_counter()
     stop = StopRequest()
     try:
-        result = _judge(target, stop)
+        result = _judge(target, stop, embedded)
     except RunAborted as exc:
         return no_verdict(target, f"target {target.name}: {exc}", time.perf_counter() - started)
     except SettingError as exc:
