@@ -106,9 +106,9 @@ def _say(message: str) -> int:
 
 def _renderers() -> dict[str, Callable[[FleetResult], str]]:
     """The same renderers as ``replcheck fleet``'s, so a merged report reads as one run's."""
-    from replcheck.conformance.report.fleet_html import render_fleet_html
-    from replcheck.conformance.report.fleet_json import render_fleet_json
-    from replcheck.conformance.report.fleet_junit import render_fleet_junit
+    from replcheck.conformance.fleet.html import render_fleet_html
+    from replcheck.conformance.fleet.json_report import render_fleet_json
+    from replcheck.conformance.fleet.junit import render_fleet_junit
 
     return {"json": render_fleet_json, "junit": render_fleet_junit, "html": render_fleet_html}
 
@@ -122,7 +122,7 @@ def run_merge(args: argparse.Namespace) -> int:
         result = merge_results(reports, order)
     except (_InputError, MergeError) as exc:
         return _say(str(exc))
-    from replcheck.conformance.report.fleet_terminal import render_fleet_terminal
+    from replcheck.conformance.fleet.terminal import render_fleet_terminal
 
     sys.stdout.write(render_fleet_terminal(result))
     for name, render in _renderers().items():

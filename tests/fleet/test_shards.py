@@ -11,9 +11,9 @@ from xml.etree import ElementTree
 import pytest
 from single_runs import BROKEN, REPLCHECK, fleet, outcome, write
 
+from replcheck.conformance.fleet.junit import render_fleet_junit
 from replcheck.conformance.fleet.result import FleetResult, fleet_result_from_json
 from replcheck.conformance.fleet.sharding import ShardError, parse_shard, select_shard, shard_of
-from replcheck.conformance.report.fleet_junit import render_fleet_junit
 
 NAMES = [f"vault-{number:02d}" for number in range(40)]
 
