@@ -173,7 +173,7 @@ def handle(args: argparse.Namespace) -> int:
         variables = sorted({v for target in unset for v in target.unset})
         say(f"no verdict for {', '.join(t.name for t in unset)}: the token variable(s) "
             f"{', '.join(variables)} they name are not set; the other targets are judged")
-    print(f"{PROG}: {len(chosen)} target(s), {parallel} at a time")
+    print(f"{PROG}: {len(chosen)} target(s), {parallel} at a time", flush=True)
     shard = getattr(args, "shard", None)
     signum: int | None = None
     try:
