@@ -54,7 +54,7 @@ class TargetOutcome:
     outcomes: dict[str, str] = field(default_factory=dict)
     requests: int = 0
     duration_s: float = 0.0
-    #: The target's own JSON report (``conformance.report.json.as_dict``), masked; None
+    #: The target's own JSON report (``replcheck.conformance.report.json.as_dict``), masked; None
     #: when there is no verdict.
     report: dict[str, Any] | None = None
 
