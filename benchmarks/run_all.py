@@ -2,7 +2,8 @@
 against the server, the suite run, ``--concurrency`` against a slow target, hostile targets
 against the runner (time to give up, peak memory), Ctrl-C at random moments, and the server's
 request bounds (log lines per malformed request, stalled-body close time), and a six-cluster
-topology (start time, memory, status throughput beside a single cluster).
+topology (start time, memory, status throughput beside a single cluster), and a fleet of 50
+targets at --parallel 1, 4 and 8 (targets per minute, peak memory, verdicts as one by one).
 
 Extra arguments are not taken; run a benchmark script directly to change its settings.
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ("bench_server.py", "bench_hostile_clients.py", "bench_suite.py",
               "bench_concurrency.py", "bench_hostile_targets.py", "bench_interrupts.py",
-              "bench_request_bounds.py", "bench_topology.py")
+              "bench_request_bounds.py", "bench_topology.py", "bench_fleet.py")
 
 
 def main() -> int:

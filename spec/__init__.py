@@ -5,6 +5,8 @@ This package is the single source of truth: ``openapi.yaml``, ``schemas/*.json``
 ``requirements.yaml``; beside them ``report/report.json`` (the JSON report's schema),
 ``topology/topology-file.json`` (the schema of ``replcheck serve --topology FILE``'s files),
 ``topology/topology-targets.json`` (the clusters ``replcheck run --topology FILE`` reads),
+``fleet/fleet-inventory.json`` and ``fleet/fleet-report.json`` (``replcheck fleet``'s inventory and
+report),
 ``released/`` (bundles of released contract versions, for ``replcheck spec diff``) and
 ``templates/`` (the reference page). The reference server, the conformance suite and the
 ``replcheck spec`` command all read these files through the functions here; nothing restates a
@@ -38,6 +40,8 @@ __all__ = [
     "bundled_openapi",
     "example",
     "example_names",
+    "fleet_inventory_schema",
+    "fleet_report_schema",
     "openapi",
     "registry",
     "released_openapi",
@@ -85,6 +89,10 @@ _TOPOLOGY_FILE_SCHEMA = "topology/topology-file.json"
 #: The schema of a targets file (``replcheck run --topology FILE``): the clusters of a set a
 #: topology run reads.
 _TOPOLOGY_TARGETS_SCHEMA = "topology/topology-targets.json"
+
+#: The schemas of a fleet run (``replcheck fleet``): its inventory and its JSON report.
+_FLEET_INVENTORY_SCHEMA = "fleet/fleet-inventory.json"
+_FLEET_REPORT_SCHEMA = "fleet/fleet-report.json"
 
 
 def spec_dir() -> Path:
@@ -243,9 +251,9 @@ def released_openapi(version: str) -> dict[str, Any]:
 
 def standalone_names() -> list[str]:
     """Names ``standalone_schema`` knows: every schema's file stem, ``report`` and
-    ``topology-file`` and ``topology-targets``."""
+    ``topology-file``, ``topology-targets``, ``fleet-inventory`` and ``fleet-report``."""
     return [name.removesuffix(".json") for name in schema_names()] + [
-        "report", "topology-file", "topology-targets"
+        "report", "topology-file", "topology-targets", "fleet-inventory", "fleet-report"
     ]
 
 
@@ -264,6 +272,16 @@ def topology_targets_schema() -> dict[str, Any]:
     return _read_json(spec_dir() / _TOPOLOGY_TARGETS_SCHEMA)
 
 
+def fleet_inventory_schema() -> dict[str, Any]:
+    """The JSON Schema of a fleet inventory (``replcheck fleet INVENTORY``; self-contained)."""
+    return _read_json(spec_dir() / _FLEET_INVENTORY_SCHEMA)
+
+
+def fleet_report_schema() -> dict[str, Any]:
+    """The JSON Schema of a fleet report (``replcheck fleet --json``; self-contained)."""
+    return _read_json(spec_dir() / _FLEET_REPORT_SCHEMA)
+
+
 def standalone_schema(name: str) -> dict[str, Any]:
     """One schema with every schema it refers to embedded under ``$defs``.
 
@@ -279,6 +297,10 @@ def standalone_schema(name: str) -> dict[str, Any]:
         return topology_file_schema()
     if name in ("topology-targets", "topology-targets.json"):
         return topology_targets_schema()
+    if name in ("fleet-inventory", "fleet-inventory.json"):
+        return fleet_inventory_schema()
+    if name in ("fleet-report", "fleet-report.json"):
+        return fleet_report_schema()
     file_name = name if name.endswith(".json") else f"{name}.json"
     if file_name not in schema_names():
         raise KeyError(f"no schema named {name!r} (known: {', '.join(standalone_names())})")

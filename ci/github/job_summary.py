@@ -2,8 +2,9 @@
 
 Appends Markdown to the summary file (the verdict, the run's provenance, the requirements that
 did not pass with the reason or first finding, then every requirement in a collapsed list) and
-``verdict=...`` to the step's output file. With no report (``replcheck run`` exited 2 before
-writing one) the summary says so and the verdict is ``none``.
+``verdict=...`` to the step's output file. A fleet report (the action's inventory input) gets
+the fleet's sentence and one row per target instead. With no report (``replcheck run`` exited
+2 before writing one) the summary says so and the verdict is ``none``.
 
 Standard library only: it runs with the venv's Python but needs nothing from replcheck. The JSON
 report is already masked by replcheck, so nothing here handles tokens.
@@ -104,6 +105,27 @@ def summary(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: A fleet's verdict (the ``verdict`` output) from its exit status.
+FLEET_VERDICTS = {0: "conformant", 1: "not conformant", 2: "no verdict"}
+
+
+def fleet_summary(report: dict[str, Any]) -> str:
+    """A fleet report (``replcheck fleet`` or ``report merge``): the fleet's sentence, then one
+    row per target with its verdict and what its requirements were labelled."""
+    shard = report.get("shard")
+    title = f"## replcheck fleet{f' (shard {shard[0]}/{shard[1]})' if shard else ''}"
+    lines = [title, "", cell(report.get("sentence", "")), ""]
+    lines += ["| target | verdict | requirements |", "|---|---|---|"]
+    for target in report.get("targets") or []:
+        counts = Counter(str(label) for label in (target.get("outcomes") or {}).values())
+        tally = ", ".join(f"{counts[o]} {o}" for o in sorted(counts, key=_rank))
+        what = tally or target.get("sentence", "")
+        lines.append(f"| {cell(target.get('name', '?'))} | {cell(target.get('verdict', '?'))} "
+                     f"| {cell(what)} |")
+    lines += ["", "Each target's findings are in the HTML report of the artifact."]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--report", required=True, type=Path, help="replcheck's JSON report")
@@ -115,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         report = json.loads(args.report.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         report = None
-    if isinstance(report, dict):
+    if isinstance(report, dict) and "targets" in report:
+        text = fleet_summary(report)
+        verdict = FLEET_VERDICTS.get(report.get("exit_code", 2), "no verdict")
+    elif isinstance(report, dict):
         text, verdict = summary(report), str(report.get("verdict", "none"))
     else:
         text, verdict = no_report(args.exit_code), "none"

@@ -12,6 +12,8 @@ from replcheck.conformance import __version__
 from replcheck.conformance.cli import (
     cleanup_cmd,
     completion_cmd,
+    fleet_cmd,
+    report_cmd,
     requirements_cmd,
     run_cmd,
     serve_cmd,
@@ -22,11 +24,13 @@ from replcheck.conformance.cli.lost_output import surviving_lost_output
 
 COMMANDS = (
     run_cmd,
+    fleet_cmd,
     cleanup_cmd,
     serve_cmd,
     spec_cmd,
     validate_cmd,
     requirements_cmd,
+    report_cmd,
     completion_cmd,
 )
 

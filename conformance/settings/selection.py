@@ -27,6 +27,13 @@ class Selection:
         if self._tokens:
             self._evaluate(lambda word: True)  # reject a malformed expression up front
 
+    def matches_text(self, text: str) -> bool:
+        """Whether the expression holds of ``text`` (a word matches a substring, ignoring
+        case): ``replcheck fleet -k`` on target names."""
+        if not self._tokens:
+            return True
+        return self._evaluate(lambda word: word.lower() in text.lower())
+
     def matches(self, check_id: str, requirement: str) -> bool:
         if not self._tokens:
             return True

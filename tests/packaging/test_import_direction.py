@@ -38,6 +38,7 @@ LAYERS = (
     E + "engine",
     E + "topology",
     E + "report",
+    E + "fleet",
     E + "plugin_support",
     E + "plugin",
     E + "suite",
