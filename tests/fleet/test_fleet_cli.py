@@ -176,3 +176,30 @@ def test_a_hanging_target_and_an_unset_token_cost_only_their_own_verdicts(
     written = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir())
     for text in (out, err, written):
         assert secret not in text
+
+
+def test_a_targets_file_with_an_unset_token_variable_is_named_not_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FLEET_SET_TOKEN", raising=False)
+    (tmp_path / "set.yaml").write_text(
+        "clusters:\n  primary: {url: 'http://127.0.0.1:1', token_env: FLEET_SET_TOKEN}\n",
+        encoding="utf-8")
+    path = tmp_path / "fleet.yaml"
+    path.write_text("targets: [{name: set, topology: set.yaml}]\n", encoding="utf-8")
+    (target,) = load(path, {}).targets
+    assert target.kind == "topology" and target.unset == ("FLEET_SET_TOKEN",)
+    (target,) = load(path, {"FLEET_SET_TOKEN": "x"}).targets
+    assert target.unset == ()
+
+
+def test_a_reference_topology_is_judged_as_a_set(tmp_path: Path) -> None:
+    from replcheck.conformance.cli.fleet_embedded import judge, resolve
+    from replcheck.conformance.fleet.pool import run_fleet
+
+    path = tmp_path / "fleet.yaml"
+    path.write_text("defaults: {profile: safe, converge_timeout: 20s}\n"
+                    "targets: [{name: pair, embedded: dr-pair}]\n", encoding="utf-8")
+    result = run_fleet(load(path, {}, resolve).targets, 1, embedded=judge)
+    (outcome,) = result.targets
+    assert outcome.kind == "embedded topology" and outcome.verdict == "conformant"
+    assert outcome.outcomes.get("TOPOLOGY-SHARED-CLUSTER-ID") == "passed"
