@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from replcheck.conformance.cli.report_paths import REPORTS, check_report_paths
 from replcheck.conformance.settings.values import SettingError, one_line
 
 if TYPE_CHECKING:
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from replcheck.conformance.fleet.result import FleetResult, TargetOutcome
 
 #: The report flags, as ``replcheck run``'s.
-REPORTS = ("junit", "json", "html")
 PROG = "replcheck fleet"
 
 
@@ -87,20 +87,6 @@ def select(args: argparse.Namespace, inventory: Inventory) -> list[FleetTarget]:
     return chosen
 
 
-def _check_report_paths(args: argparse.Namespace) -> None:
-    for name in REPORTS:
-        path: Path | None = getattr(args, name)
-        if path is None:
-            continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SettingError(f"cannot write --{name} {path}: the folder {path.parent} cannot "
-                               f"be made ({exc.strerror or exc})") from None
-        if path.is_dir():
-            raise SettingError(f"cannot write --{name} {path}: it is a folder")
-
-
 def _progress(total: int) -> Callable[[TargetOutcome], None]:
     done = [0]
 
@@ -143,7 +129,7 @@ def prepare(args: argparse.Namespace) -> tuple[list[FleetTarget], int]:
     chosen = select(args, inventory)
     if args.shard is not None:
         chosen = _shard(args, chosen)
-    _check_report_paths(args)
+    check_report_paths(args)
     return chosen, parallel
 
 

@@ -48,7 +48,7 @@ def judge(target: FleetTarget, stop: StopRequest) -> RunResult:
 
     settings = target.settings
     if target.kind == "embedded topology":
-        from replcheck.conformance.cli.topology_run import embedded
+        from replcheck.conformance.topology.embedded import embedded
         from replcheck.conformance.topology.run import run_topology
 
         if settings.profile is None:  # as run --topology NAME --embedded: full unless told

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from replcheck.conformance.cli import broken_names, topology_run
+from replcheck.conformance.cli.report_paths import REPORTS, check_report_paths
 from replcheck.conformance.cli.setting_flags import add_setting_flags, given_values
 from replcheck.conformance.settings.selection import Selection, SelectionError
 from replcheck.conformance.settings.target import OPTIONS, Settings
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 #: The report flags (``--junit`` …). Their renderers, like the runner, are imported only when a
 #: run starts: every other sub-command shares this parser and should not load the engine.
-REPORTS = ("junit", "json", "html")
 
 
 def _renderers() -> dict[str, Callable[[RunResult], str]]:
@@ -153,24 +153,6 @@ def _settings(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
     )
 
 
-def _check_report_paths(args: argparse.Namespace) -> None:
-    """Create the report folders up front (as pytest does for --junitxml), so a run never ends
-    with its verdict unwritten; a folder that cannot be made is a bad flag."""
-    for name in REPORTS:
-        path: Path | None = getattr(args, name)
-        if path is None:
-            continue
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise SettingError(
-                f"cannot write --{name} {path}: the folder {path.parent} cannot be made "
-                f"({exc.strerror or exc})"
-            ) from None
-        if not path.parent.is_dir():
-            raise SettingError(f"cannot write --{name} {path}: {path.parent} is not a folder")
-
-
 def _check_keyword(keyword: str | None) -> None:
     try:
         Selection(keyword)
@@ -200,7 +182,7 @@ def prepare(
 
         settings = broken_target.settings_for(broken, settings)
     _check_keyword(args.keyword)
-    _check_report_paths(args)
+    check_report_paths(args)
     client_context(settings)  # a TLS file or folder that cannot be used is a bad flag
     return settings
 
@@ -227,7 +209,7 @@ def prepare_topology(args: argparse.Namespace, environ: Mapping[str, str]) -> Se
     if settings.profile is None:
         settings = settings.replace(profile="full" if args.embedded else "safe")
     _check_keyword(args.keyword)
-    _check_report_paths(args)
+    check_report_paths(args)
     folder: Path | None = args.save_snapshots
     if folder is not None:
         try:
