@@ -219,7 +219,7 @@ def revoke_accessor(request: Request) -> Reply:
     if entry is None:
         return Reply(warnings=["No token found with this accessor"])
     request.core.tokens.revoke_entry(entry)
-    request.core.replication.record_write(replicated=False)
+    request.core.node.record(TokenRevoke(entry.key))
     return Reply()
 
 

@@ -504,3 +504,21 @@ def test_refused_operations_leave_a_starting_state_exactly_as_it_was(state: str)
         after = client.get("sys/replication/status").content.split(b'"data":', 1)[1]
     assert sent >= 12 and after == before
     assert core.node.roles == {}
+
+
+def test_a_revoke_by_accessor_reaches_the_dr_secondary() -> None:
+    """Revoking by accessor is a replicated write, as revoking by the token is: the DR
+    secondary (whose tokens are its primary's) loses the token and the roots meet again."""
+    with topology("dr-pair") as (clusters, clock):
+        primary, secondary = clusters["primary"], clusters["secondary"]
+        clock.advance(SETTLE)
+        made = primary.post("auth/token/create", {"policies": ["default"]}).json()["auth"]
+        clock.advance(0.5)
+        secondary.status()  # a read applies what the link delivered by now
+        assert secondary.core.tokens.lookup(made["client_token"]) is not None
+        revoked = primary.post("auth/token/revoke-accessor", {"accessor": made["accessor"]})
+        assert revoked.status_code == 204
+        clock.advance(0.5)
+        secondary.status()
+        assert secondary.core.tokens.lookup(made["client_token"]) is None
+        assert secondary.section("dr")["merkle_root"] == primary.section("dr")["merkle_root"]
