@@ -299,6 +299,18 @@ def _recover_does_nothing(request: ZooRequest) -> ZooRequest | ZooResponse:
     return request
 
 
+def _sudo_not_required(mode: Mode) -> RequestHook:
+    """``{mode}/primary/secondary-token`` served to any live token as if it had sudo."""
+    path = f"{API}{mode}/primary/secondary-token"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method in ("POST", "PUT") and request.clean == path and request.token_is_live:
+            return request.as_root()
+        return request
+
+    return hook
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -403,6 +415,23 @@ def _heartbeat_frozen(probe: SetProbe) -> bool:
     first = probe.section("secondary", "dr")["primaries"][0]["last_heartbeat"]
     time.sleep(2.2)
     return bool(probe.section("secondary", "dr")["primaries"][0]["last_heartbeat"] == first)
+
+
+def _token_without_sudo(mode: Mode) -> Callable[[SetProbe], bool]:
+    """A token with update and no sudo on the primary's secondary-token gets one."""
+
+    def probe_(probe: SetProbe) -> bool:
+        api = f"sys/replication/{mode}/primary/secondary-token"
+        client = probe.client("primary")
+        client.put("sys/policies/acl/zoo-no-sudo",
+                   json={"policy": f'path "{api}" {{ capabilities = ["update"] }}'})
+        made = client.post("auth/token/create",
+                           json={"policies": ["zoo-no-sudo"], "no_default_policy": True})
+        token = made.json()["auth"]["client_token"]
+        answer = client.post(api, json={"id": "zoo-no-sudo"}, headers={"X-Vault-Token": token})
+        return answer.status_code == 200
+
+    return probe_
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -606,6 +635,18 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "recover on the DR primary answers success and restarts no stream",
         "dr-pair", (T + "RECOVER",), _recover_restarts_nothing,
         requests={"primary": _recover_does_nothing}, profile="full",
+    ),
+    BrokenSet(
+        "dr-secondary-token-without-sudo",
+        "the DR primary makes a secondary token for a token with update and no sudo",
+        "dr-pair", ("DR-SECONDARY-TOKEN-SUDO",), _token_without_sudo("dr"),
+        requests={"primary": _sudo_not_required("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-token-without-sudo",
+        "the performance primary makes a secondary token for a token with update and no sudo",
+        "perf-pair", ("PERFORMANCE-SECONDARY-TOKEN-SUDO",), _token_without_sudo("performance"),
+        requests={"primary": _sudo_not_required("performance")}, profile="full",
     ),
 )
 

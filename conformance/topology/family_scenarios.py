@@ -1,0 +1,137 @@
+"""The replication family's own promises that only a set shows (full profile only).
+
+``run_scenarios`` calls ``run_family`` on its first round, before the write, reindex and recover
+scenarios (which settle the set after the family's own writes) and the drill; each function
+makes exactly the calls its requirement's statement describes and judges the answers as the
+statement says:
+
+- **secondary-token needs sudo** (DR-SECONDARY-TOKEN-SUDO, PERFORMANCE-SECONDARY-TOKEN-SUDO, one
+  result per primary of the mode): on the primary, a policy ``replcheck-<run id>-update-<mode>``
+  granting ``update`` (no ``sudo``) on ``sys/replication/<mode>/primary/secondary-token`` and a
+  token with only that policy are made with the cluster's token; the request for a secondary
+  token for ``replcheck-<run id>-sudo`` with that token must answer 403 and the id must not
+  join the primary's ``known_secondaries``. The token is revoked and the policy deleted whatever
+  happened (an accepted id is revoked too); a refused set-up step is "not run" with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from replcheck.conformance.topology.snapshot import Round
+from replcheck.conformance.transport.client import Credential
+from replcheck.conformance.transport.exchange import Exchange
+
+if TYPE_CHECKING:  # scenarios.py imports this module: its types only
+    from replcheck.conformance.topology.scenarios import (
+        ScenarioContext,
+        ScenarioOutcome,
+        _Judged,
+    )
+
+Section = Callable[[Round, str, str], dict[str, Any]]
+
+__all__ = ["SUDO", "run_family"]
+
+#: mode -> the requirement that its secondary-token needs sudo.
+SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-TOKEN-SUDO"}
+POLICY_PATH = "/v1/sys/policies/acl/"
+CREATE_PATH = "/v1/auth/token/create"
+REVOKE_PATH = "/v1/auth/token/revoke"
+#: The label a made token reads as in every report.
+NO_SUDO_LABEL = "$NO_SUDO_TOKEN"
+
+
+def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
+               judged: Callable[[str, str, Any], _Judged], section: Section) -> None:
+    """Every family scenario on ``round_``; results go to ``outcome.results``. ``judged``
+    makes a ``_Judged`` and ``section`` reads one mode's section (both from scenarios.py,
+    passed in so the two modules do not import each other)."""
+    for mode, requirement in SUDO.items():
+        for read in round_:
+            cluster = read.cluster
+            if section(round_, cluster, mode).get("mode") != "primary":
+                continue
+            check = judged(requirement, f"{mode}: {cluster}", ctx.masker)
+            reason = _sudo(ctx, cluster, mode, check, section)
+            outcome.results.append(check.result(reason))
+
+
+def _send(ctx: ScenarioContext, cluster: str, method: str, path: str, *, token: str | None,
+          body: Any = None, purpose: str, reveals: str = "") -> Exchange:
+    """Send through the cluster's client. ``reveals``: the masking label of the token the
+    answer's ``auth.client_token`` holds; the exchange is recorded once it is masked."""
+    client = ctx.clients[cluster]
+    exchange = client.send(method, path, json=body, purpose=purpose, origin="topology:family",
+                           credential=Credential(token) if token else None,
+                           record=not reveals)
+    if reveals:
+        answer = exchange.json()
+        auth = answer.get("auth") if isinstance(answer, dict) else None
+        made = auth.get("client_token") if isinstance(auth, dict) else None
+        if isinstance(made, str) and made:
+            ctx.masker.add(made, reveals)
+        client.exchanges.append(client.mask(exchange))
+    return exchange
+
+
+def _ok(exchange: Exchange) -> bool:
+    return exchange.status is not None and 200 <= exchange.status < 300
+
+
+def _said(exchange: Exchange) -> str:
+    errors = exchange.errors_text()
+    return f"answered {exchange.status}" + (f": {errors}" if errors else "")
+
+
+def _sudo(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+          section: Section) -> str:
+    """One primary's secondary-token asked for with update and no sudo; the not-run reason
+    ("" once judged)."""
+    root = ctx.tokens.get(cluster)
+    if not root:
+        return f"no token for {cluster}: no policy or token can be made there"
+    api = f"sys/replication/{mode}/primary/secondary-token"
+    policy = f"replcheck-{ctx.run_id}-update-{mode}"
+    secondary_id = f"replcheck-{ctx.run_id}-sudo"
+    made = _send(ctx, cluster, "PUT", POLICY_PATH + policy, token=root,
+                 body={"policy": f'path "{api}" {{\n  capabilities = ["update"]\n}}\n'},
+                 purpose="a policy with update and no sudo on secondary-token")
+    if not _ok(made):
+        return f"{cluster} refused the policy {policy} ({_said(made)})"
+    made_token = ""
+    try:
+        created = _send(ctx, cluster, "POST", CREATE_PATH, token=root, body={
+            "policies": [policy], "no_default_policy": True, "ttl": "10m",
+            "renewable": False, "display_name": policy}, purpose="a token without sudo",
+            reveals=NO_SUDO_LABEL)
+        body = created.json() if created.status == 200 else None
+        auth = body.get("auth") if isinstance(body, dict) else None
+        token = auth.get("client_token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            return f"{cluster} refused a token with the policy {policy} ({_said(created)})"
+        made_token = token
+        asked = _send(ctx, cluster, "POST", "/v1/" + api, token=token,
+                      body={"id": secondary_id}, purpose="a secondary token without sudo")
+        check.exchanges += 1
+        if asked.status == 403:
+            check.ok()
+        else:
+            check.fail(f"{cluster} {_said(asked)} to a secondary token asked for with update "
+                       "and no sudo", "403: the endpoint requires sudo", asked)
+        known = section(ctx.read(), cluster, mode).get("known_secondaries") or []
+        if secondary_id in known:
+            check.fail(f"{cluster}'s known_secondaries holds {secondary_id!r} after the "
+                       "request without sudo", "the id does not join known_secondaries")
+            _send(ctx, cluster, "POST", f"/v1/sys/replication/{mode}/primary/revoke-secondary",
+                  token=root, body={"id": secondary_id}, purpose="revoke the id just made")
+        else:
+            check.ok()
+        return ""
+    finally:
+        if made_token:  # by the token: the reference set does not replicate revoke-accessor
+            _send(ctx, cluster, "POST", REVOKE_PATH, token=root, body={"token": made_token},
+                  purpose="revoke the token without sudo")
+        _send(ctx, cluster, "DELETE", POLICY_PATH + policy, token=root,
+              purpose="delete the policy without sudo")
