@@ -12,6 +12,12 @@ statement says:
   token for ``replcheck-<run id>-sudo`` with that token must answer 403 and the id must not
   join the primary's ``known_secondaries``. The token is revoked and the policy deleted whatever
   happened (an accepted id is revoked too); a refused set-up step is "not run" with its reason.
+- **methods** (DR-METHODS, PERFORMANCE-METHODS, one result per primary of the mode): with the
+  primary's token, GET and DELETE on every operation of the mode the contract documents as
+  POST only, and POST on ``/status`` (and, for performance, on the primary's dynamic filter of a
+  fresh id), must each answer 405, and the primary's mode, cluster id and known secondaries must
+  be unchanged afterwards. The generation attempt and paths-filter, which serve GET and DELETE
+  themselves, are not sent other methods here (a note says so).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from replcheck.conformance.judging import contract
 from replcheck.conformance.topology.snapshot import Round
 from replcheck.conformance.transport.client import Credential
 from replcheck.conformance.transport.exchange import Exchange
@@ -32,10 +39,14 @@ if TYPE_CHECKING:  # scenarios.py imports this module: its types only
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
-__all__ = ["SUDO", "run_family"]
+__all__ = ["METHODS", "SUDO", "run_family"]
 
 #: mode -> the requirement that its secondary-token needs sudo.
 SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-TOKEN-SUDO"}
+#: mode -> the requirement that its POST operations refuse other methods.
+METHODS = {"dr": "DR-METHODS", "performance": "PERFORMANCE-METHODS"}
+#: What a method probe compares before and after: it must change none of them.
+_IDENTITY = ("mode", "cluster_id", "known_secondaries")
 POLICY_PATH = "/v1/sys/policies/acl/"
 CREATE_PATH = "/v1/auth/token/create"
 REVOKE_PATH = "/v1/auth/token/revoke"
@@ -55,6 +66,14 @@ def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
                 continue
             check = judged(requirement, f"{mode}: {cluster}", ctx.masker)
             reason = _sudo(ctx, cluster, mode, check, section)
+            outcome.results.append(check.result(reason))
+    for mode, requirement in METHODS.items():
+        for read in round_:
+            cluster = read.cluster
+            if section(round_, cluster, mode).get("mode") != "primary":
+                continue
+            check = judged(requirement, f"{mode}: {cluster}", ctx.masker)
+            reason = _methods(ctx, cluster, mode, check, section)
             outcome.results.append(check.result(reason))
 
 
@@ -135,3 +154,48 @@ def _sudo(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
                   purpose="revoke the token without sudo")
         _send(ctx, cluster, "DELETE", POLICY_PATH + policy, token=root,
               purpose="delete the policy without sudo")
+
+
+def _post_only(mode: str) -> list[str]:
+    """The API paths (``/v1/...``) of ``mode``'s operations the contract documents as POST only."""
+    methods: dict[str, set[str]] = {}
+    prefix = f"/sys/replication/{mode}/"
+    for op in contract.operations():
+        if op.path.startswith(prefix):
+            methods.setdefault(op.path, set()).add(op.method)
+    return ["/v1" + path for path, found in methods.items()
+            if found == {"POST"} and "{" not in path]
+
+
+def _methods(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+             section: Section) -> str:
+    """Other methods on one primary's POST operations (and a write on its status)."""
+    root = ctx.tokens.get(cluster)
+    if not root:
+        return f"no token for {cluster}: the operations need one"
+    before = section(ctx.read(), cluster, mode)
+    probes = [(method, path) for path in _post_only(mode) for method in ("GET", "DELETE")]
+    probes.append(("POST", f"/v1/sys/replication/{mode}/status"))
+    if mode == "performance":
+        probes.append(("POST", "/v1/sys/replication/performance/primary/dynamic-filter/"
+                               f"replcheck-{ctx.run_id}-x"))
+    for method, path in probes:
+        answer = _send(ctx, cluster, method, path, token=root, body=None,
+                       purpose=f"{method} on an operation that does not serve it")
+        check.exchanges += 1
+        if answer.status == 405:
+            check.ok()
+        else:
+            check.fail(f"{cluster} {_said(answer)} to {method} {path}",
+                       "405: the operation does not serve this method", answer)
+    after = section(ctx.read(), cluster, mode)
+    changed = [key for key in _IDENTITY if before.get(key) != after.get(key)]
+    if changed:
+        check.fail(f"{cluster}'s {mode} {', '.join(changed)} changed after the refused methods "
+                   f"({[before.get(k) for k in changed]!r} -> {[after.get(k) for k in changed]!r})",
+                   "nothing changes")
+    else:
+        check.ok()
+    check.notes.append("generate-operation-token/attempt and paths-filter are not sent other "
+                       "methods by this scenario")
+    return ""

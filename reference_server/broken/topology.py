@@ -311,6 +311,18 @@ def _sudo_not_required(mode: Mode) -> RequestHook:
     return hook
 
 
+def _get_served(mode: Mode) -> RequestHook:
+    """A GET on ``{mode}/primary/secondary-token`` answered 200 with the status, not 405."""
+    path = f"{API}{mode}/primary/secondary-token"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method == "GET" and request.clean == path and request.token_is_live:
+            return request.with_path(f"{API}{mode}/status")
+        return request
+
+    return hook
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -430,6 +442,14 @@ def _token_without_sudo(mode: Mode) -> Callable[[SetProbe], bool]:
         token = made.json()["auth"]["client_token"]
         answer = client.post(api, json={"id": "zoo-no-sudo"}, headers={"X-Vault-Token": token})
         return answer.status_code == 200
+
+    return probe_
+
+
+def _get_not_refused(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        answer = probe.client("primary").get(f"sys/replication/{mode}/primary/secondary-token")
+        return answer.status_code != 405
 
     return probe_
 
@@ -647,6 +667,19 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "the performance primary makes a secondary token for a token with update and no sudo",
         "perf-pair", ("PERFORMANCE-SECONDARY-TOKEN-SUDO",), _token_without_sudo("performance"),
         requests={"primary": _sudo_not_required("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "dr-secondary-token-serves-get",
+        "the DR primary answers GET on primary/secondary-token with its status, not 405",
+        "dr-pair", ("DR-METHODS",), _get_not_refused("dr"),
+        requests={"primary": _get_served("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-token-serves-get",
+        "the performance primary answers GET on primary/secondary-token with its status, not "
+        "405",
+        "perf-pair", ("PERFORMANCE-METHODS",), _get_not_refused("performance"),
+        requests={"primary": _get_served("performance")}, profile="full",
     ),
 )
 
