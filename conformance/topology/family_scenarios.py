@@ -18,6 +18,10 @@ statement says:
   fresh id), must each answer 405, and the primary's mode, cluster id and known secondaries must
   be unchanged afterwards. The generation attempt and paths-filter, which serve GET and DELETE
   themselves, are not sent other methods here (a note says so).
+- **revoke-secondary** (DR-REVOKE-SECONDARY, PERFORMANCE-REVOKE-SECONDARY, per primary of the
+  mode): a secondary token for the fresh id ``replcheck-<run id>-x`` (no cluster uses it) must
+  put the id in ``known_secondaries``; after ``primary/revoke-secondary`` with it the id must be
+  gone. No secondary holds the token, so "does not reconnect" is not judged (a note says so).
 """
 
 from __future__ import annotations
@@ -39,12 +43,14 @@ if TYPE_CHECKING:  # scenarios.py imports this module: its types only
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
-__all__ = ["METHODS", "SUDO", "run_family"]
+__all__ = ["METHODS", "REVOKE", "SUDO", "run_family"]
 
 #: mode -> the requirement that its secondary-token needs sudo.
 SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-TOKEN-SUDO"}
 #: mode -> the requirement that its POST operations refuse other methods.
 METHODS = {"dr": "DR-METHODS", "performance": "PERFORMANCE-METHODS"}
+#: mode -> the requirement that revoke-secondary removes the id.
+REVOKE = {"dr": "DR-REVOKE-SECONDARY", "performance": "PERFORMANCE-REVOKE-SECONDARY"}
 #: What a method probe compares before and after: it must change none of them.
 _IDENTITY = ("mode", "cluster_id", "known_secondaries")
 POLICY_PATH = "/v1/sys/policies/acl/"
@@ -59,38 +65,36 @@ def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
     """Every family scenario on ``round_``; results go to ``outcome.results``. ``judged``
     makes a ``_Judged`` and ``section`` reads one mode's section (both from scenarios.py,
     passed in so the two modules do not import each other)."""
-    for mode, requirement in SUDO.items():
-        for read in round_:
-            cluster = read.cluster
-            if section(round_, cluster, mode).get("mode") != "primary":
-                continue
-            check = judged(requirement, f"{mode}: {cluster}", ctx.masker)
-            reason = _sudo(ctx, cluster, mode, check, section)
-            outcome.results.append(check.result(reason))
-    for mode, requirement in METHODS.items():
-        for read in round_:
-            cluster = read.cluster
-            if section(round_, cluster, mode).get("mode") != "primary":
-                continue
-            check = judged(requirement, f"{mode}: {cluster}", ctx.masker)
-            reason = _methods(ctx, cluster, mode, check, section)
-            outcome.results.append(check.result(reason))
+    scenarios: list[tuple[dict[str, str], Callable[..., str]]] = [
+        (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke)]
+    for requirements, scenario in scenarios:
+        for mode, requirement in requirements.items():
+            for read in round_:
+                cluster = read.cluster
+                if section(round_, cluster, mode).get("mode") != "primary":
+                    continue
+                check = judged(requirement, f"{mode}: {cluster}", ctx.masker)
+                reason = scenario(ctx, cluster, mode, check, section)
+                outcome.results.append(check.result(reason))
 
 
 def _send(ctx: ScenarioContext, cluster: str, method: str, path: str, *, token: str | None,
           body: Any = None, purpose: str, reveals: str = "") -> Exchange:
     """Send through the cluster's client. ``reveals``: the masking label of the token the
-    answer's ``auth.client_token`` holds; the exchange is recorded once it is masked."""
+    answer holds (``auth.client_token``, ``wrap_info.token``; their accessors as
+    ``<label>_ACCESSOR``); the exchange is recorded once they are masked."""
     client = ctx.clients[cluster]
     exchange = client.send(method, path, json=body, purpose=purpose, origin="topology:family",
                            credential=Credential(token) if token else None,
                            record=not reveals)
     if reveals:
         answer = exchange.json()
-        auth = answer.get("auth") if isinstance(answer, dict) else None
-        made = auth.get("client_token") if isinstance(auth, dict) else None
-        if isinstance(made, str) and made:
-            ctx.masker.add(made, reveals)
+        for part in ("auth", "wrap_info"):
+            inner = answer.get(part) if isinstance(answer, dict) else None
+            for member in ("client_token", "token", "accessor"):
+                made = inner.get(member) if isinstance(inner, dict) else None
+                if isinstance(made, str) and made:
+                    ctx.masker.add(made, reveals if member != "accessor" else reveals + "_ACCESSOR")
         client.exchanges.append(client.mask(exchange))
     return exchange
 
@@ -132,7 +136,8 @@ def _sudo(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
             return f"{cluster} refused a token with the policy {policy} ({_said(created)})"
         made_token = token
         asked = _send(ctx, cluster, "POST", "/v1/" + api, token=token,
-                      body={"id": secondary_id}, purpose="a secondary token without sudo")
+                      body={"id": secondary_id}, purpose="a secondary token without sudo",
+                      reveals="$ACTIVATION_TOKEN")
         check.exchanges += 1
         if asked.status == 403:
             check.ok()
@@ -198,4 +203,39 @@ def _methods(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
         check.ok()
     check.notes.append("generate-operation-token/attempt and paths-filter are not sent other "
                        "methods by this scenario")
+    return ""
+
+
+def _revoke(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+            section: Section) -> str:
+    """A secondary token for a fresh id, then revoke-secondary: the id comes and goes."""
+    root = ctx.tokens.get(cluster)
+    if not root:
+        return f"no token for {cluster}: the operations need one"
+    secondary_id = f"replcheck-{ctx.run_id}-x"
+    api = f"/v1/sys/replication/{mode}/primary/"
+    made = _send(ctx, cluster, "POST", api + "secondary-token", token=root,
+                 body={"id": secondary_id}, purpose="a secondary token for a fresh id",
+                 reveals="$ACTIVATION_TOKEN")
+    if not _ok(made):
+        return f"{cluster} refused a secondary token for {secondary_id} ({_said(made)})"
+    known = section(ctx.read(), cluster, mode).get("known_secondaries") or []
+    if secondary_id not in known:
+        return (f"{cluster}'s known_secondaries {known!r} does not hold {secondary_id!r} after "
+                "its secondary token: nothing to revoke")
+    revoked = _send(ctx, cluster, "POST", api + "revoke-secondary", token=root,
+                    body={"id": secondary_id}, purpose="revoke the fresh id")
+    check.exchanges += 2
+    if _ok(revoked):
+        check.ok()
+    else:
+        check.fail(f"{cluster} {_said(revoked)} to revoke-secondary for {secondary_id!r}",
+                   "a success", revoked)
+    known = section(ctx.read(), cluster, mode).get("known_secondaries") or []
+    if secondary_id in known:
+        check.fail(f"{cluster}'s known_secondaries still holds {secondary_id!r} after "
+                   "revoke-secondary", "the revoked id is no longer listed")
+    else:
+        check.ok()
+    check.notes.append("no secondary held the token: 'does not reconnect' is not judged")
     return ""

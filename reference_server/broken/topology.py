@@ -323,6 +323,18 @@ def _get_served(mode: Mode) -> RequestHook:
     return hook
 
 
+def _revoke_keeps(mode: Mode) -> RequestHook:
+    """``{mode}/primary/revoke-secondary`` answers 204 and revokes nothing."""
+    path = f"{API}{mode}/primary/revoke-secondary"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method in ("POST", "PUT") and request.clean == path and request.token_is_live:
+            return ZooResponse(204, (), b"")
+        return request
+
+    return hook
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -450,6 +462,15 @@ def _get_not_refused(mode: Mode) -> Callable[[SetProbe], bool]:
     def probe_(probe: SetProbe) -> bool:
         answer = probe.client("primary").get(f"sys/replication/{mode}/primary/secondary-token")
         return answer.status_code != 405
+
+    return probe_
+
+
+def _revoked_stays(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        probe.post("primary", f"sys/replication/{mode}/primary/revoke-secondary",
+                   {"id": "secondary"})
+        return "secondary" in (probe.section("primary", mode).get("known_secondaries") or [])
 
     return probe_
 
@@ -680,6 +701,19 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "405",
         "perf-pair", ("PERFORMANCE-METHODS",), _get_not_refused("performance"),
         requests={"primary": _get_served("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "dr-revoke-keeps-the-id",
+        "the DR primary answers revoke-secondary 204 and keeps the id in known_secondaries",
+        "dr-pair", ("DR-REVOKE-SECONDARY",), _revoked_stays("dr"),
+        requests={"primary": _revoke_keeps("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-revoke-keeps-the-id",
+        "the performance primary answers revoke-secondary 204 and keeps the id in "
+        "known_secondaries",
+        "perf-pair", ("PERFORMANCE-REVOKE-SECONDARY",), _revoked_stays("performance"),
+        requests={"primary": _revoke_keeps("performance")}, profile="full",
     ),
 )
 
