@@ -22,6 +22,10 @@ statement says:
   mode): a secondary token for the fresh id ``replcheck-<run id>-x`` (no cluster uses it) must
   put the id in ``known_secondaries``; after ``primary/revoke-secondary`` with it the id must be
   gone. No secondary holds the token, so "does not reconnect" is not judged (a note says so).
+- **paths filter** (PERFORMANCE-PATHS-FILTER, per performance primary): a filter for the fresh
+  id ``replcheck-<run id>-x`` written with ``paths`` and no ``mode`` must read back as ``allow``
+  with those paths, one written with a ``mode`` other than allow or deny must be refused with
+  400, and after DELETE a read must not report it (the DELETE is sent whatever happened).
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ if TYPE_CHECKING:  # scenarios.py imports this module: its types only
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
-__all__ = ["METHODS", "REVOKE", "SUDO", "run_family"]
+__all__ = ["METHODS", "PATHS_FILTER", "REVOKE", "SUDO", "run_family"]
 
 #: mode -> the requirement that its secondary-token needs sudo.
 SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-TOKEN-SUDO"}
@@ -51,6 +55,8 @@ SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-T
 METHODS = {"dr": "DR-METHODS", "performance": "PERFORMANCE-METHODS"}
 #: mode -> the requirement that revoke-secondary removes the id.
 REVOKE = {"dr": "DR-REVOKE-SECONDARY", "performance": "PERFORMANCE-REVOKE-SECONDARY"}
+#: mode -> the requirement that a paths filter reads back and goes (performance only).
+PATHS_FILTER = {"performance": "PERFORMANCE-PATHS-FILTER"}
 #: What a method probe compares before and after: it must change none of them.
 _IDENTITY = ("mode", "cluster_id", "known_secondaries")
 POLICY_PATH = "/v1/sys/policies/acl/"
@@ -66,7 +72,7 @@ def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
     makes a ``_Judged`` and ``section`` reads one mode's section (both from scenarios.py,
     passed in so the two modules do not import each other)."""
     scenarios: list[tuple[dict[str, str], Callable[..., str]]] = [
-        (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke)]
+        (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke), (PATHS_FILTER, _paths_filter)]
     for requirements, scenario in scenarios:
         for mode, requirement in requirements.items():
             for read in round_:
@@ -238,4 +244,55 @@ def _revoke(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
     else:
         check.ok()
     check.notes.append("no secondary held the token: 'does not reconnect' is not judged")
+    return ""
+
+
+def _paths_filter(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+                  section: Section) -> str:
+    """A paths filter for a fresh id: written, read back, a bad mode refused, deleted."""
+    root = ctx.tokens.get(cluster)
+    if not root:
+        return f"no token for {cluster}: the operations need one"
+    path = f"/v1/sys/replication/{mode}/primary/paths-filter/replcheck-{ctx.run_id}-x"
+    paths = [f"replcheck-{ctx.run_id}/"]
+    try:
+        written = _send(ctx, cluster, "POST", path, token=root, body={"paths": paths},
+                        purpose="a paths filter without mode")
+        check.exchanges += 1
+        if not _ok(written):
+            check.fail(f"{cluster} {_said(written)} to a paths filter with paths and no mode",
+                       "200 or 204", written)
+        else:
+            read = _send(ctx, cluster, "GET", path, token=root, purpose="read the filter")
+            check.exchanges += 1
+            body = read.json() if read.status == 200 else None
+            data = body.get("data") if isinstance(body, dict) else None
+            got = (data.get("mode"), data.get("paths")) if isinstance(data, dict) else None
+            if got == ("allow", paths):
+                check.ok()
+            else:
+                check.fail(f"the filter read back from {cluster} as {got!r} ({_said(read)})",
+                           f"mode 'allow' and paths {paths!r}", read)
+        bad = _send(ctx, cluster, "POST", path, token=root,
+                    body={"mode": "replcheck-neither", "paths": paths},
+                    purpose="a paths filter with a mode neither allow nor deny")
+        check.exchanges += 1
+        if bad.status == 400:
+            check.ok()
+        else:
+            check.fail(f"{cluster} {_said(bad)} to a paths filter of mode 'replcheck-neither'",
+                       "400: mode must be allow or deny", bad)
+    finally:
+        gone = _send(ctx, cluster, "DELETE", path, token=root, purpose="delete the filter")
+    check.exchanges += 2
+    after = _send(ctx, cluster, "GET", path, token=root, purpose="read the deleted filter")
+    body = after.json() if after.status == 200 else None
+    data = body.get("data") if isinstance(body, dict) else None
+    if not _ok(gone):
+        check.fail(f"{cluster} {_said(gone)} to DELETE on the filter", "200 or 204", gone)
+    elif isinstance(data, dict) and data.get("paths"):
+        check.fail(f"{cluster} still reports the deleted filter ({data!r})",
+                   "no filter after DELETE", after)
+    else:
+        check.ok()
     return ""

@@ -335,6 +335,17 @@ def _revoke_keeps(mode: Mode) -> RequestHook:
     return hook
 
 
+def _filter_reads_deny(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """A paths filter read back as ``deny`` whatever mode it was written with."""
+    if (request.method != "GET" or response.status != 200
+            or not request.clean.startswith(API + "performance/primary/paths-filter/")):
+        return response
+    body = response.json()
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body["data"]["mode"] = "deny"
+    return response.with_json(body)
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -473,6 +484,14 @@ def _revoked_stays(mode: Mode) -> Callable[[SetProbe], bool]:
         return "secondary" in (probe.section("primary", mode).get("known_secondaries") or [])
 
     return probe_
+
+
+def _filter_is_deny(probe: SetProbe) -> bool:
+    path = "sys/replication/performance/primary/paths-filter/secondary"
+    probe.post("primary", path, {"paths": ["secret/"]})
+    mode = probe.client("primary").get(path).json()["data"]["mode"]
+    probe.client("primary").delete(path)
+    return bool(mode == "deny")
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -714,6 +733,12 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "known_secondaries",
         "perf-pair", ("PERFORMANCE-REVOKE-SECONDARY",), _revoked_stays("performance"),
         requests={"primary": _revoke_keeps("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "paths-filter-reads-deny",
+        "the performance primary reads a paths filter written without mode back as deny",
+        "perf-pair", ("PERFORMANCE-PATHS-FILTER",), _filter_is_deny,
+        responses={"primary": _filter_reads_deny}, profile="full",
     ),
 )
 
