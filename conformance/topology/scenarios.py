@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome
+from replcheck.conformance.topology.family_answers import judge_answers
 from replcheck.conformance.topology.family_scenarios import run_family
 from replcheck.conformance.topology.pairing import Link, pair
 from replcheck.conformance.topology.relations import TopologySettings
@@ -663,4 +664,5 @@ def run_scenarios(ctx: ScenarioContext) -> ScenarioOutcome:
             _drill(ctx, outcome, _read(ctx, outcome))
     except TargetUnreachable as exc:
         ctx.say(f"The active scenarios stopped: {exc}")
+    outcome.results.extend(judge_answers(ctx.clients))
     return outcome

@@ -346,6 +346,14 @@ def _filter_reads_deny(request: ZooRequest, response: ZooResponse) -> ZooRespons
     return response.with_json(body)
 
 
+def _revoke_answers_202(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """revoke-secondary does revoke, and answers 202, a status its operation does not list."""
+    if (request.method in ("POST", "PUT") and response.status == 204
+            and request.clean == API + "performance/primary/revoke-secondary"):
+        return replace(response, status=202)
+    return response
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -492,6 +500,12 @@ def _filter_is_deny(probe: SetProbe) -> bool:
     mode = probe.client("primary").get(path).json()["data"]["mode"]
     probe.client("primary").delete(path)
     return bool(mode == "deny")
+
+
+def _revoke_is_202(probe: SetProbe) -> bool:
+    answer = probe.post("primary", "sys/replication/performance/primary/revoke-secondary",
+                        {"id": "secondary"})
+    return answer.status_code == 202
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -739,6 +753,13 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "the performance primary reads a paths filter written without mode back as deny",
         "perf-pair", ("PERFORMANCE-PATHS-FILTER",), _filter_is_deny,
         responses={"primary": _filter_reads_deny}, profile="full",
+    ),
+    BrokenSet(
+        "revoke-answers-202",
+        "the performance primary's revoke-secondary revokes and answers 202, which its "
+        "operation does not document",
+        "perf-pair", ("REPLICATION-FAMILY-ANSWERS",), _revoke_is_202,
+        responses={"primary": _revoke_answers_202}, profile="full",
     ),
 )
 
