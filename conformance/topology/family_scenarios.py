@@ -26,6 +26,12 @@ statement says:
   id ``replcheck-<run id>-x`` written with ``paths`` and no ``mode`` must read back as ``allow``
   with those paths, one written with a ``mode`` other than allow or deny must be refused with
   400, and after DELETE a read must not report it (the DELETE is sent whatever happened).
+- **mode preconditions** (DR-MODE-PRECONDITIONS, PERFORMANCE-MODE-PRECONDITIONS, per secondary
+  of the mode): with the secondary's token, ``primary/secondary-token`` (a fresh id),
+  ``primary/demote`` and ``primary/enable`` must each be refused with a 4xx, and its mode and
+  cluster id must be unchanged. Promoting a primary and enabling a secondary twice are not
+  sent: without a valid operation or activation token their refusal would not show the mode
+  was the reason (a note says so).
 """
 
 from __future__ import annotations
@@ -47,7 +53,7 @@ if TYPE_CHECKING:  # scenarios.py imports this module: its types only
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
-__all__ = ["METHODS", "PATHS_FILTER", "REVOKE", "SUDO", "run_family"]
+__all__ = ["METHODS", "PATHS_FILTER", "PRECONDITIONS", "REVOKE", "SUDO", "run_family"]
 
 #: mode -> the requirement that its secondary-token needs sudo.
 SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-TOKEN-SUDO"}
@@ -57,6 +63,8 @@ METHODS = {"dr": "DR-METHODS", "performance": "PERFORMANCE-METHODS"}
 REVOKE = {"dr": "DR-REVOKE-SECONDARY", "performance": "PERFORMANCE-REVOKE-SECONDARY"}
 #: mode -> the requirement that a paths filter reads back and goes (performance only).
 PATHS_FILTER = {"performance": "PERFORMANCE-PATHS-FILTER"}
+#: mode -> the requirement that a secondary refuses the primary's operations.
+PRECONDITIONS = {"dr": "DR-MODE-PRECONDITIONS", "performance": "PERFORMANCE-MODE-PRECONDITIONS"}
 #: What a method probe compares before and after: it must change none of them.
 _IDENTITY = ("mode", "cluster_id", "known_secondaries")
 POLICY_PATH = "/v1/sys/policies/acl/"
@@ -73,11 +81,12 @@ def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
     passed in so the two modules do not import each other)."""
     scenarios: list[tuple[dict[str, str], Callable[..., str]]] = [
         (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke), (PATHS_FILTER, _paths_filter)]
-    for requirements, scenario in scenarios:
+    for requirements, scenario in [*scenarios, (PRECONDITIONS, _preconditions)]:
+        role = "secondary" if requirements is PRECONDITIONS else "primary"
         for mode, requirement in requirements.items():
             for read in round_:
                 cluster = read.cluster
-                if section(round_, cluster, mode).get("mode") != "primary":
+                if section(round_, cluster, mode).get("mode") != role:
                     continue
                 check = judged(requirement, f"{mode}: {cluster}", ctx.masker)
                 reason = scenario(ctx, cluster, mode, check, section)
@@ -295,4 +304,34 @@ def _paths_filter(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
                    "no filter after DELETE", after)
     else:
         check.ok()
+    return ""
+
+
+def _preconditions(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+                   section: Section) -> str:
+    """A primary's operations on a secondary of the mode: each refused, nothing changes."""
+    token = ctx.tokens.get(cluster)
+    if not token:
+        return f"no token for {cluster}: a refusal without one would not show the mode"
+    before = section(ctx.read(), cluster, mode)
+    api = f"/v1/sys/replication/{mode}/primary/"
+    for operation, body in (("secondary-token", {"id": f"replcheck-{ctx.run_id}-x"}),
+                            ("demote", {}), ("enable", {})):
+        answer = _send(ctx, cluster, "POST", api + operation, token=token, body=body,
+                       purpose=f"primary/{operation} on a {mode} secondary",
+                       reveals="$ACTIVATION_TOKEN")
+        check.exchanges += 1
+        if answer.status is not None and 400 <= answer.status < 500:
+            check.ok()
+        else:
+            check.fail(f"{cluster}, a {mode} secondary, {_said(answer)} to primary/{operation}",
+                       "a 4xx: the cluster is no primary of the mode", answer)
+    after = section(ctx.read(), cluster, mode)
+    changed = [key for key in ("mode", "cluster_id") if before.get(key) != after.get(key)]
+    if changed:
+        check.fail(f"{cluster}'s {mode} {', '.join(changed)} changed after the refused "
+                   "operations", "nothing changes")
+    else:
+        check.ok()
+    check.notes.append("promote on a primary and secondary/enable on a secondary are not sent")
     return ""

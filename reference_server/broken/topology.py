@@ -354,6 +354,18 @@ def _revoke_answers_202(request: ZooRequest, response: ZooResponse) -> ZooRespon
     return response
 
 
+def _demote_accepted(mode: Mode) -> RequestHook:
+    """The secondary answers ``{mode}/primary/demote`` 204 (and changes nothing)."""
+    path = f"{API}{mode}/primary/demote"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method in ("POST", "PUT") and request.clean == path:
+            return ZooResponse(204, (), b"")
+        return request
+
+    return hook
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -506,6 +518,14 @@ def _revoke_is_202(probe: SetProbe) -> bool:
     answer = probe.post("primary", "sys/replication/performance/primary/revoke-secondary",
                         {"id": "secondary"})
     return answer.status_code == 202
+
+
+def _secondary_demotes(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        answer = probe.post("secondary", f"sys/replication/{mode}/primary/demote")
+        return answer.status_code < 400
+
+    return probe_
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -760,6 +780,18 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "operation does not document",
         "perf-pair", ("REPLICATION-FAMILY-ANSWERS",), _revoke_is_202,
         responses={"primary": _revoke_answers_202}, profile="full",
+    ),
+    BrokenSet(
+        "dr-secondary-accepts-demote",
+        "the DR secondary answers primary/demote 204 instead of refusing it",
+        "dr-pair", ("DR-MODE-PRECONDITIONS",), _secondary_demotes("dr"),
+        requests={"secondary": _demote_accepted("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-accepts-demote",
+        "the performance secondary answers primary/demote 204 instead of refusing it",
+        "perf-pair", ("PERFORMANCE-MODE-PRECONDITIONS",), _secondary_demotes("performance"),
+        requests={"secondary": _demote_accepted("performance")}, profile="full",
     ),
 )
 
