@@ -32,6 +32,12 @@ statement says:
   cluster id must be unchanged. Promoting a primary and enabling a secondary twice are not
   sent: without a valid operation or activation token their refusal would not show the mode
   was the reason (a note says so).
+- **performance secondary token** (PERFORMANCE-SECONDARY-TOKEN-WRAPPED, per performance
+  primary): a secondary token for the fresh id ``replcheck-<run id>-w`` with no ``ttl`` must
+  answer 200 with ``data`` null and a wrapping token (token, accessor, creation_time,
+  creation_path, ttl 1800) in ``wrap_info``, and the id must join ``known_secondaries``; the id
+  is revoked after. No secondary uses the token, so "activates one secondary at most" is not
+  judged (a note says so).
 """
 
 from __future__ import annotations
@@ -53,7 +59,8 @@ if TYPE_CHECKING:  # scenarios.py imports this module: its types only
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
-__all__ = ["METHODS", "PATHS_FILTER", "PRECONDITIONS", "REVOKE", "SUDO", "run_family"]
+__all__ = ["METHODS", "PATHS_FILTER", "PRECONDITIONS", "REVOKE", "SUDO", "WRAPPED",
+           "run_family"]
 
 #: mode -> the requirement that its secondary-token needs sudo.
 SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-TOKEN-SUDO"}
@@ -65,6 +72,8 @@ REVOKE = {"dr": "DR-REVOKE-SECONDARY", "performance": "PERFORMANCE-REVOKE-SECOND
 PATHS_FILTER = {"performance": "PERFORMANCE-PATHS-FILTER"}
 #: mode -> the requirement that a secondary refuses the primary's operations.
 PRECONDITIONS = {"dr": "DR-MODE-PRECONDITIONS", "performance": "PERFORMANCE-MODE-PRECONDITIONS"}
+#: mode -> the requirement that its secondary token is a wrapping token (DR's: the drill).
+WRAPPED = {"performance": "PERFORMANCE-SECONDARY-TOKEN-WRAPPED"}
 #: What a method probe compares before and after: it must change none of them.
 _IDENTITY = ("mode", "cluster_id", "known_secondaries")
 POLICY_PATH = "/v1/sys/policies/acl/"
@@ -80,7 +89,8 @@ def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
     makes a ``_Judged`` and ``section`` reads one mode's section (both from scenarios.py,
     passed in so the two modules do not import each other)."""
     scenarios: list[tuple[dict[str, str], Callable[..., str]]] = [
-        (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke), (PATHS_FILTER, _paths_filter)]
+        (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke), (PATHS_FILTER, _paths_filter),
+        (WRAPPED, _wrapped)]
     for requirements, scenario in [*scenarios, (PRECONDITIONS, _preconditions)]:
         role = "secondary" if requirements is PRECONDITIONS else "primary"
         for mode, requirement in requirements.items():
@@ -335,3 +345,45 @@ def _preconditions(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged
         check.ok()
     check.notes.append("promote on a primary and secondary/enable on a secondary are not sent")
     return ""
+
+
+def _wrapped(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+             section: Section) -> str:
+    """A secondary token with no ttl: a wrapping token of ttl 1800 whose id joins."""
+    root = ctx.tokens.get(cluster)
+    if not root:
+        return f"no token for {cluster}: the operation needs one"
+    secondary_id = f"replcheck-{ctx.run_id}-w"
+    api = f"/v1/sys/replication/{mode}/primary/"
+    made = _send(ctx, cluster, "POST", api + "secondary-token", token=root,
+                 body={"id": secondary_id}, purpose="a secondary token with no ttl",
+                 reveals="$ACTIVATION_TOKEN")
+    check.exchanges += 1
+    try:
+        body = made.json() if made.status == 200 else None
+        if not isinstance(body, dict):
+            check.fail(f"{cluster} {_said(made)} to a secondary token with a sudo token",
+                       "200 with a wrapping token", made)
+            return ""
+        wrap = body.get("wrap_info")
+        parts = all(isinstance(wrap, dict) and isinstance(wrap.get(k), str) and wrap.get(k)
+                    for k in ("token", "accessor", "creation_time", "creation_path"))
+        ttl = wrap.get("ttl") if isinstance(wrap, dict) else None
+        if body.get("data") is None and parts and ttl == 1800:
+            check.ok()
+        else:
+            check.fail(f"{cluster}'s secondary token is not a wrapping token of ttl 1800 (data "
+                       f"{body.get('data')!r}, wrap_info ttl {ttl!r})",
+                       "data null; wrap_info with token, accessor, creation_time, "
+                       "creation_path and ttl 1800", made)
+        known = section(ctx.read(), cluster, mode).get("known_secondaries") or []
+        if secondary_id in known:
+            check.ok()
+        else:
+            check.fail(f"{cluster}'s known_secondaries {known!r} does not hold "
+                       f"{secondary_id!r}", "the id of a secondary token is listed")
+        check.notes.append("no secondary used the token: 'one secondary at most' is not judged")
+        return ""
+    finally:
+        _send(ctx, cluster, "POST", api + "revoke-secondary", token=root,
+              body={"id": secondary_id}, purpose="revoke the fresh id")

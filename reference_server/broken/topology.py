@@ -366,6 +366,17 @@ def _demote_accepted(mode: Mode) -> RequestHook:
     return hook
 
 
+def _ttl_60(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """The performance secondary token's wrap_info says ttl 60 (not 1800)."""
+    if (request.method in ("POST", "PUT") and response.status == 200
+            and request.clean == API + "performance/primary/secondary-token"):
+        body = response.json()
+        if isinstance(body, dict) and isinstance(body.get("wrap_info"), dict):
+            body["wrap_info"]["ttl"] = 60
+            return response.with_json(body)
+    return response
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -526,6 +537,12 @@ def _secondary_demotes(mode: Mode) -> Callable[[SetProbe], bool]:
         return answer.status_code < 400
 
     return probe_
+
+
+def _ttl_is_60(probe: SetProbe) -> bool:
+    answer = probe.post("primary", "sys/replication/performance/primary/secondary-token",
+                        {"id": "zoo-ttl"})
+    return bool(answer.json()["wrap_info"]["ttl"] == 60)
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -792,6 +809,12 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "the performance secondary answers primary/demote 204 instead of refusing it",
         "perf-pair", ("PERFORMANCE-MODE-PRECONDITIONS",), _secondary_demotes("performance"),
         requests={"secondary": _demote_accepted("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-token-ttl-60",
+        "the performance primary's secondary token with no ttl says ttl 60, not 1800",
+        "perf-pair", ("PERFORMANCE-SECONDARY-TOKEN-WRAPPED",), _ttl_is_60,
+        responses={"primary": _ttl_60}, profile="full",
     ),
 )
 
