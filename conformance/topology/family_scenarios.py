@@ -38,6 +38,12 @@ statement says:
   creation_path, ttl 1800) in ``wrap_info``, and the id must join ``known_secondaries``; the id
   is revoked after. No secondary uses the token, so "activates one secondary at most" is not
   judged (a note says so).
+- **enable with a bad token** (DR-ENABLE-SECONDARY-REFUSES-BAD-TOKEN,
+  PERFORMANCE-ENABLE-SECONDARY-REFUSES-BAD-TOKEN, per secondary of the mode): with the
+  secondary's token, ``secondary/enable`` with an empty token and with an obviously invalid
+  one must each be refused with a 4xx and an errors body, and every cluster's mode, cluster id
+  and known secondaries of the mode must be unchanged. Used, expired and revoked tokens are not
+  sent (a note says so).
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ if TYPE_CHECKING:  # scenarios.py imports this module: its types only
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
-__all__ = ["METHODS", "PATHS_FILTER", "PRECONDITIONS", "REVOKE", "SUDO", "WRAPPED",
+__all__ = ["BAD_TOKEN", "METHODS", "PATHS_FILTER", "PRECONDITIONS", "REVOKE", "SUDO", "WRAPPED",
            "run_family"]
 
 #: mode -> the requirement that its secondary-token needs sudo.
@@ -74,6 +80,11 @@ PATHS_FILTER = {"performance": "PERFORMANCE-PATHS-FILTER"}
 PRECONDITIONS = {"dr": "DR-MODE-PRECONDITIONS", "performance": "PERFORMANCE-MODE-PRECONDITIONS"}
 #: mode -> the requirement that its secondary token is a wrapping token (DR's: the drill).
 WRAPPED = {"performance": "PERFORMANCE-SECONDARY-TOKEN-WRAPPED"}
+#: mode -> the requirement that secondary/enable refuses a bad activation token.
+BAD_TOKEN = {"dr": "DR-ENABLE-SECONDARY-REFUSES-BAD-TOKEN",
+             "performance": "PERFORMANCE-ENABLE-SECONDARY-REFUSES-BAD-TOKEN"}
+#: Activation tokens no primary ever issued (not even JWT-shaped).
+BAD_TOKENS = ("", "replcheck-not-an-activation-token")
 #: What a method probe compares before and after: it must change none of them.
 _IDENTITY = ("mode", "cluster_id", "known_secondaries")
 POLICY_PATH = "/v1/sys/policies/acl/"
@@ -91,8 +102,9 @@ def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
     scenarios: list[tuple[dict[str, str], Callable[..., str]]] = [
         (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke), (PATHS_FILTER, _paths_filter),
         (WRAPPED, _wrapped)]
-    for requirements, scenario in [*scenarios, (PRECONDITIONS, _preconditions)]:
-        role = "secondary" if requirements is PRECONDITIONS else "primary"
+    for requirements, scenario in [*scenarios, (PRECONDITIONS, _preconditions),
+                                   (BAD_TOKEN, _bad_token)]:
+        role = "secondary" if requirements in (PRECONDITIONS, BAD_TOKEN) else "primary"
         for mode, requirement in requirements.items():
             for read in round_:
                 cluster = read.cluster
@@ -387,3 +399,37 @@ def _wrapped(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
     finally:
         _send(ctx, cluster, "POST", api + "revoke-secondary", token=root,
               body={"id": secondary_id}, purpose="revoke the fresh id")
+
+
+def _identities(round_: Round, mode: str, section: Section) -> list[tuple[Any, ...]]:
+    return [(read.cluster, *(section(round_, read.cluster, mode).get(key) for key in _IDENTITY))
+            for read in round_]
+
+
+def _bad_token(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+               section: Section) -> str:
+    """secondary/enable with tokens no primary issued: refused, the set unchanged."""
+    token = ctx.tokens.get(cluster)
+    if not token:
+        return f"no token for {cluster}: a refusal without one would not show the token's"
+    before = _identities(ctx.read(), mode, section)
+    for bad in BAD_TOKENS:
+        answer = _send(ctx, cluster, "POST", f"/v1/sys/replication/{mode}/secondary/enable",
+                       token=token, body={"token": bad},
+                       purpose="secondary/enable with a token no primary issued")
+        check.exchanges += 1
+        body = answer.json() if answer.is_json else None
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if answer.status is not None and 400 <= answer.status < 500 and errors:
+            check.ok()
+        else:
+            check.fail(f"{cluster} {_said(answer)} to secondary/enable with the token {bad!r}",
+                       "a 4xx with an errors body", answer)
+    after = _identities(ctx.read(), mode, section)
+    if before == after:
+        check.ok()
+    else:
+        check.fail(f"the set's {mode} identities changed after the refused enables "
+                   f"({before!r} -> {after!r})", "both clusters as they were")
+    check.notes.append("used, expired and revoked activation tokens are not sent")
+    return ""

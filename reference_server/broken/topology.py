@@ -377,6 +377,20 @@ def _ttl_60(request: ZooRequest, response: ZooResponse) -> ZooResponse:
     return response
 
 
+def _empty_token_accepted(mode: Mode) -> RequestHook:
+    """``{mode}/secondary/enable`` with an empty token answered 204 (nothing done)."""
+    path = f"{API}{mode}/secondary/enable"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        body = request.json()
+        if (request.method in ("POST", "PUT") and request.clean == path
+                and isinstance(body, dict) and body.get("token") == ""):
+            return ZooResponse(204, (), b"")
+        return request
+
+    return hook
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -543,6 +557,15 @@ def _ttl_is_60(probe: SetProbe) -> bool:
     answer = probe.post("primary", "sys/replication/performance/primary/secondary-token",
                         {"id": "zoo-ttl"})
     return bool(answer.json()["wrap_info"]["ttl"] == 60)
+
+
+def _empty_token_is_204(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        answer = probe.post("secondary", f"sys/replication/{mode}/secondary/enable",
+                            {"token": ""})
+        return answer.status_code == 204
+
+    return probe_
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -815,6 +838,19 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "the performance primary's secondary token with no ttl says ttl 60, not 1800",
         "perf-pair", ("PERFORMANCE-SECONDARY-TOKEN-WRAPPED",), _ttl_is_60,
         responses={"primary": _ttl_60}, profile="full",
+    ),
+    BrokenSet(
+        "dr-enable-accepts-empty-token",
+        "the DR secondary answers secondary/enable with an empty token 204",
+        "dr-pair", ("DR-ENABLE-SECONDARY-REFUSES-BAD-TOKEN",), _empty_token_is_204("dr"),
+        requests={"secondary": _empty_token_accepted("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-enable-accepts-empty-token",
+        "the performance secondary answers secondary/enable with an empty token 204",
+        "perf-pair", ("PERFORMANCE-ENABLE-SECONDARY-REFUSES-BAD-TOKEN",),
+        _empty_token_is_204("performance"),
+        requests={"secondary": _empty_token_accepted("performance")}, profile="full",
     ),
 )
 
