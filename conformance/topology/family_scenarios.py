@@ -44,6 +44,11 @@ statement says:
   one must each be refused with a 4xx and an errors body, and every cluster's mode, cluster id
   and known secondaries of the mode must be unchanged. Used, expired and revoked tokens are not
   sent (a note says so).
+- **update-primary's two parameters** (PERFORMANCE-UPDATE-PRIMARY-EXCLUSIVE, per performance
+  secondary): its primary makes a secondary token for the fresh id ``replcheck-<run id>-u``;
+  ``secondary/update-primary`` on the secondary with that token and ``update_primary_addrs``
+  (its own primary's cluster address) must be refused with 400, and the secondary's mode,
+  cluster id and secondary id must be unchanged. The fresh id is revoked after.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from replcheck.conformance.judging import contract
+from replcheck.conformance.topology.pairing import pair
 from replcheck.conformance.topology.snapshot import Round
 from replcheck.conformance.transport.client import Credential
 from replcheck.conformance.transport.exchange import Exchange
@@ -65,8 +71,8 @@ if TYPE_CHECKING:  # scenarios.py imports this module: its types only
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
-__all__ = ["BAD_TOKEN", "METHODS", "PATHS_FILTER", "PRECONDITIONS", "REVOKE", "SUDO", "WRAPPED",
-           "run_family"]
+__all__ = ["BAD_TOKEN", "EXCLUSIVE", "METHODS", "PATHS_FILTER", "PRECONDITIONS", "REVOKE",
+           "SUDO", "WRAPPED", "run_family"]
 
 #: mode -> the requirement that its secondary-token needs sudo.
 SUDO = {"dr": "DR-SECONDARY-TOKEN-SUDO", "performance": "PERFORMANCE-SECONDARY-TOKEN-SUDO"}
@@ -83,6 +89,8 @@ WRAPPED = {"performance": "PERFORMANCE-SECONDARY-TOKEN-WRAPPED"}
 #: mode -> the requirement that secondary/enable refuses a bad activation token.
 BAD_TOKEN = {"dr": "DR-ENABLE-SECONDARY-REFUSES-BAD-TOKEN",
              "performance": "PERFORMANCE-ENABLE-SECONDARY-REFUSES-BAD-TOKEN"}
+#: mode -> the requirement that update-primary takes a token or addresses, not both.
+EXCLUSIVE = {"performance": "PERFORMANCE-UPDATE-PRIMARY-EXCLUSIVE"}
 #: Activation tokens no primary ever issued (not even JWT-shaped).
 BAD_TOKENS = ("", "replcheck-not-an-activation-token")
 #: What a method probe compares before and after: it must change none of them.
@@ -103,8 +111,9 @@ def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
         (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke), (PATHS_FILTER, _paths_filter),
         (WRAPPED, _wrapped)]
     for requirements, scenario in [*scenarios, (PRECONDITIONS, _preconditions),
-                                   (BAD_TOKEN, _bad_token)]:
-        role = "secondary" if requirements in (PRECONDITIONS, BAD_TOKEN) else "primary"
+                                   (BAD_TOKEN, _bad_token), (EXCLUSIVE, _exclusive)]:
+        role = ("secondary" if requirements in (PRECONDITIONS, BAD_TOKEN, EXCLUSIVE)
+                else "primary")
         for mode, requirement in requirements.items():
             for read in round_:
                 cluster = read.cluster
@@ -433,3 +442,51 @@ def _bad_token(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
                    f"({before!r} -> {after!r})", "both clusters as they were")
     check.notes.append("used, expired and revoked activation tokens are not sent")
     return ""
+
+
+def _exclusive(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+               section: Section) -> str:
+    """update-primary with a valid token and addresses both: 400, the secondary unchanged."""
+    token = ctx.tokens.get(cluster)
+    round_ = ctx.read()
+    link = next((link for link in pair(round_).links
+                 if link.secondary == cluster and link.mode == mode), None)
+    if link is None or not token or not ctx.tokens.get(link.primary):
+        return f"{cluster}'s {mode} primary, or a token for both, is not known"
+    primary = link.primary
+    addr = section(round_, cluster, mode).get("primary_cluster_addr")
+    if not isinstance(addr, str) or not addr:
+        return f"{cluster} shows no primary_cluster_addr to give as update_primary_addrs"
+    fresh = f"replcheck-{ctx.run_id}-u"
+    api = f"/v1/sys/replication/{mode}/"
+    made = _send(ctx, primary, "POST", api + "primary/secondary-token",
+                 token=ctx.tokens.get(primary), body={"id": fresh},
+                 purpose="an activation token for update-primary", reveals="$ACTIVATION_TOKEN")
+    try:
+        body = made.json() if made.status == 200 else None
+        wrap = body.get("wrap_info") if isinstance(body, dict) else None
+        activation = wrap.get("token") if isinstance(wrap, dict) else None
+        if not isinstance(activation, str) or not activation:
+            return f"{primary} gave no activation token for {fresh} ({_said(made)})"
+        before = [section(round_, cluster, mode).get(k)
+                  for k in ("mode", "cluster_id", "secondary_id")]
+        answer = _send(ctx, cluster, "POST", api + "secondary/update-primary", token=token,
+                       body={"token": activation, "update_primary_addrs": [addr]},
+                       purpose="update-primary with a token and addresses both")
+        check.exchanges += 2
+        if answer.status == 400:
+            check.ok()
+        else:
+            check.fail(f"{cluster} {_said(answer)} to update-primary with both token and "
+                       "update_primary_addrs", "400: the two are mutually exclusive", answer)
+        after = [section(ctx.read(), cluster, mode).get(k)
+                 for k in ("mode", "cluster_id", "secondary_id")]
+        if before == after:
+            check.ok()
+        else:
+            check.fail(f"{cluster}'s mode, cluster id, secondary id went {before!r} -> "
+                       f"{after!r}", "nothing changes")
+        return ""
+    finally:
+        _send(ctx, primary, "POST", api + "primary/revoke-secondary",
+              token=ctx.tokens.get(primary), body={"id": fresh}, purpose="revoke the fresh id")

@@ -391,6 +391,17 @@ def _empty_token_accepted(mode: Mode) -> RequestHook:
     return hook
 
 
+def _both_accepted(request: ZooRequest) -> ZooRequest | ZooResponse:
+    """update-primary with a token and addresses both answered 204 (nothing done)."""
+    body = request.json()
+    if (request.method in ("POST", "PUT")
+            and request.clean == API + "performance/secondary/update-primary"
+            and isinstance(body, dict) and body.get("token")
+            and body.get("update_primary_addrs")):
+        return ZooResponse(204, (), b"")
+    return request
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -566,6 +577,12 @@ def _empty_token_is_204(mode: Mode) -> Callable[[SetProbe], bool]:
         return answer.status_code == 204
 
     return probe_
+
+
+def _both_is_204(probe: SetProbe) -> bool:
+    answer = probe.post("secondary", "sys/replication/performance/secondary/update-primary",
+                        {"token": "t", "update_primary_addrs": ["127.0.0.1:1"]})
+    return answer.status_code == 204
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -851,6 +868,12 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "perf-pair", ("PERFORMANCE-ENABLE-SECONDARY-REFUSES-BAD-TOKEN",),
         _empty_token_is_204("performance"),
         requests={"secondary": _empty_token_accepted("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "update-primary-takes-both",
+        "the performance secondary answers update-primary with a token and addresses both 204",
+        "perf-pair", ("PERFORMANCE-UPDATE-PRIMARY-EXCLUSIVE",), _both_is_204,
+        requests={"secondary": _both_accepted}, profile="full",
     ),
 )
 
