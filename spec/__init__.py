@@ -36,6 +36,7 @@ __all__ = [
     "KINDS",
     "SCOPES",
     "TOPOLOGY_PENDING",
+    "TOPOLOGY_UNJUDGED",
     "Requirement",
     "bundled_openapi",
     "example",
@@ -337,6 +338,10 @@ TOPOLOGY_PENDING = (
     "judged across a replication set by replcheck run --topology, not by a single-cluster run"
 )
 
+#: What every listing and every run (single-cluster or topology) say of a ``topology``
+#: requirement marked ``judged: false``: no check of this release judges it yet.
+TOPOLOGY_UNJUDGED = "not judged by this release: no check makes the calls it needs yet"
+
 
 @dataclass(frozen=True)
 class Requirement:
@@ -350,11 +355,21 @@ class Requirement:
     mutating: bool
     category: str
     scope: str = "cluster"
+    judged: bool = True
 
     @property
     def topology(self) -> bool:
         """Only a multi-cluster gate can judge it (``scope: topology``)."""
         return self.scope == "topology"
+
+    @property
+    def pending_reason(self) -> str | None:
+        """What a listing or a single-cluster run says of it instead of a verdict: the pending
+        sentence for a topology requirement a topology run judges, ``TOPOLOGY_UNJUDGED`` for one
+        no check judges yet (``judged: false``), ``None`` for a cluster requirement."""
+        if not self.topology:
+            return None
+        return TOPOLOGY_PENDING if self.judged else TOPOLOGY_UNJUDGED
 
 
 @cache

@@ -190,5 +190,6 @@ def render_html() -> str:
         operations=ops,
         general_requirements=general,
         topology_pending=spec.TOPOLOGY_PENDING,
+        topology_unjudged=spec.TOPOLOGY_UNJUDGED,
         schemas=document.get("components", {}).get("schemas", {}),
     )

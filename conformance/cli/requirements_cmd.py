@@ -20,7 +20,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here: it registers every check, which the other sub-commands need not pay for.
-    from replcheck import spec
     from replcheck.conformance.enforcement import catalogue
 
     if args.format == "markdown":
@@ -35,6 +34,6 @@ def run(args: argparse.Namespace) -> int:
             print(f"    {requirement.statement}")
             for enforcer in entry.enforcers:
                 print(f"    - {enforcer.kind} {enforcer.name}")
-            if requirement.topology:
-                print(f"    - {spec.TOPOLOGY_PENDING}")
+            if requirement.pending_reason:
+                print(f"    - {requirement.pending_reason}")
     return 0

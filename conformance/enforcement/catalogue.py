@@ -79,7 +79,7 @@ def render_markdown() -> str:
             ]
         judged_by = "<br>".join(
             [f"{e.kind} `{e.name}` in `{e.module}`" for e in entry.enforcers]
-            + ([spec.TOPOLOGY_PENDING] if requirement.topology else [])
+            + ([requirement.pending_reason] if requirement.pending_reason else [])
         ) or "—"
         server = "<br>".join(exercised(requirement))
         lines.append(
@@ -101,7 +101,7 @@ def as_json() -> list[dict[str, object]]:
             "statement": entry.requirement.statement,
             "source": entry.requirement.source,
             "scope": entry.requirement.scope,
-            "pending": spec.TOPOLOGY_PENDING if entry.requirement.topology else None,
+            "pending": entry.requirement.pending_reason,
             "judged_by": [
                 {"kind": e.kind, "name": e.name, "module": e.module, "doc": e.doc}
                 for e in entry.enforcers

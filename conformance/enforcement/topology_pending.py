@@ -4,7 +4,9 @@ A single-cluster run sees one target, so it cannot judge a promise about a repli
 activation token that makes a secondary join, a failover seen on both sides, a DR secondary's
 refusals) nor drive the operations that change replication state: a topology run (``replcheck
 run --topology``, ``replcheck.conformance.topology``) does. Every listing shows these
-requirements as ``spec.TOPOLOGY_PENDING`` (how to judge them): never passed, never left out. A
+requirements as ``spec.TOPOLOGY_PENDING`` (how to judge them), or as ``spec.TOPOLOGY_UNJUDGED``
+for those marked ``judged: false`` (no check of this release judges them yet): never passed,
+never left out. A
 single-cluster run records each one ``-k`` selects as not run with that reason, *by choice* (the
 run's scope, like a profile), so ``--strict`` does not count it as a gap of this run.
 """
@@ -30,7 +32,8 @@ def pending_results(selection: Selection | None = None) -> list[CheckResult]:
     """One not-run result per topology requirement ``selection`` keeps (all without one)."""
     return [
         CheckResult(
-            requirement.id, GATE, Outcome.NOT_RUN, spec.TOPOLOGY_PENDING, by_choice=True
+            requirement.id, GATE, Outcome.NOT_RUN, requirement.pending_reason or "",
+            by_choice=True,
         )
         for requirement in pending()
         if selection is None or selection.matches(enforcer_id(requirement.id, GATE),

@@ -257,7 +257,8 @@ class RunResult:
         them: none is pending there)."""
         return sum(
             1 for rid, result in self.results.items()
-            if spec.requirement(rid).topology and result.reason == spec.TOPOLOGY_PENDING
+            if spec.requirement(rid).topology
+            and result.reason in (spec.TOPOLOGY_PENDING, spec.TOPOLOGY_UNJUDGED)
         )
 
     @property

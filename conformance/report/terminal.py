@@ -208,7 +208,8 @@ class TerminalReporter:
             counted = f"{count} requirement{'' if count == 1 else 's'}"
             self._print(f"  {_MARK[group.label]:<11} {counted}: {visible(group.reason)}")
             # Every one the API serves, or every requirement about a set: ids with --verbose.
-            if group.reason not in (EDITION_SEE_VERDICT, spec.TOPOLOGY_PENDING):
+            if group.reason not in (EDITION_SEE_VERDICT, spec.TOPOLOGY_PENDING,
+                                    spec.TOPOLOGY_UNJUDGED):
                 for line in wrapped(group.requirements, "      "):
                     self._print(line)
         notes = shared_notes(results)

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome
+from replcheck.conformance.topology.family_answers import judge_answers
+from replcheck.conformance.topology.family_scenarios import run_family
 from replcheck.conformance.topology.pairing import Link, pair
 from replcheck.conformance.topology.relations import TopologySettings
 from replcheck.conformance.topology.snapshot import ClusterRead, Round
@@ -265,7 +267,8 @@ def _announce(ctx: ScenarioContext, round_: Round) -> None:
     """What the scenarios will write, and where (the run printed every cluster's ids above)."""
     roots = [root for root in _roots(round_) if ctx.tokens.get(root)]
     where = ", ".join(roots) or "no cluster"
-    ctx.say(f"full profile: writing {secret_path(ctx.run_id)} on {where}, then reindex and "
+    ctx.say(f"full profile: a policy and a token without sudo on each primary (removed "
+            f"after), writing {secret_path(ctx.run_id)} on {where}, then reindex and "
             "recover there"
             + (", then the failover drill" if ctx.drill else "")
             + ": the clusters and cluster ids above are the set written to")
@@ -645,16 +648,21 @@ def _drill(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round) -> Non
 
 
 def run_scenarios(ctx: ScenarioContext) -> ScenarioOutcome:
-    """The active scenarios, in order: write, reindex, recover, then the drill if asked."""
+    """The active scenarios, in order: the family's (``family_scenarios.run_family``), write,
+    reindex, recover, then the drill if asked."""
     outcome = ScenarioOutcome()
     first = _read(ctx, outcome)
     _announce(ctx, first)
     try:
-        _write(ctx, outcome, first)
+        # The family's scenarios write too (a policy, a token): first, so that the write
+        # scenario's catching up and the reindex and recover settle the set after them.
+        run_family(ctx, outcome, first, _Judged, _section)
+        _write(ctx, outcome, _read(ctx, outcome))
         _restart(ctx, outcome, _read(ctx, outcome), REINDEX_RECOVERS, "reindex")
         _restart(ctx, outcome, _read(ctx, outcome), RECOVER, "recover")
         if ctx.drill == "failover":
             _drill(ctx, outcome, _read(ctx, outcome))
     except TargetUnreachable as exc:
         ctx.say(f"The active scenarios stopped: {exc}")
+    outcome.results.extend(judge_answers(ctx.clients))
     return outcome

@@ -299,6 +299,109 @@ def _recover_does_nothing(request: ZooRequest) -> ZooRequest | ZooResponse:
     return request
 
 
+def _sudo_not_required(mode: Mode) -> RequestHook:
+    """``{mode}/primary/secondary-token`` served to any live token as if it had sudo."""
+    path = f"{API}{mode}/primary/secondary-token"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method in ("POST", "PUT") and request.clean == path and request.token_is_live:
+            return request.as_root()
+        return request
+
+    return hook
+
+
+def _get_served(mode: Mode) -> RequestHook:
+    """A GET on ``{mode}/primary/secondary-token`` answered 200 with the status, not 405."""
+    path = f"{API}{mode}/primary/secondary-token"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method == "GET" and request.clean == path and request.token_is_live:
+            return request.with_path(f"{API}{mode}/status")
+        return request
+
+    return hook
+
+
+def _revoke_keeps(mode: Mode) -> RequestHook:
+    """``{mode}/primary/revoke-secondary`` answers 204 and revokes nothing."""
+    path = f"{API}{mode}/primary/revoke-secondary"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method in ("POST", "PUT") and request.clean == path and request.token_is_live:
+            return ZooResponse(204, (), b"")
+        return request
+
+    return hook
+
+
+def _filter_reads_deny(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """A paths filter read back as ``deny`` whatever mode it was written with."""
+    if (request.method != "GET" or response.status != 200
+            or not request.clean.startswith(API + "performance/primary/paths-filter/")):
+        return response
+    body = response.json()
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        body["data"]["mode"] = "deny"
+    return response.with_json(body)
+
+
+def _revoke_answers_202(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """revoke-secondary does revoke, and answers 202, a status its operation does not list."""
+    if (request.method in ("POST", "PUT") and response.status == 204
+            and request.clean == API + "performance/primary/revoke-secondary"):
+        return replace(response, status=202)
+    return response
+
+
+def _demote_accepted(mode: Mode) -> RequestHook:
+    """The secondary answers ``{mode}/primary/demote`` 204 (and changes nothing)."""
+    path = f"{API}{mode}/primary/demote"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        if request.method in ("POST", "PUT") and request.clean == path:
+            return ZooResponse(204, (), b"")
+        return request
+
+    return hook
+
+
+def _ttl_60(request: ZooRequest, response: ZooResponse) -> ZooResponse:
+    """The performance secondary token's wrap_info says ttl 60 (not 1800)."""
+    if (request.method in ("POST", "PUT") and response.status == 200
+            and request.clean == API + "performance/primary/secondary-token"):
+        body = response.json()
+        if isinstance(body, dict) and isinstance(body.get("wrap_info"), dict):
+            body["wrap_info"]["ttl"] = 60
+            return response.with_json(body)
+    return response
+
+
+def _empty_token_accepted(mode: Mode) -> RequestHook:
+    """``{mode}/secondary/enable`` with an empty token answered 204 (nothing done)."""
+    path = f"{API}{mode}/secondary/enable"
+
+    def hook(request: ZooRequest) -> ZooRequest | ZooResponse:
+        body = request.json()
+        if (request.method in ("POST", "PUT") and request.clean == path
+                and isinstance(body, dict) and body.get("token") == ""):
+            return ZooResponse(204, (), b"")
+        return request
+
+    return hook
+
+
+def _both_accepted(request: ZooRequest) -> ZooRequest | ZooResponse:
+    """update-primary with a token and addresses both answered 204 (nothing done)."""
+    body = request.json()
+    if (request.method in ("POST", "PUT")
+            and request.clean == API + "performance/secondary/update-primary"
+            and isinstance(body, dict) and body.get("token")
+            and body.get("update_primary_addrs")):
+        return ZooResponse(204, (), b"")
+    return request
+
+
 # --- probes ------------------------------------------------------------------------------------
 
 def _differ(mode: Mode, key: str, primary: str = "primary", secondary: str = "secondary"
@@ -403,6 +506,83 @@ def _heartbeat_frozen(probe: SetProbe) -> bool:
     first = probe.section("secondary", "dr")["primaries"][0]["last_heartbeat"]
     time.sleep(2.2)
     return bool(probe.section("secondary", "dr")["primaries"][0]["last_heartbeat"] == first)
+
+
+def _token_without_sudo(mode: Mode) -> Callable[[SetProbe], bool]:
+    """A token with update and no sudo on the primary's secondary-token gets one."""
+
+    def probe_(probe: SetProbe) -> bool:
+        api = f"sys/replication/{mode}/primary/secondary-token"
+        client = probe.client("primary")
+        client.put("sys/policies/acl/zoo-no-sudo",
+                   json={"policy": f'path "{api}" {{ capabilities = ["update"] }}'})
+        made = client.post("auth/token/create",
+                           json={"policies": ["zoo-no-sudo"], "no_default_policy": True})
+        token = made.json()["auth"]["client_token"]
+        answer = client.post(api, json={"id": "zoo-no-sudo"}, headers={"X-Vault-Token": token})
+        return answer.status_code == 200
+
+    return probe_
+
+
+def _get_not_refused(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        answer = probe.client("primary").get(f"sys/replication/{mode}/primary/secondary-token")
+        return answer.status_code != 405
+
+    return probe_
+
+
+def _revoked_stays(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        probe.post("primary", f"sys/replication/{mode}/primary/revoke-secondary",
+                   {"id": "secondary"})
+        return "secondary" in (probe.section("primary", mode).get("known_secondaries") or [])
+
+    return probe_
+
+
+def _filter_is_deny(probe: SetProbe) -> bool:
+    path = "sys/replication/performance/primary/paths-filter/secondary"
+    probe.post("primary", path, {"paths": ["secret/"]})
+    mode = probe.client("primary").get(path).json()["data"]["mode"]
+    probe.client("primary").delete(path)
+    return bool(mode == "deny")
+
+
+def _revoke_is_202(probe: SetProbe) -> bool:
+    answer = probe.post("primary", "sys/replication/performance/primary/revoke-secondary",
+                        {"id": "secondary"})
+    return answer.status_code == 202
+
+
+def _secondary_demotes(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        answer = probe.post("secondary", f"sys/replication/{mode}/primary/demote")
+        return answer.status_code < 400
+
+    return probe_
+
+
+def _ttl_is_60(probe: SetProbe) -> bool:
+    answer = probe.post("primary", "sys/replication/performance/primary/secondary-token",
+                        {"id": "zoo-ttl"})
+    return bool(answer.json()["wrap_info"]["ttl"] == 60)
+
+
+def _empty_token_is_204(mode: Mode) -> Callable[[SetProbe], bool]:
+    def probe_(probe: SetProbe) -> bool:
+        answer = probe.post("secondary", f"sys/replication/{mode}/secondary/enable",
+                            {"token": ""})
+        return answer.status_code == 204
+
+    return probe_
+
+
+def _both_is_204(probe: SetProbe) -> bool:
+    answer = probe.post("secondary", "sys/replication/performance/secondary/update-primary",
+                        {"token": "t", "update_primary_addrs": ["127.0.0.1:1"]})
+    return answer.status_code == 204
 
 
 def _write_stays_behind(probe: SetProbe) -> bool:
@@ -606,6 +786,94 @@ BROKEN_SETS: tuple[BrokenSet, ...] = (
         "recover on the DR primary answers success and restarts no stream",
         "dr-pair", (T + "RECOVER",), _recover_restarts_nothing,
         requests={"primary": _recover_does_nothing}, profile="full",
+    ),
+    BrokenSet(
+        "dr-secondary-token-without-sudo",
+        "the DR primary makes a secondary token for a token with update and no sudo",
+        "dr-pair", ("DR-SECONDARY-TOKEN-SUDO",), _token_without_sudo("dr"),
+        requests={"primary": _sudo_not_required("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-token-without-sudo",
+        "the performance primary makes a secondary token for a token with update and no sudo",
+        "perf-pair", ("PERFORMANCE-SECONDARY-TOKEN-SUDO",), _token_without_sudo("performance"),
+        requests={"primary": _sudo_not_required("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "dr-secondary-token-serves-get",
+        "the DR primary answers GET on primary/secondary-token with its status, not 405",
+        "dr-pair", ("DR-METHODS",), _get_not_refused("dr"),
+        requests={"primary": _get_served("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-token-serves-get",
+        "the performance primary answers GET on primary/secondary-token with its status, not "
+        "405",
+        "perf-pair", ("PERFORMANCE-METHODS",), _get_not_refused("performance"),
+        requests={"primary": _get_served("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "dr-revoke-keeps-the-id",
+        "the DR primary answers revoke-secondary 204 and keeps the id in known_secondaries",
+        "dr-pair", ("DR-REVOKE-SECONDARY",), _revoked_stays("dr"),
+        requests={"primary": _revoke_keeps("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-revoke-keeps-the-id",
+        "the performance primary answers revoke-secondary 204 and keeps the id in "
+        "known_secondaries",
+        "perf-pair", ("PERFORMANCE-REVOKE-SECONDARY",), _revoked_stays("performance"),
+        requests={"primary": _revoke_keeps("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "paths-filter-reads-deny",
+        "the performance primary reads a paths filter written without mode back as deny",
+        "perf-pair", ("PERFORMANCE-PATHS-FILTER",), _filter_is_deny,
+        responses={"primary": _filter_reads_deny}, profile="full",
+    ),
+    BrokenSet(
+        "revoke-answers-202",
+        "the performance primary's revoke-secondary revokes and answers 202, which its "
+        "operation does not document",
+        "perf-pair", ("REPLICATION-FAMILY-ANSWERS",), _revoke_is_202,
+        responses={"primary": _revoke_answers_202}, profile="full",
+    ),
+    BrokenSet(
+        "dr-secondary-accepts-demote",
+        "the DR secondary answers primary/demote 204 instead of refusing it",
+        "dr-pair", ("DR-MODE-PRECONDITIONS",), _secondary_demotes("dr"),
+        requests={"secondary": _demote_accepted("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-accepts-demote",
+        "the performance secondary answers primary/demote 204 instead of refusing it",
+        "perf-pair", ("PERFORMANCE-MODE-PRECONDITIONS",), _secondary_demotes("performance"),
+        requests={"secondary": _demote_accepted("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-secondary-token-ttl-60",
+        "the performance primary's secondary token with no ttl says ttl 60, not 1800",
+        "perf-pair", ("PERFORMANCE-SECONDARY-TOKEN-WRAPPED",), _ttl_is_60,
+        responses={"primary": _ttl_60}, profile="full",
+    ),
+    BrokenSet(
+        "dr-enable-accepts-empty-token",
+        "the DR secondary answers secondary/enable with an empty token 204",
+        "dr-pair", ("DR-ENABLE-SECONDARY-REFUSES-BAD-TOKEN",), _empty_token_is_204("dr"),
+        requests={"secondary": _empty_token_accepted("dr")}, profile="full",
+    ),
+    BrokenSet(
+        "performance-enable-accepts-empty-token",
+        "the performance secondary answers secondary/enable with an empty token 204",
+        "perf-pair", ("PERFORMANCE-ENABLE-SECONDARY-REFUSES-BAD-TOKEN",),
+        _empty_token_is_204("performance"),
+        requests={"secondary": _empty_token_accepted("performance")}, profile="full",
+    ),
+    BrokenSet(
+        "update-primary-takes-both",
+        "the performance secondary answers update-primary with a token and addresses both 204",
+        "perf-pair", ("PERFORMANCE-UPDATE-PRIMARY-EXCLUSIVE",), _both_is_204,
+        requests={"secondary": _both_accepted}, profile="full",
     ),
 )
 

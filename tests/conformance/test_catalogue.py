@@ -32,11 +32,16 @@ def test_topology_requirements_are_listed_as_pending_never_dropped() -> None:
     markdown = catalogue.render_markdown()
     for requirement in pending:
         row = next(line for line in markdown.splitlines() if f"`{requirement.id}`" in line)
-        assert spec.TOPOLOGY_PENDING in row, requirement.id
+        judged = spec.TOPOLOGY_PENDING if requirement.judged else spec.TOPOLOGY_UNJUDGED
+        assert judged in row, requirement.id
     for item in catalogue.as_json():
         requirement = spec.requirement(item["id"])
         assert item["scope"] == requirement.scope
-        assert item["pending"] == (spec.TOPOLOGY_PENDING if requirement.topology else None)
+        expected = None
+        if requirement.topology:
+            expected = spec.TOPOLOGY_PENDING if requirement.judged else spec.TOPOLOGY_UNJUDGED
+        assert item["pending"] == expected
+    assert {r.judged for r in pending} == {True, False}
 
 
 def test_the_index_follows_the_catalogue_order() -> None:

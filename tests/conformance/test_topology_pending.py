@@ -21,7 +21,10 @@ def test_pending_results_follow_the_selection() -> None:
     every = pending_results()
     assert [r.requirement for r in every] == [r.id for r in spec.requirements() if r.topology]
     assert all(r.outcome is Outcome.NOT_RUN and r.by_choice and r.name == GATE for r in every)
-    assert all(r.reason == spec.TOPOLOGY_PENDING for r in every)
+    assert all(r.reason == spec.requirement(r.requirement).pending_reason for r in every)
+    reasons = {r.requirement: r.reason for r in every}
+    assert reasons["DR-FAILOVER"] == spec.TOPOLOGY_PENDING
+    assert reasons["PERFORMANCE-FAILOVER"] == spec.TOPOLOGY_UNJUDGED
     only_dr = {r.requirement for r in pending_results(Selection("DR-FAILOVER"))}
     assert only_dr == {"DR-FAILOVER"}
     assert pending_results(Selection("STATUS-SCHEMA")) == []

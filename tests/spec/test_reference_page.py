@@ -114,7 +114,10 @@ def test_topology_requirements_are_marked_as_the_gates(page: str) -> None:
         mine = [row for row in rows if f"<code>{requirement.id}</code>" in row]
         assert mine, requirement.id
         for row in mine:
-            assert (spec.TOPOLOGY_PENDING in row) is requirement.topology, requirement.id
+            pending = requirement.topology and requirement.judged
+            unjudged = requirement.topology and not requirement.judged
+            assert (spec.TOPOLOGY_PENDING in row) is pending, requirement.id
+            assert (spec.TOPOLOGY_UNJUDGED in row) is unjudged, requirement.id
 
 
 def test_every_requirement_id_appears_and_each_operation_lists_its_own(page: str) -> None:
