@@ -54,20 +54,18 @@ statement says:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from replcheck.conformance.judging import contract
 from replcheck.conformance.topology.pairing import pair
+from replcheck.conformance.topology.scenario_context import (
+    Judged,
+    ScenarioContext,
+    ScenarioOutcome,
+)
 from replcheck.conformance.topology.snapshot import Round
 from replcheck.conformance.transport.client import Credential
 from replcheck.conformance.transport.exchange import Exchange
-
-if TYPE_CHECKING:  # scenarios.py imports this module: its types only
-    from replcheck.conformance.topology.scenarios import (
-        ScenarioContext,
-        ScenarioOutcome,
-        _Judged,
-    )
 
 Section = Callable[[Round, str, str], dict[str, Any]]
 
@@ -103,9 +101,9 @@ NO_SUDO_LABEL = "$NO_SUDO_TOKEN"
 
 
 def run_family(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round,
-               judged: Callable[[str, str, Any], _Judged], section: Section) -> None:
+               judged: Callable[[str, str, Any], Judged], section: Section) -> None:
     """Every family scenario on ``round_``; results go to ``outcome.results``. ``judged``
-    makes a ``_Judged`` and ``section`` reads one mode's section (both from scenarios.py,
+    makes a ``Judged`` and ``section`` reads one mode's section (both from scenarios.py,
     passed in so the two modules do not import each other)."""
     scenarios: list[tuple[dict[str, str], Callable[..., str]]] = [
         (SUDO, _sudo), (METHODS, _methods), (REVOKE, _revoke), (PATHS_FILTER, _paths_filter),
@@ -154,7 +152,7 @@ def _said(exchange: Exchange) -> str:
     return f"answered {exchange.status}" + (f": {errors}" if errors else "")
 
 
-def _sudo(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _sudo(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
           section: Section) -> str:
     """One primary's secondary-token asked for with update and no sudo; the not-run reason
     ("" once judged)."""
@@ -218,7 +216,7 @@ def _post_only(mode: str) -> list[str]:
             if found == {"POST"} and "{" not in path]
 
 
-def _methods(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _methods(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
              section: Section) -> str:
     """Other methods on one primary's POST operations (and a write on its status)."""
     root = ctx.tokens.get(cluster)
@@ -252,7 +250,7 @@ def _methods(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
     return ""
 
 
-def _revoke(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _revoke(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
             section: Section) -> str:
     """A secondary token for a fresh id, then revoke-secondary: the id comes and goes."""
     root = ctx.tokens.get(cluster)
@@ -287,7 +285,7 @@ def _revoke(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
     return ""
 
 
-def _paths_filter(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _paths_filter(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
                   section: Section) -> str:
     """A paths filter for a fresh id: written, read back, a bad mode refused, deleted."""
     root = ctx.tokens.get(cluster)
@@ -338,7 +336,7 @@ def _paths_filter(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
     return ""
 
 
-def _preconditions(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _preconditions(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
                    section: Section) -> str:
     """A primary's operations on a secondary of the mode: each refused, nothing changes."""
     token = ctx.tokens.get(cluster)
@@ -368,7 +366,7 @@ def _preconditions(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged
     return ""
 
 
-def _wrapped(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _wrapped(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
              section: Section) -> str:
     """A secondary token with no ttl: a wrapping token of ttl 1800 whose id joins."""
     root = ctx.tokens.get(cluster)
@@ -415,7 +413,7 @@ def _identities(round_: Round, mode: str, section: Section) -> list[tuple[Any, .
             for read in round_]
 
 
-def _bad_token(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _bad_token(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
                section: Section) -> str:
     """secondary/enable with tokens no primary issued: refused, the set unchanged."""
     token = ctx.tokens.get(cluster)
@@ -444,7 +442,7 @@ def _bad_token(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
     return ""
 
 
-def _exclusive(ctx: ScenarioContext, cluster: str, mode: str, check: _Judged,
+def _exclusive(ctx: ScenarioContext, cluster: str, mode: str, check: Judged,
                section: Section) -> str:
     """update-primary with a valid token and addresses both: 400, the secondary unchanged."""
     token = ctx.tokens.get(cluster)

@@ -33,25 +33,25 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from replcheck.conformance.judging.outcomes import CheckResult, Finding, Outcome
+from replcheck.conformance.judging.outcomes import CheckResult, Outcome
 from replcheck.conformance.topology.family_answers import judge_answers
 from replcheck.conformance.topology.family_scenarios import run_family
 from replcheck.conformance.topology.pairing import Link, pair
-from replcheck.conformance.topology.relations import TopologySettings
+from replcheck.conformance.topology.scenario_context import (
+    Judged,
+    ScenarioContext,
+    ScenarioOutcome,
+)
 from replcheck.conformance.topology.snapshot import ClusterRead, Round
 from replcheck.conformance.transport.client import (
     Credential,
-    RecordingClient,
     TargetUnreachable,
 )
 from replcheck.conformance.transport.exchange import Exchange
-from replcheck.conformance.transport.masking import Masker
 
 __all__ = ["DRILLS", "ScenarioContext", "ScenarioOutcome", "run_scenarios", "secret_path"]
 
@@ -74,80 +74,8 @@ def secret_path(run_id: str) -> str:
     return f"secret/replcheck-{run_id}"
 
 
-@dataclass
-class ScenarioContext:
-    """What the scenarios need from the run."""
-
-    #: cluster name -> its client (the run's bounds, the cluster's TLS, the run's masker).
-    clients: Mapping[str, RecordingClient]
-    #: cluster name -> its token (None: the cluster has none; writes on it are not run).
-    tokens: Mapping[str, str | None]
-    #: One round of reads, secondaries first (the run's own reading).
-    read: Callable[[], Round]
-    settings: TopologySettings
-    run_id: str
-    #: Prints one progress line (the run's reporter).
-    say: Callable[[str], None]
-    #: ``failover`` or None (``--drill``).
-    drill: str | None = None
-    #: The DR primary's unseal (or recovery) key shares, for the DR operation tokens.
-    unseal_keys: Sequence[str] = ()
-    #: Seconds between two polls.
-    poll_s: float = 0.05
-    sleep: Callable[[float], None] = time.sleep
-
-    @property
-    def masker(self) -> Masker:
-        """The run's masker (one for every cluster's client: ``run.masker_for``)."""
-        return next(iter(self.clients.values())).masker
-
-
-@dataclass
-class ScenarioOutcome:
-    results: list[CheckResult] = field(default_factory=list)
-    #: Every round the scenarios read (the reports' timelines may use them).
-    rounds: list[Round] = field(default_factory=list)
-    #: Clusters whose WAL streams a drill made unrelated (``TopologySettings.after_failover``).
-    after_failover: frozenset[str] = frozenset()
-
-
 class _StepFailed(Exception):
     """A drill step deviated: the finding is recorded, the drill stops."""
-
-
-class _Judged:
-    """Comparisons and findings of one requirement on one name, turned into a CheckResult."""
-
-    def __init__(self, requirement: str, name: str, masker: Masker) -> None:
-        self.requirement, self.name, self.masker = requirement, name, masker
-        self.findings: list[Finding] = []
-        self.judged = 0
-        self.exchanges = 0
-        self.notes: list[str] = []
-        self.start = time.perf_counter()
-
-    def ok(self, count: int = 1) -> None:
-        self.judged += count
-
-    def fail(self, message: str, expected: str, exchange: Exchange | None = None) -> None:
-        """One deviation; what the reports keep of it is masked (the scenario judged it raw)."""
-        self.judged += 1
-        mask = self.masker.mask
-        self.findings.append(Finding(self.requirement, mask(message), mask(expected),
-                                     None if exchange is None else _masked(exchange, mask),
-                                     source=f"topology.scenarios.{self.name}"))
-
-    def result(self, not_run: str = "") -> CheckResult:
-        duration = time.perf_counter() - self.start
-        base: dict[str, Any] = {"duration_s": duration, "judged": self.judged,
-                                "exchanges": self.exchanges, "notes": list(self.notes)}
-        if self.findings:
-            return CheckResult(self.requirement, self.name, Outcome.FAILED,
-                               findings=list(self.findings), **base)
-        if self.judged:
-            return CheckResult(self.requirement, self.name, Outcome.PASSED, **base)
-        return CheckResult(self.requirement, self.name, Outcome.NOT_RUN,
-                           not_run or "the scenario compared nothing", **base)
 
 
 # --- reading the set ---------------------------------------------------------------------------
@@ -215,19 +143,6 @@ def _poll(ctx: ScenarioContext, outcome: ScenarioOutcome,
         ctx.sleep(ctx.poll_s)
 
 
-def _masked(exchange: Exchange, mask: Callable[[str], str]) -> Exchange:
-    request, response = exchange.request, exchange.response
-    return dataclasses.replace(
-        exchange,
-        request=dataclasses.replace(
-            request, url=mask(request.url),
-            headers=tuple((k, mask(v)) for k, v in request.headers),
-            body=None if request.body is None else mask(request.body)),
-        response=None if response is None else dataclasses.replace(
-            response, headers=tuple((k, mask(v)) for k, v in response.headers),
-            body=mask(response.body)))
-
-
 def _send(ctx: ScenarioContext, cluster: str, method: str, path: str, *,
           body: Any = None, token: bool = True, purpose: str,
           reveals: Sequence[tuple[str, str]] = ()) -> Exchange:
@@ -278,7 +193,7 @@ def _announce(ctx: ScenarioContext, round_: Round) -> None:
 
 def _write(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round) -> None:
     links = pair(round_).links
-    checks = {link.label: _Judged(WRITE_REACHES, link.label, ctx.masker) for link in links}
+    checks = {link.label: Judged(WRITE_REACHES, link.label, ctx.masker) for link in links}
     path = "/v1/" + secret_path(ctx.run_id)
     value = {"value": ctx.run_id}
     roots = [root for root in _roots(round_) if ctx.tokens.get(root)]
@@ -311,7 +226,7 @@ def _write(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round) -> Non
 
 
 def _arrives(ctx: ScenarioContext, outcome: ScenarioOutcome, links: Sequence[Link],
-             roots: Sequence[str], checks: Mapping[str, _Judged], path: str,
+             roots: Sequence[str], checks: Mapping[str, Judged], path: str,
              value: Any) -> set[str]:
     """Poll until each link's secondary replayed its primary's WAL as read once the change was
     on that primary; judge it (and the value read back on a performance secondary). The labels
@@ -363,7 +278,7 @@ def _arrives(ctx: ScenarioContext, outcome: ScenarioOutcome, links: Sequence[Lin
     return reached
 
 
-def _read_back(ctx: ScenarioContext, link: Link, check: _Judged, path: str,
+def _read_back(ctx: ScenarioContext, link: Link, check: Judged, path: str,
                value: Any) -> None:
     if not ctx.tokens.get(link.secondary):
         check.notes.append(f"{link.secondary} has no token: the value was not read back there")
@@ -384,7 +299,7 @@ def _read_back(ctx: ScenarioContext, link: Link, check: _Judged, path: str,
 def _restart(ctx: ScenarioContext, outcome: ScenarioOutcome, round_: Round, requirement: str,
              operation: str) -> None:
     """``operation`` (reindex or recover) on each root primary; every link back streaming."""
-    check = _Judged(requirement, SET, ctx.masker)
+    check = Judged(requirement, SET, ctx.masker)
     links = pair(round_).links
     roots = [root for root in _roots(round_) if ctx.tokens.get(root)]
     if not links or not roots:
@@ -457,7 +372,7 @@ class _Drill:
     def __init__(self, ctx: ScenarioContext, outcome: ScenarioOutcome, link: Link) -> None:
         self.ctx, self.outcome, self.link = ctx, outcome, link
         name = f"drill: {link.primary} <-> {link.secondary}"
-        self.checks = {rid: _Judged(rid, name, ctx.masker) for rid in (
+        self.checks = {rid: Judged(rid, name, ctx.masker) for rid in (
             DR_FAILOVER, TOKEN_REQUIRED, TOKEN_GENERATION, TOKEN_WRAPPED, ONE_PRIMARY)}
 
     def section(self, cluster: str) -> dict[str, Any]:
@@ -656,7 +571,7 @@ def run_scenarios(ctx: ScenarioContext) -> ScenarioOutcome:
     try:
         # The family's scenarios write too (a policy, a token): first, so that the write
         # scenario's catching up and the reindex and recover settle the set after them.
-        run_family(ctx, outcome, first, _Judged, _section)
+        run_family(ctx, outcome, first, Judged, _section)
         _write(ctx, outcome, _read(ctx, outcome))
         _restart(ctx, outcome, _read(ctx, outcome), REINDEX_RECOVERS, "reindex")
         _restart(ctx, outcome, _read(ctx, outcome), RECOVER, "recover")
