@@ -237,8 +237,12 @@ class RunResult:
             return head + "."
         unjudged = self.unjudged_musts
         count = sum(len(ids) for ids in unjudged.values())
-        topology = self.topology_pending
-        later = f" ({topology} left to replcheck run --topology)" if topology else ""
+        topology, nothing = self.topology_pending, self.judged_by_nothing
+        later = ", ".join(
+            ([f"{topology} left to replcheck run --topology"] if topology else [])
+            + ([f"{nothing} judged by no check yet"] if nothing else [])
+        )
+        later = f" ({later})" if later else ""
         if not count:
             return head + f": every selected MUST judged{later}."
         ranked = sorted(unjudged.items(), key=lambda item: -len(item[1]))
@@ -257,9 +261,15 @@ class RunResult:
         them: none is pending there)."""
         return sum(
             1 for rid, result in self.results.items()
-            if spec.requirement(rid).topology
-            and result.reason in (spec.TOPOLOGY_PENDING, spec.TOPOLOGY_UNJUDGED)
+            if spec.requirement(rid).topology and result.reason == spec.TOPOLOGY_PENDING
         )
+
+    @property
+    def judged_by_nothing(self) -> int:
+        """Selected requirements no check of this release judges (``judged: false``), which a
+        run leaves not run with ``spec.TOPOLOGY_UNJUDGED``."""
+        return sum(1 for result in self.results.values()
+                   if result.reason == spec.TOPOLOGY_UNJUDGED)
 
     @property
     def exit_code(self) -> int:

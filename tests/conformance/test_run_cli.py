@@ -53,7 +53,8 @@ def test_embedded_run_judges_the_embedded_server_and_exits_0(capsys, monkeypatch
     assert verdict.startswith("CONFORMANT")
     assert scope == (
         "Judged: embedded reference server; full profile, strict off: every selected MUST judged"
-        f" ({pending} left to replcheck run --topology)."
+        f" ({pending - unjudged} left to replcheck run --topology, {unjudged} judged by no check"
+        " yet)."
     )
 
 

@@ -40,7 +40,9 @@ def test_the_dev_root_token_is_conformant_and_masked(
         [
             "CONFORMANT: every judged requirement passed*",
             f"Judged: URL {dev_root}; full profile, strict off: every selected MUST judged"
-            f" ({sum(r.topology for r in spec.requirements())} left to replcheck run --topology).",
+            f" ({sum(r.topology and r.judged for r in spec.requirements())} left to replcheck run"
+            f" --topology, {sum(not r.judged for r in spec.requirements())} judged by no check"
+            " yet).",
         ]
     )
     text = report.read_text(encoding="utf-8")
