@@ -30,6 +30,7 @@ from replcheck import spec
 from replcheck.conformance.settings.selection import Selection, SelectionError
 from replcheck.conformance.settings.target import Settings, option_named
 from replcheck.conformance.settings.values import SettingError, shown
+from replcheck.conformance.settings.yaml_files import read_yaml
 
 #: Settings whose values are paths, read relative to the inventory's folder.
 PATH_SETTINGS = ("ca_cert", "ca_path", "client_cert", "client_key")
@@ -106,27 +107,7 @@ def name_matcher(keyword: str | None) -> Any:
 
 
 def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InventoryError(f"the inventory {path}: no such file") from None
-    except IsADirectoryError:
-        raise InventoryError(f"the inventory {path} is a folder, not a file") from None
-    except UnicodeDecodeError:
-        raise InventoryError(f"the inventory {path} is not UTF-8 text") from None
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise InventoryError(f"the inventory {path} cannot be read: {reason}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InventoryError(
-            f"the inventory {path} is not valid YAML{where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InventoryError(f"the inventory {path} is not valid YAML: {first}") from None
+    return read_yaml(path, named=f"the inventory {path}", kind="a file", error=InventoryError)
 
 
 def _entry_name(document: Any, parts: Sequence[str | int]) -> str:

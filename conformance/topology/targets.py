@@ -22,7 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator, ValidationError
 
 from replcheck import spec
@@ -34,6 +33,7 @@ from replcheck.conformance.settings.values import (
     shown,
     url_problem,
 )
+from replcheck.conformance.settings.yaml_files import read_yaml
 from replcheck.conformance.transport.tls import client_context
 
 __all__ = ["ClusterTarget", "Targets", "from_file", "from_urls", "roles_known"]
@@ -140,25 +140,7 @@ def _brief(value: Any) -> str:
 
 
 def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingError(f"--topology {path}: no such file") from None
-    except IsADirectoryError:
-        raise SettingError(f"--topology {path} is a folder, not a targets file") from None
-    except UnicodeDecodeError:
-        raise SettingError(f"--topology {path} is not UTF-8 text") from None
-    except OSError as exc:
-        raise SettingError(f"--topology {path} cannot be read: {exc.strerror or exc}") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SettingError(f"{path} is not valid YAML{where}: {exc.problem}") from None
-    except yaml.YAMLError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SettingError(f"{path} is not valid YAML: {first}") from None
+    return read_yaml(path, named=f"--topology {path}", kind="a targets file", yaml_named=str(path))
 
 
 def from_file(path: Path, base: Settings, environ: Mapping[str, str]) -> Targets:
