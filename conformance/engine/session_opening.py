@@ -120,7 +120,7 @@ def probe(session: Session) -> None:
 
 #: The status section and mode that make a cluster a DR secondary, as the spec names them.
 DR_SECTION = "dr"
-(SECONDARY_MODE,) = (m for m in domains.modes() if m == "secondary")
+SECONDARY_MODE = domains.member("cluster-section.json#/properties/mode", "secondary")
 
 #: What the run does on a DR secondary, said once in the notes and the terminal.
 DR_SECONDARY_NOTE = (
